@@ -1,0 +1,1 @@
+"""The batch: select work, suggest (TM, offline lexicon, LLM), check against the TM, enqueue."""
