@@ -1,0 +1,601 @@
+"""helder's command line: parse, call one library function, print. Nothing else lives here.
+
+Every command has --help with an example; bad input exits non-zero with one line on stderr.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="helder: patient-friendly Dutch for SNOMED CT terms — propose, check, review, publish.\n\n"
+    "Example: helder demo",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tm_app = typer.Typer(help="The translation memory (existing patient-friendly terms).", no_args_is_help=True)
+review_app = typer.Typer(help="Scriptable review: list, show, approve, edit, reject, defer, undo.", no_args_is_help=True)
+release_app = typer.Typer(help="Releases: create, list, show, diff.", no_args_is_help=True)
+user_app = typer.Typer(help="Reviewer accounts for the web app.", no_args_is_help=True)
+token_app = typer.Typer(help="Download tokens for PGO vendors.", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+app.add_typer(review_app, name="review")
+app.add_typer(release_app, name="release")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+class Fail(Exception):
+    """A one-line reason to stop with exit code 1."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"helder: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _store():
+    from review_queue.db import database_url, open_store
+
+    try:
+        return open_store(database_url())
+    except Exception as exc:
+        raise fail(f"cannot open the database {_describe_db()}: {_one_line(exc)}") from None
+
+
+def _describe_db() -> str:
+    from review_queue.db import database_url, describe
+
+    return describe(database_url())
+
+
+def _config() -> dict:
+    from terms.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise fail(_one_line(exc)) from None
+
+
+def _user(user: Optional[str]) -> str:
+    return user or os.environ.get("HELDER_USER") or getpass.getuser()
+
+
+def _is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+# --------------------------------------------------------------------------- ingest / TM
+
+
+@app.command()
+def ingest(path: Path = typer.Argument(..., help="RF2 release: a folder or a .zip (Snapshot, Full or Delta).")):
+    """Load a SNOMED CT release into the store; its patient-friendly terms become the TM.
+
+    Example: helder ingest SnomedCT_ManagedServiceNL_PRODUCTION_NL1000146_20250930.zip
+    """
+    from review_queue.store import ingest_release
+    from terms.rf2 import RF2Error, read_release
+
+    if not path.exists():
+        raise fail(f"{path}: no such file or folder")
+    try:
+        release = read_release(path)
+    except RF2Error as exc:
+        raise fail(_one_line(exc)) from None
+    _, factory = _store()
+    try:
+        report = ingest_release(factory, release, path)
+    except ValueError as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(
+        f"Ingested {release.kind} {report.effective_time} from {path} into {_describe_db()}: "
+        f"{report.concepts_new} new concepts, {report.concepts_changed_term} changed terms, "
+        f"{report.concepts_inactivated} inactivated, {report.tm_added} patient-friendly terms added"
+        + (f", {report.requeued_stale} approved terms back in the queue (stale-source)" if report.requeued_stale else "")
+    )
+
+
+@tm_app.command("import")
+def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conceptId, term, patientTerm[, explanation].")):
+    """Add patient-friendly term pairs to the TM.
+
+    Example: helder tm import agency-batch-2026-11.xlsx
+    """
+    from review_queue.store import import_tm_pairs
+    from terms.tm import read_tm_file
+
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    try:
+        tm = read_tm_file(file)
+    except ValueError as exc:
+        raise fail(_one_line(exc)) from None
+    _, factory = _store()
+    try:
+        counts = import_tm_pairs(factory, tm, str(file), actor=_user(None))
+    except ValueError as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(f"TM import from {file}: {counts['added']} added, {counts['replaced']} replaced, "
+               f"{counts['unchanged']} unchanged")
+
+
+@tm_app.command("export")
+def tm_export(out: Path = typer.Argument(..., help="Where to write the TM (.tsv, .csv or .xlsx).")):
+    """Write the current TM (conceptId, term, patientTerm, explanation) to a file.
+
+    Example: helder tm export tm.tsv
+    """
+    from review_queue.store import load_tm
+    from terms.tm import write_table
+
+    _, factory = _store()
+    with factory() as session:
+        tm = load_tm(session)
+    write_table(tm, out)
+    typer.echo(f"Wrote {tm.height} TM entries to {out}")
+
+
+# --------------------------------------------------------------------------- run / suggest / check
+
+
+@app.command("run")
+def run_cmd(
+    suggester: str = typer.Option("offline", help="offline or llm."),
+    model: Optional[str] = typer.Option(None, help="LLM model name (with --suggester llm)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Propose for at most N concepts."),
+    chunk_size: int = typer.Option(2000, min=1, help="Concepts claimed and committed per step."),
+    worker: Optional[str] = typer.Option(None, help="Worker name (default host:pid) when several run at once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ask the LLM again even for cached inputs."),
+    max_requests: Optional[int] = typer.Option(None, help="Stop cleanly after N LLM requests."),
+    max_cost: Optional[float] = typer.Option(None, help="Stop cleanly once the estimated cost reaches this."),
+    batch: bool = typer.Option(False, "--batch", help="Use the provider's batch endpoint (submit now, collect later)."),
+):
+    """One nightly batch: propose for every untranslated concept, check, queue for review.
+
+    Safe to rerun and to run again after a crash: nothing is queued twice.
+
+    Example: helder run --limit 500
+    """
+    from pipeline.run import RunOptions, run
+
+    if suggester not in ("offline", "llm"):
+        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+    config = _config()
+    if suggester == "llm":
+        model = model or config.get("llm", {}).get("model")
+        if not model:
+            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+    llm = {"use_cache": not no_cache, "max_requests": max_requests, "max_cost": max_cost}
+    if batch:
+        llm["batch"] = True
+    opts = RunOptions(suggester=suggester, model=model, limit=limit, chunk_size=chunk_size, llm=llm, config=config)
+    if worker:
+        opts.worker = worker
+    _, factory = _store()
+    try:
+        record = run(factory, opts, progress=_is_tty())
+    except KeyboardInterrupt:
+        raise fail("interrupted; run `helder run` again to continue where it stopped", 130) from None
+    except Exception as exc:
+        raise fail(f"run failed: {_one_line(exc)} (run `helder run` again to resume)") from None
+    counts = record.counts or {}
+    flags = ", ".join(f"{k} {v}" for k, v in sorted((counts.get("flags") or {}).items())) or "none"
+    typer.echo(
+        f"Run {record.id} {record.status}: {counts.get('proposed', 0)} proposals queued "
+        f"({counts.get('selected', 0)} concepts), flags: {flags}; {record.durations.get('total', 0):.1f}s; "
+        f"database {_describe_db()}"
+    )
+
+
+def _llm_options(no_cache, max_requests, max_cost, batch, batch_size, concurrency) -> dict:
+    opts = {"use_cache": not no_cache, "max_requests": max_requests, "max_cost": max_cost}
+    if batch:
+        opts["batch"] = True
+    if batch_size:
+        opts["batch_size"] = batch_size
+    if concurrency:
+        opts["concurrency"] = concurrency
+    return opts
+
+
+@app.command()
+def suggest(
+    input: Path = typer.Argument(..., help="TSV/CSV/XLSX with conceptId, term[, fsn, semanticTag]."),
+    tm: Path = typer.Option(..., "--tm", help="TM file: conceptId, term, patientTerm[, explanation]."),
+    out: Path = typer.Option(..., "--out", help="Output file (.tsv, .csv or .xlsx)."),
+    suggester: str = typer.Option("offline", help="offline or llm."),
+    model: Optional[str] = typer.Option(None, help="LLM model name (with --suggester llm)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ask the LLM again even for cached inputs."),
+    max_requests: Optional[int] = typer.Option(None, help="Stop cleanly after N LLM requests."),
+    max_cost: Optional[float] = typer.Option(None, help="Stop cleanly once the estimated cost reaches this."),
+    batch: bool = typer.Option(False, "--batch", help="Use the provider's batch endpoint; run again to collect."),
+    batch_size: Optional[int] = typer.Option(None, min=1, help="Items per LLM request (default 20)."),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="LLM requests in flight (default 8)."),
+):
+    """Propose patient-friendly terms file to file (no database needed), checked against the TM.
+
+    Example: helder suggest new-terms.tsv --tm tm.tsv --out proposals.tsv
+    """
+    from pipeline.files import suggest_file
+
+    if suggester not in ("offline", "llm"):
+        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+    for p in (input, tm):
+        if not p.exists():
+            raise fail(f"{p}: no such file")
+    config = _config()
+    if suggester == "llm":
+        model = model or config.get("llm", {}).get("model")
+        if not model:
+            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+    try:
+        summary = suggest_file(input, tm, out, suggester=suggester, model=model, config=config,
+                               progress=_is_tty(),
+                               **(_llm_options(no_cache, max_requests, max_cost, batch, batch_size, concurrency)
+                                  if suggester == "llm" else {}))
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(summary if isinstance(summary, str) else f"Wrote {out}")
+
+
+@app.command()
+def check(
+    input: Path = typer.Argument(..., help="TSV/CSV/XLSX with conceptId, term, suggestion[, explanation, fsn]."),
+    tm: Path = typer.Option(..., "--tm", help="TM file: conceptId, term, patientTerm[, explanation]."),
+    out: Path = typer.Option(..., "--out", help="Output file (.tsv, .csv or .xlsx) with flags and similar."),
+):
+    """Check proposed terms from anywhere (an agency, a spreadsheet) against the TM.
+
+    Example: helder check agency-batch.xlsx --tm tm.tsv --out checked.xlsx
+    """
+    from pipeline.files import check_file
+
+    for p in (input, tm):
+        if not p.exists():
+            raise fail(f"{p}: no such file")
+    try:
+        summary = check_file(input, tm, out, config=_config())
+    except (ValueError, OSError) as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(summary if isinstance(summary, str) else f"Wrote {out}")
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _decide(fn, item_id: int, **kwargs):
+    from review_queue.decisions import DecisionError
+
+    _, factory = _store()
+    try:
+        with factory() as session, session.begin():
+            item = fn(session, item_id, **kwargs)
+            return item.state, item.version
+    except DecisionError as exc:
+        raise fail(_one_line(exc)) from None
+
+
+@review_app.command("list")
+def review_list(
+    state: str = typer.Option("proposed", help="proposed, approved, edited, rejected, deferred or all."),
+    flag: Optional[str] = typer.Option(None, help="Only items with this flag code."),
+    limit: int = typer.Option(20, min=1, help="How many items to show."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+):
+    """List review items.
+
+    Example: helder review list --state proposed --flag tm-conflict --limit 50
+    """
+    from sqlalchemy import select
+
+    from review_queue.models import STATES, ReviewItem
+
+    if state != "all" and state not in STATES:
+        raise fail(f"--state must be one of {', '.join(STATES)} or all")
+    _, factory = _store()
+    q = select(ReviewItem).order_by(ReviewItem.id).limit(limit)
+    if state != "all":
+        q = q.where(ReviewItem.state == state)
+    if flag:
+        q = q.where(ReviewItem.flags.contains(flag))
+    with factory() as session:
+        items = session.execute(q).scalars().all()
+    for it in items:
+        if as_json:
+            typer.echo(json.dumps({"id": it.id, "conceptId": it.concept_id, "term": it.source_term,
+                                   "proposal": it.proposal, "origin": it.origin, "confidence": it.confidence,
+                                   "flags": it.flags, "state": it.state, "version": it.version}, ensure_ascii=False))
+        else:
+            typer.echo(f"{it.id:>7}  {it.state:<9} {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
+                       f"{it.proposal}" + (f"  [{it.flags}]" if it.flags else ""))
+
+
+@review_app.command("show")
+def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
+    """Show one review item: terms, proposals, flags with reasons, neighbours, history.
+
+    Example: helder review show 42
+    """
+    from sqlalchemy import select
+
+    from review_queue.decisions import history
+    from review_queue.models import Concept, ReviewItem, Suggestion
+
+    _, factory = _store()
+    with factory() as session:
+        item = session.get(ReviewItem, item_id)
+        if item is None:
+            raise fail(f"review item {item_id} does not exist")
+        concept = session.get(Concept, item.concept_id)
+        sugg = session.execute(select(Suggestion).where(Suggestion.item_id == item_id).order_by(Suggestion.id)).scalars().all()
+        hist = history(session, item_id)
+    typer.echo(f"Item {item.id} (version {item.version}) — {item.state}")
+    typer.echo(f"  concept    {item.concept_id}  {concept.fsn_en if concept else ''}")
+    typer.echo(f"  clinical   {item.source_term}")
+    for s in sugg:
+        mark = "*" if s.is_primary else " "
+        typer.echo(f" {mark}proposal   {s.text}   ({s.origin}{'/' + s.model if s.model else ''}, confidence {s.confidence:.2f})")
+        if s.explanation:
+            typer.echo(f"  explains   {s.explanation}")
+        for f in s.flag_details or []:
+            typer.echo(f"  flag       {f.get('severity')}: {f.get('code')} — {f.get('reason')}")
+        for n in (s.similar or [])[:5]:
+            typer.echo(f"  similar    {n.get('conceptId')}  {n.get('term')} → {n.get('patientTerm')}")
+    if item.final_term:
+        typer.echo(f"  final      {item.final_term}")
+    for d in hist:
+        typer.echo(f"  history    {d.at:%Y-%m-%d %H:%M} {d.reviewer} {d.action}"
+                   + (f" '{d.term}'" if d.term else "") + (f" — {d.reason}" if d.reason else ""))
+
+
+@review_app.command("approve")
+def review_approve(
+    item_id: int = typer.Argument(...),
+    user: Optional[str] = typer.Option(None, help="Reviewer name (default $HELDER_USER or your login)."),
+    version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
+    override: Optional[str] = typer.Option(None, help="Reason to approve despite error flags."),
+):
+    """Approve the proposal as it stands; it joins the TM.
+
+    Example: helder review approve 42 --user anna
+    """
+    from review_queue.decisions import approve
+
+    state, v = _decide(approve, item_id, user=_user(user), expected_version=version, override_reason=override)
+    typer.echo(f"Item {item_id} {state} (version {v})")
+
+
+@review_app.command("edit")
+def review_edit(
+    item_id: int = typer.Argument(...),
+    term: str = typer.Argument(..., help="The patient-friendly term to approve instead."),
+    explanation: Optional[str] = typer.Option(None, help="A new explanation (B1)."),
+    user: Optional[str] = typer.Option(None, help="Reviewer name."),
+    version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
+):
+    """Approve with your own wording.
+
+    Example: helder review edit 42 "ontsteking van het hartzakje" --user anna
+    """
+    from review_queue.decisions import edit
+
+    state, v = _decide(edit, item_id, user=_user(user), term=term, explanation=explanation, expected_version=version)
+    typer.echo(f"Item {item_id} {state} (version {v})")
+
+
+@review_app.command("reject")
+def review_reject(
+    item_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., help="Why the proposal is wrong."),
+    user: Optional[str] = typer.Option(None, help="Reviewer name."),
+    version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
+):
+    """Reject the proposal, with a reason.
+
+    Example: helder review reject 42 --reason "betekenis verloren: links ontbreekt"
+    """
+    from review_queue.decisions import reject
+
+    state, v = _decide(reject, item_id, user=_user(user), reason=reason, expected_version=version)
+    typer.echo(f"Item {item_id} {state} (version {v})")
+
+
+@review_app.command("defer")
+def review_defer(
+    item_id: int = typer.Argument(...),
+    comment: Optional[str] = typer.Option(None, help="What needs answering first."),
+    user: Optional[str] = typer.Option(None, help="Reviewer name."),
+):
+    """Put an item aside with a comment.
+
+    Example: helder review defer 42 --comment "navragen bij cardioloog"
+    """
+    from review_queue.decisions import defer
+
+    state, v = _decide(defer, item_id, user=_user(user), comment=comment)
+    typer.echo(f"Item {item_id} {state} (version {v})")
+
+
+@review_app.command("undo")
+def review_undo(item_id: int = typer.Argument(...), user: Optional[str] = typer.Option(None, help="Reviewer name.")):
+    """Take back your own last decision on an item.
+
+    Example: helder review undo 42 --user anna
+    """
+    from review_queue.decisions import undo
+
+    state, v = _decide(undo, item_id, user=_user(user))
+    typer.echo(f"Item {item_id} back to {state} (version {v})")
+
+
+# --------------------------------------------------------------------------- releases
+
+
+def _create_release(root: Path, version: Optional[str], user: Optional[str]) -> Path:
+    from exports.release import ReleaseError, create_release
+
+    _, factory = _store()
+    try:
+        return create_release(factory, root=root, version=version, created_by=_user(user), config=_config())
+    except (ReleaseError, ValueError, OSError) as exc:
+        raise fail(_one_line(exc)) from None
+
+
+@app.command()
+def export(
+    root: Path = typer.Option(Path("releases"), help="Folder that holds the releases."),
+    version: Optional[str] = typer.Option(None, help="Release version (default: today's date)."),
+    user: Optional[str] = typer.Option(None, help="Who publishes it."),
+):
+    """Publish every approved patient-friendly term as a new release (RF2, FHIR, CSV).
+
+    Example: helder export --root releases
+    """
+    path = _create_release(root, version, user)
+    typer.echo(f"Release written to {path}")
+
+
+@release_app.command("create")
+def release_create(
+    root: Path = typer.Option(Path("releases"), help="Folder that holds the releases."),
+    version: Optional[str] = typer.Option(None, help="Release version (default: today's date)."),
+    user: Optional[str] = typer.Option(None, help="Who publishes it."),
+):
+    """Same as `helder export`.
+
+    Example: helder release create --version 2026-11-24
+    """
+    path = _create_release(root, version, user)
+    typer.echo(f"Release written to {path}")
+
+
+@release_app.command("list")
+def release_list():
+    """List releases, newest first.
+
+    Example: helder release list
+    """
+    from exports.release import list_releases
+
+    _, factory = _store()
+    for r in list_releases(factory):
+        counts = r.get("counts", {}) if isinstance(r, dict) else {}
+        typer.echo(f"{r['version']:<14} {r.get('created_at', '')}  {json.dumps(counts, ensure_ascii=False)}  {r.get('path', '')}")
+
+
+@release_app.command("show")
+def release_show(version: str = typer.Argument(..., help="A release version, or 'latest'.")):
+    """Show a release's manifest.
+
+    Example: helder release show latest
+    """
+    from exports.release import ReleaseError, show_release
+
+    _, factory = _store()
+    try:
+        typer.echo(json.dumps(show_release(factory, version), indent=2, ensure_ascii=False, default=str))
+    except (ReleaseError, KeyError, ValueError) as exc:
+        raise fail(_one_line(exc)) from None
+
+
+@release_app.command("diff")
+def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = typer.Argument(..., help="Newer version.")):
+    """What changed between two releases: new, changed, withdrawn.
+
+    Example: helder release diff 2026-10-01 2026-11-24
+    """
+    from exports.release import ReleaseError, diff_releases
+
+    _, factory = _store()
+    try:
+        typer.echo(json.dumps(diff_releases(factory, a, b), indent=2, ensure_ascii=False, default=str))
+    except (ReleaseError, KeyError, ValueError) as exc:
+        raise fail(_one_line(exc)) from None
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@app.command()
+def demo(
+    workdir: Path = typer.Option(Path("."), help="Where helder.db and releases/ go."),
+):
+    """The whole flow on the bundled sample: ingest, run, review a few items, export, then a Delta.
+
+    Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set.
+
+    Example: helder demo
+    """
+    from review_queue.db import open_store
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("HELDER_DB_URL")
+    if not url:
+        db = (workdir / "helder.db").resolve()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    try:
+        _, factory = open_store(url)
+        _demo_flow(factory, workdir, url)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        raise fail(f"demo failed: {_one_line(exc)}") from None
+
+
+def _demo_flow(factory, workdir: Path, url: str) -> None:
+    from exports.release import create_release
+    from pipeline.run import RunOptions, run
+    from review_queue.db import describe
+    from review_queue.demo_review import review_like_a_terminologist
+    from review_queue.store import ingest_release
+    from terms.rf2 import read_release
+    from terms.sample import sample_path
+
+    say = typer.echo
+    config = _config()
+    snapshot = sample_path("snapshot")
+    report = ingest_release(factory, read_release(snapshot), snapshot)
+    say(f"1. Ingested the bundled sample ({report.kind} {report.effective_time}): "
+        f"{report.concepts_new} concepts, {report.tm_added} existing patient-friendly terms (the TM).")
+    record = run(factory, RunOptions(config=config), progress=_is_tty())
+    c = record.counts
+    say(f"2. Nightly run {record.id}: {c.get('proposed', 0)} proposals queued; by origin {c.get('by_origin')}; "
+        f"flags {c.get('flags')}.")
+    decided = review_like_a_terminologist(factory, user="demo")
+    say(f"3. Reviewed as user 'demo': {decided['approved']} approved, {decided['edited']} edited, "
+        f"{decided['rejected']} rejected; approved terms joined the TM.")
+    first = create_release(factory, root=workdir / "releases", created_by="demo", config=config)
+    say(f"4. Published release {first.name} in {first}.")
+    delta = sample_path("delta")
+    report = ingest_release(factory, read_release(delta), delta)
+    say(f"5. Ingested the sample Delta ({report.effective_time}): {report.concepts_new} new concepts, "
+        f"{report.concepts_changed_term} changed Dutch terms, {report.concepts_inactivated} inactivated, "
+        f"{report.requeued_stale} approved terms back in the queue as stale-source.")
+    record = run(factory, RunOptions(config=config), progress=_is_tty())
+    say(f"6. Nightly run {record.id}: {record.counts.get('proposed', 0)} new proposals queued.")
+    second = create_release(factory, root=workdir / "releases", created_by="demo", config=config)
+    say(f"7. Published release {second.name}; its rf2/Delta holds what changed since {first.name}.")
+    say("")
+    say(f"Database: {describe(url)}")
+    say(f"Release:  {second.resolve()}")
+    say("Next: helder review list · helder review show ID · helder serve (web app) · "
+        "helder release list · helder --help")
+
+
+if __name__ == "__main__":
+    app()

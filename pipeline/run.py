@@ -1,0 +1,340 @@
+"""One nightly batch: select work, suggest, check, enqueue — chunk by chunk, safe to rerun.
+
+Work is every active concept with a Dutch term that has neither an active patient-friendly
+term nor a review item for its current term (open, or decided for this very term — a
+rejected proposal is not proposed again until the clinical term changes).
+
+Each chunk is claimed (a row per concept in `work_claims` with a lease; `FOR UPDATE SKIP
+LOCKED` on PostgreSQL), suggested and checked outside any transaction, then enqueued and
+released in one transaction. A run killed midway leaves committed chunks enqueued and its
+claims behind; the claims return to the pool when their lease ends, or at once when a run on
+the same host finds their process dead. Enqueueing is idempotent (one open item per concept,
+enforced by a unique index), so no concept is ever queued twice.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+import polars as pl
+from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from review_queue.models import (
+    OPEN_STATES,
+    PROPOSED,
+    Concept,
+    PatientTerm,
+    ReviewItem,
+    Run,
+    Suggestion,
+    WorkClaim,
+)
+from review_queue.store import load_tm
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class RunOptions:
+    suggester: str = "offline"  # offline | llm
+    model: str | None = None
+    limit: int | None = None
+    chunk_size: int = 2_000
+    lease_seconds: int = 900
+    worker: str = field(default_factory=default_worker_name)
+    llm: dict = field(default_factory=dict)  # options passed to pipeline.llm.suggest_llm
+    config: dict | None = None
+
+
+def pending_work_query(now: datetime):
+    """Concepts that still need a proposal and are not claimed by a live worker."""
+    c = Concept
+    has_tm = exists().where(PatientTerm.concept_id == c.id, PatientTerm.active, PatientTerm.preferred)
+    has_item = exists().where(
+        ReviewItem.concept_id == c.id,
+        or_(ReviewItem.state.in_(OPEN_STATES), ReviewItem.source_term == c.term_nl),
+    )
+    claimed = exists().where(WorkClaim.concept_id == c.id, WorkClaim.lease_expires > now)
+    return (
+        select(c.id, c.term_nl, c.fsn_en, c.semantic_tag)
+        .where(c.active, c.term_nl.is_not(None), ~has_tm, ~has_item, ~claimed)
+        .order_by(c.id)
+    )
+
+
+def count_pending(session: Session) -> int:
+    from sqlalchemy import func
+
+    q = pending_work_query(_now()).subquery()
+    return session.execute(select(func.count()).select_from(q)).scalar_one()
+
+
+def _release_dead_claims(session: Session, worker: str) -> None:
+    """Claims of runs on this host whose process is gone return to the pool at once."""
+    host = worker.rsplit(":", 1)[0]
+    owners = session.execute(select(WorkClaim.worker).distinct()).scalars().all()
+    dead = []
+    for owner in owners:
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host != host or not pid.isdigit() or owner == worker:
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            dead.append(owner)
+        except PermissionError:
+            pass
+    if dead:
+        session.execute(delete(WorkClaim).where(WorkClaim.worker.in_(dead)))
+        session.execute(
+            update(Run).where(Run.worker.in_(dead), Run.status == "running")
+            .values(status="interrupted", finished_at=_now())
+        )
+
+
+def claim_chunk(factory: sessionmaker[Session], run_id: int, opts: RunOptions, size: int) -> pl.DataFrame:
+    """Claim up to `size` pending concepts for this worker; returns the work frame."""
+    now = _now()
+    with factory() as session, session.begin():
+        session.execute(delete(WorkClaim).where(WorkClaim.lease_expires <= now))
+        query = pending_work_query(now).limit(size)
+        if session.bind.dialect.name == "postgresql":
+            # Two workers selecting at once skip each other's rows instead of waiting or duplicating.
+            query = query.with_for_update(of=Concept, skip_locked=True)
+        rows = session.execute(query).all()
+        if not rows:
+            return _work_frame([])
+        expires = now + timedelta(seconds=opts.lease_seconds)
+        ins = _insert_for(session)(WorkClaim).on_conflict_do_nothing().returning(WorkClaim.concept_id)
+        claimed = set(session.execute(
+            ins, [{"concept_id": r[0], "worker": opts.worker, "run_id": run_id, "lease_expires": expires} for r in rows]
+        ).scalars().all())
+    return _work_frame([r for r in rows if r[0] in claimed])
+
+
+def _insert_for(session: Session) -> Callable:
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+def _work_frame(rows) -> pl.DataFrame:
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"conceptId": pl.Utf8, "term": pl.Utf8, "fsn": pl.Utf8, "semanticTag": pl.Utf8},
+        orient="row",
+    )
+
+
+def _max_severity(details: list[dict]) -> str | None:
+    best = max((SEVERITY_RANK.get(d.get("severity"), 0) for d in details), default=0)
+    return {3: "error", 2: "warning", 1: "info"}.get(best)
+
+
+def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, worker: str) -> int:
+    """Store checked proposals as review items + suggestions and release the claims; returns items added."""
+    if checked.is_empty():
+        return 0
+    records = checked.to_dicts()
+    with factory() as session, session.begin():
+        items = []
+        for r in records:
+            details = json.loads(r.get("flagDetails") or "[]")
+            items.append({
+                "concept_id": r["conceptId"], "state": PROPOSED, "version": 1, "run_id": run_id,
+                "source_term": r["term"], "semantic_tag": r.get("semanticTag"), "proposal": r["suggestion"],
+                "origin": r["origin"], "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
+                "max_severity": _max_severity(details), "created_at": _now(), "updated_at": _now(),
+            })
+        ins = _insert_for(session)(ReviewItem).on_conflict_do_nothing().returning(ReviewItem.id, ReviewItem.concept_id)
+        added = {concept_id: item_id for item_id, concept_id in session.execute(ins, items).all()}
+        suggestions = []
+        for r in records:
+            item_id = added.get(r["conceptId"])
+            if item_id is None:  # another worker or an earlier run queued it already
+                continue
+            details = json.loads(r.get("flagDetails") or "[]")
+            similar = json.loads(r.get("similar") or "[]")
+            suggestions.append({
+                "item_id": item_id, "concept_id": r["conceptId"], "run_id": run_id, "is_primary": True,
+                "text": r["suggestion"], "explanation": r.get("explanation") or None, "origin": r["origin"],
+                "model": r.get("model"), "prompt_version": r.get("promptVersion"),
+                "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
+                "flag_details": details, "similar": similar,
+                "tokens_in": int(r.get("tokensIn") or 0), "tokens_out": int(r.get("tokensOut") or 0),
+                "created_at": _now(),
+            })
+            # The other suggester's answer, when it differed, is kept beside the primary one.
+            for alt in json.loads(r.get("alternatives") or "[]"):
+                suggestions.append({
+                    "item_id": item_id, "concept_id": r["conceptId"], "run_id": run_id, "is_primary": False,
+                    "text": alt.get("suggestion") or alt.get("text") or "", "explanation": alt.get("explanation"),
+                    "origin": alt.get("origin", "none"), "model": alt.get("model"), "prompt_version": None,
+                    "confidence": float(alt.get("confidence") or 0.0), "flags": "", "flag_details": [],
+                    "similar": [], "tokens_in": 0, "tokens_out": 0, "created_at": _now(),
+                })
+        if suggestions:
+            session.execute(insert(Suggestion), suggestions)
+        session.execute(delete(WorkClaim).where(
+            WorkClaim.worker == worker, WorkClaim.concept_id.in_([r["conceptId"] for r in records])
+        ))
+    return len(added)
+
+
+class _Progress:
+    """A rich progress bar on a terminal; silent otherwise (cron logs stay clean)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("[bold]helder run"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[note]}"), TimeRemainingColumn(), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("run", total=total, note="")
+
+    def advance(self, n: int, note: str = "") -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=n, note=note)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def _make_suggest(opts: RunOptions, tm: pl.DataFrame, factory, run: Run):
+    from pipeline.offline import OfflineSuggester
+
+    offline = OfflineSuggester(tm)
+    if opts.suggester == "offline":
+        return lambda work: (offline.suggest(work), False), None
+    if opts.suggester != "llm":
+        raise ValueError(f"--suggester must be offline or llm, not {opts.suggester!r}")
+    from pipeline.llm import StoreCache, suggest_llm
+
+    cache = StoreCache(factory)
+    totals = Counter()
+
+    def suggest(work: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+        result = suggest_llm(work, tm, model=opts.model, settings=(opts.config or {}).get("llm"),
+                             cache=cache, offline=offline, **opts.llm)
+        for key, value in result.totals.items():
+            if isinstance(value, (int, float)):
+                totals[key] += value
+        return result.proposals, bool(result.stopped_by_budget)
+
+    return suggest, totals
+
+
+def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress: bool = False) -> Run:
+    """Run one batch to the end (or to `opts.limit` concepts); returns the finished Run record."""
+    from pipeline.checks import Checker
+
+    opts = opts or RunOptions()
+    t0 = time.perf_counter()
+    with factory() as session, session.begin():
+        _release_dead_claims(session, opts.worker)
+        run_row = Run(suggester=opts.suggester, model=opts.model, worker=opts.worker, status="running",
+                      counts={}, durations={})
+        session.add(run_row)
+        session.flush()
+        run_id = run_row.id
+        tm = load_tm(session)
+        total = count_pending(session)
+    if opts.limit is not None:
+        total = min(total, opts.limit)
+    durations = Counter({"load": time.perf_counter() - t0})
+    counts: Counter = Counter({"pending": total, "tm_entries": tm.height})
+    flags: Counter = Counter()
+    origins: Counter = Counter()
+    bar = _Progress(total, progress)
+    status, error = "completed", None
+    try:
+        t = time.perf_counter()
+        suggest, llm_totals = _make_suggest(opts, tm, factory, run_row)
+        checker = Checker(tm, (opts.config or {}).get("checks"))
+        durations["prepare"] += time.perf_counter() - t
+        done = 0
+        while opts.limit is None or done < opts.limit:
+            size = opts.chunk_size if opts.limit is None else min(opts.chunk_size, opts.limit - done)
+            t = time.perf_counter()
+            work = claim_chunk(factory, run_id, opts, size)
+            durations["select"] += time.perf_counter() - t
+            if work.is_empty():
+                break
+            t = time.perf_counter()
+            proposals, stopped = suggest(work)
+            durations["suggest"] += time.perf_counter() - t
+            t = time.perf_counter()
+            checked = checker.check(proposals)
+            durations["check"] += time.perf_counter() - t
+            t = time.perf_counter()
+            added = enqueue(factory, checked, run_id, opts.worker)
+            durations["enqueue"] += time.perf_counter() - t
+            done += work.height
+            counts["selected"] += work.height
+            counts["proposed"] += added
+            origins.update(checked["origin"].to_list())
+            for f in checked["flags"].to_list():
+                flags.update(x for x in (f or "").split(";") if x)
+            bar.advance(work.height, f"{counts['proposed']} queued")
+            _save_progress(factory, run_id, counts, origins, flags, durations, llm_totals)
+            if stopped:  # a budget ran out: what is done is kept, the rest waits for the next run
+                status = "stopped"
+                break
+    except KeyboardInterrupt:
+        status, error = "interrupted", "interrupted by the operator"
+        raise
+    except Exception as exc:
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        bar.close()
+        durations["total"] = time.perf_counter() - t0
+        try:
+            _release_claims(factory, opts.worker)
+            _save_progress(factory, run_id, counts, origins, flags, durations, llm_totals, status=status, error=error)
+        except Exception:
+            if status == "completed":
+                raise
+    with factory() as session:
+        return session.get(Run, run_id)
+
+
+def _release_claims(factory, worker: str) -> None:
+    with factory() as session, session.begin():
+        session.execute(delete(WorkClaim).where(WorkClaim.worker == worker))
+
+
+def _save_progress(factory, run_id, counts, origins, flags, durations, llm_totals, status=None, error=None) -> None:
+    values = {
+        "counts": {**dict(counts), "by_origin": dict(origins), "flags": dict(flags)},
+        "durations": {k: round(v, 3) for k, v in durations.items()},
+    }
+    if llm_totals:
+        values.update(
+            tokens_in=int(llm_totals.get("tokens_in", 0)), tokens_out=int(llm_totals.get("tokens_out", 0)),
+            requests=int(llm_totals.get("requests", 0)), cost=float(llm_totals.get("cost", 0.0)),
+        )
+    if status:
+        values.update(status=status, error=error, finished_at=_now())
+    with factory() as session, session.begin():
+        session.execute(update(Run).where(Run.id == run_id).values(**values))
