@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory at SNOMED scale, each beside a naive baseline from the same run."""
