@@ -271,6 +271,8 @@ class ReleaseMember(Base):
     term: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Preferred or acceptable in the language refset; a change is a refset row in the next Delta.
+    preferred: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class MintedId(Base):
