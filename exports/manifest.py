@@ -1,0 +1,125 @@
+"""A release's manifest (version, date, counts, sha256 per file), release notes and download zips."""
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+FORMATS = ("rf2", "fhir", "csv", "parquet")
+DOWNLOADS = "downloads"
+MANIFEST = "manifest.json"
+NOTES = "RELEASE-NOTES.md"
+_HASH_BLOCK = 1 << 20
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def zip_name(version: str, fmt: str) -> str:
+    return f"helder-{version}-{fmt}.zip"
+
+
+def _zip_one(release_dir: Path, version: str, fmt: str) -> tuple[str, dict]:
+    out = release_dir / DOWNLOADS / zip_name(version, fmt)
+    files = sorted(p for p in (release_dir / fmt).rglob("*") if p.is_file())
+    files.append(release_dir / NOTES)
+    # Level 1: the files are text of mostly ids; most of the gain, a fraction of the time.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for path in files:
+            zf.write(path, f"{version}/{path.relative_to(release_dir).as_posix()}")
+    rel = out.relative_to(release_dir).as_posix()
+    return fmt, {"path": rel, "sha256": sha256(out), "bytes": out.stat().st_size}
+
+
+def build_zips(release_dir: Path, version: str) -> dict[str, dict]:
+    """downloads/helder-<version>-<format>.zip per format (with the release notes), built once."""
+    (release_dir / DOWNLOADS).mkdir(exist_ok=True)
+    # zlib releases the GIL: the four zips compress in parallel on a multi-core machine.
+    with ThreadPoolExecutor(max_workers=len(FORMATS)) as pool:
+        return dict(pool.map(lambda fmt: _zip_one(release_dir, version, fmt), FORMATS))
+
+
+def file_entries(release_dir: Path) -> list[dict]:
+    """path (relative, POSIX), sha256 and bytes of every content file (not the manifest or zips)."""
+    paths = sorted(
+        p for p in release_dir.rglob("*")
+        if p.is_file() and p.name != MANIFEST and p.relative_to(release_dir).parts[0] != DOWNLOADS
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = list(pool.map(sha256, paths))
+    return [
+        {"path": p.relative_to(release_dir).as_posix(), "sha256": d, "bytes": p.stat().st_size}
+        for p, d in zip(paths, digests)
+    ]
+
+
+def write_manifest(release_dir: Path, *, version: str, effective_time: str, date: str,
+                   previous_version: str | None, created_by: str | None, counts: dict, snomed: dict,
+                   downloads: dict) -> dict:
+    doc = {
+        "version": version,
+        "date": date,
+        "effectiveTime": effective_time,
+        "createdAt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "createdBy": created_by,
+        "previousVersion": previous_version,
+        "snomed": snomed,
+        "counts": counts,
+        "files": file_entries(release_dir),
+        "downloads": downloads,
+    }
+    (release_dir / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return doc
+
+
+def _md(text: str | None) -> str:
+    """Terms in a markdown table cell: no pipes or line breaks can break the table."""
+    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def write_notes(release_dir: Path, version: str, previous: str | None, found: dict[str, pl.DataFrame],
+                counts: dict, examples: int = 10) -> Path:
+    """RELEASE-NOTES.md: what is new, changed and withdrawn, with counts and a few examples each."""
+    since = f"since {previous}" if previous else "(first release)"
+    lines = [
+        f"# Patient-friendly terms — release {version}",
+        "",
+        f"{counts['concepts']} concepts with a patient-friendly term; {counts['descriptions']} terms "
+        f"({counts['preferred']} preferred, {counts['acceptable']} acceptable) and {counts['definitions']} explanations.",
+        "",
+        f"Changes {since}: **{counts['new']} new**, **{counts['changed']} changed**, **{counts['withdrawn']} withdrawn**.",
+        "",
+    ]
+    sections = [
+        ("New", found["new"], ["conceptId", "term"], ["Concept", "Patient-friendly term"]),
+        ("Changed", found["changed"], ["conceptId", "term", "termAfter"], ["Concept", "Before", "After"]),
+        ("Withdrawn", found["withdrawn"], ["conceptId", "term"], ["Concept", "Patient-friendly term"]),
+    ]
+    for title, frame, cols, heads in sections:
+        if frame.is_empty():
+            continue
+        lines += [f"## {title} ({frame.height})", "", "| " + " | ".join(heads) + " |",
+                  "|" + "---|" * len(heads)]
+        for row in frame.head(examples).select(cols).iter_rows():
+            lines.append("| " + " | ".join(_md(v) for v in row) + " |")
+        if frame.height > examples:
+            lines.append(f"\n…and {frame.height - examples} more (see `helder release diff`).")
+        lines.append("")
+    lines += [
+        "Files: `rf2/` (Full, Snapshot, Delta), `fhir/` (CodeSystem supplement and ValueSet), "
+        "`csv/`, `parquet/`; checksums in `manifest.json`.",
+        "",
+    ]
+    path = release_dir / NOTES
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,456 @@
+"""Releases: an immutable, versioned snapshot of every approved patient-friendly term.
+
+`create_release` takes what is approved right now (active patient terms of active concepts,
+sources release/import/review; stale ones wait for their re-review unless `[export]
+publish_stale = true`), gives each term and explanation its stable id (exports.ids), records
+the release and its members in the store, and writes RF2 (Full/Snapshot/Delta), FHIR, CSV,
+Parquet, release notes, one zip per format and `manifest.json` into `<root>/<version>/`.
+Everything is written into a hidden temp folder first and renamed at the end, inside the
+database transaction: a failed export leaves neither a folder nor a database row behind.
+
+Versions are dates (`2026-11-24`; `2026-11-24.2` for a second release that day). A version
+that exists, in the store or as a folder, is never written again.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from exports import fhir, ids, manifest, rf2, tabular
+from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
+from terms import config as C
+
+VERSION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\.([1-9]\d*))?$")
+SOURCES = ("release", "import", "review")
+CHUNK = 5_000
+_BAD_TEXT = r"[\x00-\x1f\x7f]"  # a tab or line break would break RF2 rows
+
+
+class ReleaseError(ValueError):
+    """A release cannot be made or found; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    namespace: str
+    module_id: str
+    refset_id: str
+    edition_module: str
+    canonical_base: str
+    publisher: str
+    publish_stale: bool
+
+
+def export_settings(config: dict | None = None) -> ExportSettings:
+    """`[snomed]` namespace/module_id/language_refset plus the `[export]` section (all optional)."""
+    config = config or C.load_config()
+    snomed, export = config.get("snomed", {}), config.get("export", {}) or {}
+    publish_stale = export.get("publish_stale", False)
+    if not isinstance(publish_stale, bool):
+        raise ReleaseError(f"[export] publish_stale must be true or false, got {publish_stale!r}")
+    base = str(export.get("canonical_base", "https://helder.example.org/fhir")).rstrip("/")
+    if not re.match(r"^https?://\S+$", base):
+        raise ReleaseError(f"[export] canonical_base must be an http(s) URL, got {base!r}")
+    return ExportSettings(
+        namespace=str(snomed.get("namespace", C.NL_NAMESPACE)),
+        module_id=str(snomed.get("module_id", C.PATIENT_FRIENDLY_MODULE)),
+        refset_id=str(snomed.get("language_refset", C.PATIENT_FRIENDLY_REFSET)),
+        edition_module=str(export.get("edition_module", C.NL_MODULE)),
+        canonical_base=base,
+        publisher=str(export.get("publisher", "helder")),
+        publish_stale=publish_stale,
+    )
+
+
+def effective_time(version: str) -> str:
+    """'2026-11-24.2' → '20261124'."""
+    m = VERSION_RE.match(version)
+    if not m:
+        raise ReleaseError(f"release version {version!r}: expected YYYY-MM-DD or YYYY-MM-DD.N")
+    try:
+        date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ReleaseError(f"release version {version!r}: not a calendar date") from None
+    return f"{m[1]}{m[2]}{m[3]}"
+
+
+@contextmanager
+def _session_scope(factory_or_session) -> Iterator[Session]:
+    """A session in a transaction: our own from a factory (committed here), or the caller's."""
+    if isinstance(factory_or_session, Session):
+        session = factory_or_session
+        if session.in_transaction():
+            yield session
+            session.flush()
+        else:
+            with session.begin():
+                yield session
+        return
+    with factory_or_session() as session, session.begin():
+        yield session
+
+
+def _taken(session: Session, root: Path, version: str) -> bool:
+    in_db = session.execute(select(Release.id).where(Release.version == version)).first() is not None
+    return in_db or (root / version).exists()
+
+
+def _choose_version(session: Session, root: Path, version: str | None, today: date) -> str:
+    if version is not None:
+        effective_time(version)
+        if _taken(session, root, version):
+            raise ReleaseError(
+                f"release {version} already exists ({root / version}); releases are immutable, choose another version"
+            )
+        return version
+    base = today.isoformat()
+    candidate, n = base, 1
+    while _taken(session, root, candidate):
+        n += 1
+        candidate = f"{base}.{n}"
+    return candidate
+
+
+# --------------------------------------------------------------------------- what is published
+
+
+CURRENT_SCHEMA = {
+    "ptId": pl.Int64, "conceptId": pl.Utf8, "term": pl.Utf8, "explanation": pl.Utf8, "preferred": pl.Boolean,
+    "descriptionId": pl.Utf8, "definitionId": pl.Utf8, "source": pl.Utf8, "clinicalTerm": pl.Utf8,
+    "fsn": pl.Utf8, "semanticTag": pl.Utf8,
+}
+
+
+def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame:
+    """Every publishable patient term now, one row per (concept, term), exactly one preferred per concept."""
+    pt, c = PatientTerm, Concept
+    query = (
+        select(pt.id, pt.concept_id, pt.term, pt.explanation, pt.preferred, pt.description_id, pt.definition_id,
+               pt.source, func.coalesce(c.term_nl, pt.clinical_term), c.fsn_en, c.semantic_tag)
+        .join(c, c.id == pt.concept_id)
+        .where(pt.active, c.active, pt.source.in_(SOURCES))
+    )
+    if not publish_stale:
+        query = query.where(~pt.stale)
+    rows = session.execute(query).all()
+    cols = list(zip(*rows)) if rows else [[] for _ in CURRENT_SCHEMA]
+    frame = pl.DataFrame({name: list(col) for name, col in zip(CURRENT_SCHEMA, cols)}, schema=CURRENT_SCHEMA)
+    frame = frame.with_columns(pl.col("preferred").fill_null(False))
+    # Preferred first, then newest; the first row per concept is the preferred synonym (a
+    # concept left with only acceptable terms has its newest promoted: exactly one preferred).
+    frame = (
+        frame.sort(["conceptId", "preferred", "ptId"], descending=[False, True, True])
+        .unique(["conceptId", "term"], keep="first", maintain_order=True)
+        .with_columns(preferred=pl.int_range(pl.len()).over("conceptId") == 0)
+        .with_columns(explanation=pl.when(pl.col("preferred")).then(pl.col("explanation")))
+    )
+    _refuse_bad_text(frame)
+    return frame
+
+
+def _refuse_bad_text(frame: pl.DataFrame) -> None:
+    for column in ("term", "explanation"):
+        bad = frame.filter(pl.col(column).str.contains(_BAD_TEXT) | (pl.col(column).str.strip_chars() == ""))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise ReleaseError(
+                f"patient term {row['ptId']} (concept {row['conceptId']}): {column} is empty or holds a tab, "
+                f"line break or control character; fix it in the store before releasing"
+            )
+
+
+def _assign_ids(session: Session, frame: pl.DataFrame, settings: ExportSettings) -> tuple[pl.DataFrame, dict]:
+    desc, minted_desc = ids.assign(
+        session, frame.select("ptId", "conceptId", pl.col("term").alias("text"), pl.col("descriptionId").alias("storedId")),
+        ids.SYNONYM, settings.namespace,
+    )
+    frame = frame.drop("descriptionId").join(desc.select("ptId", pl.col("id").alias("descriptionId")), on="ptId")
+    with_expl = frame.filter(pl.col("explanation").is_not_null())
+    defs, minted_def = ids.assign(
+        session,
+        with_expl.select("ptId", "conceptId", pl.col("explanation").alias("text"), pl.col("definitionId").alias("storedId")),
+        ids.DEFINITION, settings.namespace,
+    )
+    frame = frame.drop("definitionId").join(
+        defs.select("ptId", pl.col("id").alias("definitionId")), on="ptId", how="left"
+    )
+    dupes = frame.filter(pl.col("descriptionId").is_duplicated())
+    if dupes.height:
+        row = dupes.row(0, named=True)
+        raise ReleaseError(f"description id {row['descriptionId']} would be published for two terms "
+                           f"(concept {row['conceptId']}); the store's ids are inconsistent")
+    return frame.select(list(CURRENT_SCHEMA)), {"descriptions": minted_desc, "definitions": minted_def}
+
+
+def _store_ids(session: Session, before: pl.DataFrame, after: pl.DataFrame) -> None:
+    """Write newly assigned ids back to the patient terms, so they stay with the term."""
+    changed = after.join(
+        before.select("ptId", pl.col("descriptionId").alias("oldDesc"), pl.col("definitionId").alias("oldDef")),
+        on="ptId",
+    ).filter(
+        ~pl.col("descriptionId").eq_missing(pl.col("oldDesc"))
+        | (pl.col("definitionId").is_not_null() & ~pl.col("definitionId").eq_missing(pl.col("oldDef")))
+    )
+    if changed.is_empty():
+        return
+    table = PatientTerm.__table__
+    stmt = (
+        update(table).where(table.c.id == bindparam("pid"))
+        .values(description_id=bindparam("did"), definition_id=func.coalesce(bindparam("fid"), table.c.definition_id))
+    )
+    params = [
+        {"pid": r[0], "did": r[1], "fid": r[2]}
+        for r in changed.select("ptId", "descriptionId", "definitionId").iter_rows()
+    ]
+    conn = session.connection()
+    for start in range(0, len(params), CHUNK):
+        conn.execute(stmt, params[start:start + CHUNK])
+
+
+MEMBER_SCHEMA = {
+    "conceptId": pl.Utf8, "descriptionId": pl.Utf8, "definitionId": pl.Utf8, "term": pl.Utf8,
+    "explanation": pl.Utf8, "preferred": pl.Boolean,
+}
+
+
+def _insert_members(session: Session, release_id: int, frame: pl.DataFrame) -> None:
+    cols = frame.select(list(MEMBER_SCHEMA)).rename({
+        "conceptId": "concept_id", "descriptionId": "description_id", "definitionId": "definition_id",
+    }).with_columns(release_id=pl.lit(release_id), active=pl.lit(True))
+    rows = cols.to_dicts()
+    conn = session.connection()
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(ReleaseMember.__table__), rows[start:start + CHUNK])
+
+
+def members(session: Session, release_ids: list[int]) -> pl.DataFrame:
+    """What the given releases published: release_id + MEMBER_SCHEMA columns."""
+    rm = ReleaseMember
+    schema = {"releaseId": pl.Int64, **MEMBER_SCHEMA}
+    if not release_ids:
+        return pl.DataFrame(schema=schema)
+    rows = session.execute(
+        select(rm.release_id, rm.concept_id, rm.description_id, rm.definition_id, rm.term, rm.explanation, rm.preferred)
+        .where(rm.release_id.in_(release_ids), rm.active)
+    ).all()
+    cols = list(zip(*rows)) if rows else [[] for _ in schema]
+    return pl.DataFrame({n: list(c) for n, c in zip(schema, cols)}, schema=schema)
+
+
+def _edition_version(session: Session, settings: ExportSettings) -> str:
+    """The SNOMED edition this supplement applies to: the newest ingested release's version."""
+    newest = session.execute(select(func.max(Ingest.effective_time)).where(Ingest.effective_time != "")).scalar()
+    uri = f"http://snomed.info/sct/{settings.edition_module}"
+    return f"{uri}/version/{newest}" if newest else uri
+
+
+# --------------------------------------------------------------------------- differences
+
+
+def changes(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """New, changed and withdrawn concepts between two member sets (preferred term and explanation)."""
+    def pref(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("preferred")).select("conceptId", "term", "explanation")
+
+    a, b = pref(before), pref(after)
+    new = b.join(a, on="conceptId", how="anti").sort("conceptId")
+    withdrawn = a.join(b, on="conceptId", how="anti").sort("conceptId")
+    both = a.join(b, on="conceptId", suffix="After")
+    changed = both.filter(
+        (pl.col("term") != pl.col("termAfter")) | ~pl.col("explanation").eq_missing(pl.col("explanationAfter"))
+    ).sort("conceptId")
+    return {"new": new, "changed": changed, "withdrawn": withdrawn}
+
+
+def _diff_dict(found: dict[str, pl.DataFrame], limit: int | None) -> dict:
+    def head(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame if limit is None else frame.head(limit)
+
+    return {
+        "counts": {k: v.height for k, v in found.items()},
+        "new": [{"conceptId": r["conceptId"], "patientTerm": r["term"], "explanation": r["explanation"]}
+                for r in head(found["new"]).iter_rows(named=True)],
+        "changed": [{"conceptId": r["conceptId"], "before": r["term"], "after": r["termAfter"],
+                     "explanationBefore": r["explanation"], "explanationAfter": r["explanationAfter"]}
+                    for r in head(found["changed"]).iter_rows(named=True)],
+        "withdrawn": [{"conceptId": r["conceptId"], "patientTerm": r["term"]}
+                      for r in head(found["withdrawn"]).iter_rows(named=True)],
+    }
+
+
+# --------------------------------------------------------------------------- create
+
+
+def create_release(
+    factory_or_session,
+    root: str | Path = "releases",
+    version: str | None = None,
+    created_by: str | None = None,
+    config: dict | None = None,
+    today: date | None = None,
+) -> Path:
+    """Publish every approved patient-friendly term as release `<root>/<version>/`; returns its folder."""
+    settings = export_settings(config)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    today = today or datetime.now(timezone.utc).date()
+    final: Path | None = None
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    try:
+        with _session_scope(factory_or_session) as session:
+            ids.lock_minting(session)
+            chosen = _choose_version(session, root, version, today)
+            eff = effective_time(chosen)
+            previous = session.execute(select(Release).order_by(Release.id)).scalars().all()
+            if previous and effective_time(previous[-1].version) > eff:
+                raise ReleaseError(f"release {chosen} would be dated before the latest release {previous[-1].version}")
+            current = current_terms(session, settings.publish_stale)
+            lap("select")
+            assigned, minted = _assign_ids(session, current, settings)
+            _store_ids(session, current, assigned)
+            lap("ids")
+            release = Release(
+                version=chosen, created_by=created_by, path=str((root / chosen).resolve()),
+                previous_version=previous[-1].version if previous else None, counts={}, manifest={},
+            )
+            session.add(release)
+            session.flush()
+            _insert_members(session, release.id, assigned)
+            lap("members")
+
+            history = members(session, [r.id for r in previous])
+            idx_of = {r.id: i for i, r in enumerate(previous)}
+            last_idx = len(previous)
+            all_members = pl.concat([
+                history.with_columns(idx=pl.col("releaseId").replace_strict(idx_of, return_dtype=pl.Int64)).drop("releaseId"),
+                assigned.select(list(MEMBER_SCHEMA)).with_columns(idx=pl.lit(last_idx, dtype=pl.Int64)),
+            ])
+            eff_by_idx = [effective_time(r.version) for r in previous] + [eff]
+            frames = rf2.rf2_frames(rf2.components(all_members, last_idx, settings.refset_id), eff_by_idx,
+                                    settings.module_id, settings.refset_id)
+            prev_members = history.filter(pl.col("releaseId") == previous[-1].id) if previous else history
+            found = changes(prev_members, assigned)
+            lap("history")
+
+            tmp = root / f".tmp-{chosen}-{uuid.uuid4().hex[:8]}"
+            tmp.mkdir()
+            try:
+                rf2.write(frames, tmp / "rf2", last_idx, settings.namespace, eff)
+                lap("write_rf2")
+                edition = _edition_version(session, settings)
+                meta = fhir.ReleaseInfo(version=chosen, effective_time=eff, date=today.isoformat(),
+                                        canonical_base=settings.canonical_base, edition_version=edition,
+                                        publisher=settings.publisher)
+                fhir.write(assigned, tmp / "fhir", meta)
+                lap("write_fhir")
+                tabular.write(assigned, tmp, chosen)
+                lap("write_tabular")
+                counts = _counts(assigned, frames, last_idx, found, minted)
+                manifest.write_notes(tmp, chosen, release.previous_version, found, counts)
+                downloads = manifest.build_zips(tmp, chosen)
+                lap("zip")
+                doc = manifest.write_manifest(
+                    tmp, version=chosen, effective_time=eff, date=today.isoformat(),
+                    previous_version=release.previous_version, created_by=created_by, counts=counts,
+                    snomed={"namespace": settings.namespace, "moduleId": settings.module_id,
+                            "languageRefsetId": settings.refset_id, "edition": edition},
+                    downloads=downloads,
+                )
+                lap("manifest")
+                release.counts, release.manifest = counts, doc
+                session.flush()
+                final = root / chosen
+                if final.exists():
+                    raise ReleaseError(f"release {chosen} appeared at {final} while exporting; not overwriting it")
+                os.rename(tmp, final)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        create_release.last_timings = timings  # for the benchmark's per-stage figures
+        return final
+    except BaseException:
+        # The transaction rolled back (or never committed): the folder must go too.
+        if final is not None and final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        raise
+
+
+def _counts(assigned: pl.DataFrame, frames: dict[str, pl.DataFrame], last_idx: int,
+            found: dict[str, pl.DataFrame], minted: dict) -> dict[str, Any]:
+    delta = {k: int(v.filter(pl.col("idx") == last_idx).height) for k, v in frames.items()}
+    return {
+        "concepts": assigned["conceptId"].n_unique(),
+        "descriptions": assigned.height,
+        "preferred": int(assigned["preferred"].sum()),
+        "acceptable": int((~assigned["preferred"]).sum()),
+        "definitions": int(assigned["definitionId"].is_not_null().sum()),
+        "new": found["new"].height,
+        "changed": found["changed"].height,
+        "withdrawn": found["withdrawn"].height,
+        "minted": minted,
+        "deltaRows": delta,
+    }
+
+
+# --------------------------------------------------------------------------- read
+
+
+def _release_dict(r: Release) -> dict:
+    return {
+        "version": r.version, "created_at": r.created_at.isoformat() if r.created_at else None,
+        "created_by": r.created_by, "previous_version": r.previous_version, "counts": r.counts, "path": r.path,
+    }
+
+
+def list_releases(factory_or_session) -> list[dict]:
+    """Every release, newest first: version, created_at, created_by, previous_version, counts, path."""
+    with _session_scope(factory_or_session) as session:
+        return [_release_dict(r) for r in session.execute(select(Release).order_by(Release.id.desc())).scalars()]
+
+
+def get_release(session: Session, version: str) -> Release:
+    """The release with this version (or the newest for 'latest'); ReleaseError when there is none."""
+    if version == "latest":
+        found = session.execute(select(Release).order_by(Release.id.desc()).limit(1)).scalar_one_or_none()
+        if found is None:
+            raise ReleaseError("no release has been made yet")
+        return found
+    found = session.execute(select(Release).where(Release.version == version)).scalar_one_or_none()
+    if found is None:
+        raise ReleaseError(f"no release {version!r}")
+    return found
+
+
+def show_release(factory_or_session, version: str) -> dict:
+    """A release's manifest ('latest' for the newest)."""
+    with _session_scope(factory_or_session) as session:
+        return dict(get_release(session, version).manifest)
+
+
+def diff_releases(factory_or_session, a: str, b: str, limit: int | None = None) -> dict:
+    """What changed from release a to release b: counts and the new, changed and withdrawn terms."""
+    with _session_scope(factory_or_session) as session:
+        ra, rb = get_release(session, a), get_release(session, b)
+        both = members(session, [ra.id, rb.id])
+        found = changes(both.filter(pl.col("releaseId") == ra.id), both.filter(pl.col("releaseId") == rb.id))
+        return {"from": ra.version, "to": rb.version, **_diff_dict(found, limit)}
