@@ -10,7 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-FORMATS = ("rf2", "fhir", "csv", "parquet")
+# Download formats and the folder each zip holds; rf2-delta is the small one a vendor applies monthly.
+FORMATS = {"rf2": "rf2", "rf2-delta": "rf2/Delta", "fhir": "fhir", "csv": "csv", "parquet": "parquet"}
 DOWNLOADS = "downloads"
 MANIFEST = "manifest.json"
 NOTES = "RELEASE-NOTES.md"
@@ -31,7 +32,7 @@ def zip_name(version: str, fmt: str) -> str:
 
 def _zip_one(release_dir: Path, version: str, fmt: str) -> tuple[str, dict]:
     out = release_dir / DOWNLOADS / zip_name(version, fmt)
-    files = sorted(p for p in (release_dir / fmt).rglob("*") if p.is_file())
+    files = sorted(p for p in (release_dir / FORMATS[fmt]).rglob("*") if p.is_file())
     files.append(release_dir / NOTES)
     # Level 1: the files are text of mostly ids; most of the gain, a fraction of the time.
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:

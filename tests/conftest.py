@@ -164,3 +164,62 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 # ---- fixtures added by package owners below this line (keep each block labelled) ----
+
+
+# ---- exports (releases, download API): seeding approved patient terms ----
+
+
+@pytest.fixture
+def pf_terms():
+    """Helpers to put approved patient-friendly terms in a store the way reviews leave them.
+
+    `pf_terms.concept(i)` is a valid SNOMED concept id; `pf_terms.approve(factory, i, term,
+    explanation=None, preferred=True, source="review", description_id=None)` retires the
+    concept's previous preferred term (as review_queue.decisions does) and adds the new one;
+    `pf_terms.withdraw(factory, i)` retires every term of the concept; `pf_terms.inactivate(factory, i)`
+    inactivates the concept itself.
+    """
+    from types import SimpleNamespace
+
+    from sqlalchemy import select, update
+
+    from review_queue.models import Concept, PatientTerm
+    from terms.sctid import make
+
+    def concept(i: int) -> str:
+        return make(100000 + i, "00", None)
+
+    def approve(factory, i, term, explanation=None, preferred=True, source="review", description_id=None,
+                clinical=None, stale=False):
+        cid = concept(i)
+        with factory() as s, s.begin():
+            if s.get(Concept, cid) is None:
+                s.add(Concept(id=cid, active=True, effective_time="20260101", module_id="11000146104",
+                              term_nl=clinical or f"klinische term {i}", fsn_en=f"Clinical finding {i} (disorder)",
+                              semantic_tag="disorder"))
+                s.flush()
+            if preferred:
+                s.execute(update(PatientTerm).where(PatientTerm.concept_id == cid, PatientTerm.active,
+                                                    PatientTerm.preferred).values(active=False))
+            pt = PatientTerm(concept_id=cid, term=term, explanation=explanation, clinical_term=clinical,
+                             source=source, preferred=preferred, active=True, description_id=description_id,
+                             stale=stale)
+            s.add(pt)
+            s.flush()
+            return pt.id
+
+    def withdraw(factory, i):
+        with factory() as s, s.begin():
+            s.execute(update(PatientTerm).where(PatientTerm.concept_id == concept(i)).values(active=False))
+
+    def inactivate(factory, i):
+        with factory() as s, s.begin():
+            s.execute(update(Concept).where(Concept.id == concept(i)).values(active=False))
+
+    def terms_of(factory, i):
+        with factory() as s:
+            return s.execute(select(PatientTerm).where(PatientTerm.concept_id == concept(i))
+                             .order_by(PatientTerm.id)).scalars().all()
+
+    return SimpleNamespace(concept=concept, approve=approve, withdraw=withdraw, inactivate=inactivate,
+                           terms_of=terms_of)
