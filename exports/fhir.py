@@ -92,13 +92,29 @@ def concept_json(terms: pl.DataFrame) -> pl.Series:
 
 def _write_with_concepts(path: Path, resource: dict, concepts: pl.Series) -> None:
     """Write `resource` with the placeholder replaced by the concept array, one concept per line."""
+    if not concepts.len():  # FHIR JSON has no empty arrays
+        path.write_text(json.dumps(_without_placeholder(resource), ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+        return
     head, tail = json.dumps(resource, ensure_ascii=False, indent=2).split(json.dumps(_CONCEPTS))
-    body = "[\n" + ",\n".join(concepts.to_list()) + "\n]" if concepts.len() else "[]"
+    body = "[\n" + ",\n".join(concepts.to_list()) + "\n]"
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(head)
         fh.write(body)
         fh.write(tail)
         fh.write("\n")
+
+
+def _without_placeholder(resource: dict) -> dict:
+    """An empty release: a CodeSystem without concepts, a ValueSet whose expansion is empty.
+
+    (A ValueSet include without concepts would mean *all of SNOMED CT*, so the compose goes.)
+    """
+    out = {k: v for k, v in resource.items() if v != _CONCEPTS}
+    if out.get("resourceType") == "ValueSet":
+        out.pop("compose", None)
+        out["expansion"] = {"timestamp": out["date"], "total": 0}
+    return out
 
 
 def codesystem(info: ReleaseInfo, count: int) -> dict:
