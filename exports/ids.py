@@ -13,14 +13,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import polars as pl
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from exports import bulk
 from review_queue.models import Description, MintedId, PatientTerm
 
 DESCRIPTION_PARTITION = "11"  # extension description (DESIGN.md: 10 concept, 11 description, 12 relationship)
 SYNONYM, DEFINITION = "synonym", "definition"
-CHUNK = 5_000
 _LOCK_KEY = 0x68656C646572  # "helder": serialises minting between concurrent releases on PostgreSQL
 
 
@@ -34,29 +34,39 @@ def _frame(rows, schema: dict) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
 
-def known_ids(session: Session, purpose: str) -> pl.DataFrame:
+def _columns(purpose: str):
+    if purpose == SYNONYM:
+        return PatientTerm.description_id, PatientTerm.term
+    return PatientTerm.definition_id, PatientTerm.explanation
+
+
+def known_ids(session: Session, purpose: str, concepts: list[str] | None = None) -> pl.DataFrame:
     """(conceptId, text) → id for every id helder handed out or ingested for this purpose.
 
-    The newest wins when a text was given an id more than once (it should not happen, but an
-    older database may hold it).
+    `concepts` limits the look-up to those concepts (a monthly release needs a few thousand,
+    not every id ever minted). The newest wins when a text was given an id more than once (it
+    should not happen, but an older database may hold it).
     """
     schema = {"conceptId": pl.Utf8, "text": pl.Utf8, "id": pl.Utf8, "rank": pl.Int64}
-    minted = _frame(
-        session.execute(
-            select(MintedId.concept_id, MintedId.term, MintedId.sctid, MintedId.item)
-            .where(MintedId.purpose == purpose, MintedId.concept_id.is_not(None), MintedId.term.is_not(None))
-        ).all(),
-        schema,
+    id_col, text_col = _columns(purpose)
+    minted_q = select(MintedId.concept_id, MintedId.term, MintedId.sctid, MintedId.item).where(
+        MintedId.purpose == purpose, MintedId.concept_id.is_not(None), MintedId.term.is_not(None))
+    # Ids stored on terms count, except one helder minted for other text (edited in place).
+    stored_q = (
+        select(PatientTerm.concept_id, text_col, id_col, PatientTerm.id)
+        .outerjoin(MintedId, MintedId.sctid == id_col)
+        .where(id_col.is_not(None), text_col.is_not(None),
+               MintedId.sctid.is_(None) | ((MintedId.concept_id == PatientTerm.concept_id) & (MintedId.term == text_col)))
     )
-    id_col = PatientTerm.description_id if purpose == SYNONYM else PatientTerm.definition_id
-    text_col = PatientTerm.term if purpose == SYNONYM else PatientTerm.explanation
-    stored = _frame(
-        session.execute(
-            select(PatientTerm.concept_id, text_col, id_col, PatientTerm.id)
-            .where(id_col.is_not(None), text_col.is_not(None))
-        ).all(),
-        schema,
-    )
+    if concepts is None:
+        minted_rows, stored_rows = session.execute(minted_q).all(), session.execute(stored_q).all()
+    else:
+        minted_rows, stored_rows = [], []
+        for start in range(0, len(concepts), 5_000):
+            chunk = concepts[start:start + 5_000]
+            minted_rows += session.execute(minted_q.where(MintedId.concept_id.in_(chunk))).all()
+            stored_rows += session.execute(stored_q.where(PatientTerm.concept_id.in_(chunk))).all()
+    minted, stored = _frame(minted_rows, schema), _frame(stored_rows, schema)
     # Minted records describe an id exactly; stored ids on terms come next (ingested ones included).
     both = pl.concat([minted.with_columns(pl.col("rank") + (1 << 40)), stored])
     return (
@@ -66,14 +76,14 @@ def known_ids(session: Session, purpose: str) -> pl.DataFrame:
     )
 
 
-def minted_text(session: Session, purpose: str) -> pl.DataFrame:
-    """id → the (concept, text) it was minted for, to catch a stored id whose text changed since."""
-    return _frame(
-        session.execute(
-            select(MintedId.sctid, MintedId.concept_id, MintedId.term).where(MintedId.purpose == purpose)
-        ).all(),
-        {"id": pl.Utf8, "mintedConcept": pl.Utf8, "mintedText": pl.Utf8},
-    )
+def mismatched(session: Session, purpose: str) -> set[int]:
+    """Patient terms holding an id helder minted for another concept or text (text changed in place)."""
+    id_col, text_col = _columns(purpose)
+    rows = session.execute(
+        select(PatientTerm.id).join(MintedId, MintedId.sctid == id_col)
+        .where(PatientTerm.active, (MintedId.concept_id != PatientTerm.concept_id) | (MintedId.term != text_col))
+    ).all()
+    return {r[0] for r in rows}
 
 
 def next_item(session: Session, namespace: str, partition: str = DESCRIPTION_PARTITION) -> int:
@@ -109,30 +119,29 @@ def mint(session: Session, needs: pl.DataFrame, purpose: str, namespace: str) ->
     ids = [make(item, DESCRIPTION_PARTITION, namespace) for item in items]
     out = needs.with_columns(id=pl.Series(ids, dtype=pl.Utf8), item=pl.Series(items, dtype=pl.Int64))
     now = datetime.now(timezone.utc)
+    columns = ("sctid", "namespace", "partition", "item", "concept_id", "purpose", "term", "created_at")
     rows = [
-        {"sctid": r["id"], "namespace": namespace, "partition": DESCRIPTION_PARTITION, "item": r["item"],
-         "concept_id": r["conceptId"], "purpose": purpose, "term": r["text"], "created_at": now}
-        for r in out.iter_rows(named=True)
+        (sctid, namespace, DESCRIPTION_PARTITION, item, concept, purpose, text_, now)
+        for sctid, item, concept, text_ in out.select("id", "item", "conceptId", "text").iter_rows()
     ]
-    for start_at in range(0, len(rows), CHUNK):
-        session.execute(insert(MintedId), rows[start_at:start_at + CHUNK])
+    bulk.insert_rows(session, MintedId.__table__, columns, rows)
     return out.select("conceptId", "text", "id")
 
 
 def assign(session: Session, rows: pl.DataFrame, purpose: str, namespace: str) -> tuple[pl.DataFrame, int]:
-    """Give every row (conceptId, text, storedId) an id; returns rows + `id` and how many were minted.
+    """Give every row (ptId, conceptId, text, storedId) an id; returns rows + `id` and how many were minted.
 
     A stored id is kept unless helder minted it for a different concept or text (the text was
     changed in place); otherwise the id known for (concept, text) is reused, else a new one minted.
     """
-    minted = minted_text(session, purpose)
-    checked = rows.join(minted, left_on="storedId", right_on="id", how="left").with_columns(
-        storedId=pl.when(
-            pl.col("mintedConcept").is_null()
-            | ((pl.col("mintedConcept") == pl.col("conceptId")) & (pl.col("mintedText") == pl.col("text")))
-        ).then(pl.col("storedId"))
-    ).drop("mintedConcept", "mintedText")
-    known = known_ids(session, purpose).rename({"id": "knownId"})
+    bad = mismatched(session, purpose)
+    checked = rows.with_columns(
+        storedId=pl.when(~pl.col("ptId").is_in(list(bad))).then(pl.col("storedId"))
+    ) if bad else rows
+    unknown = checked.filter(pl.col("storedId").is_null())
+    concepts = unknown["conceptId"].unique().to_list()
+    # Few terms without an id (a monthly release): look those concepts up; many: read everything once.
+    known = known_ids(session, purpose, concepts if len(concepts) < 50_000 else None).rename({"id": "knownId"})
     joined = checked.join(known, on=["conceptId", "text"], how="left")
     joined = joined.with_columns(id=pl.coalesce("storedId", "knownId")).drop("knownId")
     needs = joined.filter(pl.col("id").is_null()).select("conceptId", "text").unique(maintain_order=True)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import polars as pl
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from exports import fhir, ids, manifest, rf2, tabular
+from exports import bulk, fhir, ids, manifest, rf2, tabular
 from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
 from terms import config as C
 
@@ -87,7 +87,7 @@ def effective_time(version: str) -> str:
 
 
 @contextmanager
-def _session_scope(factory_or_session) -> Iterator[Session]:
+def session_scope(factory_or_session) -> Iterator[Session]:
     """A session in a transaction: our own from a factory (committed here), or the caller's."""
     if isinstance(factory_or_session, Session):
         session = factory_or_session
@@ -205,18 +205,9 @@ def _store_ids(session: Session, before: pl.DataFrame, after: pl.DataFrame) -> N
     )
     if changed.is_empty():
         return
-    table = PatientTerm.__table__
-    stmt = (
-        update(table).where(table.c.id == bindparam("pid"))
-        .values(description_id=bindparam("did"), definition_id=func.coalesce(bindparam("fid"), table.c.definition_id))
-    )
-    params = [
-        {"pid": r[0], "did": r[1], "fid": r[2]}
-        for r in changed.select("ptId", "descriptionId", "definitionId").iter_rows()
-    ]
-    conn = session.connection()
-    for start in range(0, len(params), CHUNK):
-        conn.execute(stmt, params[start:start + CHUNK])
+    rows = list(changed.select("descriptionId", "definitionId", "ptId").iter_rows())
+    bulk.update_rows(session, PatientTerm.__table__, "id",
+                     "description_id = ?, definition_id = COALESCE(?, definition_id)", rows)
 
 
 MEMBER_SCHEMA = {
@@ -226,13 +217,13 @@ MEMBER_SCHEMA = {
 
 
 def _insert_members(session: Session, release_id: int, frame: pl.DataFrame) -> None:
-    cols = frame.select(list(MEMBER_SCHEMA)).rename({
-        "conceptId": "concept_id", "descriptionId": "description_id", "definitionId": "definition_id",
-    }).with_columns(release_id=pl.lit(release_id), active=pl.lit(True))
-    rows = cols.to_dicts()
-    conn = session.connection()
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(ReleaseMember.__table__), rows[start:start + CHUNK])
+    columns = ("release_id", "concept_id", "description_id", "definition_id", "term", "explanation", "active",
+               "preferred")
+    rows = list(
+        frame.select(pl.lit(release_id).alias("releaseId"), "conceptId", "descriptionId", "definitionId", "term",
+                     "explanation", pl.lit(True).alias("active"), "preferred").iter_rows()
+    )
+    bulk.insert_rows(session, ReleaseMember.__table__, columns, rows)
 
 
 def members(session: Session, release_ids: list[int]) -> pl.DataFrame:
@@ -317,7 +308,7 @@ def create_release(
         clock = now
 
     try:
-        with _session_scope(factory_or_session) as session:
+        with session_scope(factory_or_session) as session:
             ids.lock_minting(session)
             chosen = _choose_version(session, root, version, today)
             eff = effective_time(chosen)
@@ -424,7 +415,7 @@ def _release_dict(r: Release) -> dict:
 
 def list_releases(factory_or_session) -> list[dict]:
     """Every release, newest first: version, created_at, created_by, previous_version, counts, path."""
-    with _session_scope(factory_or_session) as session:
+    with session_scope(factory_or_session) as session:
         return [_release_dict(r) for r in session.execute(select(Release).order_by(Release.id.desc())).scalars()]
 
 
@@ -443,13 +434,13 @@ def get_release(session: Session, version: str) -> Release:
 
 def show_release(factory_or_session, version: str) -> dict:
     """A release's manifest ('latest' for the newest)."""
-    with _session_scope(factory_or_session) as session:
+    with session_scope(factory_or_session) as session:
         return dict(get_release(session, version).manifest)
 
 
 def diff_releases(factory_or_session, a: str, b: str, limit: int | None = None) -> dict:
     """What changed from release a to release b: counts and the new, changed and withdrawn terms."""
-    with _session_scope(factory_or_session) as session:
+    with session_scope(factory_or_session) as session:
         ra, rb = get_release(session, a), get_release(session, b)
         both = members(session, [ra.id, rb.id])
         found = changes(both.filter(pl.col("releaseId") == ra.id), both.filter(pl.col("releaseId") == rb.id))

@@ -10,6 +10,7 @@ that day (RF2 allows one row per id and effectiveTime).
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,19 @@ class Components:
 
 def member_id(refset_id: str, description_id: str) -> str:
     return str(uuid.uuid5(MEMBER_NAMESPACE, f"{refset_id}|{description_id}"))
+
+
+def member_ids(refset_id: str, description_ids: list[str]) -> list[str]:
+    """member_id for many descriptions: uuid5 (RFC 4122 SHA-1 name-based) without UUID objects."""
+    prefix = MEMBER_NAMESPACE.bytes + f"{refset_id}|".encode()
+    out = []
+    for d in description_ids:
+        h = bytearray(hashlib.sha1(prefix + d.encode()).digest()[:16])
+        h[6] = (h[6] & 0x0F) | 0x50  # version 5
+        h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+        x = h.hex()
+        out.append(f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}")
+    return out
 
 
 def history(states: pl.DataFrame, content: list[str], last_idx: int) -> pl.DataFrame:
@@ -70,7 +84,7 @@ def components(members: pl.DataFrame, last_idx: int, refset_id: str) -> Componen
     definitions = history(def_states, ["conceptId", "term"], last_idx)
     language = history(lang_states, ["acceptabilityId"], last_idx)
     ids = language["id"].unique().to_list()
-    uuids = pl.DataFrame({"id": ids, "memberId": [member_id(refset_id, d) for d in ids]},
+    uuids = pl.DataFrame({"id": ids, "memberId": member_ids(refset_id, ids)},
                          schema={"id": pl.Utf8, "memberId": pl.Utf8})
     language = language.join(uuids, on="id", how="left")
     return Components(descriptions, definitions, language)

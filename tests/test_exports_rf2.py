@@ -258,3 +258,29 @@ def test_minting_sees_description_ids_already_in_the_namespace(store, tmp_path, 
     release = create_release(factory, root=tmp_path / "releases", today=D3)
     (only,) = by_id(rf2_file(release, "Snapshot", "Description"))
     assert only == make(9001, "11", "1000146")
+
+
+def test_a_term_edited_in_place_still_gets_a_new_description(store, tmp_path, pf_terms):
+    _, factory = store
+    pt = pf_terms.approve(factory, 1, "suikerziekte", "Te veel suiker.")
+    r1 = create_release(factory, root=tmp_path / "releases", today=D1)
+    with factory() as s, s.begin():  # a repair script that rewrites text instead of adding a row
+        row = s.get(PatientTerm, pt)
+        row.term, row.explanation = "diabetes", "Te veel suiker in uw bloed."
+    r2 = create_release(factory, root=tmp_path / "releases", today=D2)
+    old = by_id(rf2_file(r1, "Snapshot", "Description"))
+    d2 = rows(rf2_file(r2, "Delta", "Description"))
+    assert {(r["term"], r["active"], r["id"] in old) for r in d2} == {("suikerziekte", "0", True), ("diabetes", "1", False)}
+    assert {(r["term"], r["active"]) for r in rows(rf2_file(r2, "Delta", "TextDefinition"))} == {
+        ("Te veel suiker.", "0"), ("Te veel suiker in uw bloed.", "1")}
+
+
+def test_member_ids_are_rfc4122_name_based_uuids():
+    import uuid
+
+    from exports.rf2 import MEMBER_NAMESPACE, member_ids
+
+    ids = [make(i, "11", "1000146") for i in range(1, 200)]
+    got = member_ids(C.PATIENT_FRIENDLY_REFSET, ids)
+    assert got == [str(uuid.uuid5(MEMBER_NAMESPACE, f"{C.PATIENT_FRIENDLY_REFSET}|{d}")) for d in ids]
+    assert all(uuid.UUID(g).version == 5 for g in got) and len(set(got)) == len(ids)
