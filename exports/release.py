@@ -206,8 +206,8 @@ def _store_ids(session: Session, before: pl.DataFrame, after: pl.DataFrame) -> N
     if changed.is_empty():
         return
     rows = list(changed.select("descriptionId", "definitionId", "ptId").iter_rows())
-    bulk.update_rows(session, PatientTerm.__table__, "id",
-                     "description_id = ?, definition_id = COALESCE(?, definition_id)", rows)
+    bulk.update_rows(session, PatientTerm.__table__, "id", ["description_id", "definition_id"], rows,
+                     keep_when_null=["definition_id"])
 
 
 MEMBER_SCHEMA = {
