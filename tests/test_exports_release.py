@@ -202,3 +202,38 @@ def test_an_empty_store_still_makes_a_valid_empty_release(store, tmp_path):
     assert csv_rows(release) == []
     header = next((release / "rf2" / "Snapshot").glob("sct2_Description*")).read_bytes()
     assert header.startswith(b"id\teffectiveTime") and header.count(b"\r\n") == 1
+
+
+@pytest.mark.postgres
+def test_concurrent_releases_on_postgresql_get_distinct_versions_and_never_share_an_id(pg_url, tmp_path, pf_terms):
+    import threading
+
+    from review_queue.db import open_store
+
+    engine, factory = open_store(pg_url)
+    for i in range(200):
+        pf_terms.approve(factory, i, f"term {i}")
+    results, errors = [], []
+
+    def make_one(n):
+        pf_terms.approve(factory, 1000 + n, f"eigen term {n}")
+        try:
+            results.append(create_release(factory, root=tmp_path / "releases", today=TODAY))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=make_one, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(p.name for p in results) == ["2026-11-24", "2026-11-24.2", "2026-11-24.3"]
+    with factory() as s:
+        minted = s.execute(select(MintedId.sctid, MintedId.concept_id, MintedId.term)).all()
+        published = s.execute(select(ReleaseMember.description_id, ReleaseMember.term).distinct()).all()
+    assert len({m.sctid for m in minted}) == len(minted) == 203
+    by_id = {}
+    for did, term in published:
+        assert by_id.setdefault(did, term) == term  # one id, one text, in every release
+    engine.dispose()
