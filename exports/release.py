@@ -36,6 +36,7 @@ VERSION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\.([1-9]\d*))?$")
 SOURCES = ("release", "import", "review")
 CHUNK = 5_000
 _BAD_TEXT = r"[\x00-\x1f\x7f]"  # a tab or line break would break RF2 rows
+MAX_TERM, MAX_DEFINITION = 255, 4096  # RF2 limits for synonyms and text definitions
 
 
 class ReleaseError(ValueError):
@@ -147,7 +148,10 @@ def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame
     rows = session.execute(query).all()
     cols = list(zip(*rows)) if rows else [[] for _ in CURRENT_SCHEMA]
     frame = pl.DataFrame({name: list(col) for name, col in zip(CURRENT_SCHEMA, cols)}, schema=CURRENT_SCHEMA)
-    frame = frame.with_columns(pl.col("preferred").fill_null(False))
+    frame = frame.with_columns(
+        pl.col("preferred").fill_null(False),
+        explanation=pl.when(pl.col("explanation").str.strip_chars() != "").then(pl.col("explanation")),
+    )
     # Preferred first, then newest; the first row per concept is the preferred synonym (a
     # concept left with only acceptable terms has its newest promoted: exactly one preferred).
     frame = (
@@ -161,13 +165,23 @@ def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame
 
 
 def _refuse_bad_text(frame: pl.DataFrame) -> None:
-    for column in ("term", "explanation"):
-        bad = frame.filter(pl.col(column).str.contains(_BAD_TEXT) | (pl.col(column).str.strip_chars() == ""))
-        if bad.height:
-            row = bad.row(0, named=True)
+    """RF2 rows break on a tab or line break; loaders refuse synonyms over 255 characters."""
+    checks = [
+        ("term", pl.col("term").str.contains(_BAD_TEXT) | (pl.col("term").str.strip_chars() == ""),
+         "is empty or holds a tab, line break or control character"),
+        ("term", pl.col("term").str.len_chars() > MAX_TERM, f"is longer than {MAX_TERM} characters"),
+        ("explanation", pl.col("explanation").str.contains(_BAD_TEXT),
+         "holds a tab, line break or control character"),
+        ("explanation", pl.col("explanation").str.len_chars() > MAX_DEFINITION,
+         f"is longer than {MAX_DEFINITION} characters"),
+    ]
+    for column, bad, why in checks:
+        found = frame.filter(bad)
+        if found.height:
+            row = found.row(0, named=True)
             raise ReleaseError(
-                f"patient term {row['ptId']} (concept {row['conceptId']}): {column} is empty or holds a tab, "
-                f"line break or control character; fix it in the store before releasing"
+                f"patient term {row['ptId']} (concept {row['conceptId']}): {column} {why}; "
+                f"fix it in the store before releasing"
             )
 
 

@@ -237,3 +237,15 @@ def test_concurrent_releases_on_postgresql_get_distinct_versions_and_never_share
     for did, term in published:
         assert by_id.setdefault(did, term) == term  # one id, one text, in every release
     engine.dispose()
+
+
+def test_an_overlong_term_stops_the_release_and_a_blank_explanation_is_no_explanation(store, tmp_path, pf_terms):
+    _, factory = store
+    pf_terms.approve(factory, 1, "suikerziekte", "   ")
+    pt = pf_terms.approve(factory, 2, "x" * 256)
+    with pytest.raises(ReleaseError, match=f"patient term {pt} .*longer than 255"):
+        create_release(factory, root=tmp_path / "releases", today=TODAY)
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    release = create_release(factory, root=tmp_path / "releases", today=TODAY)
+    assert [r["explanation"] for r in csv_rows(release)] == ["", ""]
+    assert json.loads((release / "manifest.json").read_text())["counts"]["definitions"] == 0
