@@ -5,7 +5,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import insert, select
 
 from exports.release import create_release
