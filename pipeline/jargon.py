@@ -1,0 +1,128 @@
+"""Which words a lay reader will not know, and which words are English rather than Dutch.
+
+Judged per distinct word (a batch of 380k proposals has far fewer distinct words), so the
+per-word Python here never runs per row. Word frequency (wordfreq, Dutch) is only a start: a
+compound whose parts are common words is lay ("blindedarmontsteking" = blinde+darm+ontsteking),
+words in the TM's patient terms are lay by definition, a hand list protects lay terms that
+frequency underrates ("strontje"), and medical Latin/Greek morphemes mark what stays jargon.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "checkdata"
+
+# Medical Latin/Greek: endings and stems a B1 reader does not decode ("-itis", "hepat-", "cardi-").
+MEDICAL_MORPHEMES = re.compile(
+    r"(itis|itiden|osis|oses?|oom|omen|emie|iëmie|ectomie|otomie|ostomie|scopie|grafie|algie|pathie|patie|"
+    r"plasie|trofie|penie|rragie|rroe|lyse|ïdie|iasis)$"
+    r"|^(hyper|hypo|dys|brady|tachy|myo|cardi|hepat|nefr|nephr|gastr|pneum|oste|arthr|derm|neur|enceph|"
+    r"cephal|haem|hema|angi|hyster|onco|carcin|leuk|erythr|thromb|cyt|pulmon|ventric|vesic|neoplas|malign|"
+    r"benign|fractu|ruptu|lith|stenos|insuffic|ulcus|syndroo|anomal|dilatat|infarc|laesie|necros)"
+    r"|(cardi|hepat|nefr|gastr|pneum|arthr|enceph|colitis|cystitis|neoplasm|carcinoom|sarcoom|lithiasis)"
+)
+LINKING = ("", "s", "e", "en")
+DIMINUTIVE = ("je", "tje", "pje", "etje", "kje")
+
+
+def _read_list(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def lay_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in _read_list("lay_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def known_abbreviations() -> frozenset[str]:
+    return frozenset(_read_list("abbreviations.txt"))
+
+
+@lru_cache(maxsize=1)
+def eponyms() -> frozenset[str]:
+    return frozenset(_read_list("eponyms.txt"))
+
+
+@lru_cache(maxsize=2)
+def _frequencies(lang: str) -> dict[str, float]:
+    import wordfreq
+    return wordfreq.get_frequency_dict(lang)
+
+
+def zipf(word: str, lang: str = "nl") -> float:
+    freq = _frequencies(lang).get(word, 0.0)
+    return round(math.log10(freq * 1e9), 2) if freq > 0 else 0.0
+
+
+class WordJudge:
+    """Judges single lower-case words; `lay_vocabulary` is the TM's patient-term words."""
+
+    def __init__(self, lay_vocabulary: set[str] | frozenset[str] = frozenset(),
+                 clinical_vocabulary: set[str] | frozenset[str] = frozenset(),
+                 common_zipf: float = 3.0, part_zipf: float = 2.5, rare_zipf: float = 1.0):
+        self.lay = set(lay_vocabulary) | lay_words()
+        # Words used in TM clinical terms but never in TM patient terms: clinical vocabulary.
+        self.clinical_only = set(clinical_vocabulary) - self.lay
+        self.common_zipf = common_zipf
+        self.part_zipf = part_zipf
+        self.rare_zipf = rare_zipf
+        self._split_cache: dict[str, bool] = {}
+
+    def _known_part(self, part: str) -> bool:
+        return len(part) >= 3 and (part in self.lay or zipf(part) >= self.part_zipf)
+
+    def is_lay_compound(self, word: str) -> bool:
+        """True when `word` splits into two or more known parts (with Dutch linking letters)."""
+        if word in self._split_cache:
+            return self._split_cache[word]
+        n = len(word)
+        # best[i]: the prefix word[:i] splits into this many known parts (0 = no split found).
+        best = [0] * (n + 1)
+        reachable = [False] * (n + 1)
+        reachable[0] = True
+        for i in range(n):
+            if not reachable[i]:
+                continue
+            for j in range(i + 3, n + 1):
+                if self._known_part(word[i:j]):
+                    for link in LINKING:
+                        k = j + len(link)
+                        if k <= n and word[j:k] == link:
+                            reachable[k] = True
+                            best[k] = max(best[k], best[i] + 1)
+        ok = reachable[n] and best[n] >= 2
+        if not ok:
+            for suffix in DIMINUTIVE:
+                stem = word[: -len(suffix)]
+                if word.endswith(suffix) and len(stem) >= 3 and (self._known_part(stem) or self.is_lay_compound(stem)):
+                    ok = True
+                    break
+        self._split_cache[word] = ok
+        return ok
+
+    def is_lay(self, word: str) -> bool:
+        return (word in self.lay or len(word) < 4 or zipf(word) >= self.common_zipf
+                or self.is_lay_compound(word))
+
+    def jargon_reason(self, word: str) -> str | None:
+        """Why `word` (lower case letters) is jargon, or None when a lay reader knows it."""
+        if self.is_lay(word):
+            return None
+        if MEDICAL_MORPHEMES.search(word):
+            return "medical Latin/Greek"
+        if word in self.clinical_only and zipf(word) < 3.5:
+            return "used in clinical terms, never in patient terms"
+        if zipf(word) < self.rare_zipf:
+            return "rare in Dutch"
+        return None
+
+
+def is_english(word: str) -> bool:
+    """A word far more frequent in English than in Dutch ("the", "blood", "pressure")."""
+    en = zipf(word, "en")
+    return en >= 3.5 and en - zipf(word, "nl") >= 1.0
