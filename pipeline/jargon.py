@@ -125,4 +125,4 @@ class WordJudge:
 def is_english(word: str) -> bool:
     """A word far more frequent in English than in Dutch ("the", "blood", "pressure")."""
     en = zipf(word, "en")
-    return en >= 3.5 and en - zipf(word, "nl") >= 1.0
+    return en >= 3.0 and en - zipf(word, "nl") >= 1.0
