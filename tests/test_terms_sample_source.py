@@ -85,7 +85,7 @@ def test_about_half_have_a_patient_term_in_every_hierarchy(concepts: pl.DataFram
 
 def test_some_rows_have_dutch_synonyms(concepts: pl.DataFrame) -> None:
     share = (concepts["synonymsNl"] != "").mean()
-    assert 0.2 <= share <= 0.5
+    assert 0.25 <= share <= 0.5
 
 
 def test_delta_refers_to_keys_correctly(concepts: pl.DataFrame, delta: pl.DataFrame) -> None:
