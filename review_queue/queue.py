@@ -1,0 +1,253 @@
+"""Queue queries for the review workspace: filters, counts, keyset paging, search, leases.
+
+Paging is keyset (`WHERE (sort key, id) > (last seen) ORDER BY sort key, id LIMIT n`) so page
+1,000 costs what page 1 costs at 400k items. Counts are GROUP BY on indexed columns, cached for
+a few seconds because every queue page shows them.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from review_queue.models import OPEN_STATES, STATES, ReviewItem
+
+LEASE_MINUTES = 15
+SORTS = {
+    "id": (ReviewItem.id, False),
+    "-id": (ReviewItem.id, True),
+    "confidence": (ReviewItem.confidence, False),
+    "-confidence": (ReviewItem.confidence, True),
+}
+SEVERITIES = ("error", "warning", "info")
+
+
+class QueueError(ValueError):
+    pass
+
+
+@dataclass
+class QueueFilter:
+    state: str | None = "open"  # a state, "open" (proposed+deferred) or None for all
+    semantic_tag: str | None = None
+    flag: str | None = None
+    severity: str | None = None
+    origin: str | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+    run_id: int | None = None
+    q: str | None = None  # concept id (digits) or words in the clinical term / proposal
+
+    @classmethod
+    def from_params(cls, params) -> "QueueFilter":
+        """From query parameters; bad values raise QueueError naming the parameter."""
+        def num(name, kind):
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            try:
+                return kind(raw)
+            except ValueError:
+                raise QueueError(f"{name}: not a number: {raw[:40]!r}") from None
+        state = (params.get("state") or "open").strip()
+        if state not in ("open", "all", *STATES):
+            raise QueueError(f"state: unknown state {state[:40]!r}")
+        severity = (params.get("severity") or "").strip() or None
+        if severity and severity not in SEVERITIES:
+            raise QueueError(f"severity: unknown severity {severity[:40]!r}")
+        f = cls(
+            state=None if state == "all" else state,
+            semantic_tag=(params.get("tag") or "").strip() or None,
+            flag=(params.get("flag") or "").strip() or None,
+            severity=severity,
+            origin=(params.get("origin") or "").strip() or None,
+            min_confidence=num("min", float), max_confidence=num("max", float),
+            run_id=num("run", int), q=(params.get("q") or "").strip()[:200] or None,
+        )
+        return f
+
+    def params(self) -> dict:
+        out = {"state": self.state or "all", "tag": self.semantic_tag, "flag": self.flag,
+               "severity": self.severity, "origin": self.origin, "min": self.min_confidence,
+               "max": self.max_confidence, "run": self.run_id, "q": self.q}
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+    def conditions(self) -> list:
+        c = []
+        if self.state == "open":
+            c.append(ReviewItem.state.in_(OPEN_STATES))
+        elif self.state:
+            c.append(ReviewItem.state == self.state)
+        if self.semantic_tag:
+            c.append(ReviewItem.semantic_tag == self.semantic_tag)
+        if self.flag:
+            # flags is ';'-joined codes; match a whole code.
+            padded = ";" + ReviewItem.flags + ";"
+            c.append(padded.contains(";" + self.flag + ";", autoescape=True))
+        if self.severity:
+            c.append(ReviewItem.max_severity == self.severity)
+        if self.origin:
+            c.append(ReviewItem.origin == self.origin)
+        if self.min_confidence is not None:
+            c.append(ReviewItem.confidence >= self.min_confidence)
+        if self.max_confidence is not None:
+            c.append(ReviewItem.confidence <= self.max_confidence)
+        if self.run_id is not None:
+            c.append(ReviewItem.run_id == self.run_id)
+        if self.q:
+            if self.q.isdigit():
+                c.append(or_(ReviewItem.concept_id == self.q, ReviewItem.id == int(self.q)))
+            else:
+                needle = self.q.lower()
+                c.append(or_(func.lower(ReviewItem.source_term).contains(needle, autoescape=True),
+                             func.lower(ReviewItem.proposal).contains(needle, autoescape=True)))
+        return c
+
+
+@dataclass
+class Page:
+    items: list[ReviewItem]
+    next_cursor: str | None
+    sort: str
+    filters: QueueFilter = field(default_factory=QueueFilter)
+
+
+def _cursor_of(item: ReviewItem, sort: str) -> str:
+    if sort in ("confidence", "-confidence"):
+        return f"{item.confidence!r}:{item.id}"
+    return str(item.id)
+
+
+def page(session: Session, filters: QueueFilter, *, sort: str = "id", after: str | None = None,
+         limit: int = 50) -> Page:
+    """One page of items after the cursor `after` (from the previous page's next_cursor)."""
+    if sort not in SORTS:
+        raise QueueError(f"sort: one of {', '.join(SORTS)}")
+    limit = max(1, min(int(limit), 500))
+    column, desc = SORTS[sort]
+    stmt = select(ReviewItem).where(*filters.conditions())
+    if after:
+        try:
+            if column is ReviewItem.id:
+                last_key, last_id = None, int(after)
+            else:
+                raw_key, raw_id = after.split(":", 1)
+                last_key, last_id = float(raw_key), int(raw_id)
+        except ValueError:
+            raise QueueError(f"after: bad cursor {after[:40]!r}") from None
+        if last_key is None:
+            stmt = stmt.where(ReviewItem.id < last_id if desc else ReviewItem.id > last_id)
+        elif desc:
+            stmt = stmt.where(or_(column < last_key, and_(column == last_key, ReviewItem.id < last_id)))
+        else:
+            stmt = stmt.where(or_(column > last_key, and_(column == last_key, ReviewItem.id > last_id)))
+    if column is ReviewItem.id:
+        order = [ReviewItem.id.desc() if desc else ReviewItem.id]
+    else:
+        order = [column.desc(), ReviewItem.id.desc()] if desc else [column, ReviewItem.id]
+    rows = list(session.execute(stmt.order_by(*order).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _cursor_of(rows[-1], sort) if more and rows else None, sort, filters)
+
+
+_count_cache: dict = {}
+_count_lock = threading.Lock()
+COUNT_TTL = 5.0
+
+
+def counts(session: Session, *, ttl: float = COUNT_TTL) -> dict[str, dict[str, int]]:
+    """Items per state, and open items per semantic tag, origin and severity (cached `ttl` s)."""
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    with _count_lock:
+        hit = _count_cache.get(key)
+        if hit and now - hit[0] < ttl:
+            return hit[1]
+    out: dict[str, dict[str, int]] = {}
+    out["state"] = dict(session.execute(
+        select(ReviewItem.state, func.count()).group_by(ReviewItem.state)).all())
+    open_ = ReviewItem.state.in_(OPEN_STATES)
+    for name, col in (("tag", ReviewItem.semantic_tag), ("origin", ReviewItem.origin),
+                      ("severity", ReviewItem.max_severity)):
+        out[name] = {(k or "-"): n for k, n in session.execute(
+            select(col, func.count()).where(open_).group_by(col)).all()}
+    with _count_lock:
+        _count_cache[key] = (now, out)
+    return out
+
+
+def clear_count_cache() -> None:
+    with _count_lock:
+        _count_cache.clear()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _lease_free(user: str, now: datetime):
+    return or_(ReviewItem.lease_owner.is_(None), ReviewItem.lease_owner == user,
+               ReviewItem.lease_expires < now)
+
+
+def lease(session: Session, item_id: int, user: str, minutes: int = LEASE_MINUTES) -> bool:
+    """Lease an open item to `user` unless someone else holds a live lease; True when it is theirs."""
+    now = _now()
+    result = session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item_id, ReviewItem.state.in_(OPEN_STATES), _lease_free(user, now))
+        .values(lease_owner=user, lease_expires=now + timedelta(minutes=minutes))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release(session: Session, item_id: int, user: str) -> None:
+    session.execute(
+        update(ReviewItem).where(ReviewItem.id == item_id, ReviewItem.lease_owner == user)
+        .values(lease_owner=None, lease_expires=None).execution_options(synchronize_session=False)
+    )
+
+
+def claim_next(session: Session, user: str, filters: QueueFilter | None = None, *,
+               after_id: int = 0, minutes: int = LEASE_MINUTES) -> int | None:
+    """Lease the next open item (id > after_id, matching filters) nobody else holds; its id or None.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent reviewers skip each other's row.
+    SQLite (one writer at a time): pick candidates, then a conditional UPDATE whose rowcount says
+    whether we won the row.
+    """
+    filters = filters or QueueFilter()
+    now = _now()
+    base = [*filters.conditions(), ReviewItem.state.in_(OPEN_STATES), _lease_free(user, now),
+            ReviewItem.id > after_id,
+            # A first approver does not get the item back for the second look.
+            or_(ReviewItem.first_approver.is_(None), ReviewItem.first_approver != user)]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        item_id = session.execute(
+            select(ReviewItem.id).where(*base).order_by(ReviewItem.id).limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if item_id is None:
+            return None
+        session.execute(
+            update(ReviewItem).where(ReviewItem.id == item_id)
+            .values(lease_owner=user, lease_expires=now + timedelta(minutes=minutes))
+            .execution_options(synchronize_session=False)
+        )
+        return item_id
+    for _ in range(5):
+        candidates = list(session.execute(
+            select(ReviewItem.id).where(*base).order_by(ReviewItem.id).limit(10)).scalars())
+        if not candidates:
+            return None
+        for item_id in candidates:
+            if lease(session, item_id, user, minutes):
+                return item_id
+    return None

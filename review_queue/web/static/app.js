@@ -1,0 +1,38 @@
+// Keyboard shortcuts for the review workspace. Keys act only when no field has focus
+// (Escape leaves a field), so typing a term never triggers a decision.
+(function () {
+  function typing(el) {
+    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+  }
+  function submit(id, focusId) {
+    var form = document.getElementById(id);
+    if (!form) return false;
+    var field = focusId && document.getElementById(focusId);
+    if (field && field.required && !field.value) { field.focus(); return true; }
+    form.requestSubmit();
+    return true;
+  }
+  function follow(key) {
+    var a = document.querySelector('a[data-key="' + key + '"]');
+    if (a) { window.location.href = a.href; return true; }
+    return false;
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
+    if (typing(document.activeElement)) return;
+    var done = false;
+    switch (ev.key) {
+      case "a": done = submit("f-approve", "approve-reason"); break;
+      case "e": var t = document.getElementById("edit-term"); if (t) { t.focus(); t.select(); done = true; } break;
+      case "r": var r = document.getElementById("reject-reason"); if (r) { r.focus(); done = true; } break;
+      case "d": done = submit("f-defer"); break;
+      case "u": done = submit("f-undo"); break;
+      case "j": done = follow("j"); break;
+      case "k": done = follow("k"); break;
+      case "/": var s = document.querySelector("[data-search]"); if (s) { s.focus(); done = true; } else { window.location.href = "/?focus=search"; done = true; } break;
+    }
+    if (done) ev.preventDefault();
+  });
+  if (location.search.indexOf("focus=search") >= 0) { var s = document.querySelector("[data-search]"); if (s) s.focus(); }
+})();
