@@ -223,3 +223,52 @@ def pf_terms():
 
     return SimpleNamespace(concept=concept, approve=approve, withdraw=withdraw, inactivate=inactivate,
                            terms_of=terms_of)
+
+
+# ---- review workspace (web, queue, users, spreadsheets): seeded items and logged-in clients ----
+
+@pytest.fixture
+def seed_items():
+    """seed_items(factory, n, **overrides) -> item ids: concepts, review items and suggestions."""
+    def seed(factory, n=5, term="klinische term {i}", proposal="voorstel {i}", severity=None, flags="",
+             semantic_tag="disorder", origin="lexicon", confidence=0.9, start=1, flag_details=None, similar=None):
+        from review_queue.models import Concept, ReviewItem, Suggestion
+
+        ids = []
+        with factory() as s, s.begin():
+            for i in range(start, start + n):
+                cid = str(100000 + i)
+                s.add(Concept(id=cid, active=True, effective_time="20250101", module_id="11000146104",
+                              term_nl=term.format(i=i), fsn_en=f"Clinical finding {i} (disorder)",
+                              semantic_tag=semantic_tag))
+                item = ReviewItem(concept_id=cid, source_term=term.format(i=i), proposal=proposal.format(i=i),
+                                  origin=origin, confidence=confidence, max_severity=severity, flags=flags,
+                                  semantic_tag=semantic_tag)
+                s.add(item)
+                s.flush()
+                s.add(Suggestion(item_id=item.id, concept_id=cid, text=proposal.format(i=i), origin=origin,
+                                 confidence=confidence, explanation=f"uitleg {i}", flags=flags,
+                                 flag_details=flag_details or [], similar=similar or []))
+                ids.append(item.id)
+        return ids
+    return seed
+
+
+@pytest.fixture
+def web_login():
+    """web_login(app, username, password) -> TestClient with a logged-in session and its CSRF token."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    def login(app, username, password):
+        client = TestClient(app)
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+        home = client.get("/")
+        client.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+        return client
+    return login
