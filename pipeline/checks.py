@@ -46,7 +46,7 @@ class CheckSettings:
     jargon_part_zipf: float = 2.5     # ... at which a compound's part is common
     jargon_rare_zipf: float = 1.0     # below this a word without lay parts is jargon even without morphemes
     similar_limit: int = 5
-    similar_cutoff: float = 60.0
+    similar_cutoff: float = 70.0      # TM entries scoring below this are not "similar" (also bounds the work)
     chunk_size: int = 2000            # distinct proposals per cdist block (x TM size uint8 bytes)
     workers: int = -1
 
@@ -169,11 +169,28 @@ def _variants(tokens: pl.Expr, max_tokens: int = 8) -> list[pl.Expr]:
     return out
 
 
-def _distinguishing(text: str) -> frozenset[str]:
-    """Tokens that make two otherwise equal terms different things (numbers, sides, course)."""
-    import re
-    words = re.findall(r"[^\W_]+", text.lower())
-    return frozenset(w for w in words if re.fullmatch(rf"({QUALIFIER_WORDS})", w) and w not in ("aan", "kant", "kanten"))
+def _distinguishing(expr: pl.Expr) -> pl.Expr:
+    """Tokens that make two otherwise equal terms different things (numbers, sides, course), as one key."""
+    return (expr.str.extract_all(r"[\p{L}\d]+")
+            .list.eval(pl.element().filter(pl.element().str.contains(rf"^({QUALIFIER_WORDS})$")
+                                           & ~pl.element().is_in(["aan", "kant", "kanten"])))
+            .list.sort().list.join(" "))
+
+
+def _nonzero(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns and values of the non-zero cells of a mostly-zero uint8 matrix.
+
+    Scans 8 cells at a time (as uint64 words) and looks closer only at words with a hit.
+    """
+    flat = scores.reshape(-1)
+    pad = (-flat.size) % 8
+    if pad:
+        flat = np.concatenate([flat, np.zeros(pad, np.uint8)])
+    words = np.flatnonzero(flat.view(np.uint64))
+    cells = (words[:, None] * 8 + np.arange(8)).reshape(-1)
+    cells = cells[flat[cells] > 0]
+    rows, cols = np.divmod(cells, scores.shape[1])
+    return rows, cols, flat[cells]
 
 
 def _quote(expr: pl.Expr) -> pl.Expr:
@@ -201,7 +218,13 @@ class Checker:
         ).with_columns(
             pl.col("termTokens").list.join(" ").alias("termKey"),
         ).with_row_index("tmIdx")
-        self._tm_sorted = self.tm["ptSorted"].to_list()
+        # TM patient terms ordered by length: a block of proposals of similar length is only scored
+        # against the TM slice whose length can reach the score cutoff at all.
+        lengths = self.tm["ptSorted"].str.len_chars().to_numpy()
+        self._tm_order = np.argsort(lengths, kind="stable").astype(np.uint32)
+        self._tm_len = lengths[self._tm_order]
+        pt_sorted = self.tm["ptSorted"].to_list()
+        self._tm_by_len = [pt_sorted[i] for i in self._tm_order]
         words = lambda col: set(self.tm.select(pl.col(col).str.extract_all(r"\p{L}+").explode().drop_nulls().unique())
                                 .to_series().to_list())
         lay_vocab = words("ptNorm")
@@ -280,22 +303,32 @@ class Checker:
         empty_similar = pl.DataFrame(schema={"row": pl.UInt32, "similar": pl.Utf8})
         if present.is_empty() or self.tm.is_empty():
             return empty_similar, None
+        # Blocks keep a mix of lengths: rapidfuzz's SIMD scorers are faster on mixed blocks than on
+        # length-sorted ones, so the length band below prunes only blocks that happen to be narrow.
         distinct = present.select("sorted").unique(maintain_order=True).with_row_index("u")
         queries = distinct["sorted"].to_list()
+        qlen = distinct["sorted"].str.len_chars().to_numpy()
         limit = max(1, s.similar_limit)
+        c = max(min(s.similar_cutoff, 100.0), 1.0) / 100
         tops = []
         for start in range(0, len(queries), max(1, s.chunk_size)):
             block = queries[start:start + s.chunk_size]
-            scores = process.cdist(block, self._tm_sorted, scorer=fuzz.ratio, dtype=np.uint8,
+            shortest, longest = qlen[start:start + len(block)].min(), qlen[start:start + len(block)].max()
+            # ratio <= 2*min(len)/(len_a+len_b), so only this length band can reach the cutoff.
+            lo = int(np.searchsorted(self._tm_len, np.floor(shortest * c / (2 - c)), "left"))
+            hi = int(np.searchsorted(self._tm_len, np.ceil(longest * (2 - c) / c), "right"))
+            if hi <= lo:
+                continue
+            scores = process.cdist(block, self._tm_by_len[lo:hi], scorer=fuzz.ratio, dtype=np.uint8,
                                    score_cutoff=s.similar_cutoff, workers=s.workers)
-            qi, ti = np.nonzero(scores)
+            qi, ti, values = _nonzero(scores)
+            del scores
             if len(qi) == 0:
                 continue
-            pairs = pl.DataFrame({"u": (qi + start).astype(np.uint32), "tmIdx": ti.astype(np.uint32),
-                                  "score": scores[qi, ti]})
+            pairs = pl.DataFrame({"u": (qi + start).astype(np.uint32), "tmIdx": self._tm_order[ti + lo],
+                                  "score": values})
             tops.append(pairs.sort(["u", "score", "tmIdx"], descending=[False, True, False])
                         .group_by("u", maintain_order=True).head(max(limit, 8)))
-            del scores
         if not tops:
             return empty_similar, self._exact_conflicts(present)
         top = pl.concat(tops).join(self.tm.select("tmIdx", "conceptId", "term", "patientTerm", "ptNorm"), on="tmIdx")
@@ -317,8 +350,9 @@ class Checker:
             a, b = cand["norm"].to_list(), cand["ptNorm"].to_list()
             best = np.maximum(process.cpdist(a, b, scorer=fuzz.ratio, workers=s.workers),
                               process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=s.workers))
-            same_kind = np.fromiter((_distinguishing(x) == _distinguishing(y) for x, y in zip(a, b)), bool, len(a))
-            near = cand.filter(pl.Series((best >= s.conflict_ratio) & same_kind))
+            # "type 1"/"type 2", "linker"/"rechter": close strings, different things — never a conflict.
+            near = cand.filter(pl.Series(best >= s.conflict_ratio)
+                               & (_distinguishing(pl.col("norm")) == _distinguishing(pl.col("ptNorm"))))
         exact = self._exact_conflicts(present)
         pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm") for f in (exact, near) if f is not None])
         return similar, self._conflict_flags(pairs)
