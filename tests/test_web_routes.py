@@ -243,3 +243,17 @@ def test_four_eyes_needs_a_second_reviewer(store, seed_items, web_login):
     bert.post(f"/item/{item_id}/approve", data={"csrf": bert.csrf, "version": item.version})
     with factory() as s:
         assert s.get(ReviewItem, item_id).state == "approved"
+
+
+def test_extra_routers_are_served_alongside(store):
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/api/extra")
+    def extra():
+        return {"ok": True}
+
+    app = create_app(store[1], {"secret": "s"}, routers=[router])
+    assert TestClient(app).get("/api/extra").json() == {"ok": True}
+    assert TestClient(app).get("/api/queue").status_code == 401

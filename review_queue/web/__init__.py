@@ -62,9 +62,13 @@ class Forbidden(Exception):
     pass
 
 
-def create_app(factory: sessionmaker[Session], settings: dict | None = None) -> FastAPI:
-    """The web app over a migrated store. settings: secret, four_eyes (bool),
-    four_eyes_below_confidence, lease_minutes, https_only (secure cookies)."""
+def create_app(factory: sessionmaker[Session], settings: dict | None = None, routers: list | None = None) -> FastAPI:
+    """The web app over a migrated store.
+
+    settings (the config's `[review]` table): secret, secret_file, four_eyes (bool),
+    four_eyes_below_confidence (0.5), lease_minutes (15), https_only (secure cookies).
+    routers: more APIRouters to include (the CLI adds the exports download API; review_queue
+    does not import exports)."""
     settings = dict(settings or {})
     policy = decisions.ReviewPolicy(
         four_eyes=bool(settings.get("four_eyes", False)),
@@ -75,6 +79,8 @@ def create_app(factory: sessionmaker[Session], settings: dict | None = None) -> 
     app.add_middleware(SessionMiddleware, secret_key=load_secret(settings), session_cookie="helder_session",
                        same_site="strict", https_only=bool(settings.get("https_only", False)),
                        max_age=12 * 3600)
+    for router in routers or []:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
 
@@ -455,11 +461,15 @@ def _suggestion_json(x: Suggestion) -> dict:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, url: str | None = None,
-          settings: dict | None = None) -> None:
-    """`helder serve`: open (and migrate) the store at `url` and run the app with uvicorn."""
+          settings: dict | None = None, routers_for=None) -> None:
+    """`helder serve`: open (and migrate) the store at `url` and run the app with uvicorn.
+
+    routers_for: optional callable(session_factory) -> list of APIRouters to include, e.g.
+    `lambda f: [exports.api.make_router(f, "releases")]`."""
     import uvicorn
 
     from review_queue.db import open_store
 
     _, factory = open_store(url)
-    uvicorn.run(create_app(factory, settings), host=host, port=port, log_level="info")
+    routers = routers_for(factory) if routers_for else None
+    uvicorn.run(create_app(factory, settings, routers), host=host, port=port, log_level="info")
