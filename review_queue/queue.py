@@ -171,6 +171,8 @@ def counts(session: Session, *, ttl: float = COUNT_TTL) -> dict[str, dict[str, i
     out: dict[str, dict[str, int]] = {}
     out["state"] = dict(session.execute(
         select(ReviewItem.state, func.count()).group_by(ReviewItem.state)).all())
+    out["state"]["open"] = sum(out["state"].get(s, 0) for s in OPEN_STATES)
+    out["state"]["all"] = sum(n for s, n in out["state"].items() if s in STATES)
     open_ = ReviewItem.state.in_(OPEN_STATES)
     for name, col in (("tag", ReviewItem.semantic_tag), ("origin", ReviewItem.origin),
                       ("severity", ReviewItem.max_severity)):

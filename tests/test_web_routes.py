@@ -195,7 +195,7 @@ def test_queue_filters_search_and_keyset_paging(app, store, seed_items, web_logi
     rest = c.get("/api/queue", params={"sort": "confidence", "after": by_conf["next"], "limit": 50}).json()
     assert len(rest["items"]) == 6 and not {i["id"] for i in rest["items"]} & {i["id"] for i in by_conf["items"]}
     html = c.get("/", params={"tag": "procedure"}).text
-    assert "procedure (3)" in html and "disorder (7)" in html
+    assert "procedure (3)" in html and "disorder (7)" in html and "open (10)" in html
 
 
 def test_api_decisions_with_basic_auth_and_session(app, store, seed_items, web_login):
