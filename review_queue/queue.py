@@ -102,10 +102,30 @@ class QueueFilter:
             if self.q.isdigit():
                 c.append(or_(ReviewItem.concept_id == self.q, ReviewItem.id == int(self.q)))
             else:
-                needle = self.q.lower()
-                c.append(or_(func.lower(ReviewItem.source_term).contains(needle, autoescape=True),
-                             func.lower(ReviewItem.proposal).contains(needle, autoescape=True)))
+                # Words anywhere in the clinical term, case-insensitive: one scan, no index can help
+                # a substring (SQLite's LIKE is case-insensitive already; PostgreSQL needs ILIKE).
+                c.append(_TermContains(self.q))
         return c
+
+
+class _TermContains:
+    """Placeholder resolved per dialect in `sql_conditions` (SQLite LIKE vs PostgreSQL ILIKE)."""
+
+    def __init__(self, needle: str) -> None:
+        self.needle = needle
+
+
+def sql_conditions(conditions: list, dialect: str) -> list:
+    out = []
+    for c in conditions:
+        if isinstance(c, _TermContains):
+            pattern = "%" + c.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            column = ReviewItem.source_term
+            out.append(column.ilike(pattern, escape="\\") if dialect == "postgresql"
+                       else column.like(pattern, escape="\\"))
+        else:
+            out.append(c)
+    return out
 
 
 @dataclass
@@ -129,7 +149,7 @@ def page(session: Session, filters: QueueFilter, *, sort: str = "id", after: str
         raise QueueError(f"sort: one of {', '.join(SORTS)}")
     limit = max(1, min(int(limit), 500))
     column, desc = SORTS[sort]
-    stmt = select(ReviewItem).where(*filters.conditions())
+    stmt = select(ReviewItem).where(*sql_conditions(filters.conditions(), session.get_bind().dialect.name))
     if after:
         try:
             if column is ReviewItem.id:
@@ -226,7 +246,7 @@ def claim_next(session: Session, user: str, filters: QueueFilter | None = None, 
     """
     filters = filters or QueueFilter()
     now = _now()
-    base = [*filters.conditions(), ReviewItem.state.in_(OPEN_STATES), _lease_free(user, now),
+    base = [*sql_conditions(filters.conditions(), session.get_bind().dialect.name), ReviewItem.state.in_(OPEN_STATES), _lease_free(user, now),
             ReviewItem.id > after_id,
             # A first approver does not get the item back for the second look.
             or_(ReviewItem.first_approver.is_(None), ReviewItem.first_approver != user)]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from review_queue import decisions
 from review_queue.models import ReviewItem, Suggestion
-from review_queue.queue import QueueFilter
+from review_queue.queue import QueueFilter, sql_conditions
 
 COLUMNS = ["item id", "version", "concept id", "clinical term", "English FSN", "proposal",
            "explanation", "flags", "decision", "final term", "reason"]
@@ -44,7 +44,8 @@ def export_xlsx(session: Session, filters: QueueFilter, limit: int = MAX_EXPORT)
     stmt = (select(ReviewItem, Concept.fsn_en, Suggestion.explanation)
             .join(Concept, Concept.id == ReviewItem.concept_id, isouter=True)
             .join(Suggestion, (Suggestion.item_id == ReviewItem.id) & Suggestion.is_primary, isouter=True)
-            .where(*filters.conditions()).order_by(ReviewItem.id).limit(limit))
+            .where(*sql_conditions(filters.conditions(), session.get_bind().dialect.name))
+            .order_by(ReviewItem.id).limit(limit))
     seen = set()
     for item, fsn, explanation in session.execute(stmt):
         if item.id in seen:  # more than one primary suggestion: the first one

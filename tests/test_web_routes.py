@@ -182,6 +182,8 @@ def test_queue_filters_search_and_keyset_paging(app, store, seed_items, web_logi
     assert len(c.get("/api/queue", params={"origin": "lexicon", "max": "0.95", "min": "0.5"}).json()["items"]) == 7
     assert [i["conceptId"] for i in c.get("/api/queue", params={"q": "100003"}).json()["items"]] == ["100003"]
     assert [i["conceptId"] for i in c.get("/api/queue", params={"q": "TERM 51"}).json()["items"]] == ["100051"]
+    assert c.get("/api/queue", params={"q": "%"}).json()["items"] == []  # wildcards are literal
+    assert c.get("/api/queue", params={"q": "_"}).json()["items"] == []
     seen, after = [], None
     while True:
         page = c.get("/api/queue", params={"limit": 3, **({"after": after} if after else {})}).json()
