@@ -49,6 +49,10 @@ class CheckSettings:
     similar_cutoff: float = 70.0      # TM entries scoring below this are not "similar" (also bounds the work)
     chunk_size: int = 2000            # distinct proposals per cdist block (x TM size uint8 bytes)
     workers: int = -1
+    blocking_min_tm: int = 0          # 0: score every pair by cdist; N: from TM size N on, only pairs sharing a
+                                      # rare token start/end (faster on varied TMs, misses typo neighbours)
+    blocking_max_df: float = 0.01     # ... ignoring token starts/ends found in more than this share of the TM
+    block_size: int = 20000           # distinct proposals per blocked join
 
     @classmethod
     def from_any(cls, settings: "CheckSettings | dict | None") -> "CheckSettings":
@@ -177,6 +181,15 @@ def _distinguishing(expr: pl.Expr) -> pl.Expr:
             .list.sort().list.join(" "))
 
 
+def _block_keys(frame: pl.DataFrame, id_col: str) -> pl.DataFrame:
+    """(id, key) for the first and last three letters of each content word of `text`."""
+    words = (frame.select(id_col, pl.col("text").str.split(" ").alias("w")).explode("w")
+             .filter((pl.col("w").str.len_chars() >= 3) & ~pl.col("w").is_in(STOPWORDS)))
+    return (words.select(id_col, pl.concat_list(pl.lit("<") + pl.col("w").str.slice(0, 3),
+                                                pl.col("w").str.slice(-3) + pl.lit(">")).alias("key"))
+            .explode("key").unique())
+
+
 def _nonzero(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows, columns and values of the non-zero cells of a mostly-zero uint8 matrix.
 
@@ -224,6 +237,10 @@ class Checker:
         self._tm_order = np.argsort(lengths, kind="stable").astype(np.uint32)
         self._tm_len = lengths[self._tm_order]
         pt_sorted = self.tm["ptSorted"].to_list()
+        self._pt_sorted = pt_sorted
+        cap = max(50, int(self.settings.blocking_max_df * self.tm.height))
+        self._postings = (_block_keys(self.tm.select("tmIdx", pl.col("ptSorted").alias("text")), "tmIdx")
+                          .filter(pl.len().over("key") <= cap))
         self._tm_by_len = [pt_sorted[i] for i in self._tm_order]
         words = lambda col: set(self.tm.select(pl.col(col).str.extract_all(r"\p{L}+").explode().drop_nulls().unique())
                                 .to_series().to_list())
@@ -310,8 +327,10 @@ class Checker:
         qlen = distinct["sorted"].str.len_chars().to_numpy()
         limit = max(1, s.similar_limit)
         c = max(min(s.similar_cutoff, 100.0), 1.0) / 100
-        tops = []
-        for start in range(0, len(queries), max(1, s.chunk_size)):
+        # A big TM is scored through blocking; a small one (or blocking switched off) fully by cdist.
+        blocked = 0 < s.blocking_min_tm <= self.tm.height
+        tops = self._blocked_pairs(distinct, limit) if blocked else []
+        for start in range(0, 0 if blocked else len(queries), max(1, s.chunk_size)):
             block = queries[start:start + s.chunk_size]
             shortest, longest = qlen[start:start + len(block)].min(), qlen[start:start + len(block)].max()
             # ratio <= 2*min(len)/(len_a+len_b), so only this length band can reach the cutoff.
@@ -356,6 +375,27 @@ class Checker:
         exact = self._exact_conflicts(present)
         pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm") for f in (exact, near) if f is not None])
         return similar, self._conflict_flags(pairs)
+
+    def _blocked_pairs(self, distinct: pl.DataFrame, limit: int) -> list[pl.DataFrame]:
+        """Top TM pairs per distinct proposal, scoring only pairs that share a token's first or last
+        three letters (rare ones): a few dozen candidates per proposal instead of the whole TM."""
+        s = self.settings
+        tops = []
+        for start in range(0, distinct.height, max(1, s.block_size)):
+            block = distinct.slice(start, s.block_size)
+            pairs = (_block_keys(block.select("u", pl.col("sorted").alias("text")), "u")
+                     .join(self._postings, on="key").select("u", "tmIdx").unique())
+            if pairs.is_empty():
+                continue
+            a = block.select("u", "sorted")
+            pairs = pairs.join(a, on="u")
+            b = [self._pt_sorted[i] for i in pairs["tmIdx"].to_list()]
+            score = process.cpdist(pairs["sorted"].to_list(), b, scorer=fuzz.ratio, dtype=np.uint8,
+                                   score_cutoff=s.similar_cutoff, workers=s.workers)
+            pairs = pairs.select("u", "tmIdx", pl.Series("score", score)).filter(pl.col("score") > 0)
+            tops.append(pairs.sort(["u", "score", "tmIdx"], descending=[False, True, False])
+                        .group_by("u", maintain_order=True).head(max(limit, 8)))
+        return tops
 
     def _exact_conflicts(self, present: pl.DataFrame) -> pl.DataFrame:
         return (present.select("row", "conceptId", "norm")

@@ -184,3 +184,11 @@ def test_settings_come_from_config(tmp_path, monkeypatch):
     monkeypatch.setenv("HELDER_CONFIG", str(cfg))
     assert CheckSettings.from_any(None).max_length == 5
     assert "too-long" in run(Checker(TM), "x", "buikpijn")[0]
+
+
+def test_blocked_scoring_finds_exact_and_shared_token_neighbours():
+    blocked = Checker(TM, {"blocking_min_tm": 1})
+    flags, details = run(blocked, "orthostatische hypotensie", "hoge bloeddruk")
+    assert "tm-conflict" in flags
+    out = blocked.check(pl.DataFrame({"conceptId": ["1"], "term": ["x"], "suggestion": ["lage bloeddruk thuis"]}))
+    assert json.loads(out["similar"][0])[0]["conceptId"] == "45007003"
