@@ -350,7 +350,8 @@ class Checker:
                         .group_by("u", maintain_order=True).head(max(limit, 8)))
         if not tops:
             return empty_similar, self._exact_conflicts(present)
-        top = pl.concat(tops).join(self.tm.select("tmIdx", "conceptId", "term", "patientTerm", "ptNorm"), on="tmIdx")
+        top = (pl.concat(tops).join(self.tm.select("tmIdx", "conceptId", "term", "patientTerm", "ptNorm"), on="tmIdx")
+               .sort(["u", "score", "tmIdx"], descending=[False, True, False]))
         similar = (top.group_by("u", maintain_order=True).head(limit)
                    .with_columns(pl.struct("conceptId", "term", "patientTerm", pl.col("score").cast(pl.Int64))
                                  .struct.json_encode().alias("j"))
