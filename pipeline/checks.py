@@ -11,8 +11,7 @@ token keys, never from a loop over pairs; per-word judgements run once per disti
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import polars as pl
@@ -599,7 +598,3 @@ class Checker:
 def check(proposals: pl.DataFrame, tm: pl.DataFrame, settings: CheckSettings | dict | None = None) -> pl.DataFrame:
     """`proposals` plus `flags`, `flagDetails` and `similar` (see docs/internals.md)."""
     return Checker(tm, settings).check(proposals)
-
-
-def settings_dict(settings: CheckSettings) -> dict:
-    return asdict(settings)
