@@ -6,6 +6,7 @@ a few seconds because every queue page shows them.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -161,10 +162,11 @@ def page(session: Session, filters: QueueFilter, *, sort: str = "id", after: str
             raise QueueError(f"after: bad cursor {after[:40]!r}") from None
         if last_key is None:
             stmt = stmt.where(ReviewItem.id < last_id if desc else ReviewItem.id > last_id)
+        # The plain range (column >= key) first, so the index on the sort column bounds the scan.
         elif desc:
-            stmt = stmt.where(or_(column < last_key, and_(column == last_key, ReviewItem.id < last_id)))
+            stmt = stmt.where(column <= last_key, or_(column < last_key, ReviewItem.id < last_id))
         else:
-            stmt = stmt.where(or_(column > last_key, and_(column == last_key, ReviewItem.id > last_id)))
+            stmt = stmt.where(column >= last_key, or_(column > last_key, ReviewItem.id > last_id))
     if column is ReviewItem.id:
         order = [ReviewItem.id.desc() if desc else ReviewItem.id]
     else:
@@ -180,14 +182,7 @@ _count_lock = threading.Lock()
 COUNT_TTL = 5.0
 
 
-def counts(session: Session, *, ttl: float = COUNT_TTL) -> dict[str, dict[str, int]]:
-    """Items per state, and open items per semantic tag, origin and severity (cached `ttl` s)."""
-    key = str(session.get_bind().url)
-    now = time.monotonic()
-    with _count_lock:
-        hit = _count_cache.get(key)
-        if hit and now - hit[0] < ttl:
-            return hit[1]
+def _compute_counts(session: Session) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     out["state"] = dict(session.execute(
         select(ReviewItem.state, func.count()).group_by(ReviewItem.state)).all())
@@ -198,9 +193,52 @@ def counts(session: Session, *, ttl: float = COUNT_TTL) -> dict[str, dict[str, i
                       ("severity", ReviewItem.max_severity)):
         out[name] = {(k or "-"): n for k, n in session.execute(
             select(col, func.count()).where(open_).group_by(col)).all()}
+    return out
+
+
+def _refresh_counts(bind, key: str) -> None:
+    try:
+        with Session(bind) as session:
+            fresh = _compute_counts(session)
+        with _count_lock:
+            _count_cache[key] = (time.monotonic(), fresh)
+    except Exception as exc:  # advisory figures: keep the old ones, say why, try again next time
+        logging.getLogger(__name__).warning("recounting the queue failed: %s", exc)
+    finally:
+        with _count_lock:
+            _refreshing.discard(key)
+
+
+_refreshing: set = set()
+
+
+def counts(session: Session, *, ttl: float = COUNT_TTL) -> dict[str, dict[str, int]]:
+    """Items per state, and open items per semantic tag, origin and severity.
+
+    Cached per database: within `ttl` seconds the cached figures; older ones are still answered
+    at once while a background thread recounts (a GROUP BY over 400k rows takes a few hundred
+    ms), so only the first request after a start or `clear_count_cache` waits for the count.
+    """
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    with _count_lock:
+        hit = _count_cache.get(key)
+        if hit and now - hit[0] >= ttl and key not in _refreshing:
+            _refreshing.add(key)
+            threading.Thread(target=_refresh_counts, args=(session.get_bind(), key), daemon=True).start()
+    if hit:
+        return hit[1]
+    out = _compute_counts(session)
     with _count_lock:
         _count_cache[key] = (now, out)
     return out
+
+
+def invalidate_counts() -> None:
+    """After a decision: the next `counts` answers the old figures and recounts in the background."""
+    with _count_lock:
+        for key, (_, figures) in list(_count_cache.items()):
+            _count_cache[key] = (float("-inf"), figures)
 
 
 def clear_count_cache() -> None:

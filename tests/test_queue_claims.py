@@ -80,3 +80,26 @@ def test_first_approver_is_not_handed_the_item_for_the_second_look(store, seed_i
     with factory() as s, s.begin():
         assert queue.claim_next(s, "anna") is None
         assert queue.claim_next(s, "bert") == item_id
+
+
+def test_counts_are_cached_then_refreshed_in_the_background(store, seed_items):
+    import time as _time
+
+    _, factory = store
+    queue.clear_count_cache()
+    seed_items(factory, 3)
+    with factory() as s:
+        assert queue.counts(s, ttl=60)["state"]["open"] == 3
+    seed_items(factory, 2, start=10)
+    with factory() as s:
+        assert queue.counts(s, ttl=60)["state"]["open"] == 3  # cached
+        assert queue.counts(s, ttl=0)["state"]["open"] == 3  # stale answer, refresh started
+    deadline = _time.time() + 10
+    while _time.time() < deadline:
+        with factory() as s:
+            if queue.counts(s, ttl=60)["state"]["open"] == 5:
+                break
+        _time.sleep(0.05)
+    with factory() as s:
+        assert queue.counts(s, ttl=60)["state"]["open"] == 5
+    queue.clear_count_cache()

@@ -236,7 +236,7 @@ def create_app(factory: sessionmaker[Session], settings: dict | None = None, rou
         try:
             with factory() as s, s.begin():
                 _decide(s, item_id, action, who.username, form, policy)
-                queue.clear_count_cache()
+                queue.invalidate_counts()
         except decisions.StaleItem as exc:
             flash(request, "Niet opgeslagen: iemand anders heeft dit item intussen gewijzigd. " + str(exc), "error")
             return RedirectResponse(f"/item/{item_id}?{qs}", status_code=303)
@@ -293,7 +293,7 @@ def create_app(factory: sessionmaker[Session], settings: dict | None = None, rou
                 result = spreadsheets.import_xlsx(s, data, who.username, policy)
         except spreadsheets.ImportRefused as exc:
             return render(request, "import.html", who, status=422, problems=exc.problems, result=None)
-        queue.clear_count_cache()
+        queue.invalidate_counts()
         return render(request, "import.html", who, problems=None, result=result)
 
     @app.get("/admin/users", response_class=HTMLResponse)
@@ -368,7 +368,7 @@ def create_app(factory: sessionmaker[Session], settings: dict | None = None, rou
             with factory() as s, s.begin():
                 item = _decide(s, item_id, action, who.username, body, policy)
                 out = _item_json(item)
-            queue.clear_count_cache()
+            queue.invalidate_counts()
         except decisions.ItemNotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
         except decisions.StaleItem as exc:
