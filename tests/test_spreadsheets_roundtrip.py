@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from review_queue import decisions
-from review_queue.models import Concept, Decision, ReviewItem
+from review_queue.models import Decision, ReviewItem
 from review_queue.queue import QueueFilter
 from review_queue.spreadsheets import COLUMNS, ImportRefused, export_xlsx, import_xlsx
 
@@ -64,8 +64,6 @@ def test_bad_rows_are_refused_with_row_numbers_and_nothing_applied(store, seed_i
     data = _export(factory)
     with factory() as s, s.begin():  # a newer decision after export
         decisions.reject(s, ids[3], "anna", "nee", expected_version=1)
-    with factory() as s, s.begin():  # the source term changed in the spreadsheet
-        pass
     bad = _edit(data, {
         2: {"decision": "approve"},  # fine on its own
         3: {"decision": "approve", "item id": 999999},
