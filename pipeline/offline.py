@@ -79,6 +79,10 @@ class Lexicon:
             raise ValueError(f"{path}:{lineno}: unknown kind {kind!r} (word|root|prefix|suffix|qualifier)")
 
 
+# left parts ending like this take a linking s in a compound (Dutch spelling rules of thumb)
+_LINKING_S = ("ing", "heid", "schap", "teit", "icht", "ucht", "dom", "sel")
+
+
 def _article(article: str) -> str:
     return "het" if article == "het" else "de"
 
@@ -86,6 +90,8 @@ def _article(article: str) -> str:
 def _compound(left: str, right: str) -> str:
     """Dutch compounding: one word; a hyphen where two vowels would clash (nier-echo stays nierecho)."""
     left = left.replace(" ", "")
+    if left.endswith(_LINKING_S) and right and not right.startswith("s"):
+        left += "s"  # gewricht + pijn -> gewrichtspijn, zwangerschap + diabetes
     if left and right and left[-1] in "aeiou" and right[0] in "aeiou" and left[-1] == right[0]:
         return f"{left}-{right}"
     return left + right
@@ -113,6 +119,25 @@ class OfflineSuggester:
                 continue
             self.core_index.setdefault(" ".join(core), (patient, []))
         self.learned = self._learn()
+        self.lay_articles: dict[str, str] = {}
+        for table in (self.lexicon.roots, self.lexicon.words):
+            for e in table.values():
+                if e.article in ("de", "het"):
+                    self.lay_articles.setdefault(e.lay.split()[-1].lower(), e.article)
+        for e in self.lexicon.suffixes.values():
+            if e.lay.startswith("{r}") and len(e.lay) > 3 and e.article:
+                self.lay_articles.setdefault(e.lay[3:].split()[0], e.article)
+
+    def _lay_article(self, lay: str) -> str:
+        """de/het of a lay noun phrase's head: its last word, or the longest known tail of a compound."""
+        words = lay.lower().split()
+        if not words or " van " in f" {lay.lower()} ":
+            return "" if not words else self._lay_article(lay.lower().split(" van ")[0])
+        last = words[-1]
+        for i in range(len(last)):
+            if last[i:] in self.lay_articles and (i == 0 or len(last) - i >= 4):
+                return self.lay_articles[last[i:]]
+        return ""
 
     # --- learning -------------------------------------------------------------------------
     def _learn(self) -> dict[str, tuple[str, int]]:
@@ -318,8 +343,8 @@ class OfflineSuggester:
             for q in quals:
                 e = self.lexicon.qualifiers[q]
                 (post if e.article == "post" else pre).append(e.lay)
-            art = "het" if any(q in ("acuut", "chronisch") for q in quals) else "de"
-            pre = [_agree(a, art) if art == "het" else a for a in pre]
+            art = self._lay_article(patient)
+            pre = [_agree(a, art) for a in pre] if art else pre
             return " ".join(pre + [patient] + post), CONF["tm-fuzzy"]
         return None
 
