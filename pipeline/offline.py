@@ -80,7 +80,7 @@ class Lexicon:
 
 
 # left parts ending like this take a linking s in a compound (Dutch spelling rules of thumb)
-_LINKING_S = ("ing", "heid", "schap", "teit", "icht", "ucht", "dom", "sel")
+_LINKING_S = ("ing", "heid", "schap", "teit", "icht", "ucht", "dom", "sel", "je")
 
 
 def _article(article: str) -> str:
@@ -119,6 +119,8 @@ class OfflineSuggester:
                 continue
             self.core_index.setdefault(" ".join(core), (patient, []))
         self.learned = self._learn()
+        self._suffix_order = sorted(self.lexicon.suffixes, key=len, reverse=True)
+        self._prefix_order = sorted(self.lexicon.prefixes, key=len, reverse=True)
         self.lay_articles: dict[str, str] = {}
         for table in (self.lexicon.roots, self.lexicon.words):
             for e in table.values():
@@ -149,8 +151,11 @@ class OfflineSuggester:
             core, quals = self._split_qualifiers(tokens)
             lay = normalise(patient)
             for q in quals:
-                lay_q = normalise(self.lexicon.qualifiers[q].lay)
-                lay = _SPACE.sub(" ", re.sub(rf"\b{re.escape(lay_q)}\b|\b{re.escape(q)}\b", " ", lay)).strip()
+                base = self.lexicon.qualifiers[q].lay
+                for variant in {base, _agree(base, "de"), _agree(base, "het"), q}:
+                    v = normalise(variant)
+                    if v and v != "-":
+                        lay = _SPACE.sub(" ", re.sub(rf"(?<!\w){re.escape(v)}(?!\w)", " ", lay)).strip()
             if core and lay:
                 counts[" ".join(core)][lay] += 1
             # morpheme alignment: clinical X-itis ~ lay Y-ontsteking teaches root X -> Y
@@ -191,13 +196,13 @@ class OfflineSuggester:
             e = self.lexicon.roots[word]
             return e.lay, _article(e.article), "lexicon-word"
         # prefix + (root) + suffix, longest suffix first
-        for suf in sorted(self.lexicon.suffixes, key=len, reverse=True):
+        for suf in self._suffix_order:
             if not word.endswith(suf) or len(word) <= len(suf):
                 continue
             stem = word[: -len(suf)]
             entry = self.lexicon.suffixes[suf]
             prefix_lay = ""
-            for pre in sorted(self.lexicon.prefixes, key=len, reverse=True):
+            for pre in ([] if self._root(stem) else self._prefix_order):
                 if stem.startswith(pre) and len(stem) > len(pre) + 1:
                     prefix_lay, stem = self.lexicon.prefixes[pre].lay, stem[len(pre):]
                     break
@@ -293,6 +298,10 @@ class OfflineSuggester:
                     unknown += 1
         if not lay_core:
             return None
+        core_tokens = [t for t in tokens if t not in self.lexicon.qualifiers and t not in done]
+        if (not unknown and len(core_tokens) == 2 and len(lay_core) == 2 and core_tokens[1] in self.lexicon.roots
+                and core_tokens[0] not in self.lexicon.roots and " " not in lay_core[0] and " " not in lay_core[1]):
+            lay_core = [_compound(lay_core[1], lay_core[0])]
         if unknown == len(lay_core):
             return None
         if unknown:
@@ -342,7 +351,8 @@ class OfflineSuggester:
             pre, post = [], []
             for q in quals:
                 e = self.lexicon.qualifiers[q]
-                (post if e.article == "post" else pre).append(e.lay)
+                if e.lay != "-":
+                    (post if e.article == "post" else pre).append(e.lay)
             art = self._lay_article(patient)
             pre = [_agree(a, art) for a in pre] if art else pre
             return " ".join(pre + [patient] + post), CONF["tm-fuzzy"]
