@@ -312,6 +312,21 @@ class OfflineSuggester:
         lay = " ".join(pre + lay_core + post)
         return lay, conf, art
 
+    def _explain(self, key: str, lay: str) -> str:
+        """A short B1 sentence where the morphology of the main word says what it is."""
+        words = [w for w in key.split() if w not in self.lexicon.qualifiers]
+        word = words[-1] if words else ""
+        templates = (("itis", "Een ontsteking van {a} {r}."), ("ectomie", "Een operatie waarbij de arts {a} {r} weghaalt."),
+                     ("scopie", "Een onderzoek waarbij de arts met een slangetje met camera in {a} {r} kijkt."),
+                     ("algie", "Pijn in {a} {r}."), ("megalie", "{A} {r} is groter dan normaal."))
+        for suffix, sentence in templates:
+            if word.endswith(suffix) and len(word) > len(suffix) + 1:
+                root = self._root(word[: -len(suffix)])
+                if root:
+                    art = _article(root[1])
+                    return sentence.replace("{a}", art).replace("{A}", art.capitalize()).replace("{r}", root[0])
+        return ""
+
     def _phrases(self, tokens: list[str]) -> list[str]:
         """Join the longest known multi-word phrases (diabetes mellitus, vesica urinaria) into one token."""
         out, i = [], 0
@@ -339,7 +354,7 @@ class OfflineSuggester:
             return fuzzy[0], "", fuzzy[1], "tm-fuzzy"
         lay, conf, _ = self._compose(key)
         if lay and normalise(lay) != key or (lay and conf >= CONF["lexicon-learned"]):
-            return lay, _explain(key, lay), round(conf, 3), "lexicon"
+            return lay, self._explain(key, lay), round(conf, 3), "lexicon"
         return term, "", CONF["none"], "none"
 
     def _fuzzy_carry(self, key: str) -> tuple[str, float] | None:
@@ -415,16 +430,6 @@ def _agree(adjective: str, article: str) -> str:
     return inflected.get(adjective, adjective)
 
 
-def _explain(key: str, lay: str) -> str:
-    """A short B1 sentence where the morphology says what it is."""
-    word = key.split()[-1] if key else ""
-    if word.endswith("itis") and lay.endswith("ontsteking"):
-        return f"Een ontsteking van de {lay[: -len('ontsteking')] or 'plek'}."
-    if word.endswith("ectomie") and lay.startswith("verwijderen van"):
-        return f"Een operatie waarbij de arts {lay[len('verwijderen van '):]} weghaalt."
-    if word.endswith("scopie"):
-        return "Een onderzoek waarbij de arts met een slangetje met camera naar binnen kijkt."
-    return ""
 
 
 def suggest_offline(work: pl.DataFrame, tm: pl.DataFrame, lexicon: Lexicon | None = None, **opts) -> pl.DataFrame:

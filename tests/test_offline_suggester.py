@@ -129,3 +129,10 @@ def test_shipped_lexicon_is_broad_and_annotated():
     assert len(lex.roots) >= 150 and len(lex.suffixes) >= 20 and len(lex.qualifiers) >= 30
     for table in (lex.words, lex.roots, lex.suffixes, lex.prefixes, lex.qualifiers):
         assert all(e.note for e in table.values())
+
+
+def test_explanations_name_the_organ_not_the_qualifier():
+    s = OfflineSuggester(tm_of([("x", "y")]))
+    assert s.suggest_one("recidiverende gastritis")[1] == "Een ontsteking van de maag."
+    assert s.suggest_one("splenomegalie")[1] == "De milt is groter dan normaal."
+    assert s.suggest_one("nefrectomie")[1] == "Een operatie waarbij de arts de nier weghaalt."
