@@ -100,7 +100,7 @@ def _compound(left: str, right: str) -> str:
 class OfflineSuggester:
     """Indexes built once from a TM; `suggest(work)` is vectorised over TM lookups."""
 
-    def __init__(self, tm: pl.DataFrame | None, lexicon: Lexicon | None = None, fuzzy_cutoff: float = 88.0):
+    def __init__(self, tm: pl.DataFrame | None, lexicon: Lexicon | None = None, fuzzy_cutoff: float = 90.0):
         self.lexicon = lexicon or Lexicon.load()
         self.fuzzy_cutoff = fuzzy_cutoff
         tm = tm if tm is not None else pl.DataFrame({"term": [], "patientTerm": []}, schema={"term": pl.Utf8, "patientTerm": pl.Utf8})
@@ -396,7 +396,34 @@ class OfflineSuggester:
             out[i] = (patient, CONF["tm-fuzzy-number"])
         return out
 
-    def suggest(self, work: pl.DataFrame) -> pl.DataFrame:
+    def _fuzzy_near(self, keys: list[str], workers: int = 1) -> dict[int, tuple[str, float]]:
+        """Batch: near-identical spelling of a TM term (oesophagitis/oesofagitis, gastro-enteritis/
+        gastroenteritis). Blocked on the first two letters, then one rapidfuzz cdist per block."""
+        out: dict[int, tuple[str, float]] = {}
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(keys):
+            if k and len(k) >= 6:
+                blocks[k[:2]].append(i)
+        if not hasattr(self, "_tm_blocks"):
+            self._tm_blocks: dict[str, list[str]] = defaultdict(list)
+            for k in self.tm_keys:
+                self._tm_blocks[k[:2]].append(k)
+        for block, idx in blocks.items():
+            cands = self._tm_blocks.get(block)
+            if not cands:
+                continue
+            for start in range(0, len(idx), 4096):
+                chunk = idx[start:start + 4096]
+                scores = process.cdist([keys[i] for i in chunk], cands, scorer=fuzz.ratio,
+                                       score_cutoff=self.fuzzy_cutoff, workers=workers)
+                best = scores.argmax(axis=1)
+                for row, i in enumerate(chunk):
+                    score = scores[row, best[row]]
+                    if score >= self.fuzzy_cutoff and _same_numbers(keys[i], cands[best[row]]):
+                        out[i] = (self.exact[cands[best[row]]][0], round(0.5 + 0.3 * (score - self.fuzzy_cutoff) / (100 - self.fuzzy_cutoff), 3))
+        return out
+
+    def suggest(self, work: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
         terms = work["term"].cast(pl.Utf8).fill_null("").to_list()
         keys = [normalise(t) for t in terms]
         numbers = self._fuzzy_numbers([k if k not in self.exact else "" for k in keys])
@@ -409,6 +436,11 @@ class OfflineSuggester:
             if key not in cache:
                 cache[key] = self.suggest_one(term)
             rows.append(cache[key])
+        # spelling variants of a TM term beat a low-confidence composition
+        weak = [i for i, r in enumerate(rows) if r[3] in ("none",) or (r[3] == "lexicon" and r[2] < 0.5)]
+        near = self._fuzzy_near([keys[i] for i in weak], workers=workers)
+        for j, (patient, conf) in near.items():
+            rows[weak[j]] = (patient, "", conf, "tm-fuzzy")
         sugg, expl, conf, origin = (list(c) for c in zip(*rows)) if rows else ([], [], [], [])
         return work.with_columns(
             pl.Series("suggestion", sugg, dtype=pl.Utf8),
@@ -416,6 +448,11 @@ class OfflineSuggester:
             pl.Series("confidence", conf, dtype=pl.Float64),
             pl.Series("origin", origin, dtype=pl.Utf8),
         )
+
+
+def _same_numbers(a: str, b: str) -> bool:
+    """type 1 and type 2 are different concepts: near matches must agree on every number."""
+    return [t for t in a.split() if t.isdigit()] == [t for t in b.split() if t.isdigit()]
 
 
 def _agree(adjective: str, article: str) -> str:

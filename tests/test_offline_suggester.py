@@ -136,3 +136,12 @@ def test_explanations_name_the_organ_not_the_qualifier():
     assert s.suggest_one("recidiverende gastritis")[1] == "Een ontsteking van de maag."
     assert s.suggest_one("splenomegalie")[1] == "De milt is groter dan normaal."
     assert s.suggest_one("nefrectomie")[1] == "Een operatie waarbij de arts de nier weghaalt."
+
+
+def test_tm_fuzzy_spelling_variant_uses_batch_near_match():
+    # "zzqxwabcitus" composes to nothing; one letter away from a TM term it reuses that term, below 0.8
+    row = OfflineSuggester(tm_of([("zzqxwabcitis", "iets")])).suggest(work_of(["zzqxwabcitus"])).row(0, named=True)
+    assert row["origin"] == "tm-fuzzy" and row["suggestion"] == "iets" and 0.5 <= row["confidence"] < 0.8
+    # but never across a different number (type 1 vs type 2 are different concepts)
+    row = OfflineSuggester(tm_of([("zzqxw syndroom type 1", "iets 1")])).suggest(work_of(["zzqxw syndroom type 12"])).row(0, named=True)
+    assert row["suggestion"] != "iets 1"
