@@ -470,5 +470,11 @@ def _agree(adjective: str, article: str) -> str:
 
 
 def suggest_offline(work: pl.DataFrame, tm: pl.DataFrame, lexicon: Lexicon | None = None, **opts) -> pl.DataFrame:
-    """Proposals frame: work + suggestion, explanation, confidence, origin."""
-    return OfflineSuggester(tm, lexicon=lexicon, **opts).suggest(work)
+    """Proposals frame: work + suggestion, explanation, confidence, origin.
+
+    `lexicon`: a Lexicon, a list of TSV paths, or None for pipeline/lexicon/*.tsv.
+    opts: fuzzy_cutoff (rapidfuzz ratio for spelling variants, default 90), workers (cdist threads)."""
+    workers = opts.pop("workers", 1)
+    if lexicon is not None and not isinstance(lexicon, Lexicon):
+        lexicon = Lexicon.load(lexicon)
+    return OfflineSuggester(tm, lexicon=lexicon, **opts).suggest(work, workers=workers)

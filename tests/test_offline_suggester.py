@@ -145,3 +145,12 @@ def test_tm_fuzzy_spelling_variant_uses_batch_near_match():
     # but never across a different number (type 1 vs type 2 are different concepts)
     row = OfflineSuggester(tm_of([("zzqxw syndroom type 1", "iets 1")])).suggest(work_of(["zzqxw syndroom type 12"])).row(0, named=True)
     assert row["suggestion"] != "iets 1"
+
+
+def test_suggest_offline_accepts_lexicon_paths_and_workers(tmp_path):
+    extra = tmp_path / "only.tsv"
+    extra.write_text("clinical\tlay\tkind\tarticle\tnote\nquux\tteen\troot\tde\ttest\n"
+                     "itis\t{r}ontsteking\tsuffix\tde\ttest\n", encoding="utf-8")
+    out = suggest_offline(work_of(["quuxitis", "gastritis"]), tm_of([("x", "y")]), lexicon=[extra], workers=1)
+    assert out["suggestion"].to_list() == ["teenontsteking", "gastritis"]
+    assert out["origin"].to_list() == ["lexicon", "none"]
