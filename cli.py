@@ -242,13 +242,12 @@ def suggest(
         if not model:
             raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
     try:
-        summary = suggest_file(input, tm, out, suggester=suggester, model=model, config=config,
-                               progress=_is_tty(),
+        written = suggest_file(input, tm, out, suggester=suggester, model=model, settings=config.get("checks"),
                                **(_llm_options(no_cache, max_requests, max_cost, batch, batch_size, concurrency)
                                   if suggester == "llm" else {}))
     except (ValueError, RuntimeError, OSError) as exc:
         raise fail(_one_line(exc)) from None
-    typer.echo(summary if isinstance(summary, str) else f"Wrote {out}")
+    typer.echo(_file_summary(written, out))
 
 
 @app.command()
@@ -267,10 +266,20 @@ def check(
         if not p.exists():
             raise fail(f"{p}: no such file")
     try:
-        summary = check_file(input, tm, out, config=_config())
+        written = check_file(input, tm, out, settings=_config().get("checks"))
     except (ValueError, OSError) as exc:
         raise fail(_one_line(exc)) from None
-    typer.echo(summary if isinstance(summary, str) else f"Wrote {out}")
+    typer.echo(_file_summary(written, out))
+
+
+def _file_summary(frame, out: Path) -> str:
+    """'Wrote 120 rows to out.tsv; flags: jargon 12, lost-qualifier 3' for suggest and check."""
+    import polars as pl
+
+    flags = (frame.select(pl.col("flags").fill_null("").str.split(";").explode().alias("flag"))
+             .filter(pl.col("flag") != "").group_by("flag").len().sort("flag"))
+    listed = ", ".join(f"{f} {n}" for f, n in flags.iter_rows()) or "none"
+    return f"Wrote {frame.height} rows to {out}; flags: {listed}"
 
 
 # --------------------------------------------------------------------------- review
@@ -527,6 +536,212 @@ def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = t
 
 
 # --------------------------------------------------------------------------- demo
+
+
+# --------------------------------------------------------------------------- serve / users / tokens
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    releases: Path = typer.Option(Path("releases"), help="Folder with published releases for the download API."),
+):
+    """The web app for reviewers, the JSON API and the vendors' download API.
+
+    Example: helder serve --host 0.0.0.0 --port 8080
+    """
+    from exports.api import make_router
+    from review_queue.web import serve as serve_app
+
+    config = _config()
+    _store()  # migrates, and fails with one line when the database is unreachable
+    typer.echo(f"helder serve on http://{host}:{port}/ (database {_describe_db()}, releases {releases})", err=True)
+    serve_app(host=host, port=port, settings=config.get("review"),
+              routers_for=lambda factory: [make_router(factory, releases)])
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="Login name (a-z, 0-9, . _ -)."),
+    role: str = typer.Option("reviewer", help="reviewer or admin."),
+    password_env: Optional[str] = typer.Option(
+        None, help="Read the password from this environment variable instead of asking (for scripts)."),
+):
+    """Add a reviewer or admin; asks for the password twice.
+
+    Example: helder user add anna --role admin
+    """
+    from review_queue.users import UserError, add_user
+
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise fail(f"environment variable {password_env} is empty or not set")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _, factory = _store()
+    try:
+        with factory.begin() as session:
+            add_user(session, username, password, role, actor=_user(None))
+    except UserError as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(f"Added {role} {username}")
+
+
+@user_app.command("list")
+def user_list():
+    """List accounts with role and whether they are active.
+
+    Example: helder user list
+    """
+    from review_queue.users import list_users
+
+    _, factory = _store()
+    with factory() as session:
+        for u in list_users(session):
+            typer.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}")
+
+
+@user_app.command("disable")
+def user_disable(username: str = typer.Argument(..., help="Login name.")):
+    """Disable an account (its decisions and audit history stay).
+
+    Example: helder user disable anna
+    """
+    from review_queue.users import UserError, disable_user
+
+    _, factory = _store()
+    try:
+        with factory.begin() as session:
+            disable_user(session, username, actor=_user(None))
+    except UserError as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(f"Disabled {username}")
+
+
+@token_app.command("create")
+def token_create(vendor: str = typer.Argument(..., help="The PGO vendor the token is for.")):
+    """Create a download token for a vendor; it is shown once, store it safely.
+
+    Example: helder token create "PGO Voorbeeld BV"
+    """
+    from exports.tokens import TokenError, create_token
+
+    _, factory = _store()
+    try:
+        token = create_token(factory, vendor)
+    except TokenError as exc:
+        raise fail(_one_line(exc)) from None
+    typer.echo(token)
+    typer.echo(f"Token for {vendor}; send it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)
+
+
+@token_app.command("list")
+def token_list():
+    """List tokens (id, vendor, created, active) — never the tokens themselves.
+
+    Example: helder token list
+    """
+    from exports.tokens import list_tokens
+
+    _, factory = _store()
+    for t in list_tokens(factory):
+        typer.echo(f"{t['id']}\t{t['vendor']}\t{t['created_at']:%Y-%m-%d}\t{'active' if t['active'] else 'revoked'}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    vendor: Optional[str] = typer.Argument(None, help="Revoke every token of this vendor."),
+    token_id: Optional[int] = typer.Option(None, "--id", help="Revoke one token by its id (see helder token list)."),
+):
+    """Revoke a vendor's tokens, or one token by id.
+
+    Example: helder token revoke "PGO Voorbeeld BV"
+    """
+    from exports.tokens import TokenError, revoke_token
+
+    _, factory = _store()
+    try:
+        n = revoke_token(factory, vendor=vendor, token_id=token_id)
+    except TokenError as exc:
+        raise fail(_one_line(exc)) from None
+    if n == 0:
+        raise fail("no active token matched")
+    typer.echo(f"Revoked {n} token(s)")
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a summary.")):
+    """What the store holds and what the batch is doing: queue, TM, last ingest, runs, workers.
+
+    Example: helder status --json
+    """
+    from review_queue.status import status_report
+
+    _, factory = _store()
+    with factory() as session:
+        report = status_report(session)
+    report["database"] = _describe_db()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    typer.echo(f"Database: {report['database']}")
+    typer.echo(f"Concepts: {report['concepts_active']} active; TM: {report['tm_terms']} patient-friendly terms")
+    states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or "empty"
+    typer.echo(f"Review queue: {states}")
+    ingest = report["last_ingest"]
+    typer.echo(f"Last ingest: {ingest['kind']} {ingest['effective_time']} from {ingest['path']}" if ingest
+               else "Last ingest: none")
+    for r in report["runs"]:
+        typer.echo(f"Run {r['id']}: {r['status']}, {r['proposed']} proposed, started {r['started_at']} "
+                   f"by {r['worker']}" + (f" — {r['error']}" if r["error"] else ""))
+    for w in report["workers"]:
+        typer.echo(f"Worker {w['worker']}: {w['claimed']} concepts claimed until {w['lease_expires']}")
+    release = report["last_release"]
+    typer.echo(f"Last release: {release['version']} in {release['path']}" if release else "Last release: none")
+
+
+@app.command()
+def nightly(
+    inbox: Optional[Path] = typer.Option(None, help="Folder where new SNOMED releases (folders or zips) arrive."),
+    reports: Path = typer.Option(Path("reports"), help="Where the night's report (JSON and text) goes."),
+    suggester: str = typer.Option("offline", help="offline or llm."),
+    model: Optional[str] = typer.Option(None, help="LLM model name (with --suggester llm)."),
+    max_requests: Optional[int] = typer.Option(None, help="LLM budget: stop cleanly after N requests."),
+    max_cost: Optional[float] = typer.Option(None, help="LLM budget: stop cleanly at this estimated cost."),
+    log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines to stderr (for journald / log shippers)."),
+):
+    """The unattended night: ingest the newest waiting release, run, write a report.
+
+    Exit codes: 0 done or nothing to do; 3 another nightly holds the lock; 4 the new release was
+    refused (nothing ingested); 5 the run failed (run again to resume); 6 stopped by an LLM budget.
+
+    Example (crontab): 15 1 * * * cd /srv/helder && helder nightly --inbox /srv/snomed --log-json
+    """
+    from pipeline.nightly import configure_logging
+    from pipeline.nightly import nightly as run_night
+    from pipeline.run import RunOptions
+
+    configure_logging(log_json)
+    if suggester not in ("offline", "llm"):
+        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+    if inbox is not None and not inbox.is_dir():
+        raise fail(f"{inbox}: no such folder")
+    config = _config()
+    if suggester == "llm":
+        model = model or config.get("llm", {}).get("model")
+        if not model:
+            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+    opts = RunOptions(suggester=suggester, model=model, config=config,
+                      llm={"use_cache": True, "max_requests": max_requests, "max_cost": max_cost})
+    engine, factory = _store()
+    report = run_night(engine, factory, inbox, reports, opts, progress=_is_tty())
+    typer.echo(report.summary())
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

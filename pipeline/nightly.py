@@ -1,0 +1,208 @@
+"""`helder nightly`: ingest the newest waiting release, run the batch, write a report.
+
+Meant for cron or a systemd timer. One night at a time: a lock (a PostgreSQL advisory lock on
+PostgreSQL, an flock'ed file beside the database on SQLite) makes a second start exit at once
+with EXIT_LOCKED instead of working beside the first. Every stage is logged (JSON lines with
+`--log-json`) and timed; the report says what the night did, in JSON and in a short summary.
+
+Exit codes (documented in README and `helder nightly --help`):
+  0 done (or nothing to do) · 3 another nightly holds the lock · 4 the new release was refused
+  (nothing ingested) · 5 the run failed (rerun resumes it) · 6 stopped by an LLM budget
+  (the next night continues)
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from review_queue.models import Ingest
+
+EXIT_OK, EXIT_LOCKED, EXIT_INGEST, EXIT_RUN, EXIT_BUDGET = 0, 3, 4, 5, 6
+LOCK_KEY = 0x68656C64  # "held": the advisory lock id on PostgreSQL
+_DATE = re.compile(r"(\d{8})(?:T\d+Z?)?(?:\.zip)?$")
+
+log = logging.getLogger("helder.nightly")
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any `extra` fields."""
+
+    RESERVED = set(vars(logging.makeLogRecord({})))
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+               "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
+        doc.update({k: v for k, v in vars(record).items() if k not in self.RESERVED and not k.startswith("_")})
+        return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("helder")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Locked(RuntimeError):
+    """Another nightly is running."""
+
+
+@contextlib.contextmanager
+def night_lock(engine, lock_file: Path | None = None):
+    """Hold the one-night-at-a-time lock for the duration of the block, or raise Locked."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+                raise Locked("another helder nightly holds the lock on this database")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.commit()
+        return
+    path = lock_file or Path(str(engine.url.database or "helder.db") + ".nightly.lock")
+    handle = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked(f"another helder nightly holds {path}") from None
+        handle.seek(0), handle.truncate(), handle.write(f"{os.getpid()}\n"), handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the flock, also when the process is killed
+
+
+def release_date(path: Path) -> str | None:
+    """The YYYYMMDD a release folder or zip is named for (SNOMED packages end in the date)."""
+    m = _DATE.search(path.name)
+    if m:
+        return m.group(1)
+    found = sorted(re.findall(r"_(\d{8})\.txt$", p.name)[0] for p in path.rglob("*.txt")
+                   if re.search(r"_(\d{8})\.txt$", p.name)) if path.is_dir() else []
+    return found[-1] if found else None
+
+
+def newest_waiting(inbox: Path, session: Session) -> tuple[Path, str] | None:
+    """The newest release in `inbox` newer than anything ingested, or None."""
+    done = session.execute(select(Ingest.effective_time)).scalars().all()
+    last = max(done, default="")
+    candidates = []
+    for entry in inbox.iterdir():
+        if entry.name.startswith(".") or not (entry.is_dir() or entry.suffix.lower() == ".zip"):
+            continue
+        date = release_date(entry)
+        if date and date > last:
+            candidates.append((date, entry))
+    if not candidates:
+        return None
+    date, entry = max(candidates)
+    return entry, date
+
+
+@dataclass
+class NightReport:
+    started_at: str
+    finished_at: str = ""
+    exit_code: int = EXIT_OK
+    outcome: str = ""
+    ingest: dict | None = None
+    run: dict | None = None
+    durations: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"helder nightly {self.started_at}: {self.outcome} (exit {self.exit_code})"]
+        if self.ingest:
+            i = self.ingest
+            lines.append(f"ingest {i['path']} ({i['kind']} {i['effective_time']}): {i['concepts_new']} new, "
+                         f"{i['concepts_changed_term']} changed, {i['concepts_inactivated']} inactivated concepts; "
+                         f"{i['requeued_stale']} stale terms back in the queue")
+        else:
+            lines.append("ingest: no newer release waiting")
+        if self.run:
+            r = self.run
+            flags = ", ".join(f"{k} {v}" for k, v in sorted(r["flags"].items())) or "none"
+            lines.append(f"run {r['id']} {r['status']}: {r['proposed']} proposals; flags: {flags}")
+            lines.append(f"LLM: {r['requests']} requests, {r['tokens_in']} tokens in, {r['tokens_out']} out, "
+                         f"estimated cost {r['cost']:.4f}")
+        lines.append("durations: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.durations.items()))
+        return "\n".join(lines)
+
+
+def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_dir: Path, run_options,
+            lock_file: Path | None = None, progress: bool = False) -> NightReport:
+    """One night: newest waiting release in `inbox` (if any) → run → report files in report_dir."""
+    from pipeline.run import run
+    from review_queue.store import ingest_release
+    from terms.rf2 import RF2Error, read_release
+
+    report = NightReport(started_at=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    t_night = time.perf_counter()
+    try:
+        with night_lock(engine, lock_file):
+            log.info("nightly started", extra={"inbox": str(inbox) if inbox else None})
+            if inbox is not None:
+                t = time.perf_counter()
+                with factory() as session:
+                    waiting = newest_waiting(inbox, session)
+                if waiting:
+                    path, date = waiting
+                    log.info("ingesting", extra={"path": str(path), "effective_time": date})
+                    try:
+                        ingest_report = ingest_release(factory, read_release(path), path)
+                    except (RF2Error, ValueError) as exc:
+                        report.exit_code, report.outcome = EXIT_INGEST, f"release refused: {' '.join(str(exc).split())}"
+                        log.error("release refused", extra={"path": str(path), "error": str(exc)})
+                        return _finish(report, report_dir, t_night)
+                    report.ingest = {"path": str(path), **ingest_report.as_dict()}
+                    log.info("ingested", extra=ingest_report.as_dict())
+                report.durations["ingest"] = time.perf_counter() - t
+            t = time.perf_counter()
+            try:
+                record = run(factory, run_options, progress=progress)
+            except Exception as exc:  # the run records its own failure; the night says where it stopped
+                report.exit_code, report.outcome = EXIT_RUN, f"run failed: {' '.join(str(exc).split())}"
+                log.error("run failed", extra={"error": str(exc)})
+                return _finish(report, report_dir, t_night)
+            report.durations["run"] = time.perf_counter() - t
+            for stage, seconds in (record.durations or {}).items():
+                if stage != "total":
+                    report.durations[f"run.{stage}"] = float(seconds)
+            counts = record.counts or {}
+            report.run = {"id": record.id, "status": record.status, "proposed": counts.get("proposed", 0),
+                          "selected": counts.get("selected", 0), "by_origin": counts.get("by_origin", {}),
+                          "flags": counts.get("flags", {}), "requests": record.requests,
+                          "tokens_in": record.tokens_in, "tokens_out": record.tokens_out, "cost": record.cost}
+            log.info("run finished", extra=report.run)
+            if record.status == "stopped":
+                report.exit_code, report.outcome = EXIT_BUDGET, "stopped by the LLM budget; the next night continues"
+            else:
+                report.outcome = "done"
+    except Locked as exc:
+        report.exit_code, report.outcome = EXIT_LOCKED, str(exc)
+        log.warning("locked", extra={"error": str(exc)})
+    return _finish(report, report_dir, t_night)
+
+
+def _finish(report: NightReport, report_dir: Path, t_night: float) -> NightReport:
+    report.durations["total"] = time.perf_counter() - t_night
+    report.finished_at = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    stem = report_dir / f"nightly-{report.started_at}"
+    stem.with_suffix(".json").write_text(json.dumps(report.__dict__, indent=2, default=str) + "\n", encoding="utf-8")
+    stem.with_suffix(".txt").write_text(report.summary() + "\n", encoding="utf-8")
+    log.info("nightly finished", extra={"exit_code": report.exit_code, "report": str(stem.with_suffix(".json"))})
+    return report
