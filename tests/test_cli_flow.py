@@ -1,0 +1,164 @@
+"""The command line as an operator uses it: the demo end to end, ingest, TM files, errors, status.
+
+Commands run through typer's CliRunner on the real app against SQLite and PostgreSQL
+(`helder_env` sets HELDER_DB_URL and a temp working directory).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from cli import app
+from review_queue.db import open_store
+from review_queue.models import Concept, PatientTerm, ReviewItem
+from terms.rf2 import read_release
+from terms.sample import sample_path
+from terms.tm import tm_from_release
+
+runner = CliRunner()
+
+
+def helder(*args: str, code: int = 0):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == code, f"helder {' '.join(args)} → {result.exit_code}\n{result.output}"
+    return result
+
+
+def _count(url: str, model, *where) -> int:
+    engine, factory = open_store(url)
+    try:
+        with factory() as s:
+            return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_demo_runs_the_whole_flow(helder_env, db_url):
+    out = helder("demo").output
+    assert "7. Published release" in out
+    releases = sorted(p for p in (helder_env / "releases").iterdir() if p.is_dir())
+    assert len(releases) == 2
+    first, second = releases
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert manifest["version"] == second.name
+    # The second release's Delta names the concepts the sample Delta inactivated or changed.
+    delta = read_release(second / "rf2" / "Delta")
+    assert delta.descriptions.height > 0
+    published = tm_from_release(read_release(second / "rf2" / "Snapshot"))
+    sample_tm = tm_from_release(read_release(sample_path("snapshot")))
+    # Every TM term of the sample that is still current is published, plus what the demo approved.
+    assert published.height >= sample_tm.height - 5
+    assert _count(db_url, ReviewItem, ReviewItem.state.in_(["approved", "edited"])) >= 8
+
+
+def test_ingest_then_rerun_changes_nothing(helder_env, db_url):
+    helder("ingest", str(sample_path("snapshot")))
+    concepts = _count(db_url, Concept)
+    tm = _count(db_url, PatientTerm, PatientTerm.active)
+    assert concepts == 594 and tm == tm_from_release(read_release(sample_path("snapshot"))).height
+    out = helder("ingest", str(sample_path("snapshot"))).output
+    assert "0 new concepts" in out
+    assert (_count(db_url, Concept), _count(db_url, PatientTerm, PatientTerm.active)) == (concepts, tm)
+    first = helder("run").output
+    assert "proposals queued" in first
+    items = _count(db_url, ReviewItem)
+    assert items == 594 - tm
+    helder("run")  # a second night finds nothing new to propose
+    assert _count(db_url, ReviewItem) == items
+
+
+def test_malformed_release_is_refused_and_nothing_is_written(helder_env, db_url):
+    broken = helder_env / "broken"
+    shutil.copytree(sample_path("snapshot"), broken)
+    path = next(broken.rglob("der2_cRefset_Language*"))
+    lines = path.read_bytes().split(b"\r\n")
+    lines[41] = lines[41].replace(b"\t1\t", b"\tja\t", 1)
+    path.write_bytes(b"\r\n".join(lines))
+    result = runner.invoke(app, ["ingest", str(broken)])
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.count("\n") == 0 and f"{path}:42:" in message and "active" in message
+    assert _count(db_url, Concept) == 0
+
+
+def test_tm_import_from_a_spreadsheet_and_its_errors(helder_env, db_url):
+    helder("ingest", str(sample_path("snapshot")))
+    before = _count(db_url, PatientTerm, PatientTerm.active)
+    release = read_release(sample_path("snapshot"))
+    untranslated = release.concepts.join(tm_from_release(release), left_on="id", right_on="conceptId", how="anti")
+    concept = untranslated["id"][0]
+    pairs = pl.DataFrame({"conceptId": [concept], "term": ["x"], "patientTerm": ["een nieuwe term"],
+                          "explanation": ["Uitleg in eenvoudige woorden."]})
+    from terms.tm import write_table
+    write_table(pairs, helder_env / "pairs.xlsx")
+    helder("tm", "import", "pairs.xlsx")
+    assert _count(db_url, PatientTerm, PatientTerm.active) == before + 1
+    assert _count(db_url, PatientTerm, PatientTerm.active, PatientTerm.term == "een nieuwe term") == 1
+    helder("tm", "export", "tm.tsv")
+    exported = pl.read_csv(helder_env / "tm.tsv", separator="\t", infer_schema=False)
+    assert "een nieuwe term" in exported["patientTerm"].to_list()
+    (helder_env / "bad.csv").write_text("conceptId,term,patientTerm\n123,a,\n", encoding="utf-8")
+    result = runner.invoke(app, ["tm", "import", "bad.csv"])
+    assert result.exit_code == 1 and "bad.csv:2: empty patientTerm" in result.output
+
+
+def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tm = tm_from_release(read_release(sample_path("snapshot")))
+    from terms.tm import write_table
+    write_table(tm, tmp_path / "tm.tsv")
+    work = pl.DataFrame({"conceptId": ["1", "2"], "term": ["acute appendicitis links", "chronische gastritis"]})
+    write_table(work, tmp_path / "in.csv")
+    out = helder("suggest", "in.csv", "--tm", "tm.tsv", "--out", "out.tsv").output
+    assert "Wrote 2 rows" in out
+    got = pl.read_csv(tmp_path / "out.tsv", separator="\t", infer_schema=False)
+    assert got.columns[:2] == ["conceptId", "term"]
+    assert {"suggestion", "explanation", "confidence", "origin", "flags", "similar"} <= set(got.columns)
+    assert got["suggestion"].null_count() == 0
+    checked = work.with_columns(suggestion=pl.Series(["blindedarmontsteking", "<b>maagontsteking</b>"]))
+    write_table(checked, tmp_path / "agency.tsv")
+    helder("check", "agency.tsv", "--tm", "tm.tsv", "--out", "checked.tsv")
+    flags = pl.read_csv(tmp_path / "checked.tsv", separator="\t", infer_schema=False)["flags"].fill_null("").to_list()
+    assert "lost-qualifier" in flags[0]  # 'links' is gone
+    assert "unsafe-output" in flags[1]  # markup
+    result = runner.invoke(app, ["suggest", "missing.tsv", "--tm", "tm.tsv", "--out", "x.tsv"])
+    assert result.exit_code == 1 and "missing.tsv: no such file" in result.output
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def test_status_users_and_tokens(helder_env, monkeypatch):
+    helder("ingest", str(sample_path("snapshot")))
+    helder("run", "--limit", "20")
+    status = json.loads(helder("status", "--json").output)
+    assert status["concepts_active"] == 594
+    assert status["review_items"].get("proposed") == 20
+    assert status["runs"][0]["status"] == "completed"
+    monkeypatch.setenv("PW", "correct horse battery")
+    helder("user", "add", "anna", "--role", "admin", "--password-env", "PW")
+    assert "anna\tadmin\tactive" in helder("user", "list").output
+    helder("user", "add", "anna", "--password-env", "PW", code=1)
+    helder("user", "disable", "anna")
+    assert "anna\tadmin\tdisabled" in helder("user", "list").output
+    token = helder("token", "create", "PGO Voorbeeld").stdout.strip().splitlines()[0]
+    assert len(token) > 30 and token not in helder("token", "list").output
+    helder("token", "revoke", "PGO Voorbeeld")
+    assert "revoked" in helder("token", "list").output
+    helder("token", "revoke", "PGO Voorbeeld", code=1)  # nothing left to revoke
+
+
+@pytest.mark.parametrize("command", [
+    [], ["ingest"], ["tm"], ["tm", "import"], ["run"], ["suggest"], ["check"], ["review"], ["review", "list"],
+    ["review", "approve"], ["export"], ["release"], ["release", "create"], ["serve"], ["user"], ["user", "add"],
+    ["token"], ["token", "create"], ["status"], ["nightly"], ["demo"],
+])
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    if command not in ([], ["tm"], ["review"], ["release"], ["user"], ["token"]):
+        assert "Example: helder" in " ".join(result.output.split()) or "Example (crontab)" in result.output, command
