@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from terms import config as C
 from terms.rf2 import RF2Error, read_release, rf2_filename, write_descriptions
@@ -153,3 +155,30 @@ def test_an_empty_or_foreign_folder_is_refused(tmp_path):
         read_release(tmp_path / "missing")
     with pytest.raises(RF2Error, match="no Full files"):
         read_release(sample_path("snapshot"), kind="Full")
+
+
+# Terms as RF2 may carry them: any printable text without tab or line break, including quotes,
+# diacritics and characters outside the BMP.
+_terms = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60).filter(
+    lambda t: t.strip() != "")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(1, 10**6), _terms, st.booleans()), min_size=1, max_size=30,
+                     unique_by=lambda r: r[0]))
+def test_descriptions_round_trip_through_write_and_read(tmp_path_factory, rows):
+    folder = tmp_path_factory.mktemp("rt")
+    frame = pl.DataFrame({
+        "id": [make(i, "11", "1000146") for i, _, _ in rows],
+        "effectiveTime": ["20261124"] * len(rows),
+        "active": [a for _, _, a in rows],
+        "moduleId": [C.PATIENT_FRIENDLY_MODULE] * len(rows),
+        "conceptId": [make(i, "10", "1000146") for i, _, _ in rows],
+        "languageCode": ["nl"] * len(rows),
+        "typeId": [C.SYNONYM] * len(rows),
+        "term": [t for _, t, _ in rows],
+        "caseSignificanceId": [C.CASE_INSENSITIVE] * len(rows),
+    })
+    write_descriptions(frame, folder / rf2_filename("Description", "Delta", "1000146", "20261124"))
+    back = read_release(folder).descriptions.sort("id")
+    assert back.to_dicts() == frame.sort("id").to_dicts()
