@@ -1,0 +1,310 @@
+"""LLM suggestions through any OpenAI-compatible endpoint, safe and cheap enough to run every night.
+
+`suggest_llm(work, tm, model, settings, cache, offline, ...)` returns an `LLMResult`:
+- `proposals`: the work frame plus `suggestion`, `explanation`, `confidence`, `origin` ("llm", or
+  the offline origin where the LLM's answer was refused or never came), `model`, `promptVersion`,
+  `tokensIn`, `tokensOut` (this suggestion's share of its request), `alternatives` (JSON list: the
+  offline answer where it differs, or the refused LLM answer), `llmFlags` (";"-joined codes:
+  `unsafe-output` for a refused answer, `llm-failed` when no usable answer came) and `llmReason`.
+  Rows the budget or a running batch job left undone are absent: they stay pending.
+- `totals`: requests, tokens_in, tokens_out, cost, cached, fallbacks, retries (and a few more).
+- `stopped_by_budget`.
+
+Pieces: prompts/ (the text and few-shot numbers), llm_prompt (items, examples, messages),
+llm_client (pacing, retries, splitting, budgets), llm_answers (parse and judge), llm_cache
+(pay once), llm_batch (the provider's batch endpoint). See docs/llm.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from dataclasses import dataclass, field, fields
+
+import polars as pl
+
+from pipeline.llm_cache import Answer, FileCache, StoreCache  # noqa: F401  (the seam: pipeline.llm.StoreCache)
+from pipeline.llm_client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
+                                 _groups)
+from pipeline.llm_prompt import FewShot, Item, items_from
+from prompts import load_prompt
+
+log = logging.getLogger("helder.llm")
+
+PROPOSAL_COLUMNS = ["suggestion", "explanation", "confidence", "origin", "model", "promptVersion", "tokensIn",
+                    "tokensOut", "alternatives", "llmFlags", "llmReason"]
+FLUSH_EVERY = 200  # accepted answers buffered before they are written to the cache
+
+
+@dataclass
+class LLMSettings:
+    """Config section [llm]; every key optional (docs/llm.md)."""
+    model: str | None = None
+    batch_size: int = 20
+    concurrency: int = 8
+    rpm: float = 0            # requests per minute, client side; 0 = no limit
+    tpm: float = 0            # tokens per minute (prompt estimate + expected answer); 0 = no limit
+    timeout: float = 60.0     # seconds per request
+    max_retries: int = 5      # per request, for 429/5xx/timeouts
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    temperature: float | None = 0.0
+    max_tokens: int = 0       # 0 = not sent
+    confidence: float = 0.7   # an LLM answer the offline suggester does not share
+    agree_confidence: float = 0.9  # ... and one it does
+    base_url: str | None = None    # else OPENAI_BASE_URL, else the openai default
+    prompt: str = "patient_terms"
+    cache_file: str | None = None  # FileCache for `helder suggest` (default ~/.cache/helder/llm-cache.sqlite)
+    prices: dict = field(default_factory=dict)  # model -> {"in": $ per 1M prompt tokens, "out": per 1M}
+
+    @classmethod
+    def from_any(cls, settings: "LLMSettings | dict | None") -> "LLMSettings":
+        if isinstance(settings, LLMSettings):
+            return settings
+        out = cls()
+        for f in fields(cls):
+            if not settings or f.name not in settings or settings[f.name] is None:
+                continue
+            value = settings[f.name]
+            default = getattr(out, f.name)
+            if f.name == "prices":
+                if not isinstance(value, dict):
+                    raise ValueError(f"[llm] prices: expected a table of models, got {value!r}")
+                value = {**out.prices, **value}
+            elif f.name in ("model", "base_url", "prompt", "cache_file"):
+                value = str(value)
+            else:
+                try:
+                    if isinstance(value, bool):
+                        raise TypeError
+                    value = int(value) if isinstance(default, int) else float(value)
+                except (TypeError, ValueError):
+                    raise ValueError(f"[llm] {f.name}: expected a number, got {value!r}") from None
+                if value < 0 or (f.name in ("batch_size", "concurrency") and value < 1):
+                    raise ValueError(f"[llm] {f.name}: out of range, got {value!r}")
+            setattr(out, f.name, value)
+        return out
+
+    def price(self, model: str) -> tuple[float, float]:
+        entry = self.prices.get(model) or {}
+        try:
+            return float(entry.get("in", 0)), float(entry.get("out", 0))
+        except (TypeError, ValueError, AttributeError):
+            raise ValueError(f"[llm] prices.{model}: expected in = ..., out = ... (per 1M tokens)") from None
+
+
+@dataclass
+class LLMResult:
+    proposals: pl.DataFrame
+    totals: dict
+    stopped_by_budget: bool = False
+
+
+def make_client(settings: LLMSettings):
+    """The official async client; OPENAI_API_KEY / OPENAI_BASE_URL as it reads them, retries ours."""
+    from openai import AsyncOpenAI
+
+    base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        if not base_url:
+            raise ValueError("OPENAI_API_KEY is not set (for a local server set OPENAI_BASE_URL; any key will do)")
+        key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually ignore it
+    return AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=settings.timeout)
+
+
+def _run_async(coro):
+    """asyncio.run, also when the caller is already inside an event loop (then in a thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class _CacheWriter:
+    """Accepted answers go to the cache in small groups as they arrive, so a crash keeps them."""
+
+    def __init__(self, cache, model: str, prompt_version: str):
+        self.cache, self.model, self.prompt_version = cache, model, prompt_version
+        self.buffer: list[dict] = []
+
+    def __call__(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            if o.flag or o.verdict is None:
+                continue
+            self.buffer.append({"key": o.item.key(self.model, self.prompt_version), "model": self.model,
+                                "prompt_version": self.prompt_version, "input_text": o.item.input_text,
+                                "patient_term": o.verdict.patient_term, "explanation": o.verdict.explanation,
+                                "tokens_in": o.tokens_in, "tokens_out": o.tokens_out})
+        if len(self.buffer) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer and self.cache is not None:
+            rows, self.buffer = self.buffer, []
+            self.cache.put_many(rows)
+
+
+def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, settings=None, cache=None,
+                offline=None, use_cache: bool = True, max_requests: int | None = None, max_cost: float | None = None,
+                batch: bool = False, batch_size: int | None = None, concurrency: int | None = None,
+                session_factory=None, config: dict | None = None, run_id: int | None = None,
+                **_ignored) -> LLMResult:
+    """Propose patient-friendly terms with an LLM; see the module docstring for what comes back.
+
+    `cache`: a StoreCache/FileCache (None: a FileCache at `[llm] cache_file` or the default path).
+    `offline`: an OfflineSuggester for agreement and fallback (None: one is built from `tm`).
+    `session_factory`: where batch jobs are recorded (None: the cache's own store)."""
+    s = LLMSettings.from_any(settings if settings is not None else (config or {}).get("llm"))
+    if batch_size:
+        s.batch_size = int(batch_size)
+    if concurrency:
+        s.concurrency = int(concurrency)
+    model = model or s.model
+    if not model:
+        raise ValueError("no LLM model: pass --model or set [llm] model in helder.toml")
+    if max_cost is not None and s.price(model) == (0.0, 0.0):
+        raise ValueError(f"--max-cost needs a price for model {model!r} in [llm.prices]")
+    prompt = load_prompt(s.prompt)
+    if cache is None:
+        cache = FileCache(s.cache_file)
+    if offline is None:
+        from pipeline.offline import OfflineSuggester
+        offline = OfflineSuggester(tm)
+
+    items = items_from(work)
+    keys = [i.key(model, prompt.version) for i in items]
+    totals = Totals()
+    budget = Budget(max_requests, max_cost)
+    cached = cache.get_many(keys) if use_cache else {}
+    outcomes: dict[str, Outcome] = {}
+    to_ask = list({i.input_text: i for i, k in zip(items, keys) if k not in cached}.values())
+
+    fewshot = FewShot(tm, prompt)
+    writer = _CacheWriter(cache, model, prompt.version)
+    asker_box: dict = {}
+
+    async def main():
+        client = make_client(s)
+        try:
+            nearest = dict(zip((i.input_text for i in to_ask), fewshot.nearest(to_ask)))
+
+            def examples_for(group: list[Item]) -> str:
+                return fewshot.examples(group, [nearest.get(i.input_text, []) for i in group])
+
+            asker = Asker(client, model, prompt, s, budget, totals, examples_for, on_outcomes=writer)
+            asker_box["asker"] = asker
+            if batch:
+                await _batch_round(client, asker, to_ask, cache, session_factory or cache.session_factory,
+                                   model, prompt.version, outcomes, writer, run_id)
+            elif to_ask:
+                await asker.ask_all(to_ask)
+                outcomes.update(asker.outcomes)
+        finally:
+            writer.flush()
+            await client.close()
+
+    if to_ask or batch:
+        _run_async(main())
+    off = offline.suggest(work)
+    proposals = _assemble(work, off, items, keys, cached, outcomes, model, prompt.version, s)
+    totals.cached = sum(1 for k in keys if k in cached)
+    totals.fallbacks = int((proposals["llmFlags"] != "").sum()) if proposals.height else 0
+    totals.pending = work.height - proposals.height
+    return LLMResult(proposals, totals.as_dict(), budget.stopped)
+
+
+async def _batch_round(client, asker, to_ask, cache, factory, model, prompt_version, outcomes, writer, run_id):
+    """Collect what finished, then submit what is neither answered, refused nor already submitted."""
+    from pipeline import llm_batch
+
+    by_input = {i.input_text: i for i in to_ask}
+    collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost)
+    writer(collected)  # every accepted answer is cached, also for items this call was not given
+    writer.flush()
+    for o in collected:
+        if o.item.input_text in by_input:
+            outcomes[o.item.input_text] = Outcome(by_input[o.item.input_text], *_rest(o))
+    failed = llm_batch.failed_inputs(factory, model, prompt_version)
+    for text, (flag, reason, raw) in failed.items():
+        if text in by_input and text not in outcomes:
+            outcomes[text] = Outcome(by_input[text], None, flag, reason, raw)
+    pending = llm_batch.pending_inputs(factory, model, prompt_version)
+    fresh = [i for i in to_ask if i.input_text not in outcomes and i.input_text not in pending]
+    if fresh:
+        asker.totals.batch_submitted += await llm_batch.submit(
+            client, factory, asker, _groups(fresh, max(1, int(asker.settings.batch_size))), run_id)
+
+
+def _rest(o: Outcome) -> tuple:
+    return o.verdict, o.flag, o.reason, o.raw, o.tokens_in, o.tokens_out
+
+
+def _norm(expr: pl.Expr) -> pl.Expr:
+    return expr.fill_null("").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars(" .,;:!?\"'")
+
+
+def _assemble(work, off, items, keys, cached, outcomes, model, prompt_version, s: LLMSettings) -> pl.DataFrame:
+    """One row per work row that has an answer (cached or new) or a failure; the rest is left out."""
+    term, expl, t_in, t_out, flag, reason, raw, have = [], [], [], [], [], [], [], []
+    for item, key in zip(items, keys):
+        hit = cached.get(key)
+        o = outcomes.get(item.input_text)
+        if o is not None:
+            ok = o.verdict is not None and not o.flag
+            term.append(o.verdict.patient_term if ok else None)
+            expl.append(o.verdict.explanation if ok else None)
+            t_in.append(o.tokens_in), t_out.append(o.tokens_out)
+            flag.append(o.flag), reason.append(o.reason), raw.append(o.raw), have.append(True)
+        elif hit is not None:
+            term.append(hit.patient_term), expl.append(hit.explanation)
+            t_in.append(hit.tokens_in), t_out.append(hit.tokens_out)
+            flag.append(""), reason.append(""), raw.append(""), have.append(True)
+        else:
+            term.append(None), expl.append(None), t_in.append(0), t_out.append(0)
+            flag.append(""), reason.append(""), raw.append(""), have.append(False)
+    answers = pl.DataFrame({"llmTerm": term, "llmExpl": expl, "tokensIn": t_in, "tokensOut": t_out,
+                            "llmFlags": flag, "llmReason": reason, "llmRaw": raw, "_have": have},
+                           schema={"llmTerm": pl.Utf8, "llmExpl": pl.Utf8, "tokensIn": pl.Int64, "tokensOut": pl.Int64,
+                                   "llmFlags": pl.Utf8, "llmReason": pl.Utf8, "llmRaw": pl.Utf8, "_have": pl.Boolean})
+    offline = off.select(pl.col("suggestion").cast(pl.Utf8).fill_null("").alias("offSugg"),
+                         pl.col("explanation").cast(pl.Utf8).fill_null("").alias("offExpl"),
+                         pl.col("confidence").cast(pl.Float64).fill_null(0.0).alias("offConf"),
+                         pl.col("origin").cast(pl.Utf8).fill_null("none").alias("offOrigin"))
+    base = work.drop([c for c in PROPOSAL_COLUMNS + ["flags", "flagDetails", "similar"] if c in work.columns])
+    frame = pl.concat([base, answers, offline], how="horizontal").filter(pl.col("_have"))
+    ok = pl.col("llmTerm").is_not_null() & (pl.col("llmFlags") == "")
+    agree = ok & (_norm(pl.col("llmTerm")) == _norm(pl.col("offSugg")))
+    offline_alt = pl.struct(pl.col("offOrigin").alias("origin"), pl.col("offSugg").alias("suggestion"),
+                            pl.col("offExpl").alias("explanation"), pl.col("offConf").alias("confidence"))
+    refused_alt = pl.struct(pl.lit("llm").alias("origin"), pl.col("llmRaw").alias("suggestion"),
+                            pl.col("llmReason").alias("rejected"))
+    return frame.with_columns(
+        pl.when(ok).then(pl.col("llmTerm")).otherwise(pl.col("offSugg")).alias("suggestion"),
+        pl.when(ok & (pl.col("llmExpl").fill_null("") != "")).then(pl.col("llmExpl"))
+        .otherwise(pl.col("offExpl")).alias("explanation"),
+        pl.when(agree).then(pl.max_horizontal(pl.lit(s.agree_confidence), pl.col("offConf")))
+        .when(ok).then(pl.lit(s.confidence)).otherwise(pl.col("offConf")).alias("confidence"),
+        pl.when(ok).then(pl.lit("llm")).otherwise(pl.col("offOrigin")).alias("origin"),
+        pl.lit(model).alias("model"),
+        pl.lit(prompt_version).alias("promptVersion"),
+        pl.when(ok & ~agree & (pl.col("offSugg") != "") & (pl.col("offOrigin") != "none"))
+        .then(pl.lit("[") + offline_alt.struct.json_encode() + pl.lit("]"))
+        .when(~ok).then(pl.lit("[") + refused_alt.struct.json_encode() + pl.lit("]"))
+        .otherwise(pl.lit("[]")).alias("alternatives"),
+    ).select(base.columns + PROPOSAL_COLUMNS)

@@ -1,0 +1,98 @@
+"""Pay once: every accepted LLM answer, keyed by sha256(model, prompt version, normalised input).
+
+`StoreCache(session_factory)` keeps answers in the review store's `llm_cache` table (SQLite or
+PostgreSQL), shared by every worker. `FileCache(path)` is the same table in a SQLite file of its
+own, for `helder suggest` without a database: by default `$HELDER_LLM_CACHE`, else
+`$XDG_CACHE_HOME/helder/llm-cache.sqlite` (`~/.cache/helder/llm-cache.sqlite`). Both also hold
+the batch jobs (`llm_batch_jobs`) so `--batch` can collect after a crash.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from review_queue.models import LLMBatchJob, LLMCacheEntry
+
+IN_CHUNK = 500  # keys per SELECT ... IN (...)
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str
+    patient_term: str
+    explanation: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class StoreCache:
+    def __init__(self, session_factory):
+        self.session_factory = session_factory
+
+    def get_many(self, keys: list[str]) -> dict[str, Answer]:
+        found: dict[str, Answer] = {}
+        unique = list(dict.fromkeys(keys))
+        with self.session_factory() as session:
+            for start in range(0, len(unique), IN_CHUNK):
+                rows = session.execute(select(LLMCacheEntry.key, LLMCacheEntry.patient_term, LLMCacheEntry.explanation,
+                                              LLMCacheEntry.tokens_in, LLMCacheEntry.tokens_out)
+                                       .where(LLMCacheEntry.key.in_(unique[start:start + IN_CHUNK]))).all()
+                for key, term, expl, t_in, t_out in rows:
+                    found[key] = Answer(key, term, expl or "", t_in or 0, t_out or 0)
+        return found
+
+    def put_many(self, rows: list[dict]) -> None:
+        """rows: key, model, prompt_version, input_text, patient_term, explanation, tokens_in, tokens_out.
+        A key already present is overwritten (a forced re-ask replaces the old answer)."""
+        if not rows:
+            return
+        unique = list({r["key"]: r for r in rows}.values())
+        with self.session_factory() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            if dialect in ("postgresql", "sqlite"):
+                if dialect == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert
+                else:
+                    from sqlalchemy.dialects.sqlite import insert
+                for start in range(0, len(unique), IN_CHUNK):
+                    stmt = insert(LLMCacheEntry).values(unique[start:start + IN_CHUNK])
+                    stmt = stmt.on_conflict_do_update(index_elements=[LLMCacheEntry.key], set_={
+                        c: stmt.excluded[c] for c in ("model", "prompt_version", "input_text", "patient_term",
+                                                      "explanation", "tokens_in", "tokens_out")})
+                    session.execute(stmt)
+            else:  # any other database: one merge per row
+                for row in unique:
+                    session.merge(LLMCacheEntry(**row))
+
+    def __len__(self) -> int:
+        from sqlalchemy import func
+
+        with self.session_factory() as session:
+            return session.scalar(select(func.count()).select_from(LLMCacheEntry)) or 0
+
+
+def default_cache_path() -> Path:
+    env = os.environ.get("HELDER_LLM_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "helder" / "llm-cache.sqlite"
+
+
+class FileCache(StoreCache):
+    """The cache (and batch jobs) in a SQLite file of its own; made on first use."""
+
+    def __init__(self, path: str | Path | None = None):
+        from review_queue.db import make_engine, session_factory
+
+        self.path = Path(path) if path else default_cache_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(f"sqlite:///{self.path}")
+        LLMCacheEntry.metadata.create_all(self.engine, tables=[LLMCacheEntry.__table__, LLMBatchJob.__table__])
+        super().__init__(session_factory(self.engine))
+
+    def close(self) -> None:
+        self.engine.dispose()
