@@ -193,7 +193,11 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
     budget = Budget(max_requests, max_cost)
     cached = cache.get_many(keys) if use_cache else {}
     outcomes: dict[str, Outcome] = {}
-    to_ask = list({i.input_text: i for i, k in zip(items, keys) if k not in cached}.values())
+    first: dict[str, Item] = {}
+    for item, key in zip(items, keys):
+        if key not in cached:
+            first.setdefault(item.input_text, item)  # the same input twice is asked once
+    to_ask = list(first.values())
 
     fewshot = FewShot(tm, prompt)
     writer = _CacheWriter(cache, model, prompt.version)

@@ -96,12 +96,15 @@ class Budget:
 
 
 class Pacer:
-    """Token buckets for requests and tokens per minute (0 = no limit), plus a shared pause after 429."""
+    """Token buckets for requests and tokens per minute (0 = no limit), plus a shared pause after 429.
+
+    Each bucket holds one second's worth (at least one request), so a limit is kept smoothly
+    within every second instead of being spent in a burst at the start of a minute."""
 
     def __init__(self, rpm: float = 0, tpm: float = 0):
         self.rpm, self.tpm = float(rpm or 0), float(tpm or 0)
-        now = time.monotonic()
-        self._req, self._tok, self._t = self.rpm, self.tpm, now
+        self.req_cap, self.tok_cap = max(1.0, self.rpm / 60), self.tpm / 60
+        self._req, self._tok, self._t = self.req_cap, self.tok_cap, time.monotonic()
         self.pause_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -114,10 +117,10 @@ class Pacer:
                 now = time.monotonic()
                 elapsed, self._t = now - self._t, now
                 if self.rpm:
-                    self._req = min(self.rpm, self._req + elapsed * self.rpm / 60)
+                    self._req = min(self.req_cap, self._req + elapsed * self.rpm / 60)
                 if self.tpm:
-                    self._tok = min(self.tpm, self._tok + elapsed * self.tpm / 60)
-                need = min(tokens, self.tpm) if self.tpm else 0
+                    self._tok = min(self.tok_cap, self._tok + elapsed * self.tpm / 60)
+                need = min(tokens, self.tok_cap) if self.tpm else 0
                 delay = max(0.0, self.pause_until - now)
                 if self.rpm and self._req < 1:
                     delay = max(delay, (1 - self._req) * 60 / self.rpm)
@@ -318,8 +321,7 @@ class Asker:
         base = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
         delay = base / 2 + random.uniform(0, base / 2)
         asked = retry_after(error)
-        if asked is not None:
-            delay = max(delay, asked) if asked > 0 else delay
+        if asked is not None:  # never sooner than asked, and not much later either
             delay = max(asked, min(delay, asked + self.settings.backoff_base))
             self.pacer.pause(delay)  # the server is saying it for everyone
         log.info("LLM request failed (%s); retry %d in %.2fs", _message(error), attempt, delay)

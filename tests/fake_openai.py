@@ -9,7 +9,7 @@ line of the last user message that is a JSON object with a `conceptId`.
 Misbehaviour is scripted two ways:
 - `script(*actions)`: the next chat requests, one action each, in order (then "ok" again):
   "ok", ("429", retry_after), "500", ("slow", seconds), "truncated", "invalid", "missing",
-  "unknown", "fenced" (JSON inside chatter and a code fence, as a server that ignores
+  "unknown", "401", "reject-schema" (400 when the request has response_format), "fenced" (JSON inside chatter and a code fence, as a server that ignores
   response_format), "empty", "length" (cut off, finish_reason=length).
 - `item_rules[conceptId] = rule`: every answer for that item: "markup", "english", "injection",
   "empty", "overlong", "control", "drop" (never answered), "garbled" (no explanation key).
@@ -114,6 +114,10 @@ def completion(state: FakeState, body: dict, action) -> tuple[int, dict, dict]:
         return 429, {"Retry-After": str(retry)}, {"error": {"message": "rate limited", "type": "rate_limit"}}
     if kind == "500":
         return 500, {}, {"error": {"message": "boom", "type": "server_error"}}
+    if kind == "401":
+        return 401, {}, {"error": {"message": "invalid api key", "type": "invalid_request_error"}}
+    if kind == "reject-schema" and body.get("response_format"):
+        return 400, {}, {"error": {"message": "response_format json_schema is not supported", "type": "invalid_request_error"}}
     items = items_in(body.get("messages", []))
     answers = []
     for item in items:
@@ -201,6 +205,12 @@ def make_app(state: FakeState) -> FastAPI:
                               "error_file_id": None, "_polls": 0}
         return batch_view(state.batches[bid])
 
+    @app.get("/v1/batches")
+    async def list_batches():
+        data = [batch_view(b) for b in reversed(list(state.batches.values()))]
+        return {"object": "list", "data": data, "has_more": False,
+                "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None}
+
     @app.get("/v1/batches/{bid}")
     async def get_batch(bid: str):
         b = state.batches.get(bid)
@@ -278,6 +288,21 @@ class FakeOpenAI:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+try:  # the fixture the LLM tests share (imported by tests/test_llm_*.py)
+    import pytest
+
+    @pytest.fixture
+    def fake_llm(monkeypatch, tmp_path):
+        """A fresh fake server; the openai client and helder's file cache pointed at it / tmp_path."""
+        with FakeOpenAI() as server:
+            monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+            monkeypatch.setenv("OPENAI_API_KEY", "test")
+            monkeypatch.setenv("HELDER_LLM_CACHE", str(tmp_path / "llm-cache.sqlite"))
+            yield server
+except ImportError:  # the benchmark runs this file without pytest
+    pass
 
 
 def main() -> None:
