@@ -58,6 +58,8 @@ def test_review_by_keyboard_only(served, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(base + "/")
         assert page.url.startswith(base + "/login")
+        # Type only once autofocus has landed, or the first keys go nowhere (seen under load).
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
         page.keyboard.type("anna")  # username field has autofocus
         page.keyboard.press("Tab")
         page.keyboard.type("wachtwoord-anna")
