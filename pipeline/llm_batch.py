@@ -91,7 +91,7 @@ async def _find_batch(client, job: LLMBatchJob):
     page = await client.batches.list(limit=100)
     for batch in page.data:
         if batch.input_file_id == file_id:
-            return batch
+            return await client.batches.retrieve(batch.id)  # a fresh look, as for any other job
     return None
 
 

@@ -86,11 +86,14 @@ class FileCache(StoreCache):
     """The cache (and batch jobs) in a SQLite file of its own; made on first use."""
 
     def __init__(self, path: str | Path | None = None):
-        from review_queue.db import make_engine, session_factory
+        from sqlalchemy import create_engine
+
+        from review_queue.db import session_factory
 
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(f"sqlite:///{self.path}")
+        # a plain engine: the store's foreign-key pragma would demand the `runs` table batch jobs point at
+        self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
         LLMCacheEntry.metadata.create_all(self.engine, tables=[LLMCacheEntry.__table__, LLMBatchJob.__table__])
         super().__init__(session_factory(self.engine))
 
