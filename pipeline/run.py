@@ -24,6 +24,7 @@ from typing import Callable
 
 import polars as pl
 from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from review_queue.models import (
@@ -49,13 +50,27 @@ def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def default_lease_seconds() -> int:
+    """How long a claimed chunk stays with its worker: `HELDER_LEASE_SECONDS`, else 15 minutes.
+
+    Longer than any chunk takes (an LLM chunk included), short enough that a dead worker's
+    chunk comes back the same night.
+    """
+    value = os.environ.get("HELDER_LEASE_SECONDS", "").strip()
+    if not value:
+        return 900
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"HELDER_LEASE_SECONDS must be a whole number of seconds ≥ 1, not {value!r}")
+    return int(value)
+
+
 @dataclass
 class RunOptions:
     suggester: str = "offline"  # offline | llm
     model: str | None = None
     limit: int | None = None
     chunk_size: int = 2_000
-    lease_seconds: int = 900
+    lease_seconds: int | None = None  # None: default_lease_seconds()
     worker: str = field(default_factory=default_worker_name)
     llm: dict = field(default_factory=dict)  # options passed to pipeline.llm.suggest_llm
     config: dict | None = None
@@ -119,7 +134,7 @@ def claim_chunk(factory: sessionmaker[Session], run_id: int, opts: RunOptions, s
         rows = session.execute(query).all()
         if not rows:
             return _work_frame([])
-        expires = now + timedelta(seconds=opts.lease_seconds)
+        expires = now + timedelta(seconds=opts.lease_seconds or default_lease_seconds())
         ins = _insert_for(session)(WorkClaim).on_conflict_do_nothing().returning(WorkClaim.concept_id)
         claimed = set(session.execute(
             ins, [{"concept_id": r[0], "worker": opts.worker, "run_id": run_id, "lease_expires": expires} for r in rows]
@@ -249,6 +264,8 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
     from pipeline.checks import Checker
 
     opts = opts or RunOptions()
+    if opts.lease_seconds is None:
+        opts.lease_seconds = default_lease_seconds()
     t0 = time.perf_counter()
     with factory() as session, session.begin():
         _release_dead_claims(session, opts.worker)
@@ -303,6 +320,10 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the operator"
         raise
+    except DBAPIError as exc:
+        # A restart or a network cut: say so in one line instead of a driver's traceback text.
+        status, error = "failed", _database_error(exc, factory.kw["bind"].dialect.name)
+        raise DatabaseError(error) from exc
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
@@ -317,6 +338,18 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
                 raise
     with factory() as session:
         return session.get(Run, run_id)
+
+
+class DatabaseError(RuntimeError):
+    """The database failed under a run (went away, refused a statement); committed chunks are kept."""
+
+
+def _database_error(exc: DBAPIError, dialect: str) -> str:
+    lines = [line.strip() for line in str(exc.orig if exc.orig is not None else exc).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    if exc.connection_invalidated or (dialect != "sqlite" and isinstance(exc, (OperationalError, InterfaceError))):
+        return f"lost the database connection ({reason})"
+    return f"database error ({reason})"
 
 
 def _release_claims(factory, worker: str) -> None:
