@@ -150,13 +150,20 @@ class OfflineSuggester:
             tokens = key.split()
             core, quals = self._split_qualifiers(tokens)
             lay = normalise(patient)
+            stripped_all = True
             for q in quals:
                 base = self.lexicon.qualifiers[q].lay
+                found = base == "-"
                 for variant in {base, _agree(base, "de"), _agree(base, "het"), q}:
                     v = normalise(variant)
                     if v and v != "-":
-                        lay = _SPACE.sub(" ", re.sub(rf"(?<!\w){re.escape(v)}(?!\w)", " ", lay)).strip()
-            if core and lay:
+                        pattern = rf"(?<!\w){re.escape(v)}(?!\w)"
+                        found = found or re.search(pattern, lay) is not None
+                        lay = _SPACE.sub(" ", re.sub(pattern, " ", lay)).strip()
+                # The lay side says the qualifier in words we don't know ('aan beide handen'):
+                # learning the core from it would carry that qualifier into unrelated terms.
+                stripped_all = stripped_all and found
+            if core and lay and stripped_all:
                 counts[" ".join(core)][lay] += 1
             # morpheme alignment: clinical X-itis ~ lay Y-ontsteking teaches root X -> Y
             for word in core:

@@ -154,3 +154,13 @@ def test_suggest_offline_accepts_lexicon_paths_and_workers(tmp_path):
     out = suggest_offline(work_of(["quuxitis", "gastritis"]), tm_of([("x", "y")]), lexicon=[extra], workers=1)
     assert out["suggestion"].to_list() == ["teenontsteking", "gastritis"]
     assert out["origin"].to_list() == ["lexicon", "none"]
+
+
+def test_a_qualifier_said_in_unknown_words_is_not_learned_into_the_core():
+    # 'aan beide handen' is how this TM says bilateraal; it must not stick to the bare syndrome.
+    s = OfflineSuggester(tm_of([("bilateraal carpaletunnelsyndroom", "carpaletunnelsyndroom aan beide handen")]))
+    suggestion = s.suggest_one("carpaletunnelsyndroom")[0]
+    assert "beide" not in suggestion
+    # while a qualifier the lexicon knows how to say is stripped, so the core is learned
+    s = OfflineSuggester(tm_of([("bilateraal hordeolum", "strontje aan beide kanten")]))
+    assert s.suggest_one("hordeolum")[0] == "strontje"
