@@ -4,8 +4,9 @@
 - `proposals`: the work frame plus `suggestion`, `explanation`, `confidence`, `origin` ("llm", or
   the offline origin where the LLM's answer was refused or never came), `model`, `promptVersion`,
   `tokensIn`, `tokensOut` (this suggestion's share of its request), `alternatives` (JSON list: the
-  offline answer where it differs, or the refused LLM answer), `llmFlags` (";"-joined codes:
-  `unsafe-output` for a refused answer, `llm-failed` when no usable answer came) and `llmReason`.
+  offline answer where it differs from the LLM's), `llmFlags` (";"-joined codes: `unsafe-output`
+  for a refused answer, `llm-failed` when no usable answer came) and `llmReason` (why, with the
+  refused text shortened and quoted).
   Rows the budget or a running batch job left undone are absent: they stay pending.
 - `totals`: requests, tokens_in, tokens_out, cost, cached, fallbacks, retries (and a few more).
 - `stopped_by_budget`.
@@ -296,8 +297,6 @@ def _assemble(work, off, items, keys, cached, outcomes, model, prompt_version, s
     agree = ok & (_norm(pl.col("llmTerm")) == _norm(pl.col("offSugg")))
     offline_alt = pl.struct(pl.col("offOrigin").alias("origin"), pl.col("offSugg").alias("suggestion"),
                             pl.col("offExpl").alias("explanation"), pl.col("offConf").alias("confidence"))
-    refused_alt = pl.struct(pl.lit("llm").alias("origin"), pl.col("llmRaw").alias("suggestion"),
-                            pl.col("llmReason").alias("rejected"))
     return frame.with_columns(
         pl.when(ok).then(pl.col("llmTerm")).otherwise(pl.col("offSugg")).alias("suggestion"),
         pl.when(ok & (pl.col("llmExpl").fill_null("") != "")).then(pl.col("llmExpl"))
@@ -307,8 +306,11 @@ def _assemble(work, off, items, keys, cached, outcomes, model, prompt_version, s
         pl.when(ok).then(pl.lit("llm")).otherwise(pl.col("offOrigin")).alias("origin"),
         pl.lit(model).alias("model"),
         pl.lit(prompt_version).alias("promptVersion"),
+        # only real candidates: a refused LLM answer is never offered to the reviewer as one
         pl.when(ok & ~agree & (pl.col("offSugg") != "") & (pl.col("offOrigin") != "none"))
         .then(pl.lit("[") + offline_alt.struct.json_encode() + pl.lit("]"))
-        .when(~ok).then(pl.lit("[") + refused_alt.struct.json_encode() + pl.lit("]"))
         .otherwise(pl.lit("[]")).alias("alternatives"),
+        pl.when(pl.col("llmRaw") != "")
+        .then(pl.format('{} (the LLM said "{}")', pl.col("llmReason"), pl.col("llmRaw")))
+        .otherwise(pl.col("llmReason")).alias("llmReason"),
     ).select(base.columns + PROPOSAL_COLUMNS)

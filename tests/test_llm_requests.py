@@ -186,9 +186,8 @@ def test_unsafe_answers_fall_back_to_offline_with_unsafe_output(fake_llm, tmp_pa
     assert bad["llmFlags"] == "unsafe-output" and bad["llmReason"]
     # the offline suggester's answer stands (the TM knows this clinical term exactly)
     assert bad["suggestion"] == "plotselinge ontsteking van de luchtwegen" and bad["origin"].startswith("tm")
-    alternatives = json.loads(bad["alternatives"])
-    assert alternatives[0]["origin"] == "llm" and alternatives[0]["rejected"] == bad["llmReason"]
-    assert "\x07" not in bad["alternatives"] and len(alternatives[0]["suggestion"]) <= 120
+    assert bad["alternatives"] == "[]"  # a refused answer is never offered as a candidate
+    assert "\x07" not in bad["llmReason"] and len(bad["llmReason"]) < 250
     assert rows["100000"]["origin"] == "llm" and rows["100000"]["llmFlags"] == ""
     assert result.totals["fallbacks"] == 1
 
