@@ -103,8 +103,9 @@ class QueueFilter:
             if self.q.isdigit():
                 c.append(or_(ReviewItem.concept_id == self.q, ReviewItem.id == int(self.q)))
             else:
-                # Words anywhere in the clinical term, case-insensitive: one scan, no index can help
-                # a substring (SQLite's LIKE is case-insensitive already; PostgreSQL compares lower()).
+                # Words anywhere in the clinical term, case-insensitive. PostgreSQL answers lower()
+                # LIKE from a trigram index (migration 0003); SQLite's LIKE (case-insensitive
+                # already) scans, ~80 ms at 400k items.
                 c.append(_TermContains(self.q))
         return c
 
