@@ -138,11 +138,16 @@ def _run_async(coro):
 
 
 class _CacheWriter:
-    """Accepted answers go to the cache in small groups as they arrive, so a crash keeps them."""
+    """Accepted answers go to the cache in small groups as they arrive, so a crash keeps them.
+
+    Inside the event loop a full buffer is written by one background thread (writes stay in
+    order and never hold up the requests); `flush()` writes what is left and waits for it."""
 
     def __init__(self, cache, model: str, prompt_version: str):
         self.cache, self.model, self.prompt_version = cache, model, prompt_version
         self.buffer: list[dict] = []
+        self.pool = None
+        self.pending: list = []
 
     def __call__(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
@@ -152,10 +157,20 @@ class _CacheWriter:
                                 "prompt_version": self.prompt_version, "input_text": o.item.input_text,
                                 "patient_term": o.verdict.patient_term, "explanation": o.verdict.explanation,
                                 "tokens_in": o.tokens_in, "tokens_out": o.tokens_out})
-        if len(self.buffer) >= FLUSH_EVERY:
-            self.flush()
+        if len(self.buffer) >= FLUSH_EVERY and self.cache is not None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = self.pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-cache")
+            rows, self.buffer = self.buffer, []
+            self.pending.append(self.pool.submit(self.cache.put_many, rows))
 
     def flush(self) -> None:
+        for future in self.pending:
+            future.result()  # a failed write is an error of the run, not something to hide
+        self.pending = []
+        if self.pool:
+            self.pool.shutdown()
+            self.pool = None
         if self.buffer and self.cache is not None:
             rows, self.buffer = self.buffer, []
             self.cache.put_many(rows)
@@ -202,31 +217,33 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
 
     fewshot = FewShot(tm, prompt)
     writer = _CacheWriter(cache, model, prompt.version)
-    asker_box: dict = {}
 
     async def main():
         client = make_client(s)
+        asker = Asker(client, model, prompt, s, budget, totals, fewshot.for_request, on_outcomes=writer)
+        asking = None
         try:
-            nearest = dict(zip((i.input_text for i in to_ask), fewshot.nearest(to_ask)))
-
-            def examples_for(group: list[Item]) -> str:
-                return fewshot.examples(group, [nearest.get(i.input_text, []) for i in group])
-
-            asker = Asker(client, model, prompt, s, budget, totals, examples_for, on_outcomes=writer)
-            asker_box["asker"] = asker
             if batch:
                 await _batch_round(client, asker, to_ask, cache, session_factory or cache.session_factory,
                                    model, prompt.version, outcomes, writer, run_id)
-            elif to_ask:
-                await asker.ask_all(to_ask)
-                outcomes.update(asker.outcomes)
+                return offline.suggest(work)
+            asking = asyncio.create_task(asker.ask_all(to_ask))
+            # the offline answers (agreement, fallback) are made while the requests wait on the
+            # network, from the moment the first request is out (not competing with its preparation)
+            started = asyncio.create_task(asker.started.wait())
+            await asyncio.wait([asking, started], return_when=asyncio.FIRST_COMPLETED)
+            started.cancel()
+            off = await asyncio.to_thread(offline.suggest, work)
+            await asking
+            outcomes.update(asker.outcomes)
+            return off
         finally:
+            if asking is not None and not asking.done():
+                asking.cancel()
             writer.flush()
             await client.close()
 
-    if to_ask or batch:
-        _run_async(main())
-    off = offline.suggest(work)
+    off = _run_async(main()) if (to_ask or batch) else offline.suggest(work)
     proposals = _assemble(work, off, items, keys, cached, outcomes, model, prompt.version, s)
     totals.cached = sum(1 for k in keys if k in cached)
     totals.fallbacks = int((proposals["llmFlags"] != "").sum()) if proposals.height else 0

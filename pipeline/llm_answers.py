@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline import jargon
 from pipeline.checks import CONTROL, ENGLISH_MARKERS, INSTRUCTION, MARKUP, URL
@@ -22,6 +23,7 @@ _UNSAFE = [(re.compile(CONTROL), "control characters"), (re.compile(MARKUP), "ma
            (re.compile(URL), "a link or address"), (re.compile(INSTRUCTION), "instructions or chat text")]
 _WORDS = re.compile(r"[^\W\d_]+")
 MAX_EXPLANATION_SENTENCES = 3  # "one or two B1 sentences"; three is tolerated, a paragraph is not
+_is_english = lru_cache(maxsize=100_000)(jargon.is_english)  # answers repeat their words a lot
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def _english(text: str) -> bool:
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < 2:
         return False
-    english = sum(1 for w in words if (w in ENGLISH_MARKERS and w != "is") or jargon.is_english(w))
+    english = sum(1 for w in words if (w in ENGLISH_MARKERS and w != "is") or _is_english(w))
     return english >= 2 and english * 2 >= len(words)
 
 

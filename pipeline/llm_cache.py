@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,10 @@ from sqlalchemy import select
 from review_queue.models import LLMBatchJob, LLMCacheEntry
 
 IN_CHUNK = 500  # keys per SELECT ... IN (...)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,12 @@ class StoreCache:
                     from sqlalchemy.dialects.postgresql import insert
                 else:
                     from sqlalchemy.dialects.sqlite import insert
-                for start in range(0, len(unique), IN_CHUNK):
-                    stmt = insert(LLMCacheEntry).values(unique[start:start + IN_CHUNK])
-                    stmt = stmt.on_conflict_do_update(index_elements=[LLMCacheEntry.key], set_={
-                        c: stmt.excluded[c] for c in ("model", "prompt_version", "input_text", "patient_term",
-                                                      "explanation", "tokens_in", "tokens_out")})
-                    session.execute(stmt)
+                # one statement, many parameter sets: compiled once (a VALUES list of 200 rows is not)
+                stmt = insert(LLMCacheEntry)
+                stmt = stmt.on_conflict_do_update(index_elements=[LLMCacheEntry.key], set_={
+                    c: stmt.excluded[c] for c in ("model", "prompt_version", "input_text", "patient_term",
+                                                  "explanation", "tokens_in", "tokens_out")})
+                session.execute(stmt, [{"created_at": _now(), **r} for r in unique])
             else:  # any other database: one merge per row
                 for row in unique:
                     session.merge(LLMCacheEntry(**row))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import random
 import time
@@ -182,6 +183,10 @@ class Asker:
 
     def __post_init__(self):
         self.sem = asyncio.Semaphore(max(1, int(self.settings.concurrency)))
+        # requests being prepared (few-shot search) or on the wire: preparing all of them at once
+        # would spend the CPU up front while the first answers wait to be read
+        self.ahead = asyncio.Semaphore(2 * max(1, int(self.settings.concurrency)))
+        self.started = asyncio.Event()  # set when the first request goes out
         self.pacer = Pacer(self.settings.rpm, self.settings.tpm)
         self.price_in, self.price_out = self.settings.price(self.model)
 
@@ -244,8 +249,9 @@ class Asker:
 
     # --- one request, with its retries -----------------------------------------------------------
 
-    def body(self, items: list[Item]) -> dict:
-        body = {"model": self.model, "messages": messages(self.prompt, items, self.examples_for(items))}
+    def body(self, items: list[Item], examples: str | None = None) -> dict:
+        examples = self.examples_for(items) if examples is None else examples
+        body = {"model": self.model, "messages": messages(self.prompt, items, examples)}
         if self.use_schema:
             body["response_format"] = RESPONSE_SCHEMA
         if self.settings.temperature is not None:
@@ -258,9 +264,16 @@ class Asker:
         return (tokens_in * self.price_in + tokens_out * self.price_out) / 1_000_000
 
     async def request(self, items: list[Item]) -> tuple[list[dict], tuple[int, int]]:
+        if self.budget.stopped:
+            raise BudgetExhausted
+        async with self.ahead:
+            return await self._request(items)
+
+    async def _request(self, items: list[Item]) -> tuple[list[dict], tuple[int, int]]:
         import openai
 
-        body = self.body(items)
+        # the few-shot search is a rapidfuzz cdist that releases the GIL: off the event loop
+        body = self.body(items, await asyncio.to_thread(self.examples_for, items))
         est_in = estimate_tokens(body["messages"], self.use_schema)
         est_out = 40 * len(items)
         transport_failures, bad_json = 0, 0
@@ -270,8 +283,11 @@ class Asker:
             await self.pacer.wait(est_in + est_out)
             error, response = None, None
             async with self.sem:
+                self.started.set()
                 try:
-                    response = await self.client.chat.completions.create(**body)
+                    # the raw body: read as a plain dict outside the slot, and a server whose JSON the
+                    # client's models would not accept is still understood (or retried as bad JSON)
+                    response = await self.client.chat.completions.with_raw_response.create(**body)
                 except openai.APIStatusError as exc:
                     error = exc
                 except (openai.APITimeoutError, openai.APIConnectionError) as exc:
@@ -296,20 +312,19 @@ class Asker:
                     raise Failed(f"gave up after {transport_failures} attempts: {_message(error)}")
                 await self._backoff(error, transport_failures)
                 continue
-            usage = getattr(response, "usage", None)
-            t_in = int(getattr(usage, "prompt_tokens", 0) or 0) if usage else est_in
-            t_out = int(getattr(usage, "completion_tokens", 0) or 0) if usage else 0
+            choice, content, usage = _read_completion(response.text)
+            t_in = _int(usage.get("prompt_tokens"), est_in)
+            t_out = _int(usage.get("completion_tokens"), len(content or "") // 4)
             self.totals.tokens_in += t_in
             self.totals.tokens_out += t_out
             spent = self.cost(t_in, t_out)
             self.totals.cost += spent
             self.budget.settle(estimate, spent)
-            choice = response.choices[0] if response.choices else None
-            content = choice.message.content if choice and choice.message else None
             parsed = parse_items(content)
-            if parsed is None or (choice and choice.finish_reason == "length"):
+            cut_off = choice.get("finish_reason") == "length"
+            if parsed is None or cut_off:
                 bad_json += 1
-                what = "cut off at the token limit" if choice and choice.finish_reason == "length" else "not JSON"
+                what = "cut off at the token limit" if cut_off else "not JSON"
                 if bad_json > 1:
                     raise BadJSON(what)
                 self.totals.retries += 1
@@ -326,6 +341,29 @@ class Asker:
             self.pacer.pause(delay)  # the server is saying it for everyone
         log.info("LLM request failed (%s); retry %d in %.2fs", _message(error), attempt, delay)
         await asyncio.sleep(delay)
+
+
+def _read_completion(text: str) -> tuple[dict, str | None, dict]:
+    """(first choice, its message content, usage) from a chat completion body, tolerantly."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}, None, {}
+    if not isinstance(data, dict):
+        return {}, None, {}
+    choices = data.get("choices") if isinstance(data.get("choices"), list) else []
+    choice = choices[0] if choices and isinstance(choices[0], dict) else {}
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    content = message.get("content")
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return choice, content if isinstance(content, str) else None, usage
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value) if value is not None else int(default)
+    except (TypeError, ValueError):
+        return int(default)
 
 
 def _message(error: Exception) -> str:

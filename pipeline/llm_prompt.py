@@ -1,8 +1,9 @@
 """Requests to the LLM: items, few-shot examples from the TM, the messages and the JSON schema.
 
 Few-shot policy (numbers in prompts/<name>.toml, [few_shot]): per request, the TM pairs most
-similar to the request's clinical terms (one rapidfuzz `cdist` for the whole work frame, best
-pairs per item taken round robin so every item gets its closest neighbour in), topped up with TM
+similar to the request's clinical terms (one rapidfuzz `cdist` of the request's terms against the
+TM, run in a worker thread while other requests wait on the network; the best pairs per item
+taken round robin so every item gets its closest neighbour in), topped up with TM
 pairs of the same semantic tag when the TM carries `semanticTag` (the hierarchy). Examples carry
 no conceptId: only the items asked for have ids in the messages, so an answer cannot confuse them.
 """
@@ -79,10 +80,15 @@ def items_from(work: pl.DataFrame) -> list[Item]:
     return out
 
 
+def _sorted_tokens(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 class FewShot:
     """TM examples for each work item, chosen once per suggest call."""
 
-    def __init__(self, tm: pl.DataFrame | None, prompt: Prompt):
+    def __init__(self, tm: pl.DataFrame | None, prompt: Prompt, workers: int = 1):
+        self.workers = workers
         policy = prompt.few_shot
         self.count = int(policy.get("examples", 8))
         self.with_explanation = int(policy.get("with_explanation", 2))
@@ -94,6 +100,7 @@ class FewShot:
         self.patient = tm["patientTerm"].to_list()
         self.expl = _col(tm, "explanation")
         self.norm = [normalise(t) for t in self.terms]
+        self.sorted = [_sorted_tokens(t) for t in self.norm]
         self.tags = _col(tm, "semanticTag")
         by_tag: dict[str, list[int]] = {}
         for i, tag in enumerate(self.tags):
@@ -106,17 +113,22 @@ class FewShot:
         if not self.terms or not items or self.count <= 0:
             return [[] for _ in items]
         out: list[list[int]] = []
-        queries = [normalise(i.term) for i in items]
+        queries = [_sorted_tokens(normalise(i.term)) for i in items]
         k = min(per_item, len(self.terms))
         for start in range(0, len(queries), CHUNK):
-            scores = process.cdist(queries[start:start + CHUNK], self.norm, scorer=fuzz.WRatio, dtype=np.uint8,
-                                   score_cutoff=self.min_score, workers=-1)
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else \
+            # ratio of word-sorted strings = token_sort_ratio (word order does not matter: "linker pols
+            # fractuur"), with the TM side sorted once; ~10x cheaper than WRatio over a 15k TM
+            scores = process.cdist(queries[start:start + CHUNK], self.sorted, scorer=fuzz.ratio,
+                                   dtype=np.uint8, score_cutoff=self.min_score, workers=self.workers)
+            top = np.argpartition(scores, -k, axis=1)[:, -k:] if k < scores.shape[1] else \
                 np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
             for row, cand in zip(scores, top):
-                best = cand[np.argsort(-row[cand], kind="stable")]
+                best = cand[np.argsort(-row[cand].astype(np.int16), kind="stable")]
                 out.append([int(j) for j in best if row[j] > 0])
         return out
+
+    def for_request(self, items: list[Item]) -> str:
+        return self.examples(items, self.nearest(items))
 
     def examples(self, items: list[Item], nearest: list[list[int]]) -> str:
         chosen: list[int] = []
