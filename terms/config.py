@@ -36,6 +36,23 @@ DEFAULTS: dict[str, Any] = {
         "language_refset": PATIENT_FRIENDLY_REFSET,
         "dutch_refset": NL_LANGUAGE_REFSET,
     },
+    # pipeline/llm.py (LLMSettings) reads this section; docs/llm.md explains every key.
+    "llm": {
+        "batch_size": 20,
+        "concurrency": 8,
+        "rpm": 0,            # requests per minute, client side (0: no limit)
+        "tpm": 0,            # tokens per minute (0: no limit)
+        "timeout": 60.0,
+        "max_retries": 5,
+        # USD per 1M tokens (list prices when written; check your provider). Add your own models.
+        "prices": {
+            "gpt-4o-mini": {"in": 0.15, "out": 0.60},
+            "gpt-4o": {"in": 2.50, "out": 10.00},
+            "gpt-4.1-nano": {"in": 0.10, "out": 0.40},
+            "gpt-4.1-mini": {"in": 0.40, "out": 1.60},
+            "gpt-4.1": {"in": 2.00, "out": 8.00},
+        },
+    },
 }
 
 
