@@ -51,10 +51,11 @@ def suggest_file(input_path: str | Path, tm_path: str | Path, out_path: str | Pa
         from pipeline.offline import suggest_offline
         proposals = suggest_offline(work, tm)
     else:
-        from pipeline.llm import suggest_llm
+        from pipeline.llm import FileCache, file_cache_path, suggest_llm
         from terms.config import load_config
         llm_opts.setdefault("settings", load_config().get("llm"))
-        llm_opts.setdefault("cache", None)
+        if llm_opts.get("cache") is None:  # pay once: answers kept beside the output (docs/llm.md)
+            llm_opts["cache"] = FileCache(file_cache_path(out_path, llm_opts["settings"]))
         result = suggest_llm(work, tm, model=model, **llm_opts)
         proposals = getattr(result, "proposals", result)
     checked = Checker(tm, settings).check(proposals)

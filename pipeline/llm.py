@@ -5,8 +5,9 @@
   the offline origin where the LLM's answer was refused or never came), `model`, `promptVersion`,
   `tokensIn`, `tokensOut` (this suggestion's share of its request), `alternatives` (JSON list: the
   offline answer where it differs from the LLM's), `llmFlags` (";"-joined codes: `unsafe-output`
-  for a refused answer, `llm-failed` when no usable answer came) and `llmReason` (why, with the
-  refused text shortened and quoted).
+  for an answer refused by the judge or not the contract's JSON even alone, `llm-failed` when the
+  endpoint gave no answer: errors or timeouts past the retries, an item left out twice) and
+  `llmReason` (why, with the refused text shortened and quoted).
   Rows the budget or a running batch job left undone are absent: they stay pending.
 - `totals`: requests, tokens_in, tokens_out, cost, cached, fallbacks, retries (and a few more).
 - `stopped_by_budget`.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from pipeline.llm_cache import Answer, FileCache, StoreCache  # noqa: F401  (the seam: pipeline.llm.StoreCache)
+from pipeline.llm_cache import Answer, FileCache, StoreCache, file_cache_path  # noqa: F401  (the seam)
 from pipeline.llm_client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
                                  _groups)
 from pipeline.llm_prompt import FewShot, Item, items_from

@@ -79,12 +79,28 @@ class StoreCache:
             return session.scalar(select(func.count()).select_from(LLMCacheEntry)) or 0
 
 
+CACHE_FILE_NAME = ".helder-llm-cache.sqlite"
+
+
 def default_cache_path() -> Path:
     env = os.environ.get("HELDER_LLM_CACHE")
     if env:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "helder" / "llm-cache.sqlite"
+
+
+def file_cache_path(out_path: str | Path, settings: dict | None = None) -> Path:
+    """Where `helder suggest` keeps its answers: $HELDER_LLM_CACHE, else `[llm] cache_file`, else a
+    hidden file beside the output — so a rerun into the same folder pays nothing, and unrelated
+    jobs in other folders never see each other's answers."""
+    env = os.environ.get("HELDER_LLM_CACHE")
+    if env:
+        return Path(env)
+    configured = (settings or {}).get("cache_file") if isinstance(settings, dict) else getattr(settings, "cache_file", None)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(out_path).resolve().parent / CACHE_FILE_NAME
 
 
 class FileCache(StoreCache):
@@ -95,8 +111,11 @@ class FileCache(StoreCache):
 
         from review_queue.db import session_factory
 
-        self.path = Path(path) if path else default_cache_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path).expanduser() if path else default_cache_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"LLM cache {self.path}: cannot create its folder ({exc.strerror})") from None
         # a plain engine: the store's foreign-key pragma would demand the `runs` table batch jobs point at
         self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
         LLMCacheEntry.metadata.create_all(self.engine, tables=[LLMCacheEntry.__table__, LLMBatchJob.__table__])

@@ -207,7 +207,8 @@ class Asker:
                 half = len(items) // 2
                 await asyncio.gather(self.solve(items[:half], reask), self.solve(items[half:], reask))
             else:
-                self._record([Outcome(items[0], flag="llm-failed", reason=f"no valid JSON answer ({exc})")])
+                # what came back for this one item is not the contract's JSON: untrusted output
+                self._record([Outcome(items[0], flag="unsafe-output", reason=f"no valid JSON answer ({exc})")])
             return
         except Failed as exc:
             self._record([Outcome(i, flag="llm-failed", reason=str(exc)) for i in items])

@@ -56,6 +56,18 @@ def test_helder_suggest_llm_writes_the_contract_and_pays_once(fake_llm, tmp_path
     assert forced.returncode == 0 and fake_llm.requests == 2
 
 
+def test_helder_suggest_keeps_its_cache_beside_the_output(fake_llm, tmp_path, monkeypatch):
+    monkeypatch.delenv("HELDER_LLM_CACHE")
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        write_inputs(folder)
+    assert helder_suggest(first).returncode == 0 and fake_llm.requests == 1
+    assert (first / ".helder-llm-cache.sqlite").is_file()
+    assert helder_suggest(first).returncode == 0 and fake_llm.requests == 1   # rerun: paid already
+    assert helder_suggest(second).returncode == 0 and fake_llm.requests == 2  # another job, its own cache
+
+
 def test_helder_suggest_llm_falls_back_on_an_unsafe_answer(fake_llm, tmp_path):
     fake_llm.item_rules["100002"] = "injection"
     write_inputs(tmp_path)

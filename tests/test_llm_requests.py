@@ -129,7 +129,7 @@ def test_invalid_json_for_a_single_item_falls_back(fake_llm, tmp_path):
     work = work_of(1)
     result = run(work, tmp_path)
     row = result.proposals.row(0, named=True)
-    assert row["llmFlags"] == "llm-failed" and "JSON" in row["llmReason"]
+    assert row["llmFlags"] == "unsafe-output" and "JSON" in row["llmReason"]
     assert row["origin"] != "llm"
 
 
