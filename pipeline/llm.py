@@ -76,6 +76,8 @@ class LLMSettings:
                 value = {**out.prices, **value}
             elif f.name in ("model", "base_url", "prompt", "cache_file"):
                 value = str(value)
+            elif f.name == "temperature" and isinstance(value, str) and value.strip().lower() in ("", "none", "off"):
+                value = None  # not sent (models that refuse a temperature)
             else:
                 try:
                     if isinstance(value, bool):

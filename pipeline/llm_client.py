@@ -187,6 +187,7 @@ class Asker:
         # would spend the CPU up front while the first answers wait to be read
         self.ahead = asyncio.Semaphore(2 * max(1, int(self.settings.concurrency)))
         self.started = asyncio.Event()  # set when the first request goes out
+        self.dropped: set[str] = set()   # optional request keys this endpoint refused
         self.pacer = Pacer(self.settings.rpm, self.settings.tpm)
         self.price_in, self.price_out = self.settings.price(self.model)
 
@@ -255,7 +256,7 @@ class Asker:
         body = {"model": self.model, "messages": messages(self.prompt, items, examples)}
         if self.use_schema:
             body["response_format"] = RESPONSE_SCHEMA
-        if self.settings.temperature is not None:
+        if self.settings.temperature is not None and "temperature" not in self.dropped:
             body["temperature"] = self.settings.temperature
         if self.settings.max_tokens:
             body["max_tokens"] = int(self.settings.max_tokens)
@@ -299,11 +300,14 @@ class Asker:
                 status = getattr(error, "status_code", None)
                 if status in FATAL_STATUS:
                     raise LLMUnavailable(f"the LLM endpoint answered {status}: {_message(error)}")
-                if status in (400, 422) and self.use_schema and "response_format" in body:
-                    # a server that rejects json_schema: ask without it, here and from now on
-                    log.warning("endpoint refused response_format (%s); asking for plain JSON", status)
-                    self.use_schema = False
-                    body.pop("response_format", None)
+                optional = _optional_to_drop(body, error) if status in (400, 422) else None
+                if optional:
+                    # a server that rejects json_schema (or temperature, as reasoning models do):
+                    # ask without it, here and for the rest of the run
+                    log.warning("endpoint refused %s (%s); asking without it", optional, status)
+                    self.dropped.add(optional)
+                    self.use_schema = "response_format" not in self.dropped
+                    body.pop(optional, None)
                     self.totals.retries += 1
                     continue
                 if status is not None and status not in RETRY_STATUS:
@@ -342,6 +346,15 @@ class Asker:
             self.pacer.pause(delay)  # the server is saying it for everyone
         log.info("LLM request failed (%s); retry %d in %.2fs", _message(error), attempt, delay)
         await asyncio.sleep(delay)
+
+
+def _optional_to_drop(body: dict, error: Exception) -> str | None:
+    """The optional key a 400/422 most likely objects to: the one it names, else response_format."""
+    text = _message(error).lower()
+    for key in ("temperature", "response_format"):
+        if key in body and key in text:
+            return key
+    return "response_format" if "response_format" in body else None
 
 
 def _read_completion(text: str) -> tuple[dict, str | None, dict]:

@@ -9,7 +9,7 @@ line of the last user message that is a JSON object with a `conceptId`.
 Misbehaviour is scripted two ways:
 - `script(*actions)`: the next chat requests, one action each, in order (then "ok" again):
   "ok", ("429", retry_after), "500", ("slow", seconds), "truncated", "invalid", "missing",
-  "unknown", "401", "reject-schema" (400 when the request has response_format), "fenced" (JSON inside chatter and a code fence, as a server that ignores
+  "unknown", "401", "reject-schema" (400 when the request has response_format), "reject-temperature", "fenced" (JSON inside chatter and a code fence, as a server that ignores
   response_format), "empty", "length" (cut off, finish_reason=length).
 - `item_rules[conceptId] = rule`: every answer for that item: "markup", "english", "injection",
   "empty", "overlong", "control", "drop" (never answered), "garbled" (no explanation key).
@@ -116,6 +116,8 @@ def completion(state: FakeState, body: dict, action) -> tuple[int, dict, dict]:
         return 500, {}, {"error": {"message": "boom", "type": "server_error"}}
     if kind == "401":
         return 401, {}, {"error": {"message": "invalid api key", "type": "invalid_request_error"}}
+    if kind == "reject-temperature" and "temperature" in body:
+        return 400, {}, {"error": {"message": "Unsupported parameter: 'temperature'", "type": "invalid_request_error"}}
     if kind == "reject-schema" and body.get("response_format"):
         return 400, {}, {"error": {"message": "response_format json_schema is not supported", "type": "invalid_request_error"}}
     items = items_in(body.get("messages", []))

@@ -176,6 +176,15 @@ def test_server_rejecting_json_schema_is_asked_without_it(fake_llm, tmp_path):
     assert "response_format" not in fake_llm.state.log[1]["body"]
 
 
+def test_server_rejecting_temperature_is_asked_without_it_and_keeps_the_schema(fake_llm, tmp_path):
+    fake_llm.script("reject-temperature", "reject-temperature")
+    work = work_of(3)
+    assert_answered(run(work, tmp_path), work)
+    second = fake_llm.state.log[1]["body"]
+    assert "temperature" not in second and second["response_format"]["type"] == "json_schema"
+    assert fake_llm.requests == 2
+
+
 @pytest.mark.parametrize("rule", ["markup", "english", "injection", "empty", "overlong", "control"])
 def test_unsafe_answers_fall_back_to_offline_with_unsafe_output(fake_llm, tmp_path, rule):
     fake_llm.item_rules["100001"] = rule
