@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import polars as pl
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
