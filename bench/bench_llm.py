@@ -74,6 +74,37 @@ def _data() -> tuple[pl.DataFrame, pl.DataFrame, OfflineSuggester]:
     return work, tm, OfflineSuggester(tm)
 
 
+def _sample_body(work: pl.DataFrame, tm: pl.DataFrame) -> dict:
+    """A request body as helder sends it (20 items, few-shot, schema), for the raw floor."""
+    from pipeline.llm_prompt import RESPONSE_SCHEMA, FewShot, items_from, messages
+    from prompts import load_prompt
+
+    prompt = load_prompt()
+    items = items_from(work.head(BATCH))
+    return {"model": "fake", "messages": messages(prompt, items, FewShot(tm, prompt).for_request(items)),
+            "response_format": RESPONSE_SCHEMA, "temperature": 0}
+
+
+def _raw_floor(base_url: str, body: dict, requests: int) -> float:
+    """Seconds for the same number of requests with bare httpx at the same concurrency: what the
+    server, HTTP and this machine allow at all, helder's work aside."""
+    import asyncio
+
+    import httpx
+
+    async def go() -> float:
+        sem = asyncio.Semaphore(CONCURRENCY)
+        async with httpx.AsyncClient(timeout=30) as client:
+            async def one():
+                async with sem:
+                    (await client.post(base_url + "/chat/completions", json=body)).json()
+            t0 = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(requests)))
+            return time.perf_counter() - t0
+
+    return asyncio.run(go())
+
+
 def _measure(work, tm, offline, cache_dir: Path, **kw) -> tuple[float, object]:
     cache = FileCache(cache_dir / f"cache-{time.monotonic_ns()}.sqlite")
     t0 = time.perf_counter()
@@ -97,6 +128,8 @@ def main(out_path: str | Path = "bench/results.md") -> dict:
             seconds, result = min(trials, key=lambda t: t[0])
             all_seconds = sorted(t[0] for t in trials)
             naive_s, naive = _measure(work.head(NAIVE_ITEMS), tm, offline, tmp, batch_size=1, concurrency=1)
+            body = _sample_body(work, tm)
+            floor_s = min(_raw_floor(base_url, body, result.totals["requests"]) for _ in range(TRIALS))
     finally:
         proc.kill()
         proc.wait()
@@ -115,7 +148,7 @@ def main(out_path: str | Path = "bench/results.md") -> dict:
         "share_of_bound": round(rate / bound, 3), "trials_s": [round(x, 2) for x in all_seconds], "requests": t["requests"], "llm_rows": llm_rows,
         "prompt_tokens_per_item": round(t["tokens_in"] / N_ITEMS, 1),
         "completion_tokens_per_item": round(t["tokens_out"] / N_ITEMS, 1),
-        "naive_items_per_s": round(naive_rate, 2),
+        "naive_items_per_s": round(naive_rate, 2), "raw_httpx_floor_s": round(floor_s, 2),
         "naive_prompt_tokens_per_item": round(naive.totals["tokens_in"] / NAIVE_ITEMS, 1),
     }
     verdict = lambda ok: "met" if ok else "NOT met"
@@ -131,6 +164,7 @@ cache off; offline suggester built beforehand (as `helder run` does).
 | batched: {BATCH} items/request, {CONCURRENCY} in flight (best of {TRIALS}: {', '.join(f'{x:.2f}' for x in all_seconds)} s) | {rate:,.0f} items/s ({seconds:.2f} s, {t['requests']} requests, {llm_rows:,} answered by the LLM) | |
 | bound: concurrency × items ÷ latency | {bound:,.0f} items/s | |
 | share of bound | {rate / bound:.1%} | ≥ 90% ({verdict(rate / bound >= 0.9)}) |
+| the same {t['requests']} requests with bare httpx, same concurrency (server + HTTP + this machine, best of {TRIALS}) | {floor_s:.2f} s = {(t['requests'] * BATCH / floor_s) / bound:.1%} of bound | |
 | prompt tokens per item (server's count, chars/4, few-shot + system + schema) | {figures['prompt_tokens_per_item']} | ≤ 120 ({verdict(figures['prompt_tokens_per_item'] <= 120)}) |
 | completion tokens per item | {figures['completion_tokens_per_item']} | |
 | naive baseline: 1 item/request, sequential ({NAIVE_ITEMS} items) | {naive_rate:.2f} items/s, {figures['naive_prompt_tokens_per_item']} prompt tokens/item | |

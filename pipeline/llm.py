@@ -19,9 +19,11 @@ llm_client (pacing, retries, splitting, budgets), llm_answers (parse and judge),
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
 import polars as pl
@@ -115,7 +117,39 @@ def make_client(settings: LLMSettings):
         if not base_url:
             raise ValueError("OPENAI_API_KEY is not set (for a local server set OPENAI_BASE_URL; any key will do)")
         key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually ignore it
-    return AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=settings.timeout)
+    from openai import DefaultAsyncHttpxClient
+
+    http = DefaultAsyncHttpxClient(verify=_ssl_context(), timeout=settings.timeout)
+    return AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=settings.timeout, http_client=http)
+
+
+_SSL: list = []
+
+
+def _ssl_context():
+    """One TLS context per process: building one reads the CA bundle (~30 ms), and `helder run`
+    makes a client per chunk."""
+    if not _SSL:
+        import ssl
+
+        try:
+            import certifi
+            _SSL.append(ssl.create_default_context(cafile=certifi.where()))
+        except ImportError:
+            _SSL.append(ssl.create_default_context())
+    return _SSL[0]
+
+
+_FEWSHOT: dict = {}
+
+
+def _fewshot(tm: pl.DataFrame | None, prompt) -> FewShot:
+    """The few-shot index for this TM, kept while the same TM frame is passed again (a run's chunks)."""
+    key = (id(tm), tm.height if tm is not None else 0, prompt.version)
+    if _FEWSHOT.get("key") != key:
+        _FEWSHOT.clear()
+        _FEWSHOT.update(key=key, tm=tm, fewshot=FewShot(tm, prompt))  # holding tm keeps its id unique
+    return _FEWSHOT["fewshot"]
 
 
 def _run_async(coro):
@@ -138,6 +172,18 @@ def _run_async(coro):
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+@contextmanager
+def _gc_frozen():
+    """Everything alive before the requests start (modules, TM, lexicon) is left out of the garbage
+    collector's full passes while they run: those passes otherwise stall the event loop for tens of
+    milliseconds with answers waiting to be read (measured: ~5% of throughput at 8 in flight)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _CacheWriter:
@@ -218,7 +264,7 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
             first.setdefault(item.input_text, item)  # the same input twice is asked once
     to_ask = list(first.values())
 
-    fewshot = FewShot(tm, prompt)
+    fewshot = _fewshot(tm, prompt)
     writer = _CacheWriter(cache, model, prompt.version)
 
     async def main():
@@ -246,7 +292,11 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
             writer.flush()
             await client.close()
 
-    off = _run_async(main()) if (to_ask or batch) else offline.suggest(work)
+    if to_ask or batch:
+        with _gc_frozen():
+            off = _run_async(main())
+    else:
+        off = offline.suggest(work)
     proposals = _assemble(work, off, items, keys, cached, outcomes, model, prompt.version, s)
     totals.cached = sum(1 for k in keys if k in cached)
     totals.fallbacks = int((proposals["llmFlags"] != "").sum()) if proposals.height else 0

@@ -295,6 +295,8 @@ class Asker:
                 except (openai.APITimeoutError, openai.APIConnectionError) as exc:
                     error = exc
             self.totals.requests += 1
+            # let the request waiting for this slot go out before this answer is read and judged
+            await asyncio.sleep(0)
             if error is not None:
                 self.budget.settle(estimate, 0.0)
                 status = getattr(error, "status_code", None)
