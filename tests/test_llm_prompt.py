@@ -116,3 +116,26 @@ def test_judge_accepts_safe_dutch_and_refuses_the_rest(answer, reason):
         assert verdict.ok and verdict.patient_term == "hoge bloeddruk"
     else:
         assert not verdict.ok and reason in verdict.reason
+
+
+def test_add_llm_flags_merges_the_llm_flags_into_the_checkers():
+    from pipeline.llm import add_llm_flags
+
+    checked = pl.DataFrame({
+        "conceptId": ["1", "2", "3"],
+        "flags": ["", "jargon", "unsafe-output"],
+        "flagDetails": ["[]", '[{"code":"jargon","severity":"warning","reason":"r","related":[]}]',
+                        '[{"code":"unsafe-output","severity":"error","reason":"x","related":[]}]'],
+        "llmFlags": ["", "unsafe-output", "unsafe-output"],
+        "llmReason": ["", 'patientTerm contains markup (the LLM said "<b>x</b>")', "patientTerm is empty"],
+    })
+    out = add_llm_flags(checked)
+    assert out["flags"].to_list() == ["", "jargon;unsafe-output", "unsafe-output"]
+    assert json.loads(out["flagDetails"][0]) == []
+    second = json.loads(out["flagDetails"][1])
+    assert [d["code"] for d in second] == ["jargon", "unsafe-output"]
+    assert second[1] == {"code": "unsafe-output", "severity": "error",
+                         "reason": 'patientTerm contains markup (the LLM said "<b>x</b>")', "related": []}
+    assert len(json.loads(out["flagDetails"][2])) == 2
+    failed = add_llm_flags(checked.with_columns(pl.lit("llm-failed").alias("llmFlags")))
+    assert json.loads(failed["flagDetails"][0])[0]["severity"] == "warning"
