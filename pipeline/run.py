@@ -135,7 +135,7 @@ def claim_chunk(factory: sessionmaker[Session], run_id: int, opts: RunOptions, s
         if not rows:
             return _work_frame([])
         expires = now + timedelta(seconds=opts.lease_seconds or default_lease_seconds())
-        ins = _insert_for(session)(WorkClaim).on_conflict_do_nothing().returning(WorkClaim.concept_id)
+        ins = _insert_for(session)(WorkClaim.__table__).on_conflict_do_nothing().returning(WorkClaim.concept_id)
         claimed = set(session.execute(
             ins, [{"concept_id": r[0], "worker": opts.worker, "run_id": run_id, "lease_expires": expires} for r in rows]
         ).scalars().all())
@@ -178,7 +178,7 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
                 "origin": r["origin"], "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
                 "max_severity": _max_severity(details), "created_at": _now(), "updated_at": _now(),
             })
-        ins = _insert_for(session)(ReviewItem).on_conflict_do_nothing().returning(ReviewItem.id, ReviewItem.concept_id)
+        ins = _insert_for(session)(ReviewItem.__table__).on_conflict_do_nothing().returning(ReviewItem.id, ReviewItem.concept_id)
         added = {concept_id: item_id for item_id, concept_id in session.execute(ins, items).all()}
         suggestions = []
         for r in records:
@@ -206,7 +206,8 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
                     "similar": [], "tokens_in": 0, "tokens_out": 0, "created_at": _now(),
                 })
         if suggestions:
-            session.execute(insert(Suggestion), suggestions)
+            # Core insert of the table: one executemany, no ORM bookkeeping per row (ids are not needed back).
+            session.execute(insert(Suggestion.__table__), suggestions)
         session.execute(delete(WorkClaim).where(
             WorkClaim.worker == worker, WorkClaim.concept_id.in_([r["conceptId"] for r in records])
         ))
