@@ -3,7 +3,7 @@
 Targets (issue 4): throughput ≥ 90% of the bound concurrency × items per request ÷ latency
 (8 × 20 ÷ 0.3 s = 533 items/s), and ≤ 120 prompt tokens per item at 20 items per request, few-shot
 examples, system text and JSON schema included. Measured in this run:
-1. `suggest_llm` end to end (few-shot search, requests, judging, cache writes, agreement with
+1. `suggest_llm` end to end (items with an English FSN; few-shot search, requests, judging, cache writes, agreement with
    the offline suggester) on 3,200 distinct generated Dutch clinical terms (160 requests = 20 full rounds of
    8, so the bound is reachable) against a 15,000-pair TM, cache off;
 2. prompt tokens per item as the server counts them (characters / 4, as the fake server's usage);
@@ -64,14 +64,20 @@ def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
 def _data() -> tuple[pl.DataFrame, pl.DataFrame, OfflineSuggester]:
     lex = Lexicon.load()
     tm_terms = list(dict.fromkeys(_terms(lex, N_TM * 2, seed=7)))[:N_TM]
+    # patient terms as the lexicon composes them (as bench_offline does), and an explanation of
+    # typical length for every third pair, so few-shot examples weigh what real ones weigh
+    composer = OfflineSuggester(None, lexicon=lex)
+    patient = [composer.suggest_one(t)[0] for t in tm_terms]
+    explanation = [f"Een aandoening waarbij {p} een rol speelt; de arts legt uit wat dat voor u betekent."
+                   if i % 3 == 0 else None for i, p in enumerate(patient)]
     tm = pl.DataFrame({"conceptId": [str(2_000_000 + i) for i in range(len(tm_terms))], "term": tm_terms,
-                       "patientTerm": tm_terms, "explanation": [None] * len(tm_terms)}, schema_overrides={"explanation": pl.Utf8})
-    # patient terms as the offline suggester renders them, so few-shot examples look like real pairs
-    tm = tm.with_columns(pl.Series("patientTerm", OfflineSuggester(tm).suggest(tm)["suggestion"]))
+                       "patientTerm": patient, "explanation": explanation}, schema_overrides={"explanation": pl.Utf8})
     # distinct terms: the suggester asks each distinct input once, so duplicates would flatter the rate
     work_terms = list(dict.fromkeys(_terms(lex, N_ITEMS * 3, seed=11)))[:N_ITEMS]
-    work = pl.DataFrame({"conceptId": [str(3_000_000 + i) for i in range(N_ITEMS)], "term": work_terms})
-    return work, tm, OfflineSuggester(tm)
+    # with an English FSN of typical length, as `helder run` sends from the store
+    work = pl.DataFrame({"conceptId": [str(3_000_000 + i) for i in range(N_ITEMS)], "term": work_terms,
+                         "fsn": [f"Disorder of structure related to {t} (disorder)" for t in work_terms]})
+    return work, tm, OfflineSuggester(tm, lexicon=lex)
 
 
 def _sample_body(work: pl.DataFrame, tm: pl.DataFrame) -> dict:

@@ -94,8 +94,11 @@ class FewShot:
         self.with_explanation = int(policy.get("with_explanation", 2))
         self.min_score = float(policy.get("min_score", 40))
         tm = tm if tm is not None else pl.DataFrame(schema={"term": pl.Utf8, "patientTerm": pl.Utf8})
+        # a pair whose patient term is the clinical term itself teaches the model only to copy
         tm = tm.filter(pl.col("patientTerm").is_not_null() & (pl.col("patientTerm").str.strip_chars() != "")
-                       & pl.col("term").is_not_null())
+                       & pl.col("term").is_not_null()
+                       & (pl.col("patientTerm").str.to_lowercase().str.strip_chars()
+                          != pl.col("term").str.to_lowercase().str.strip_chars()))
         self.terms = tm["term"].to_list()
         self.patient = tm["patientTerm"].to_list()
         self.expl = _col(tm, "explanation")
