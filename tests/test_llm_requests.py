@@ -235,6 +235,28 @@ def test_requests_per_minute_are_paced(fake_llm, tmp_path):
     assert time.monotonic() - t0 < 5
 
 
+def test_tokens_per_minute_are_paced(fake_llm, tmp_path):
+    from pipeline.llm_prompt import estimate_tokens
+
+    work = work_of(10)
+    # about five one-item requests a second: the bucket holds one second's worth of tokens
+    probe = run(work.head(1), tmp_path / "probe", batch_size=1)
+    per_request = estimate_tokens(fake_llm.state.log[0]["body"]["messages"]) + 40
+    assert probe.totals["requests"] == 1
+    fake_llm.state.log.clear()
+    result = run(work, tmp_path, batch_size=1, use_cache=False, settings={"tpm": 60 * 5 * per_request})
+    assert_answered(result, work)
+    times = sorted(e["t"] for e in fake_llm.state.log)
+    assert len(times) == 10 and times[-1] - times[0] >= 0.7  # 5 at once, the other 5 over about a second
+
+
+def test_one_concept_id_with_two_terms_goes_in_two_requests(fake_llm, tmp_path):
+    work = pl.DataFrame({"conceptId": ["100000", "100000", "100001"], "term": ["jicht", "artritis urica", "astma"]})
+    result = run(work, tmp_path)
+    assert [e["ids"] for e in fake_llm.state.log] == [["100000", "100001"], ["100000"]]
+    assert result.proposals["suggestion"].to_list() == [answer_for(t)[0] for t in work["term"]]
+
+
 def test_wrong_key_stops_with_one_clear_line(fake_llm, tmp_path):
     fake_llm.script("401")
     with pytest.raises(LLMUnavailable, match="401"):
