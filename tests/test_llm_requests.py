@@ -277,3 +277,31 @@ def test_no_key_and_no_url_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ValueError, match="OPENAI_API_KEY"):
         run(work_of(1), tmp_path)
+
+
+@pytest.mark.parametrize("headers, expected", [
+    ({"Retry-After": "2"}, 2.0), ({"Retry-After": "0.5"}, 0.5), ({"retry-after-ms": "250"}, 0.25),
+    ({"Retry-After": "soon"}, None), ({}, None),
+])
+def test_retry_after_is_read_from_seconds_milliseconds_or_ignored(headers, expected):
+    import httpx
+
+    from pipeline.llm_client import retry_after
+
+    class Error(Exception):
+        response = httpx.Response(429, headers=headers)
+
+    assert retry_after(Error()) == expected
+
+
+def test_retry_after_as_an_http_date():
+    import email.utils
+
+    import httpx
+
+    from pipeline.llm_client import retry_after
+
+    class Error(Exception):
+        response = httpx.Response(429, headers={"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)})
+
+    assert 25 <= retry_after(Error()) <= 30
