@@ -273,8 +273,9 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
     model = model or s.model
     if not model:
         raise ValueError("no LLM model: pass --model or set [llm] model in helder.toml")
-    if max_cost is not None and s.price(model) == (0.0, 0.0):
-        raise ValueError(f"--max-cost needs a price for model {model!r} in [llm.prices]")
+    if max_cost is not None and model not in s.prices:  # else the budget could never be reached
+        raise ValueError(f"--max-cost needs a price for model {model!r} in [llm.prices] "
+                         f"(a free local model: {model} = {{in = 0, out = 0}})")
     prompt = load_prompt(s.prompt)
     if cache is None:
         cache = FileCache(s.cache_file)

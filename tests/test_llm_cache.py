@@ -123,6 +123,13 @@ def test_max_cost_without_a_price_is_refused(fake_llm, tmp_path):
         suggest_llm(work_of(2), TM, model="fake", settings=FAST, cache=FileCache(tmp_path / "c.sqlite"), max_cost=1.0)
 
 
+def test_max_cost_with_a_free_model_runs(fake_llm, tmp_path):
+    settings = {**FAST, "prices": {"fake": {"in": 0, "out": 0}}}
+    result = suggest_llm(work_of(3), TM, model="fake", settings=settings, cache=FileCache(tmp_path / "c.sqlite"),
+                         max_cost=0.01)
+    assert not result.stopped_by_budget and result.totals["cost"] == 0 and result.proposals.height == 3
+
+
 def test_cost_uses_the_price_table(fake_llm, tmp_path):
     settings = {**FAST, "prices": {"fake": {"in": 2.0, "out": 8.0}}}
     result = suggest_llm(work_of(10), TM, model="fake", settings=settings, cache=FileCache(tmp_path / "c.sqlite"))
