@@ -161,7 +161,7 @@ def _bulk_insert(session: Session, table: Table, frame: pl.DataFrame) -> None:
     """Insert a frame's rows in bulk: COPY on PostgreSQL, executemany of plain tuples on SQLite."""
     if frame.is_empty():
         return
-    cols = ", ".join(frame.columns)
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
     raw = session.connection().connection.driver_connection
     if session.bind.dialect.name == "postgresql":
         with raw.cursor() as cur:
