@@ -76,8 +76,8 @@ class RunOptions:
     config: dict | None = None
 
 
-def pending_work_query(now: datetime):
-    """Concepts that still need a proposal and are not claimed by a live worker."""
+def pending_work_query(now: datetime, after: str | None = None):
+    """Concepts that still need a proposal and are not claimed by a live worker (ids after `after`, if given)."""
     c = Concept
     has_tm = exists().where(PatientTerm.concept_id == c.id, PatientTerm.active, PatientTerm.preferred)
     has_item = exists().where(
@@ -85,11 +85,12 @@ def pending_work_query(now: datetime):
         or_(ReviewItem.state.in_(OPEN_STATES), ReviewItem.source_term == c.term_nl),
     )
     claimed = exists().where(WorkClaim.concept_id == c.id, WorkClaim.lease_expires > now)
-    return (
+    query = (
         select(c.id, c.term_nl, c.fsn_en, c.semantic_tag)
         .where(c.active, c.term_nl.is_not(None), ~has_tm, ~has_item, ~claimed)
         .order_by(c.id)
     )
+    return query.where(c.id > after) if after is not None else query
 
 
 def count_pending(session: Session) -> int:
@@ -124,22 +125,33 @@ def _release_dead_claims(session: Session, worker: str) -> None:
 
 def claim_chunk(factory: sessionmaker[Session], run_id: int, opts: RunOptions, size: int) -> pl.DataFrame:
     """Claim up to `size` pending concepts for this worker; returns the work frame."""
+    return claim_next(factory, run_id, opts, size)[0]
+
+
+def claim_next(factory: sessionmaker[Session], run_id: int, opts: RunOptions, size: int,
+               after: str | None = None) -> tuple[pl.DataFrame, str | None]:
+    """Claim up to `size` pending concepts with ids after `after`: (work frame, last id looked at or None).
+
+    The run walks the concepts in id order instead of searching from the first id each time:
+    at 380k concepts, restarting from the top meant stepping over every concept already done,
+    once per chunk. The frame can be empty while the id is not (another worker won every row).
+    """
     now = _now()
     with factory() as session, session.begin():
         session.execute(delete(WorkClaim).where(WorkClaim.lease_expires <= now))
-        query = pending_work_query(now).limit(size)
+        query = pending_work_query(now, after).limit(size)
         if session.bind.dialect.name == "postgresql":
             # Two workers selecting at once skip each other's rows instead of waiting or duplicating.
             query = query.with_for_update(of=Concept, skip_locked=True)
         rows = session.execute(query).all()
         if not rows:
-            return _work_frame([])
+            return _work_frame([]), None
         expires = now + timedelta(seconds=opts.lease_seconds or default_lease_seconds())
         ins = _insert_for(session)(WorkClaim.__table__).on_conflict_do_nothing().returning(WorkClaim.concept_id)
         claimed = set(session.execute(
             ins, [{"concept_id": r[0], "worker": opts.worker, "run_id": run_id, "lease_expires": expires} for r in rows]
         ).scalars().all())
-    return _work_frame([r for r in rows if r[0] in claimed])
+    return _work_frame([r for r in rows if r[0] in claimed]), rows[-1][0]
 
 
 def _insert_for(session: Session) -> Callable:
@@ -338,14 +350,20 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
         suggest, llm_totals = _make_suggest(opts, tm, factory, run_row)
         checker = Checker(tm, (opts.config or {}).get("checks"))
         durations["prepare"] += time.perf_counter() - t
-        done = 0
+        done, after = 0, None
         while opts.limit is None or done < opts.limit:
             size = opts.chunk_size if opts.limit is None else min(opts.chunk_size, opts.limit - done)
             t = time.perf_counter()
-            work = claim_chunk(factory, run_id, opts, size)
+            work, last_seen = claim_next(factory, run_id, opts, size, after)
             durations["select"] += time.perf_counter() - t
+            if last_seen is None:
+                if after is None:
+                    break  # a walk from the first id found nothing: done
+                after = None  # once more from the top: chunks freed by dead workers, rows skipped while locked
+                continue
+            after = last_seen
             if work.is_empty():
-                break
+                continue
             t = time.perf_counter()
             proposals, stopped = suggest(work)
             durations["suggest"] += time.perf_counter() - t
