@@ -5,9 +5,13 @@
 prepares the TM indexes once so the nightly run can check chunk after chunk.
 
 Built for 380k proposals against 15k TM terms on two cores: text rules are polars expressions
-over whole columns; TM similarity is one rapidfuzz `cdist` per chunk of distinct proposals
-(uint8 scores, score_cutoff, all workers); TM pairs for consistency come from exact joins on
-token keys, never from a loop over pairs; per-word judgements run once per distinct word.
+over whole columns; identical proposals are scored once; TM similarity for a small TM is one
+rapidfuzz `cdist` per chunk of distinct proposals (uint8 scores, score_cutoff, all workers), and
+from `blocking_min_tm` TM terms on only candidate pairs are scored (`cpdist`): pairs whose word
+multisets agree with up to two words changed on either side (near-duplicates, so conflicts), and
+pairs sharing a proposal's rarest words (more neighbours for `similar`). TM pairs for
+consistency come from exact joins on token keys, never from a loop over pairs; per-word
+judgements run once per distinct word.
 """
 from __future__ import annotations
 
@@ -49,7 +53,7 @@ class CheckSettings:
     chunk_size: int = 2000            # distinct proposals per cdist block (x TM size uint8 bytes)
     workers: int = -1
     blocking_min_tm: int = 5000       # from this TM size on, score only blocked candidate pairs (0: never)
-    blocking_budget: int = 300        # ... plus pairs sharing a query's rarest word keys, up to this many TM postings
+    blocking_budget: int = 60         # ... plus pairs sharing a proposal's rarest word keys, up to this many TM postings
     blocking_max_postings: int = 1000 # ... ignoring token-set keys shared by more TM entries than this
     block_size: int = 20000           # distinct proposals per blocked join
 
