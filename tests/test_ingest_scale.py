@@ -98,7 +98,10 @@ def store_state(url: str) -> dict[str, pl.DataFrame]:
     return {"concepts": frame(concepts), "descriptions": frame(descs), "tm": frame(tm)}
 
 
-def test_newer_snapshot_writes_only_what_changed_and_ends_as_a_fresh_load(store, db_url, tmp_path):
+@pytest.mark.parametrize("scan", [False, True], ids=["by-ids", "table-scan"])
+def test_newer_snapshot_writes_only_what_changed_and_ends_as_a_fresh_load(store, db_url, tmp_path, monkeypatch, scan):
+    if scan:  # the store is read by one scan per table, as for a full edition, instead of IN lists
+        monkeypatch.setattr(store_module, "WHOLE_TABLE", 0)
     _, factory = store
     newer = tmp_path / "newer"
     changed = newer_snapshot(newer)
