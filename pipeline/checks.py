@@ -211,6 +211,15 @@ def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2) -> pl.
         keys.append(many.join(many.select(id_col, pl.col("pos").alias("pos2"), pl.col("h").alias("h2")), on=id_col)
                     .filter(pl.col("pos") < pl.col("pos2"))
                     .select(id_col, (pl.col("total") - pl.col("h") - pl.col("h2")).alias("key")))
+    # A one-word text ("blindedarmontsteking") has no word to leave out: its keys are the word
+    # with one letter left out, so a typo (one letter changed, added or dropped) still meets it.
+    single = words.filter(pl.col("n") == 1).select(id_col, "w")
+    if deletions >= 1 and single.height:
+        at = single.with_columns(pl.int_ranges(0, pl.col("w").str.len_chars()).alias("i")).explode("i").drop_nulls("i")
+        # the whole word too: it meets the other text's word with a letter left out
+        variants = pl.concat([single.select(id_col, "w"),
+                              at.select(id_col, (pl.col("w").str.slice(0, pl.col("i")) + pl.col("w").str.slice(pl.col("i") + 1)).alias("w"))])
+        keys.append(variants.select(id_col, pl.col("w").hash(seed=6).alias("key")))
     return pl.concat(keys).unique()
 
 

@@ -30,11 +30,15 @@ def dev() -> pl.DataFrame:
 CASES = _read(DATA / "check_cases.tsv").with_row_index("i").to_dicts()
 
 
-def _flags(dev: pl.DataFrame, case: dict) -> tuple[set[str], str]:
+# Both ways of scoring against the TM: every pair (small TMs) and blocked candidates (big TMs).
+MODES = {"all-pairs": {"blocking_min_tm": 0}, "blocked": {"blocking_min_tm": 1}}
+
+
+def _flags(dev: pl.DataFrame, case: dict, mode: str = "all-pairs") -> tuple[set[str], str]:
     tm = dev.filter(pl.col("term") != case["term"]).select("conceptId", "term", "patientTerm")
     row = {"conceptId": f"99{case['i']:05d}", "term": case["term"], "suggestion": case["proposal"],
            "explanation": case["explanation"] or None, "previousTerm": case["previousTerm"] or None}
-    out = Checker(tm, {}).check(pl.DataFrame([row]))
+    out = Checker(tm, MODES[mode]).check(pl.DataFrame([row]))
     return set(filter(None, out["flags"][0].split(";"))), out["flagDetails"][0]
 
 
@@ -44,18 +48,20 @@ def test_the_case_set_plants_every_flag_and_has_many_clean_proposals():
     assert sum(1 for c in CASES if not c["expected"]) >= 40
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", [c for c in CASES if c["expected"]], ids=lambda c: f"{c['term']}->{c['proposal']}"[:60])
-def test_planted_problem_is_caught(dev, case):
-    got, details = _flags(dev, case)
+def test_planted_problem_is_caught(dev, case, mode):
+    got, details = _flags(dev, case, mode)
     expected = set(case["expected"].split(";"))
     assert expected <= got, details
     errors = {f for f in got if FLAGS[f][0] == "error"}
     assert errors <= expected, f"unexpected error flags {errors - expected}: {details}"
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", [c for c in CASES if not c["expected"]], ids=lambda c: f"{c['term']}->{c['proposal']}"[:60])
-def test_clean_proposal_gets_no_error(dev, case):
-    got, details = _flags(dev, case)
+def test_clean_proposal_gets_no_error(dev, case, mode):
+    got, details = _flags(dev, case, mode)
     assert not {f for f in got if FLAGS[f][0] == "error"}, details
 
 
