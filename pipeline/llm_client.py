@@ -191,6 +191,7 @@ class Asker:
         self.ahead = asyncio.Semaphore(2 * max(1, int(self.settings.concurrency)))
         self.started = asyncio.Event()  # set when the first request goes out
         self.dropped: set[str] = set()   # optional request keys this endpoint refused
+        self.answered = 0                # HTTP answers received (any content)
         self.pacer = Pacer(self.settings.rpm, self.settings.tpm)
         self.price_in, self.price_out = self.settings.price(self.model)
 
@@ -319,9 +320,16 @@ class Asker:
                     raise Failed(f"the LLM endpoint answered {status}: {_message(error)}")
                 transport_failures += 1
                 if transport_failures > self.settings.max_retries:
+                    unreachable = (isinstance(error, openai.APIConnectionError)
+                                   and not isinstance(error, openai.APITimeoutError))
+                    if unreachable and not self.answered:
+                        # nothing has ever answered: a wrong URL or a server that is down, not a bad answer
+                        raise LLMUnavailable(f"cannot reach the LLM endpoint {self.client.base_url} "
+                                             f"({_message(error)}); check OPENAI_BASE_URL")
                     raise Failed(f"gave up after {transport_failures} attempts: {_message(error)}")
                 await self._backoff(error, transport_failures)
                 continue
+            self.answered += 1
             choice, content, usage = _read_completion(response.text)
             t_in = _int(usage.get("prompt_tokens"), est_in)
             t_out = _int(usage.get("completion_tokens"), len(content or "") // 4)

@@ -253,7 +253,7 @@ def test_tokens_per_minute_are_paced(fake_llm, tmp_path):
 def test_one_concept_id_with_two_terms_goes_in_two_requests(fake_llm, tmp_path):
     work = pl.DataFrame({"conceptId": ["100000", "100000", "100001"], "term": ["jicht", "artritis urica", "astma"]})
     result = run(work, tmp_path)
-    assert [e["ids"] for e in fake_llm.state.log] == [["100000", "100001"], ["100000"]]
+    assert sorted(e["ids"] for e in fake_llm.state.log) == [["100000"], ["100000", "100001"]]
     assert result.proposals["suggestion"].to_list() == [answer_for(t)[0] for t in work["term"]]
 
 
@@ -262,6 +262,17 @@ def test_wrong_key_stops_with_one_clear_line(fake_llm, tmp_path):
     with pytest.raises(LLMUnavailable, match="401"):
         run(work_of(2), tmp_path)
     assert fake_llm.requests == 1  # not retried: it will not get better
+
+
+def test_nothing_listening_stops_with_one_clear_line(monkeypatch, tmp_path):
+    from tests.fake_openai import free_port
+
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    t0 = time.monotonic()
+    with pytest.raises(LLMUnavailable, match="cannot reach the LLM endpoint"):
+        run(work_of(30), tmp_path, settings={"max_retries": 2})
+    assert time.monotonic() - t0 < 10
 
 
 def test_duplicate_inputs_are_asked_once(fake_llm, tmp_path):
