@@ -19,8 +19,9 @@ from pipeline.checks import CONTROL, ENGLISH_MARKERS, INSTRUCTION, MARKUP, URL
 from terms.text import MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+_INSTRUCTION = re.compile(INSTRUCTION)
 _UNSAFE = [(re.compile(CONTROL), "control characters"), (re.compile(MARKUP), "markup"),
-           (re.compile(URL), "a link or address"), (re.compile(INSTRUCTION), "instructions or chat text")]
+           (re.compile(URL), "a link or address"), (_INSTRUCTION, "instructions or chat text")]
 _WORDS = re.compile(r"[^\W\d_]+")
 MAX_EXPLANATION_SENTENCES = 3  # "one or two B1 sentences"; three is tolerated, a paragraph is not
 _is_english = lru_cache(maxsize=100_000)(jargon.is_english)  # answers repeat their words a lot
@@ -55,12 +56,24 @@ def parse_items(content: str | None) -> list[dict] | None:
     return None
 
 
-def _english(text: str) -> bool:
+# Every alternative of the checker's INSTRUCTION pattern contains one of these words (or, for
+# "systemprompt", "systeemprompt", "language model", "taalmodel", "<|...|>", these pieces), so a
+# text with none of them cannot match and skips that regex — the costliest check per answer.
+_INSTRUCTION_WORDS = frozenset("ignore negeer vergeet disregard forget prompt you as als assistant system user "
+                               "jailbreak i ik sorry here instruction instructions".split())
+_INSTRUCTION_PIECES = ("system", "systeemprompt", "language", "taalmodel", "<|")
+_ENGLISH_MARKERS = frozenset(ENGLISH_MARKERS) - {"is"}
+
+
+def _may_instruct(lower: str, words: list[str]) -> bool:
+    return not _INSTRUCTION_WORDS.isdisjoint(words) or any(p in lower for p in _INSTRUCTION_PIECES)
+
+
+def _english(words: list[str]) -> bool:
     """As the checker's not-Dutch rule: at least two words and half of them English."""
-    words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < 2:
         return False
-    english = sum(1 for w in words if (w in ENGLISH_MARKERS and w != "is") or _is_english(w))
+    english = sum(1 for w in words if w in _ENGLISH_MARKERS or _is_english(w))
     return english >= 2 and english * 2 >= len(words)
 
 
@@ -69,10 +82,15 @@ def _problem(text: str, label: str, max_length: int) -> str | None:
         return f"{label} is empty"
     if len(text) > max_length:
         return f"{label} has {len(text)} characters, at most {max_length}"
+    lower = text.lower()
+    words = _WORDS.findall(lower)
+    may_instruct = _may_instruct(lower, words)
     for pattern, what in _UNSAFE:
+        if pattern is _INSTRUCTION and not may_instruct:
+            continue
         if pattern.search(text):
             return f"{label} contains {what}"
-    if _english(text):
+    if _english(words):
         return f"{label} is not Dutch (English words)"
     return None
 
