@@ -129,3 +129,35 @@ def test_helder_run_llm_queues_llm_suggestions_and_records_tokens(fake_llm, held
     assert {p.concept_id for p in llm} <= asked
     assert run.status == "completed"
     assert "gewoon " in llm[0].text
+
+
+def test_helder_run_batch_submits_then_a_later_run_collects(fake_llm, helder_env, db_url):
+    from cli import app
+    from review_queue.db import open_store
+    from review_queue.models import LLMBatchJob, Suggestion
+    from terms.sample import sample_path
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(sample_path("snapshot"))], catch_exceptions=False).exit_code == 0
+    args = ["run", "--suggester", "llm", "--model", "fake", "--batch", "--limit", "25"]
+    first = runner.invoke(app, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    engine, factory = open_store(db_url)
+    try:
+        with factory() as s:
+            jobs = s.execute(select(LLMBatchJob)).scalars().all()
+            assert len(jobs) == 1 and jobs[0].collected_at is None
+            submitted = {i["conceptId"] for r in jobs[0].items_json["requests"].values() for i in r}
+            assert len(submitted) == 25
+            assert not s.execute(select(Suggestion)).scalars().all()  # nothing queued yet: still pending
+        second = runner.invoke(app, args, catch_exceptions=False)
+        assert second.exit_code == 0, second.output
+        with factory() as s:
+            primary = s.execute(select(Suggestion).where(Suggestion.is_primary)).scalars().all()
+            job = s.execute(select(LLMBatchJob)).scalars().first()
+    finally:
+        engine.dispose()
+    assert job.collected_at is not None
+    assert submitted <= {p.concept_id for p in primary}
+    assert all(p.origin == "llm" for p in primary if p.concept_id in submitted)
+    assert fake_llm.requests == 0  # everything went through the batch endpoint
