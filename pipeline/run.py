@@ -138,6 +138,14 @@ def claim_next(factory: sessionmaker[Session], run_id: int, opts: RunOptions, si
     """
     now = _now()
     with factory() as session, session.begin():
+        # A worker whose lease ran out is presumed dead: its run says so, its chunk goes back to the
+        # pool. (Were it only slow, its own final save still marks the run completed.)
+        expired = select(WorkClaim.run_id).where(WorkClaim.lease_expires <= now).distinct()
+        session.execute(
+            update(Run).where(Run.id.in_(expired), Run.status == "running", Run.worker != opts.worker)
+            .values(status="interrupted", error="its claims' lease expired; the worker is presumed dead",
+                    finished_at=now)
+        )
         session.execute(delete(WorkClaim).where(WorkClaim.lease_expires <= now))
         query = pending_work_query(now, after).limit(size)
         if session.bind.dialect.name == "postgresql":

@@ -188,6 +188,10 @@ def test_killed_workers_chunk_on_another_machine_returns_when_its_lease_expires(
     out = helder("run", cwd=tmp_path, env=env).stdout
     assert f"{len(held)} proposals queued" in out
     sample.assert_everything_queued_once()
+    killed, rerun, last = sample.runs()
+    assert (killed.status, rerun.status, last.status) == ("interrupted", "completed", "completed")
+    assert "lease expired" in killed.error
+    assert "Worker machine-a:4242" not in helder("status", cwd=tmp_path, env=env).stdout  # no claims left
 
 
 def test_bad_lease_setting_is_one_line(sample, tmp_path, db_url):
