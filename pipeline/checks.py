@@ -55,6 +55,7 @@ class CheckSettings:
     blocking_min_tm: int = 5000       # from this TM size on, score only blocked candidate pairs (0: never)
     blocking_budget: int = 60         # ... plus pairs sharing a proposal's rarest word keys, up to this many TM postings
     blocking_max_postings: int = 1000 # ... ignoring token-set keys shared by more TM entries than this
+    blocking_core_postings: int = 100 # ... and content-word-set keys shared by more TM entries than this
     block_size: int = 20000           # distinct proposals per blocked join
 
     @classmethod
@@ -190,7 +191,7 @@ def _distinguishing(expr: pl.Expr) -> pl.Expr:
             .list.sort().list.join(" "))
 
 
-def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2) -> pl.DataFrame:
+def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2, min_left: int = 1) -> pl.DataFrame:
     """(id, key): a hash of each text's multiset of words, and of it with one or two words left out.
 
     Two texts that differ in at most two words on each side (a typo, a qualifier, "de"/"het", a word
@@ -204,17 +205,17 @@ def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2) -> pl.
     total = words.group_by(id_col).agg(pl.col("h").sum().alias("total"))
     keys = [total.select(id_col, pl.col("total").alias("key"))]
     words = words.join(total, on=id_col)
-    if deletions >= 1:  # at least one word must remain
-        keys.append(words.filter(pl.col("n") >= 2).select(id_col, (pl.col("total") - pl.col("h")).alias("key")))
-    if deletions >= 2:  # two left out of three or more, up to 12 words (66 keys)
-        many = words.filter((pl.col("n") >= 3) & (pl.col("n") <= 12)).select(id_col, "pos", "h", "total")
+    if deletions >= 1:  # at least `min_left` words must remain
+        keys.append(words.filter(pl.col("n") >= 1 + min_left).select(id_col, (pl.col("total") - pl.col("h")).alias("key")))
+    if deletions >= 2:  # two left out, up to 12 words (66 keys)
+        many = words.filter((pl.col("n") >= 2 + min_left) & (pl.col("n") <= 12)).select(id_col, "pos", "h", "total")
         keys.append(many.join(many.select(id_col, pl.col("pos").alias("pos2"), pl.col("h").alias("h2")), on=id_col)
                     .filter(pl.col("pos") < pl.col("pos2"))
                     .select(id_col, (pl.col("total") - pl.col("h") - pl.col("h2")).alias("key")))
     # A one-word text ("blindedarmontsteking") has no word to leave out: its keys are the word
     # with one letter left out, so a typo (one letter changed, added or dropped) still meets it.
     single = words.filter(pl.col("n") == 1).select(id_col, "w")
-    if deletions >= 1 and single.height:
+    if deletions >= 1 and min_left == 1 and single.height:
         at = single.with_columns(pl.int_ranges(0, pl.col("w").str.len_chars()).alias("i")).explode("i").drop_nulls("i")
         # the whole word too: it meets the other text's word with a letter left out
         variants = pl.concat([single.select(id_col, "w"),
@@ -223,13 +224,19 @@ def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2) -> pl.
     return pl.concat(keys).unique()
 
 
+def _core_words(frame: pl.DataFrame) -> pl.DataFrame:
+    """`text` without qualifier words, numbers and function words: what a term is about."""
+    content = pl.element().str.contains(f"^({QUALIFIER_WORDS})$") | pl.element().is_in(STOPWORDS)
+    return frame.with_columns(pl.col("text").str.split(" ").list.eval(pl.element().filter(~content)).list.join(" "))
+
+
 def _word_keys(frame: pl.DataFrame, id_col: str) -> pl.DataFrame:
     """(id, key) for each content word: the word, its first four letters, its last four letters."""
     words = (frame.select(id_col, pl.col("text").str.split(" ").alias("w")).explode("w")
              .filter((pl.col("w").str.len_chars() >= 3) & ~pl.col("w").is_in(STOPWORDS)))
     return (words.select(id_col, pl.concat_list(pl.lit("=") + pl.col("w"), pl.lit("<") + pl.col("w").str.slice(0, 4),
                                                 pl.col("w").str.slice(-4) + pl.lit(">")).alias("key"))
-            .explode("key").unique())
+            .explode("key").select(id_col, pl.col("key").hash(seed=8)).unique())
 
 
 def _nonzero(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -279,7 +286,8 @@ class Checker:
         self._tm_order = np.argsort(lengths, kind="stable").astype(np.uint32)
         self._tm_len = lengths[self._tm_order]
         pt_sorted = self.tm["ptSorted"].to_list()
-        self._pt_sorted_series = self.tm["ptSorted"]
+        self._pt_sorted_objects = np.array(pt_sorted, dtype=object)
+        self._tm_len_by_idx = lengths
         self._tm_json = self.tm.select("tmIdx", pl.struct("conceptId", "term", "patientTerm").struct.json_encode()
                                        .str.strip_suffix("}").alias("json"))
         self._blocking_index: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None = None
@@ -295,6 +303,8 @@ class Checker:
                                      self.tm["term"].str.extract_all(cap).explode()]).drop_nulls().to_list())
         self.allowed_capitals = sorted(capitalised | jargon.eponyms() | jargon.known_abbreviations())
         self.tm_abbreviations = sorted(w for w in capitalised if any(c.isupper() for c in w[1:]))
+        self._tm_word_sets = _token_set_keys(self.tm.select("tmIdx", pl.col("termKey").alias("text")), "tmIdx",
+                                             deletions=0).select("key").unique()
         # Inconsistency blocking: each TM clinical term under its own key, its qualifier-free core and
         # its keys with one or two tokens left out.
         core = _strip_qualifiers(pl.col("termKey"))
@@ -433,47 +443,58 @@ class Checker:
                                                      "tmIdx": self._tm_order[ti + lo], "score": values})))
         return tops
 
-    def _blocking(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """TM indexes for blocking, built on first use: token-set keys, word keys, word-key counts."""
+    def _blocking(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """TM indexes for blocking, built on first use: token-set keys, content-word-set keys, word
+        keys, word-key counts."""
         if self._blocking_index is None:
+            s = self.settings
             text = self.tm.select("tmIdx", pl.col("ptSorted").alias("text"))
-            sets = (_token_set_keys(text, "tmIdx")
-                    .filter(pl.len().over("key") <= max(1, self.settings.blocking_max_postings)))
+            sets = _token_set_keys(text, "tmIdx").filter(pl.len().over("key") <= max(1, s.blocking_max_postings))
+            cores = (_token_set_keys(_core_words(text), "tmIdx", min_left=2)
+                     .filter(pl.len().over("key") <= max(1, s.blocking_core_postings)))
             words = _word_keys(text, "tmIdx")
-            self._blocking_index = (sets, words, words.group_by("key").len("df"))
+            self._blocking_index = (sets, cores, words, words.group_by("key").len("df"))
         return self._blocking_index
 
     def _blocked_pairs(self, distinct: pl.DataFrame) -> list[pl.DataFrame]:
         """TM pairs per distinct proposal, scoring only candidates instead of the whole TM:
         - TM terms whose words equal the proposal's with at most two words changed, added or left
           out on either side (near-duplicates: typos, a qualifier, word order);
+        - the same on content words only (qualifiers, numbers and function words set aside), at
+          least two of them left, for neighbours that also differ in a side, a type or a course;
         - TM terms sharing the proposal's rarest word keys (a word, or its first or last four
           letters), rarest first, up to `blocking_budget` TM entries per proposal (neighbours for
           `similar` that differ in more words)."""
         s = self.settings
-        sets, words, word_df = self._blocking()
+        sets, cores, words, word_df = self._blocking()
         c = max(min(s.similar_cutoff, 100.0), 1.0) / 100
-        tm_len = self.tm.select("tmIdx", pl.col("ptSorted").str.len_chars().alias("tmLen"))
+        # Strings as object arrays: gathering a pair's strings copies references, not text.
+        queries = np.array(distinct["sorted"].to_list(), dtype=object)
+        q_len = distinct["sorted"].str.len_chars().to_numpy()
+        tm_text, tm_len = self._pt_sorted_objects, self._tm_len_by_idx
         tops = []
         for start in range(0, distinct.height, max(1, s.block_size)):
             block = distinct.slice(start, s.block_size).select("u", pl.col("sorted").alias("text"))
             rare = (_word_keys(block, "u").join(word_df, on="key")
                     .sort("u", "df", "key")
                     .filter(pl.col("df").cum_sum().over("u") <= s.blocking_budget)
-                    .join(words, on="key").select("u", "tmIdx"))
-            near = _token_set_keys(block, "u").join(sets, on="key").select("u", "tmIdx")
-            pairs = (pl.concat([near, rare]).unique()
-                     .join(block.select("u", "text", pl.col("text").str.len_chars().alias("len")), on="u")
-                     .join(tm_len, on="tmIdx")
-                     # ratio <= 2*min(len)/(len_a+len_b): pairs outside the length band cannot reach the cutoff
-                     .filter(2 * pl.min_horizontal("len", "tmLen") >= c * (pl.col("len") + pl.col("tmLen")) - 1e-9))
-            if pairs.is_empty():
+                    .join(words, on="key"))
+            near = _token_set_keys(block, "u").join(sets, on="key")
+            alike = _token_set_keys(_core_words(block), "u", min_left=2).join(cores, on="key")
+            # one u64 per pair (proposal << 32 | TM entry) makes the union a single-column unique
+            pair = (pl.col("u").cast(pl.UInt64) * (1 << 32) + pl.col("tmIdx").cast(pl.UInt64)).alias("pair")
+            ids = pl.concat([f.select(pair) for f in (near, alike, rare)]).unique()["pair"].to_numpy()
+            u, t = (ids >> 32).astype(np.int64), (ids & 0xFFFFFFFF).astype(np.int64)
+            # ratio <= 2*min(len)/(len_a+len_b): pairs outside the length band cannot reach the cutoff
+            band = 2 * np.minimum(q_len[u], tm_len[t]) >= c * (q_len[u] + tm_len[t]) - 1e-9
+            u, t = u[band], t[band]
+            if len(u) == 0:
                 continue
-            b = self._pt_sorted_series.gather(pairs["tmIdx"]).to_list()
-            score = process.cpdist(pairs["text"].to_list(), b, scorer=fuzz.ratio, dtype=np.uint8,
+            score = process.cpdist(queries[u], tm_text[t], scorer=fuzz.ratio, dtype=np.uint8,
                                    score_cutoff=s.similar_cutoff, workers=s.workers)
-            pairs = pairs.select("u", "tmIdx", pl.Series("score", score)).filter(pl.col("score") > 0)
-            tops.append(self._keep_top(pairs))
+            hit = score > 0
+            tops.append(self._keep_top(pl.DataFrame({"u": u[hit].astype(np.uint32), "tmIdx": t[hit].astype(np.uint32),
+                                                     "score": score[hit]})))
         return tops
 
     def _exact_conflicts(self, present: pl.DataFrame) -> pl.DataFrame:
@@ -503,10 +524,15 @@ class Checker:
                  .with_columns(_tokens(pl.col("termNorm")).alias("tokens"))
                  .with_columns(pl.col("tokens").list.join(" ").alias("key")))
         keys = terms.select("key", "tokens").unique("key")
+        # Only a term holding a TM term's words plus one or two can have a variant equal to a TM term:
+        # find those with order-free word-set hashes first, and build variants for them alone.
+        maybe = _token_set_keys(keys.select(pl.col("key").alias("id"), pl.col("key").alias("text")), "id")
+        maybe = maybe.join(self._tm_word_sets, on="key", how="semi").select("id").unique()
+        wide = keys.filter(pl.col("key").is_in(maybe["id"].implode()) | (pl.col("tokens").list.len() > 12))
         mine = pl.concat([
             keys.select("key", pl.col("key").alias("probe"), pl.lit("same").alias("how")),
             keys.select("key", _strip_qualifiers(pl.col("key")).alias("probe"), pl.lit("core").alias("how")),
-            keys.select("key", pl.concat_list(_variants(pl.col("tokens"))).alias("probe"), pl.lit("wider").alias("how"))
+            wide.select("key", pl.concat_list(_variants(pl.col("tokens"))).alias("probe"), pl.lit("wider").alias("how"))
             .explode("probe"),
         ]).filter(pl.col("probe").is_not_null() & (pl.col("probe") != ""))
         tm_keys = self._tm_keys
@@ -532,7 +558,7 @@ class Checker:
         bad = pairs.filter(pl.Series(score < self.settings.inconsistent_ratio))
         if bad.is_empty():
             return None
-        return (bad.group_by("row", maintain_order=True)
+        return (bad.sort("row", "tmIdx").group_by("row", maintain_order=True)  # joins keep no order: sort for the same answer every run
                 .agg(pl.col("tmConcept").unique(maintain_order=True).head(5).alias("related"),
                      pl.col("tmConcept").first().alias("c"), pl.col("term").first().alias("t"),
                      pl.col("patientTerm").first().alias("p"))
