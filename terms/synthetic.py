@@ -260,8 +260,9 @@ def sctids(items: np.ndarray, partition: str, namespace: str = NAMESPACE) -> pl.
         rest //= 10
     check = np.array(_INV, dtype=np.uint8)[state]
     out = pl.Series("id", items).cast(pl.Utf8) + tail + pl.Series(check).cast(pl.Utf8)
-    if len(items):  # the vectorised digits must agree with the one-at-a-time definition
-        assert out[0] == make(int(items[0]), partition, namespace) and out[-1] == make(int(items[-1]), partition, namespace)
+    for i in (0, -1)[:len(items)]:  # the vectorised digits must agree with the one-at-a-time definition
+        if out[i] != make(int(items[i]), partition, namespace):
+            raise RuntimeError(f"vectorised SCTID {out[i]} differs from terms.sctid.make")
     return out
 
 
