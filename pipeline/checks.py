@@ -406,7 +406,9 @@ class Checker:
             near = (cand.filter(pl.Series(best >= s.conflict_ratio))
                     .filter(_distinguishing(pl.col("norm")) == _distinguishing(pl.col("ptNorm"))))
         exact = self._exact_conflicts(present)
-        pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm") for f in (exact, near) if f is not None])
+        # exact matches named first, then near ones; sorted because joins keep no order
+        pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm", pl.lit(rank).alias("rank"))
+                           for rank, f in enumerate((exact, near)) if f is not None]).sort("row", "rank", "tmConcept")
         return similar, self._conflict_flags(pairs)
 
     def _keep_top(self, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -595,7 +597,7 @@ class Checker:
         distinct = words.select("w").unique()["w"].to_list()
         judged = pl.DataFrame({"w": distinct, "why": [self.judge.jargon_reason(x) for x in distinct]},
                               schema={"w": pl.Utf8, "why": pl.Utf8})
-        bad_words = (words.join(judged.drop_nulls("why"), on="w")
+        bad_words = (words.join(judged.drop_nulls("why"), on="w", maintain_order="left")  # words in text order
                      .select("row", pl.format("{} ({})", _quote(pl.col("w")), pl.col("why")).alias("what")))
         abbreviation = r"\b\p{Lu}[\p{Lu}\d]{1,6}(?:-\p{L}+)?\b|\b\p{Lu}{2,}s\b|\b\p{Ll}\p{Lu}{2,}\b"
         abbr = (present.select("row", pl.col("raw").str.extract_all(abbreviation).alias("a")).explode("a").drop_nulls("a")

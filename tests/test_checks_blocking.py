@@ -112,3 +112,9 @@ def test_blocked_similar_lists_mostly_agree_with_scoring_every_pair(both):
     close = a >= 85
     assert close.sum() > 500
     assert (b[close] == a[close]).mean() >= 0.95
+
+
+def test_checking_twice_gives_the_same_frame(generated, both):
+    proposals, tm = generated
+    _, blocked = both
+    assert Checker(tm, {"blocking_min_tm": 1}).check(proposals).equals(blocked)
