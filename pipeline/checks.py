@@ -34,6 +34,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "duplicate-in-batch": ("warning", "Another concept in the same batch got the same proposal."),
     "unsafe-output": ("error", "Markup, control characters, links, instructions or text that is not Dutch."),
     "stale-source": ("warning", "The clinical term changed after the proposal was made."),
+    "llm-failed": ("warning", "The LLM gave no usable answer; the offline proposal is shown."),
 }
 ORDER = {code: i for i, code in enumerate(FLAGS)}
 
@@ -347,6 +348,7 @@ class Checker:
             self._duplicates(present),
             self._unsafe(rows),
             self._stale(rows),
+            self._from_llm(df),
         ]
         found = pl.concat([f.select("row", "code", "reason", pl.col("related").cast(pl.List(pl.Utf8))) for f in found
                            if f is not None and not f.is_empty()], how="vertical") if any(
@@ -364,6 +366,22 @@ class Checker:
                .sort("row")
                .select(pl.col("flags").fill_null(""), pl.col("flagDetails").fill_null("[]"), pl.col("similar").fill_null("[]")))
         return pl.concat([df, out], how="horizontal")
+
+    def _from_llm(self, df: pl.DataFrame) -> pl.DataFrame | None:
+        """Flags the LLM path raised itself (`llmFlags`): an answer refused or missing and replaced
+        by the offline proposal. The checker owns `flags`, so they are merged here with the rest."""
+        if "llmFlags" not in df.columns:
+            return None
+        default = {c: r for c, (_, r) in FLAGS.items()}
+        reason = pl.col("llmReason").cast(pl.Utf8) if "llmReason" in df.columns else pl.lit(None, pl.Utf8)
+        return (
+            df.select(pl.col("llmFlags").cast(pl.Utf8).fill_null("").str.split(";").alias("code"), reason.alias("reason"))
+            .with_row_index("row").explode("code").filter(pl.col("code").is_in(list(FLAGS)))
+            .with_columns(pl.when(pl.col("reason").fill_null("") == "")
+                          .then(pl.col("code").replace_strict(default, return_dtype=pl.Utf8))
+                          .otherwise(pl.col("reason")).alias("reason"),
+                          related=pl.lit([], pl.List(pl.Utf8)))
+        )
 
     # --- TM similarity: one cdist per block of distinct proposals --------------------------------
 

@@ -174,36 +174,6 @@ def _run_async(coro):
     return box["value"]
 
 
-LLM_FLAG_SEVERITY = {"unsafe-output": "error", "llm-failed": "warning"}
-LLM_FLAG_TEXT = {"llm-failed": "The LLM gave no usable answer (errors, timeouts or left out); the offline proposal is shown."}
-
-
-def add_llm_flags(checked: pl.DataFrame) -> pl.DataFrame:
-    """Checked proposals with the LLM's own flags (`llmFlags`, `llmReason`) added to `flags` and
-    `flagDetails` — for the checker (or whoever calls it) to apply after `Checker.check`."""
-    if "llmFlags" not in checked.columns or checked.is_empty():
-        return checked
-    has = pl.col("llmFlags").fill_null("") != ""
-    codes = pl.col("llmFlags").fill_null("").str.split(";").list.first()
-    detail = pl.struct(
-        codes.alias("code"),
-        codes.replace_strict(LLM_FLAG_SEVERITY, default="warning", return_dtype=pl.Utf8).alias("severity"),
-        pl.col("llmReason").fill_null("").alias("reason"),
-        pl.lit([], pl.List(pl.Utf8)).alias("related"),
-    ).struct.json_encode()
-    flags = pl.col("flags").fill_null("") if "flags" in checked.columns else pl.lit("")
-    details = pl.col("flagDetails").fill_null("[]") if "flagDetails" in checked.columns else pl.lit("[]")
-    merged_flags = (pl.concat_str([flags, pl.col("llmFlags").fill_null("")], separator=";")
-                    .str.split(";").list.eval(pl.element().filter(pl.element() != "")).list.unique(maintain_order=True)
-                    .list.join(";"))
-    merged_details = (pl.when(details.str.strip_chars() == "[]").then(pl.lit("[") + detail + pl.lit("]"))
-                      .otherwise(details.str.strip_chars().str.strip_suffix("]") + pl.lit(",") + detail + pl.lit("]")))
-    return checked.with_columns(
-        pl.when(has).then(merged_flags).otherwise(flags).alias("flags"),
-        pl.when(has).then(merged_details).otherwise(details).alias("flagDetails"),
-    )
-
-
 @contextmanager
 def _gc_frozen():
     """Everything alive before the requests start (modules, TM, lexicon) is left out of the garbage

@@ -315,6 +315,7 @@ def write_rf2(frame: pl.DataFrame, path: str | Path, component: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; published files are for everyone to read
     try:
         out.write_csv(tmp, separator="\t", line_terminator="\r\n", quote_style="never", null_value="")
         os.replace(tmp, path)

@@ -165,6 +165,7 @@ def write_table(frame: pl.DataFrame, path: str | Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; published files are for everyone to read
     try:
         if sep is None:
             _write_xlsx(frame, Path(tmp))

@@ -15,10 +15,6 @@ from tests.fake_openai import answer_for, fake_llm  # noqa: F401  (fixture)
 REPO = Path(__file__).resolve().parent.parent
 HELDER = REPO / ".venv" / "bin" / "helder"
 CONTRACT = ["conceptId", "term", "suggestion", "explanation", "confidence", "origin", "flags", "similar"]
-# until the checker (or suggest_file) calls pipeline.llm.add_llm_flags, the LLM's own flags stop at
-# `llmFlags`; drop the xfail below once it is wired
-CHECKER_MERGES_LLM_FLAGS = any(word in (REPO / "pipeline" / name).read_text(encoding="utf-8")
-                               for name in ("checks.py", "files.py") for word in ("llmFlags", "add_llm_flags"))
 
 
 def write_inputs(folder: Path) -> tuple[Path, Path]:
@@ -82,8 +78,6 @@ def test_helder_suggest_llm_falls_back_on_an_unsafe_answer(fake_llm, tmp_path):
     assert "ignore" not in (row["suggestion"] + (row["explanation"] or "")).lower()
 
 
-@pytest.mark.xfail(not CHECKER_MERGES_LLM_FLAGS, strict=False,
-                   reason="pipeline/checks.py does not yet add the LLM's llmFlags to its flags")
 def test_helder_suggest_llm_flags_the_refused_answer(fake_llm, tmp_path):
     fake_llm.item_rules["100002"] = "markup"
     write_inputs(tmp_path)

@@ -126,27 +126,25 @@ def test_judge_accepts_safe_dutch_and_refuses_the_rest(answer, reason):
         assert not verdict.ok and reason in verdict.reason
 
 
-def test_add_llm_flags_merges_the_llm_flags_into_the_checkers():
-    from pipeline.llm import add_llm_flags
+def test_the_checker_merges_the_llm_flags_into_its_own():
+    from pipeline.checks import Checker
 
-    checked = pl.DataFrame({
-        "conceptId": ["1", "2", "3"],
-        "flags": ["", "jargon", "unsafe-output"],
-        "flagDetails": ["[]", '[{"code":"jargon","severity":"warning","reason":"r","related":[]}]',
-                        '[{"code":"unsafe-output","severity":"error","reason":"x","related":[]}]'],
-        "llmFlags": ["", "unsafe-output", "unsafe-output"],
-        "llmReason": ["", 'patientTerm contains markup (the LLM said "<b>x</b>")', "patientTerm is empty"],
+    tm = pl.DataFrame({"conceptId": ["9"], "term": ["hypertensie"], "patientTerm": ["hoge bloeddruk"],
+                       "explanation": [None]})
+    proposals = pl.DataFrame({
+        "conceptId": ["1", "2", "3"], "term": ["gastritis", "myocardinfarct", "otitis"],
+        "suggestion": ["maagontsteking", "hartinfarct", "oorontsteking"],
+        "llmFlags": ["", "unsafe-output", "llm-failed"],
+        "llmReason": [None, 'patientTerm contains markup (the LLM said "<b>x</b>")', ""],
     })
-    out = add_llm_flags(checked)
-    assert out["flags"].to_list() == ["", "jargon;unsafe-output", "unsafe-output"]
-    assert json.loads(out["flagDetails"][0]) == []
-    second = json.loads(out["flagDetails"][1])
-    assert [d["code"] for d in second] == ["jargon", "unsafe-output"]
-    assert second[1] == {"code": "unsafe-output", "severity": "error",
-                         "reason": 'patientTerm contains markup (the LLM said "<b>x</b>")', "related": []}
-    assert len(json.loads(out["flagDetails"][2])) == 2
-    failed = add_llm_flags(checked.with_columns(pl.lit("llm-failed").alias("llmFlags")))
-    assert json.loads(failed["flagDetails"][0])[0]["severity"] == "warning"
+    out = Checker(tm).check(proposals)
+    assert out["flags"].to_list()[0] == ""
+    assert "unsafe-output" in out["flags"][1].split(";") and "llm-failed" in out["flags"][2].split(";")
+    unsafe = [d for d in json.loads(out["flagDetails"][1]) if d["code"] == "unsafe-output"]
+    assert unsafe == [{"code": "unsafe-output", "severity": "error",
+                       "reason": 'patientTerm contains markup (the LLM said "<b>x</b>")', "related": []}]
+    failed = [d for d in json.loads(out["flagDetails"][2]) if d["code"] == "llm-failed"][0]
+    assert failed["severity"] == "warning" and "offline proposal" in failed["reason"]
 
 
 def test_the_instruction_prefilter_never_hides_what_the_checkers_pattern_finds():
