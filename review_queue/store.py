@@ -526,15 +526,17 @@ def _requeue_stale(session: Session, concept_ids: list[str], report: IngestRepor
 
 
 def load_tm(session: Session) -> pl.DataFrame:
-    """The TM as a frame: every active preferred patient-friendly term with its clinical term."""
+    """The TM as a frame: every active preferred patient-friendly term with its clinical term and
+    the concept's semantic tag (the LLM picks few-shot examples from the same hierarchy)."""
     rows = session.execute(
         select(PatientTerm.concept_id, func.coalesce(Concept.term_nl, PatientTerm.clinical_term),
-               PatientTerm.term, PatientTerm.explanation)
+               PatientTerm.term, PatientTerm.explanation, Concept.semantic_tag)
         .join(Concept, Concept.id == PatientTerm.concept_id)
         .where(PatientTerm.active, PatientTerm.preferred)
         .order_by(PatientTerm.concept_id)
     ).all()
-    schema = {"conceptId": pl.Utf8, "term": pl.Utf8, "patientTerm": pl.Utf8, "explanation": pl.Utf8}
+    schema = {"conceptId": pl.Utf8, "term": pl.Utf8, "patientTerm": pl.Utf8, "explanation": pl.Utf8,
+              "semanticTag": pl.Utf8}
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").filter(pl.col("term").is_not_null())
 
 
