@@ -47,6 +47,13 @@ def _pin_two_cores() -> None:
 
 
 def _peak_mb() -> float:
+    """This process's own peak RSS: VmHWM (ru_maxrss can carry a forking parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
@@ -176,6 +183,7 @@ def _child(stage: str, *args: str) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"bench child {stage} failed:\n{done.stderr[-4000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load"] = os.getloadavg()[0]  # other work on the machine inflates the times; say how much there was
     print(f"bench scale: {stage} {result['seconds']:.1f} s, {result['peak_mb']:.0f} MB", file=sys.stderr, flush=True)
     return result
 
@@ -321,7 +329,9 @@ def _append(out: Path, f: dict) -> None:
                      f"{r['delta']['report']['concepts_changed_term']:,} changed terms, "
                      f"{r['delta']['report']['concepts_inactivated']:,} inactivated concepts. "
                      f"Run {r['run']['status']}: {c.get('proposed', 0):,} proposals for {c.get('selected', 0):,} concepts; "
-                     f"stages (s): {stages}.  ")
+                     f"stages (s): {stages}. 1-min load average as each stage ended: "
+                     + ", ".join(f"{key} {r[key]['load']:.1f}" for key in ("ingest", "run", "export", "delta", "naive"))
+                     + " (2 cores: above 2, other processes shared the CPUs).  ")
     if "postgres_error" in f:
         lines.append(f"PostgreSQL not measured: {f['postgres_error']}")
     lines.append("")
