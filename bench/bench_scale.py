@@ -188,6 +188,24 @@ def _child(stage: str, *args: str) -> dict:
     return result
 
 
+def _children_together(stage: str, argsets: list[tuple[str, ...]]) -> dict:
+    """Start one child per argument set at once (several workers on one store); wall time and each result."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO)] + sys.path))
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.bench_scale", "--child", stage, *args], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for args in argsets]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"bench child {stage} failed:\n{err[-4000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    wall = time.perf_counter() - started
+    print(f"bench scale: {len(procs)}× {stage} {wall:.1f} s", file=sys.stderr, flush=True)
+    return {"seconds": wall, "peak_mb": max(r["peak_mb"] for r in results), "workers": results,
+            "load": os.getloadavg()[0]}
+
+
 # --------------------------------------------------------------------------- databases
 
 
@@ -231,7 +249,7 @@ def _database(kind: str, work: Path, pg: _Postgres | None, name: str) -> str:
     return pg.fresh(name)
 
 
-def measure(kind: str, work: Path, pg, snapshot: Path, delta: Path, chunk_size: int) -> dict:
+def measure(kind: str, work: Path, pg, snapshot: Path, delta: Path, chunk_size: int, two_workers: bool = True) -> dict:
     url = _database(kind, work, pg, "helder_bench_scale")
     result = {"ingest": _child("ingest", url, str(snapshot))}
     result["reingest"] = _child("ingest", url, str(snapshot))  # the same release again: nothing to write
@@ -240,6 +258,10 @@ def measure(kind: str, work: Path, pg, snapshot: Path, delta: Path, chunk_size: 
     result["delta"] = _child("ingest", url, str(delta))
     naive_url = _database(kind, work, pg, "helder_bench_naive")
     result["naive"] = _child("naive", naive_url, str(snapshot), str(NAIVE_CONCEPTS))
+    if two_workers:  # the same run shared by two worker processes on a fresh store (the several-workers design)
+        two_url = _database(kind, work, pg, "helder_bench_two")
+        _child("ingest", two_url, str(snapshot))
+        result["two"] = _children_together("run", [(two_url, str(chunk_size))] * 2)
     return result
 
 
@@ -318,6 +340,14 @@ def _append(out: Path, f: dict) -> None:
                            f"{r['peak_mb']:.0f} | {'yes' if r['read_s'] + r['seconds'] * scale <= 60 else '**no**'}")
     lines.append(f"| naive baseline: one ORM object per row, {NAIVE_CONCEPTS:,} concepts measured, extrapolated "
                  f"linearly by descriptions to the full release (+ its RF2 read) | " + " | ".join(naive_cells) + " |")
+    if all("two" in f[k] for k in backends):
+        cells = []
+        for k in backends:
+            r = f[k]["two"]
+            split = " + ".join(f"{w['counts'].get('proposed', 0):,}" for w in r["workers"])
+            cells.append(f"{r['seconds']:.1f} ({split} proposals) | {r['peak_mb']:.0f} each | {_ok('run', r)}")
+        lines.append("| run shared by 2 worker processes at once (wall time; proposals per worker) | "
+                     + " | ".join(cells) + " |")
     lines.append("")
     for k in backends:
         r = f[k]
