@@ -162,6 +162,9 @@ def run_cmd(
     max_requests: Optional[int] = typer.Option(None, help="Stop cleanly after N LLM requests."),
     max_cost: Optional[float] = typer.Option(None, help="Stop cleanly once the estimated cost reaches this."),
     batch: bool = typer.Option(False, "--batch", help="Use the provider's batch endpoint (submit now, collect later)."),
+    lease: Optional[int] = typer.Option(
+        None, min=1, help="Seconds a claimed chunk stays with this worker if it dies (default "
+        "$HELDER_LEASE_SECONDS or 900); longer than a chunk takes."),
 ):
     """One nightly batch: propose for every untranslated concept, check, queue for review.
 
@@ -181,7 +184,8 @@ def run_cmd(
     llm = {"use_cache": not no_cache, "max_requests": max_requests, "max_cost": max_cost}
     if batch:
         llm["batch"] = True
-    opts = RunOptions(suggester=suggester, model=model, limit=limit, chunk_size=chunk_size, llm=llm, config=config)
+    opts = RunOptions(suggester=suggester, model=model, limit=limit, chunk_size=chunk_size, llm=llm, config=config,
+                      lease_seconds=lease)
     if worker:
         opts.worker = worker
     _, factory = _store()
