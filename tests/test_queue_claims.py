@@ -103,3 +103,18 @@ def test_counts_are_cached_then_refreshed_in_the_background(store, seed_items):
     with factory() as s:
         assert queue.counts(s, ttl=60)["state"]["open"] == 5
     queue.clear_count_cache()
+
+
+def test_the_flag_filter_matches_whole_codes_only(store, seed_items):
+    _, factory = store
+    wanted = []
+    for start, flags in enumerate(["jargon", "tm-conflict;jargon", "jargon;format", "format;jargon;too-long",
+                                   "jargon-like", "no-jargon", "", "100%_jargon"], start=1):
+        ids = seed_items(factory, 1, flags=flags, start=start)
+        if "jargon" in flags.split(";"):
+            wanted += ids
+    with factory() as s:
+        got = [i.id for i in queue.page(s, queue.QueueFilter(flag="jargon", state=None)).items]
+        wildcard = queue.page(s, queue.QueueFilter(flag="%", state=None)).items
+    assert sorted(got) == sorted(wanted)
+    assert wildcard == []  # a LIKE wildcard typed as a flag code matches nothing
