@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,31 +24,14 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from bench.children import peak_mb, pin_two_cores
+
 N_TERMS = 380_000
 EXPLAINED = 0.6  # share of terms with an explanation
 ACCEPTABLE = 0.05  # share of concepts with a second, acceptable term
 CHUNK = 20_000
 WORDS = ["ontsteking", "van", "de", "nier", "hart", "long", "pijn", "in", "het", "been", "huid", "bloed",
          "suikerziekte", "te", "hoge", "druk", "breuk", "zwelling", "oog", "oor", "infectie", "bot", "maag"]
-
-
-def _pin_two_cores() -> None:
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cores) > 2:
-        os.sched_setaffinity(0, set(cores[:2]))
-
-
-def _peak_mb() -> float:
-    # VmHWM is this process's own high-water mark. ru_maxrss is not: Linux carries the parent's
-    # peak across fork and exec, so under `make bench` it reported the checks stage's 3 GB.
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def _text(i: int, n: int) -> str:
@@ -118,14 +100,14 @@ def child_export(url: str, root: str, day: str) -> dict:
     from exports.release import create_release
     from review_queue.db import make_engine, session_factory
 
-    _pin_two_cores()
+    pin_two_cores()
     engine = make_engine(url)
     started = time.perf_counter()
     path = create_release(session_factory(engine), root=root, today=date.fromisoformat(day), created_by="bench")
     seconds = time.perf_counter() - started
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "version": path.name, "counts": manifest["counts"],
+    return {"seconds": seconds, "peak_mb": peak_mb(), "version": path.name, "counts": manifest["counts"],
             "bytes": size, "stages": getattr(create_release, "last_timings", {})}
 
 
@@ -138,7 +120,7 @@ def child_naive(url: str, out: str) -> dict:
     from review_queue.db import make_engine, session_factory
     from review_queue.models import Concept, PatientTerm
 
-    _pin_two_cores()
+    pin_two_cores()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -168,7 +150,7 @@ def child_naive(url: str, out: str) -> dict:
         with (out_dir / "CodeSystem.json").open("w", encoding="utf-8") as fh:
             json.dump({"resourceType": "CodeSystem", "content": "supplement", "concept": fhir_concepts}, fh,
                       ensure_ascii=False, indent=2)
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
 
 
 def _run_child(*args: str) -> dict:

@@ -23,13 +23,14 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from bench.children import peak_mb, pin_two_cores
 
 REPO = Path(__file__).resolve().parent.parent
 N_CONCEPTS, N_TM = 380_000, 15_000
@@ -38,23 +39,6 @@ DELTA_SHARE = 0.01  # concepts whose Dutch term changes in the Delta
 DELTA_DATE = "20270331"
 TARGETS = {"ingest": 60, "run": 300, "export": 60}
 PEAK_MB = 4096
-
-
-def _pin_two_cores() -> None:
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cores) > 2:
-        os.sched_setaffinity(0, set(cores[:2]))
-
-
-def _peak_mb() -> float:
-    """This process's own peak RSS: VmHWM (ru_maxrss can carry a forking parent's peak)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 # --------------------------------------------------------------------------- data
@@ -110,13 +94,13 @@ def child_ingest(url: str, path: str) -> dict:
     from review_queue.store import ingest_release
     from terms.rf2 import read_release
 
-    _pin_two_cores()
+    pin_two_cores()
     _, factory = open_store(url)
     started = time.perf_counter()
     release = read_release(path)
     read_s = time.perf_counter() - started
     report = ingest_release(factory, release, path)
-    return {"seconds": time.perf_counter() - started, "read_s": read_s, "peak_mb": _peak_mb(),
+    return {"seconds": time.perf_counter() - started, "read_s": read_s, "peak_mb": peak_mb(),
             "report": report.as_dict()}
 
 
@@ -124,11 +108,11 @@ def child_run(url: str, chunk_size: str) -> dict:
     from pipeline.run import RunOptions, run
     from review_queue.db import open_store
 
-    _pin_two_cores()
+    pin_two_cores()
     _, factory = open_store(url)
     started = time.perf_counter()
     record = run(factory, RunOptions(chunk_size=int(chunk_size), worker=f"bench:{os.getpid()}"))
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "status": record.status,
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "status": record.status,
             "counts": record.counts, "durations": record.durations}
 
 
@@ -136,12 +120,12 @@ def child_export(url: str, root: str) -> dict:
     from exports.release import create_release
     from review_queue.db import open_store
 
-    _pin_two_cores()
+    pin_two_cores()
     _, factory = open_store(url)
     started = time.perf_counter()
     path = create_release(factory, root=root, today=date(2026, 11, 24), created_by="bench")
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "counts": manifest.get("counts", {})}
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "counts": manifest.get("counts", {})}
 
 
 def child_naive(url: str, path: str, n: str) -> dict:
@@ -152,7 +136,7 @@ def child_naive(url: str, path: str, n: str) -> dict:
     from review_queue.models import Concept, Description
     from terms.rf2 import read_release
 
-    _pin_two_cores()
+    pin_two_cores()
     _, factory = open_store(url)
     started = time.perf_counter()
     release = read_release(path)
@@ -169,7 +153,7 @@ def child_naive(url: str, path: str, n: str) -> dict:
                                     type_id=r["typeId"], term=r["term"], active=r["active"],
                                     effective_time=r["effectiveTime"], module_id=r["moduleId"],
                                     case_significance_id=r["caseSignificanceId"]))
-    return {"seconds": time.perf_counter() - t, "read_s": read_s, "peak_mb": _peak_mb(),
+    return {"seconds": time.perf_counter() - t, "read_s": read_s, "peak_mb": peak_mb(),
             "concepts": concepts.height, "descriptions": descriptions.height}
 
 

@@ -31,6 +31,7 @@ from review_queue.models import Ingest
 EXIT_OK, EXIT_LOCKED, EXIT_INGEST, EXIT_RUN, EXIT_BUDGET = 0, 3, 4, 5, 6
 LOCK_KEY = 0x68656C64  # "held": the advisory lock id on PostgreSQL
 _DATE = re.compile(r"(\d{8})(?:T\d+Z?)?(?:\.zip)?$")
+_FILE_DATE = re.compile(r"_(\d{8})\.txt$")
 
 log = logging.getLogger("helder.nightly")
 
@@ -91,9 +92,10 @@ def release_date(path: Path) -> str | None:
     m = _DATE.search(path.name)
     if m:
         return m.group(1)
-    found = sorted(re.findall(r"_(\d{8})\.txt$", p.name)[0] for p in path.rglob("*.txt")
-                   if re.search(r"_(\d{8})\.txt$", p.name)) if path.is_dir() else []
-    return found[-1] if found else None
+    if not path.is_dir():
+        return None
+    # Otherwise the newest date in its RF2 file names (…_NL1000146_20250930.txt).
+    return max((m.group(1) for f in path.rglob("*.txt") if (m := _FILE_DATE.search(f.name))), default=None)
 
 
 def newest_waiting(inbox: Path, session: Session) -> tuple[Path, str] | None:

@@ -8,9 +8,7 @@ language refset members that point nowhere). The first problem stops the read wi
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from terms.atomic import replaced_atomically
 from terms.sctid import _D, _INV, _P  # noqa: F401  (the Verhoeff tables, vectorised below)
 
 KINDS = ("Snapshot", "Full", "Delta")
@@ -312,16 +311,8 @@ def write_rf2(frame: pl.DataFrame, path: str | Path, component: str) -> Path:
     if bad.height:
         raise ValueError(f"{path}: value with a tab or line break in row id {bad['id'][0]}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; published files are for everyone to read
-    try:
+    with replaced_atomically(path) as tmp:
         out.write_csv(tmp, separator="\t", line_terminator="\r\n", quote_style="never", null_value="")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

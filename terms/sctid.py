@@ -1,12 +1,11 @@
-"""SNOMED CT identifiers: Verhoeff check digit, partition, namespace, minting.
+"""SNOMED CT identifiers: Verhoeff check digit, partition, namespace, making ids.
 
 An SCTID is item id + [namespace (7 digits), extensions only] + partition (2 digits) + check
 digit, 6 to 18 digits in all. The second partition digit says what the id names (0 concept,
 1 description, 2 relationship); the first says whether a namespace is present (1) or not (0).
+Minting (item numbers never used before) is exports.ids, which records every id in the store.
 """
 from __future__ import annotations
-
-from typing import Iterable
 
 CONCEPT, DESCRIPTION, RELATIONSHIP = "0", "1", "2"
 
@@ -91,33 +90,3 @@ def make(item: int, partition: str, namespace: str | None = None) -> str:
     if len(sctid) > 18:
         raise SCTIDError(f"item {item} is too large for an 18-digit SCTID")
     return sctid
-
-
-def valid_mask(ids: Iterable[str]) -> list[bool]:
-    """is_valid for many ids (the RF2 reader checks millions; it runs this on distinct ids only)."""
-    return [is_valid(s) for s in ids]
-
-
-class IdMinter:
-    """Hands out new ids in a namespace and partition, never one already taken.
-
-    `taken` holds ids in use (any partition); the minter starts after the highest item id seen
-    in its namespace and partition, so ids that were used and then retired are never reused.
-    """
-
-    def __init__(self, namespace: str, partition: str, taken: Iterable[str] = ()) -> None:
-        self.namespace, self.partition = namespace, partition
-        highest = 0
-        for sctid in taken:
-            s = str(sctid)
-            if len(s) > 10 and s[-3:-1] == partition and s[-10:-3] == namespace:
-                highest = max(highest, int(s[:-10]))
-        self.next_item = highest + 1
-
-    def mint(self) -> str:
-        sctid = make(self.next_item, self.partition, self.namespace)
-        self.next_item += 1
-        return sctid
-
-    def mint_many(self, n: int) -> list[str]:
-        return [self.mint() for _ in range(n)]

@@ -7,13 +7,12 @@ with `conceptId`, `term`, `patientTerm` and optional `explanation` (DESIGN.md).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from terms import config as C
+from terms.atomic import replaced_atomically
 
 TM_COLUMNS = ["conceptId", "term", "patientTerm", "explanation"]
 WORK_REQUIRED = ["conceptId", "term"]
@@ -162,19 +161,11 @@ def write_table(frame: pl.DataFrame, path: str | Path) -> None:
     """Write by extension, atomically: a temp file in the target folder, then rename over it."""
     path = Path(path)
     sep = _separator(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; published files are for everyone to read
-    try:
+    with replaced_atomically(path) as tmp:
         if sep is None:
-            _write_xlsx(frame, Path(tmp))
+            _write_xlsx(frame, tmp)
         else:
             frame.with_columns(pl.col(pl.Float64).round(3)).write_csv(tmp, separator=sep, null_value="")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from terms.rf2 import verhoeff_ok
-from terms.sctid import IdMinter, SCTIDError, is_valid, make, namespace, partition, verhoeff_digit
+from terms.sctid import SCTIDError, is_valid, make, namespace, partition, verhoeff_digit
 
 # Ids published by SNOMED International and the Dutch release centre (not produced by helder).
 PUBLISHED = ["138875005", "404684003", "64572001", "22298006", "900000000000003001", "900000000000509007",
@@ -64,14 +64,6 @@ def test_adjacent_transpositions_are_caught(item, position):
 def test_vectorised_check_agrees_with_the_scalar_one(items):
     ids = [make(i, "00") for i in items] + [str(i) for i in items]
     assert verhoeff_ok(pl.Series(ids)).to_list() == [is_valid(s) for s in ids]
-
-
-def test_minter_never_reuses_an_id():
-    taken = [make(5, "11", "1000146"), make(9, "11", "1000146"), make(50, "10", "1000146")]
-    minter = IdMinter("1000146", "11", taken)
-    new = minter.mint_many(3)
-    assert [int(s[:-10]) for s in new] == [10, 11, 12]
-    assert not set(new) & set(taken)
 
 
 def test_make_refuses_nonsense():
