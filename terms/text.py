@@ -44,3 +44,19 @@ def validate_explanation(text: object, field: str = "explanation") -> str | None
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
     return validate_term(text, field, MAX_EXPLANATION_LENGTH)
+
+
+# Characters that make a spreadsheet program read a cell as a formula or a command (OWASP, "CSV
+# injection"): =, +, -, @, and tab / carriage return, which some programs strip before looking.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A value safe to write into a CSV, TSV or XLSX cell: text starting with a formula character
+    gets a leading apostrophe (OWASP's advice; Excel and LibreOffice then show it as text).
+
+    Non-text values pass unchanged. Every table writer in helder calls this on every text cell.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
