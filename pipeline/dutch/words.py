@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "checkdata"
+DATA = Path(__file__).resolve().parent / "data"
 
 # Medical Latin/Greek: endings and stems a B1 reader does not decode ("-itis", "hepat-", "cardi-").
 MEDICAL_MORPHEMES = re.compile(
@@ -25,6 +25,8 @@ MEDICAL_MORPHEMES = re.compile(
     r"|(cardi|hepat|nefr|gastr|pneum|arthr|enceph|colitis|cystitis|neoplasm|carcinoom|sarcoom|lithiasis)"
 )
 LINKING = ("", "s", "e", "en")
+# Why a word is jargon (codes; the Dutch text is flags.jargon.why.<code> in the message catalogue).
+JARGON_REASONS = ("latin-greek", "clinical-only", "rare")
 DIMINUTIVE = ("je", "tje", "pje", "etje", "kje")
 
 
@@ -110,15 +112,16 @@ class WordJudge:
                 or self.is_lay_compound(word))
 
     def jargon_reason(self, word: str) -> str | None:
-        """Why `word` (lower case letters) is jargon, or None when a lay reader knows it."""
+        """Why `word` (lower case letters) is jargon — a code of JARGON_REASONS — or None when a
+        lay reader knows it."""
         if self.is_lay(word):
             return None
         if MEDICAL_MORPHEMES.search(word):
-            return "medical Latin/Greek"
+            return "latin-greek"
         if word in self.clinical_only and zipf(word) < 3.5:
-            return "used in clinical terms, never in patient terms"
+            return "clinical-only"
         if zipf(word) < self.rare_zipf:
-            return "rare in Dutch"
+            return "rare"
         return None
 
 
