@@ -6,6 +6,8 @@ they find into `flags`, `flagDetails` and `similar` (shapes in docs/internals.md
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
 from pipeline.checks import consistency, formatting, qualifiers, safety, same, words
@@ -26,6 +28,13 @@ FLAGS: dict[str, tuple[str, str]] = {code: (SEVERITY[code], message(f"flags.{cod
 ORDER = {code: i for i, code in enumerate(FLAGS)}
 
 
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    """Clinical words the curated lexicon translates: a lay reader does not know them."""
+    from pipeline.offline.lexicon import Lexicon
+    return frozenset(Lexicon.load().clinical_words())
+
+
 class Checker:
     """The TM, indexed once; `check(proposals)` for each chunk of a batch."""
 
@@ -43,7 +52,8 @@ class Checker:
         vocabulary = lambda col: set(self.tm.select(pl.col(col).str.extract_all(r"\p{L}+").explode().drop_nulls()
                                                     .unique()).to_series().to_list())
         self.judge = dutch_words.WordJudge(vocabulary("ptNorm"), vocabulary("termNorm"), self.settings.jargon_zipf,
-                                           self.settings.jargon_part_zipf, self.settings.jargon_rare_zipf)
+                                           self.settings.jargon_part_zipf, self.settings.jargon_rare_zipf,
+                                           lexicon_words=lexicon_words())
         cap = r"\b[\p{Lu}][\p{L}\d'’-]*"
         capitalised = set(pl.concat([self.tm["patientTerm"].str.extract_all(cap).explode(),
                                      self.tm["term"].str.extract_all(cap).explode()]).drop_nulls().to_list())

@@ -12,8 +12,8 @@ class CheckSettings:
     max_length: int = 60              # characters
     max_words: int = 10
     jargon_zipf: float = 3.0          # Dutch zipf frequency at which a word is common
-    jargon_part_zipf: float = 2.5     # ... at which a compound's part is common
-    jargon_rare_zipf: float = 1.0     # below this a word without lay parts is jargon even without morphemes
+    jargon_part_zipf: float = 3.0     # ... at which a compound's part (4+ letters) is common
+    jargon_rare_zipf: float = 2.5     # below this a word without lay parts is jargon even without morphemes
     similar_limit: int = 5
     similar_cutoff: float = 70.0      # TM entries scoring below this are not "similar" (also bounds the work)
     chunk_size: int = 2000            # distinct proposals per cdist block (x TM size uint8 bytes)

@@ -83,6 +83,11 @@ def gender(noun: str) -> str | None:
     return None
 
 
+def known_noun(word: str) -> bool:
+    """True for a noun in the curated gender list (a known Dutch noun, lay or not)."""
+    return word.lower() in _nouns()
+
+
 def definite_article(noun: str) -> str | None:
     """'de' or 'het' for the noun (plurals take 'de'), None when its gender is unknown."""
     g = gender(noun)
