@@ -10,7 +10,8 @@ from functools import lru_cache
 
 import polars as pl
 
-from pipeline.checks import consistency, formatting, qualifiers, safety, same, words
+from pipeline.checks import (consistency, formatting, grammar, names, numbers, qualifiers, repeats, safety,
+                             same, words)
 from pipeline.checks.flags import EMPTY
 from pipeline.checks.settings import CheckSettings
 from pipeline.checks.text import _norm, _sorted_key
@@ -18,8 +19,9 @@ from pipeline.dutch import words as dutch_words
 from terms.messages import message
 
 # Families in the order a reviewer reads their flags.
-FAMILIES = (consistency, qualifiers, words, formatting, same, safety)
-_ORDERED = ["tm-conflict", "tm-inconsistent", "lost-qualifier", "jargon", "too-long", "format", "same-as-source",
+FAMILIES = (consistency, qualifiers, numbers, names, repeats, words, grammar, formatting, same, safety)
+_ORDERED = ["tm-conflict", "tm-inconsistent", "lost-qualifier", "number-changed", "name-changed", "repeated-concept",
+            "half-translation", "grammar", "jargon", "too-long", "format", "same-as-source", "not-understood",
             "duplicate-in-batch", "unsafe-output", "stale-source", "llm-failed"]
 SEVERITY: dict[str, str] = {code: sev for family in FAMILIES for code, sev in family.FLAGS.items()}
 assert set(_ORDERED) == set(SEVERITY), "every flag code needs a place in _ORDERED"
@@ -85,10 +87,16 @@ class Checker:
             conflicts,
             self.index.inconsistent(present),
             qualifiers.lost_qualifier(present),
+            numbers.number_changed(present),
+            names.name_changed(present),
+            repeats.repeated_concept(present),
+            words.half_translation(present, self.judge),
+            grammar.grammar(present),
             words.jargon(present, self.judge, self.tm_abbreviations),
             formatting.too_long(present, self.settings),
             formatting.format_problems(present, self.allowed_capitals),
             same.same_as_source(present),
+            same.not_understood(df),
             same.duplicates(present),
             safety.unsafe(rows),
             same.stale(rows),
