@@ -335,6 +335,8 @@ class Renderer:
 
     def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
+        if gen.bare_noun and gen.head in gov.head:
+            return gov  # "cervix uteri": "baarmoederhals" already says whose neck
         if gov.bare_noun and gen.bare_noun:
             word = grammar.attested_compound(gen.head, gov.head)
             if word is not None:
