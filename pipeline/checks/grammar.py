@@ -38,10 +38,8 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
           "bekleding", "slijmvlies", "deel", "gedeelte", "structuur", "gebied"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
-_NOT_ADJECTIVES = {"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
-                   "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met", "van",
-                   "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of", "als",
-                   "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier", "daar"}
+adjective_forms = dutch.adjective_forms
+_NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
 _ADJECTIVE_ENDING = re.compile(r"(ale|ele|ische|ieve|ige|lijke|ële|iene|ante|ente|aire|eure|euze|ode|ene|bare|zame)$")
 
@@ -60,6 +58,20 @@ def _lexicon_nouns() -> None:
 _taught = False
 
 
+# Words that count more than one: the noun after them is plural ("meerdere wonden").
+QUANTITIES = {"meerdere", "verschillende", "diverse", "twee", "drie", "vier", "vijf", "zes", "beide", "enkele", "vele"}
+# Singular endings of de-words (their plurals end in -en or -s): "verharding", "ontsteking", "afwijking".
+_SINGULAR_ENDING = re.compile(r"(ing|heid|teit|tie|sie|itis|ose|uur|ij)$")
+
+
+def _singular(noun: str) -> bool:
+    """True for a noun known to be singular: a listed de/het noun, or a de-word ending."""
+    g = noun_gender(noun)
+    if g in ("de", "het") and not noun.endswith(("en", "s")):
+        return True
+    return g is None and _SINGULAR_ENDING.search(noun) is not None and not dutch.known_noun(noun)
+
+
 def noun_gender(word: str) -> str | None:
     """Gender of a noun listed in the curated list, or of a compound whose left part is a listed
     noun or 'linker'/'rechter' and whose right part is listed ("baarmoederhals", "linkerdijbeen")."""
@@ -74,19 +86,6 @@ def noun_gender(word: str) -> str | None:
         if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None:
             return dutch.gender(right)
     return None
-
-
-def adjective_forms(word: str) -> tuple[str, str] | None:
-    """(bare, inflected) when `word` is an adjective whose two forms differ and both occur in Dutch."""
-    if word in _NOT_ADJECTIVES or dutch.known_noun(word) or len(word) < 3 or word.isdigit():
-        return None
-    bare = dutch.bare(word)
-    inflected = dutch.inflected(bare)
-    if bare == inflected or word not in (bare, inflected):
-        return None
-    if zipf(bare) < 2.5 or zipf(inflected) < 2.5:
-        return None
-    return bare, inflected
 
 
 def compare(term: str, proposal: str) -> str | None:
@@ -123,6 +122,13 @@ def compare(term: str, proposal: str) -> str | None:
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if w in QUANTITIES and nxt:
+            j = i + 1
+            while j < len(words) and adjective_forms(words[j]):
+                j += 1
+            noun = words[j] if j < len(words) else ""
+            if noun and _singular(noun) and f"{w} {noun}" not in term_low:
+                problems.append(message("flags.grammar.plural", word=w, noun=noun))
         if w in PLACES and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:

@@ -221,3 +221,26 @@ def _zipf(word: str) -> float:
 
 def _syllables(word: str) -> int:
     return len(re.findall(r"[aeiouy]+", word.replace("ij", "y")))
+
+
+# Words that look like adjectives but never inflect before a noun.
+NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
+                            "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met",
+                            "van", "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of",
+                            "als", "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier",
+                            "daar", "per", "via", "tijdens", "zonder", "tegen", "sinds"})
+
+
+def adjective_forms(word: str) -> tuple[str, str] | None:
+    """(bare, inflected) when `word` is an adjective whose two forms differ and both are common
+    in Dutch text (wordfreq zipf ≥ 2.5), and it is not a listed noun; else None."""
+    from pipeline.dutch.words import zipf
+    if word in NOT_ADJECTIVES or known_noun(word) or len(word) < 3 or word.isdigit():
+        return None
+    b = bare(word)
+    i = inflected(b)
+    if b == i or word not in (b, i):
+        return None
+    if zipf(b) < 2.5 or zipf(i) < 2.5:
+        return None
+    return b, i

@@ -42,7 +42,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
 
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
-        "rare-kept": 0.75}
+        "rare-kept": 0.75, "bare-process": 0.6}
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
 BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
@@ -421,7 +421,9 @@ class Renderer:
         cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
         before, after = words[:cut], words[cut:]
         head = before[-1]
-        pre = [(w, _adjectival(w)) for w in before[:-1]]
+        # the curator wrote the lay phrase right for a de-word; only the word before the head may
+        # need the bare form for a het-word ("te langzaam werkende": "langzaam" is an adverb)
+        pre = [(w, i == len(before) - 2 and _adjectival(w)) for i, w in enumerate(before[:-1])]
         gender = entry.article if entry.article in ("de", "het", "pl") else grammar.gender(head)
         return Phrase(head, gender, pre=pre, post=[" ".join(after)] if after else [],
                       bare_noun=len(words) == 1, articleless=lay in MASS)
@@ -469,7 +471,8 @@ class Renderer:
                 self._unknown.append(tok.low)
                 failed = True
                 continue
-            pre.append((tok.low, _adjectival(tok.low)))
+            adverb = k + 1 < len(mods) and mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+            pre.append((tok.low, _adjectival(tok.low) and not adverb))
         if failed:
             return None
         if phrase.pre and any(adj for _, adj in pre):
@@ -501,6 +504,10 @@ class Renderer:
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
+            if not slotted and mods and alt != entry.clinical:
+                # "multipele sclerose", "cystische fibrose": a process noun without what it happens to,
+                # with a modifier — often a fixed disease name that word-by-word misses
+                self._score.append(CONF["bare-process"])
             # the plain rendering ("bloeding van de X", "allergie") is no translation of its own
             said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
             if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
@@ -603,7 +610,11 @@ def _is_noun(unit: Unit) -> bool:
 
 def _adjectival(word: str) -> bool:
     """A word that inflects before a noun: its bare form differs and is a Dutch word."""
-    if word in ORDINALS or word in SIDES or not word.endswith("e") or len(word) <= 3 or word in _FUNCTION_WORDS:
+    if word in ORDINALS or word in SIDES or len(word) <= 3 or word in _FUNCTION_WORDS:
+        return False
+    if grammar.adjective_forms(word) is not None:
+        return True  # "terminaal" before a de-word becomes "terminale"
+    if not word.endswith("e"):
         return False
     b = grammar.bare(word)
     return b != word and zipf(b) > 0
