@@ -18,7 +18,8 @@ from terms.messages import message
 FLAGS = {"repeated-concept": "error"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden"}
+_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden", "over",
+                              "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per"}
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +50,10 @@ def compare(term: str, proposal: str) -> str | None:
     content = [w for w in words if w not in _FUNCTION and len(w) >= 3]
     in_term = Counter(w for w in _WORD.findall(term.lower()))
     problems = []
+    # the term may say a thing twice itself ("digitus van hand, exclusief digitus I")
+    term_repeats = max((c for t, c in in_term.items() if t not in _FUNCTION and len(t) >= 3), default=1)
     for w, n in Counter(content).items():
-        if n > 1 and in_term[w] < n:
+        if n > 1 and in_term[w] < n and term_repeats < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
     for a, b in zip(words, words[1:]):
         if a == b or a in _FUNCTION or b in _FUNCTION:

@@ -76,9 +76,12 @@ def gender(noun: str) -> str | None:
     if word in table:
         return table[word]
     word = word.split()[-1]
-    for i in range(1, len(word) - 2):
-        tail = word[i:]
-        if tail in table and (i >= 2 or word[0] == "-"):
+    for i in range(2, len(word) - 3):
+        tail, head = word[i:], word[:i]
+        # a compound's last part of four letters or more, after a left part that is a word itself
+        # ("baarmoeder|hals" is not, "kern|temperatuur" must not take the gender of "uur")
+        if tail in table and (head in table or head.rstrip("s") in table or head in ("linker", "rechter")
+                              or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0):
             return table[tail]
     return None
 

@@ -59,6 +59,8 @@ class OfflineSuggester:
         else:
             try:
                 r = self.renderer.render(term)
+                if normalise(r.text) == key:
+                    raise NotRendered([], "nothing")  # every word kept as it was: nothing to propose
                 words = [w for w in key.split() if w not in self.lexicon.qualifiers]
                 explanation = self.morphology.explain(words[-1]) if len(words) == 1 else ""
                 out = (r.text, explanation, r.confidence, "lexicon", "")

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.dutch import grammar
+
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 _PUNCT = re.compile(r"[^\w\s'’-]+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -148,8 +150,12 @@ class Lexicon:
         out = set()
         for table in (self.words, self.heads, self.adjectives, self.qualifiers):
             for key, e in table.items():
-                if " " not in key and normalise(e.lay) != key and e.lay != "-":
-                    out.add(key)
+                lay = normalise(e.lay)
+                if " " in key or lay == key or e.lay == "-":
+                    continue
+                if table in (self.adjectives, self.qualifiers) and (grammar.bare(lay) == key or grammar.inflected(key) == lay):
+                    continue  # "psychisch" → "psychische": the same word in its other form
+                out.add(key)
         return out
 
 

@@ -42,7 +42,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
 
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
-        "rare-kept": 0.75, "bare-process": 0.6}
+        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
 BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
@@ -88,6 +88,7 @@ class Phrase:
     bare_noun: bool = True       # head is one noun without its own modifiers (compounds, "linker")
     sided: bool = False          # "linker"/"rechter" joined to the head: not glued into a further compound
     articleless: bool = False    # names, numbers, quantities, substances: no article before them
+    translated: bool = False     # the head is a lay word in place of the term's own (its gender may differ)
 
     def text(self, article: bool = False) -> tuple[str, bool]:
         """(text, article missing): with `article`, the definite article its gender asks for."""
@@ -138,6 +139,7 @@ class Renderer:
         self._score = [CONF["curated"]]
         self._translated = 0
         self._unknown: list[str] = []
+        self._adjective_after = False
         units = self._group(tokenize(term))
         chain = self._chain(units)
         text = self._render_chain(chain)
@@ -166,6 +168,8 @@ class Renderer:
                     if all(t.kind == "word" for t in run):
                         key = " ".join(t.low for t in run)
                         entry = self._lookup(key)
+                        if entry is not None and self._crosses(tokens, i, j):
+                            continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
                         if entry is not None:
                             out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
                             i = j
@@ -180,6 +184,14 @@ class Renderer:
             out.append(Unit([tok], None, "conj" if tok.text == "," else "word"))
             i += 1
         return out
+
+    def _crosses(self, tokens: list[Token], i: int, j: int) -> bool:
+        """True when a known phrase starts inside tokens[i:j] and ends after it."""
+        for p in range(i + 1, j):
+            for q in range(j + 1, min(len(tokens), p + self._max_phrase) + 1):
+                if all(t.kind == "word" for t in tokens[p:q]) and " ".join(t.low for t in tokens[p:q]) in self._phrases:
+                    return True
+        return False
 
     def _lookup(self, key: str) -> Entry | None:
         lex, term = self.lex, self._term
@@ -229,8 +241,13 @@ class Renderer:
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
+            self._adjective_after = False
             text = self._render_np(units, article=prep is not None and _lay_prep(prep) not in BARE_AFTER)
             parts.append(self._prep(prep) + text if prep else text)
+            if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
+                # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
+                # belonging to the adjective's phrase
+                self._score.append(CONF["ambiguous"])
             i += 1
         return " ".join(parts)
 
@@ -317,7 +334,9 @@ class Renderer:
         if unit.entry is not None:  # an adjective used as a noun ("zwangere"), or a prepositional phrase
             if unit.entry.kind in ("adjective", "qualifier") and unit.entry.article == "pre" and unit.entry.lay != "-":
                 self._count(unit.entry)
-                return Phrase(unit.entry.lay, None, bare_noun=False)
+                # an adjective said on its own keeps the form it was given in ("matig", not "matige")
+                lay = unit.entry.lay if unit.low.endswith("e") else grammar.bare(unit.entry.lay)
+                return Phrase(lay, None, bare_noun=False)
             self._unknown.append(unit.text)
             return None
         if tok.kind in ("name", "abbr", "quote"):
@@ -335,7 +354,7 @@ class Renderer:
         if rendered is None:
             return None
         lay, gender = rendered
-        return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay)
+        return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay, translated=lay != tok.low)
 
     def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
@@ -344,7 +363,7 @@ class Renderer:
         if gov.bare_noun and gen.bare_noun:
             word = grammar.attested_compound(gen.head, gov.head)
             if word is not None:
-                return Phrase(word, gov.gender, articleless=gov.articleless)
+                return Phrase(word, gov.gender, articleless=gov.articleless, translated=True)
         text, missing = gen.text(article=True)
         if missing:
             self._score.append(CONF["missing-article"])
@@ -426,7 +445,7 @@ class Renderer:
         pre = [(w, i == len(before) - 2 and _adjectival(w)) for i, w in enumerate(before[:-1])]
         gender = entry.article if entry.article in ("de", "het", "pl") else grammar.gender(head)
         return Phrase(head, gender, pre=pre, post=[" ".join(after)] if after else [],
-                      bare_noun=len(words) == 1, articleless=lay in MASS)
+                      bare_noun=len(words) == 1, articleless=lay in MASS, translated=normalise(lay) != entry.clinical)
 
     def _count(self, entry: Entry) -> None:
         if normalise(entry.lay) != entry.clinical:
@@ -449,8 +468,12 @@ class Renderer:
                     after.append(e.lay)
                 elif e.lay in SIDES and last and phrase.bare_noun:
                     side = e.lay
+                elif phrase.translated:
+                    pre.append((e.lay, True))  # the noun changed: its gender sets the ending
                 else:
-                    pre.append((e.lay, True))
+                    # the term's own noun stays, and so does the ending the term gave its adjective
+                    form = e.lay if unit.low.endswith("e") else grammar.bare(e.lay)
+                    pre.append((form, False))
                 continue
             if e is not None and e.kind in ("word", "noun") and " " not in e.lay and not has_slot(e.lay):
                 self._count(e)  # a noun before the head ("zuigeling krijgt …"): same slot, same shape
@@ -472,7 +495,9 @@ class Renderer:
                 failed = True
                 continue
             adverb = k + 1 < len(mods) and mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
-            pre.append((tok.low, _adjectival(tok.low) and not adverb))
+            # a kept adjective keeps the term's own ending unless its noun was translated (the
+            # gender may have changed); "volledig continent", "geschatte kerntemperatuur" stay
+            pre.append((tok.low, phrase.translated and _adjectival(tok.low) and not adverb))
         if failed:
             return None
         if phrase.pre and any(adj for _, adj in pre):
@@ -484,6 +509,7 @@ class Renderer:
             phrase.sided = True
         phrase.pre = pre + phrase.pre
         phrase.post = phrase.post + [u.text for u in post] + after
+        self._adjective_after = self._adjective_after or bool(after)
         phrase.det = det
         if pre or post or after:
             phrase.bare_noun = False
@@ -514,7 +540,8 @@ class Renderer:
                 self._count(entry)
             gender = entry.article if entry.article in ("de", "het", "pl") else None
             words = text.split(" ", 1)
-            phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1)
+            phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
+                            translated=True)
             phrase = self._modify(phrase, det, mods, post)
             if phrase is None:
                 return ""
