@@ -181,7 +181,13 @@ class Renderer:
                     out.append(Unit([tok], entry, role))
                     i += 1
                 continue
-            out.append(Unit([tok], None, "conj" if tok.text == "," else "word"))
+            entry = None
+            if tok.kind in ("quote", "abbr") and "-" not in tok.text.strip("'\"‘’"):
+                # a quoted English term or an abbreviation the lexicon knows: "'magnetic resonance
+                # imaging'" → "MRI-scan", "CT van thorax" → "CT-scan van de borstkas"
+                entry = self._lookup(normalise(tok.text.strip("'\"‘’")))
+                entry = entry if entry is not None and entry.kind in ("noun", "word", "head") else None
+            out.append(Unit([tok], entry, "conj" if tok.text == "," else "word"))
             i += 1
         return out
 
@@ -342,6 +348,11 @@ class Renderer:
         if tok.kind in ("name", "abbr", "quote"):
             tail = tok.text.rsplit("-", 1)[-1] if "-" in tok.text else ""
             if tail and tok.kind in ("name", "quote") and tail.islower():
+                entry = self._lookup(tail)
+                if entry is not None and entry.kind in ("noun", "word") and " " not in entry.lay and not has_slot(entry.lay):
+                    self._count(entry)  # "Doppler-echocardiografie" → "Doppler-hartecho"
+                    return Phrase(tok.text[: -len(tail)] + entry.lay, entry.article if entry.article != "pl" else "pl",
+                                  bare_noun=False, translated=True)
                 rendered = self._word(tail)
                 if rendered is None:
                     return None
@@ -525,8 +536,9 @@ class Renderer:
             slotted = has_slot(alt)
             if slotted != (x is not None):
                 continue
-            if mods and slotted and not re.match(r"^\w+ (van|in|aan|op|bij) \{(de|een) x\}", alt):
-                continue  # modifiers need a noun in front to stand before ("open botbreuk van het dijbeen")
+            if slotted and any(self._stands_before(u) for u in mods) and \
+                    not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
+                continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
@@ -551,6 +563,11 @@ class Renderer:
             return out
         self._unknown.append(head.text if head else entry.clinical)
         return ""
+
+    def _stands_before(self, unit: Unit) -> bool:
+        """A modifier that goes before its noun (anything but an adjective said as a phrase after it)."""
+        e = unit.entry
+        return not (e is not None and e.kind in ("adjective", "qualifier") and (e.article == "post" or e.lay == "-"))
 
     def _object(self, objects) -> Phrase | None:
         """The object of a template head: the first "van" phrase and its genitive chain, as one phrase."""
