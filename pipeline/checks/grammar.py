@@ -105,7 +105,8 @@ def compare(term: str, proposal: str) -> str | None:
                 j += 1
             if j < len(words):
                 g = noun_gender(words[j])
-                if (w == "het" and g in ("de", "pl")) or (w == "de" and g == "het"):
+                infinitive = w == "het" and words[j].endswith("en") and not dutch.known_noun(words[j])  # "het bevallen"
+                if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
         forms = adjective_forms(w)
         if forms and nxt:
@@ -122,6 +123,13 @@ def compare(term: str, proposal: str) -> str | None:
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        elif nxt and dutch.ADJECTIVE_E_ENDING.search(w) and w not in _NOT_ADJECTIVES and not dutch.known_noun(w) \
+                and not w.endswith("ste") and noun_gender(nxt) == "het":
+            # "bootvormige handwortelbeentje": an -e adjective unknown to word frequency, before a
+            # singular het-noun without a definite article
+            prev = next((p for p in reversed(words[:i]) if not dutch.ADJECTIVE_E_ENDING.search(p)), "")
+            if prev not in ("de", "het", "deze", "die", "dit", "dat"):
+                problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.bare(w)))
         if w in QUANTITIES and nxt:
             j = i + 1
             while j < len(words) and adjective_forms(words[j]):

@@ -19,7 +19,8 @@ FLAGS = {"repeated-concept": "error"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden", "over",
-                              "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per"}
+                              "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per",
+                              "tussen", "achter", "langs", "rondom", "vanaf", "zonder", "tijdens", "sinds"}
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +45,10 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+# Prepositions after which a phrase can restate part of the compound before it.
+_LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit"}
+
+
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason when the proposal repeats a concept the term says once, else None."""
     words = [w for w in _WORD.findall(proposal.lower())]
@@ -61,12 +66,16 @@ def compare(term: str, proposal: str) -> str | None:
         short, long = sorted((a, b), key=len)
         if len(short) >= 4 and (long.startswith(short) or long.endswith(short)) and f"{a} {b}" not in term.lower():
             problems.append(message("flags.repeated-concept.compound", first=a, second=b))
-    # "baarmoederhals van de baarmoeder": a compound followed by a genitive restating its first part
+    # "baarmoederhals van de baarmoeder", "linkerhersenhelft van de hersenen", "urineverlies voor de
+    # urine": a compound followed by a prepositional phrase restating one of its parts
     for i, w in enumerate(words):
         rest = words[i + 1:i + 4]
-        if rest[:1] == ["van"]:
+        if rest[:1] and rest[0] in _LINKS:
             target = rest[2] if len(rest) > 2 and rest[1] in ("de", "het", "een") else rest[1] if len(rest) > 1 else ""
-            if len(target) >= 4 and w != target and w.startswith(target) and f"{w} van" not in term.lower():
+            core = re.sub(r"^(linker|rechter)", "", w)
+            stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
+            if w != target and f"{w} {rest[0]}" not in term.lower() and any(
+                    len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st):
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
     table = translations()
     present = set(content)

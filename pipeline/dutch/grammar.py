@@ -17,6 +17,10 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 VOWELS = "aeiouyáéíóúëïöüèêô"
+DIMINUTIVES = ("tje", "pje", "kje", "etje", "je")
+# Endings of adjectives in their -e form, also where word frequency does not know the word
+# ("bootvormige", "terugstromende"): enough to re-inflect them before a het-word.
+ADJECTIVE_E_ENDING = re.compile(r"(ige|ische|lijke|vormige|ende|ale|ele|aire|ieve|iële|ene|bare|zame|loze|achtige)$")
 _DOUBLE_VOWEL = re.compile(r"(?:^|[^aeiou])(aa|ee|oo|uu)([bcdfghjklmnpqrstvwxz])$")
 _SHORT_CLOSED = re.compile(r"(?:^|[^aeiouy])([aeiou])([bdfgklmnprstz])$")
 # Suffixes whose final syllable is unstressed: no consonant doubling before -e.
@@ -76,6 +80,12 @@ def gender(noun: str) -> str | None:
     if word in table:
         return table[word]
     word = word.split()[-1]
+    if word in table:
+        return table[word]
+    if len(word) > 4 and word.endswith(DIMINUTIVES):
+        return "het"  # every diminutive is a het-word ("het handwortelbeentje")
+    if len(word) > 5 and word.endswith(tuple(d + "s" for d in DIMINUTIVES)):
+        return "pl"
     for i in range(2, len(word) - 3):
         tail, head = word[i:], word[:i]
         # a compound's last part of four letters or more, after a left part that is a word itself

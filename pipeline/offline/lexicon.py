@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.dutch import grammar
@@ -56,7 +57,23 @@ class Entry:
     weight: int = 1              # learned: how many TM pairs agree
 
     def applies(self, term: str) -> bool:
-        return not self.context or re.search(self.context, term) is not None
+        """True when the entry has no context, or its context matches the term at a word start."""
+        return not self.context or _context(self.context).search(term) is not None
+
+
+@lru_cache(maxsize=4096)
+def _context(pattern: str) -> re.Pattern:
+    """A context regex that matches only where a word starts: curators write prefixes
+    ("cerebr|hersen", "oris") and mean words, so "oris" must not match inside "femoris". An
+    anchored pattern (^…) or one that says its own \\b is taken as written."""
+    if pattern.startswith("^") or "\\b" in pattern:
+        return re.compile(pattern)
+    core = pattern
+    while core.startswith(".*"):
+        core = core[2:]
+    while core.endswith(".*"):
+        core = core[:-2]
+    return re.compile(rf"(?<![^\W\d_])(?:{core})")
 
 
 @dataclass

@@ -43,6 +43,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
 
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
         "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
+# Lay names of bones: "os X" with one of these as X is that bone itself.
+BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
 BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
@@ -89,6 +91,7 @@ class Phrase:
     sided: bool = False          # "linker"/"rechter" joined to the head: not glued into a further compound
     articleless: bool = False    # names, numbers, quantities, substances: no article before them
     translated: bool = False     # the head is a lay word in place of the term's own (its gender may differ)
+    object_post: bool = False    # the post text is a template's object: numbers go before it ("doorligwond graad 2 aan …")
 
     def text(self, article: bool = False) -> tuple[str, bool]:
         """(text, article missing): with `article`, the definite article its gender asks for."""
@@ -313,6 +316,17 @@ class Renderer:
         det, mods, head, post = self._parts(units)
         if head is None:
             return None
+        if mods and mods[-1].entry is not None and has_slot(mods[-1].entry.lay) and head.token.kind == "name":
+            # "morbus Crohn": a head that takes an object, followed by the name it is about
+            for alt in mods[-1].entry.lay.split("|"):
+                m = re.fullmatch(r"(.*)\{x\}", alt)
+                if m:
+                    self._count(mods[-1].entry)
+                    words = (m.group(1) + head.token.text).split(" ", 1)
+                    phrase = Phrase(words[0], mods[-1].entry.article if mods[-1].entry.article in ("de", "het", "pl") else None,
+                                    post=[words[1]] if len(words) > 1 else [], bare_noun=False, translated=True,
+                                    object_post=True)
+                    return self._modify(phrase, det, mods[:-1], post)
         if mods and _is_noun(mods[-1]) and _is_noun(head):
             # Latin noun + genitive ("hernia umbilicalis", "steatosis hepatis", "commotio cerebri"):
             # the compound Dutch uses ("navelbreuk"), else "breuk van de navel"
@@ -321,6 +335,11 @@ class Renderer:
         else:
             phrase = self._head(head)
         if phrase is None:
+            return None
+        if phrase.translated and post and not any(u.low in LABELS for u in mods + post) and any(
+                u.token.kind in ("name", "abbr") and len(u.token.text) <= 3 for u in post):
+            # "hepatitis B" is the name of one disease: "leverontsteking B" is no Dutch name for it
+            self._unknown.append(" ".join([head.text] + [u.text for u in post]))
             return None
         if any(u.token.kind == "number" or u.low in NUMBER_WORDS or u.low in ("meer", "minder") for u in mods) \
                 or head.low in UNITS:
@@ -371,6 +390,8 @@ class Renderer:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
         if gen.bare_noun and gen.head in gov.head:
             return gov  # "cervix uteri": "baarmoederhals" already says whose neck
+        if gov.bare_noun and gov.head in ("bot", "been", "beenderen", "botten") and gen.head.endswith(BONES):
+            return gen  # "os femoris": the bone of the thigh is the "dijbeen"
         if gov.bare_noun and gen.bare_noun:
             word = grammar.attested_compound(gen.head, gov.head)
             if word is not None:
@@ -467,13 +488,16 @@ class Renderer:
     def _modify(self, phrase: Phrase, det: str, mods: list[Unit], post: list[Unit]) -> Phrase | None:
         pre: list[tuple[str, bool]] = []
         after: list[str] = []
-        side, failed = "", False
+        side, failed, wrap = "", False, None
         for k, unit in enumerate(mods):
             e = unit.entry
             last = k == len(mods) - 1
             if e is not None and e.kind in ("adjective", "qualifier"):
                 self._count(e)
                 if e.lay == "-":
+                    continue
+                if has_slot(e.lay):
+                    wrap = e  # "distale radius" → "onderste deel van het spaakbeen"
                     continue
                 if e.article == "post":
                     after.append(e.lay)
@@ -519,11 +543,25 @@ class Renderer:
             phrase.head = grammar.compound(side, phrase.head)
             phrase.sided = True
         phrase.pre = pre + phrase.pre
-        phrase.post = phrase.post + [u.text for u in post] + after
+        if phrase.object_post:
+            phrase.post = [u.text for u in post] + phrase.post + after
+        else:
+            phrase.post = phrase.post + [u.text for u in post] + after
         self._adjective_after = self._adjective_after or bool(after)
         phrase.det = det
         if pre or post or after:
             phrase.bare_noun = False
+        if wrap is not None:
+            for alt in wrap.lay.split("|"):
+                if not has_slot(alt):
+                    continue
+                text = self._fill(alt, phrase)
+                if text is not None:
+                    words = text.split(" ", 1)
+                    return Phrase(words[0], grammar.gender(words[0]), post=[words[1]] if len(words) > 1 else [],
+                                  bare_noun=False, translated=True, object_post=True)
+            self._unknown.append(wrap.clinical)
+            return None
         return phrase
 
     # --- heads that take an object ---------------------------------------------------------------
@@ -553,7 +591,7 @@ class Renderer:
             gender = entry.article if entry.article in ("de", "het", "pl") else None
             words = text.split(" ", 1)
             phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
-                            translated=True)
+                            translated=True, object_post=slotted)
             phrase = self._modify(phrase, det, mods, post)
             if phrase is None:
                 return ""
@@ -604,8 +642,11 @@ class Renderer:
                     return before + word + ((" " + rest) if rest else "")
             if not x.bare_noun or x.det or x.sided:
                 return None
-            word = grammar.compound(before, x.head) if glued_left else x.head
-            word = grammar.compound(word, after.split(" ")[0]) if glued_right else word
+            word = grammar.attested_compound(before, x.head) if glued_left else x.head
+            if word is not None and glued_right:
+                word = grammar.attested_compound(word, after.split(" ")[0])
+            if word is None:
+                return None  # "luchtpijptakkanker" is no Dutch word: "kanker van de luchtpijptak"
             rest = after.split(" ", 1)[1] if glued_right and " " in after else ("" if glued_right else after)
             return (before if not glued_left else "") + word + ((" " + rest) if rest else "")
         if kind == "een":
@@ -661,7 +702,7 @@ def _adjectival(word: str) -> bool:
     if not word.endswith("e"):
         return False
     b = grammar.bare(word)
-    return b != word and zipf(b) > 0
+    return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None)
 
 
 def _lay_head(lay: str) -> str:
