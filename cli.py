@@ -487,6 +487,21 @@ def _create_release(root: Path, version: Optional[str], user: Optional[str]) -> 
         raise fail(_one_line(exc)) from None
 
 
+def _release_written(path: Path) -> str:
+    """'Release written to …' with its effectiveTime, and the terms left out if any."""
+    try:
+        doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"Release written to {path}"
+    line = f"Release written to {path} (effectiveTime {doc.get('effectiveTime')})"
+    left = doc.get("leftOut") or []
+    if left:
+        first = left[0]
+        line += (f"; {doc.get('counts', {}).get('leftOut', len(left))} approved terms left out, their text breaks "
+                 f"the term rules (first: concept {first['conceptId']}: {first['reason']}); see leftOut in manifest.json")
+    return line
+
+
 @app.command()
 def export(
     root: Path = typer.Option(Path("releases"), help="Folder that holds the releases."),
@@ -495,10 +510,14 @@ def export(
 ):
     """Publish every approved patient-friendly term as a new release (RF2, FHIR, CSV).
 
+    Each release has its own effectiveTime: its date, or the day after the previous release's
+    when a release was already made that day. Approved terms whose text breaks the term rules
+    are left out and named (manifest.json leftOut), never failing the release.
+
     Example: helder export --root releases
     """
     path = _create_release(root, version, user)
-    typer.echo(f"Release written to {path}")
+    typer.echo(_release_written(path))
 
 
 @release_app.command("create")
@@ -512,7 +531,7 @@ def release_create(
     Example: helder release create --version 2026-11-24
     """
     path = _create_release(root, version, user)
-    typer.echo(f"Release written to {path}")
+    typer.echo(_release_written(path))
 
 
 @release_app.command("list")
