@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from exports import bulk, fhir, ids, manifest, rf2, tabular
 from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
 from terms import config as C
+from terms.messages import message
 from terms.text import (MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError, text_problem, validate_explanation,
                         validate_term)
 
@@ -197,11 +198,15 @@ def publishable(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(terms that may be published, what was left out and why).
 
     The same rules as at every entry (terms.text): a term that breaks them is left out, an
-    explanation that does is dropped from its term. Left out: ptId, conceptId, field, reason
-    (the Dutch line validate_term gives).
+    explanation that does is dropped from its term; so is a term of a concept whose id is no
+    concept SCTID (terms.sctid; a number-mangled id from an old spreadsheet import), which no RF2
+    reader would load. Left out: ptId, conceptId, field, reason (the Dutch line validate_term gives).
     """
+    from terms.sctid import id_problems
+
+    bad_id = id_problems(frame["conceptId"].fill_null(""))
     checked = frame.with_columns(
-        __term=text_problem("term", MAX_TERM_LENGTH),
+        __term=pl.when(bad_id.is_not_null()).then(pl.lit("conceptId")).otherwise(text_problem("term", MAX_TERM_LENGTH)),
         __expl=text_problem("explanation", MAX_EXPLANATION_LENGTH, optional=True),
     )
     bad = checked.filter(pl.col("__term").is_not_null() | pl.col("__expl").is_not_null())
@@ -209,6 +214,13 @@ def publishable(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         return frame, pl.DataFrame(schema=LEFT_OUT_SCHEMA)
     left_out = []
     for row in bad.iter_rows(named=True):
+        if row["__term"] == "conceptId":
+            problem = id_problems(pl.Series([row["conceptId"] or ""]))[0]
+            reason = message("files.sctid.stored", value=row["conceptId"],
+                             reason=message(f"files.sctid.reason-{problem}", partition=(row["conceptId"] or "")[-3:-1]))
+            left_out.append({"ptId": row["ptId"], "conceptId": row["conceptId"], "field": "conceptId",
+                             "reason": reason})
+            continue
         field, check = ("term", lambda: validate_term(row["term"], "patientTerm")) if row["__term"] else \
             ("explanation", lambda: validate_explanation(row["explanation"]))
         try:

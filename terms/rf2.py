@@ -291,32 +291,39 @@ def _quarantine_text(joined: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.Data
                             structure_message, structure_problem, text_problem, validate_explanation,
                             validate_term)
 
+    from terms.text import LINE_BREAKING
+
     pf_ids = joined["Language"].filter(pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)["referencedComponentId"]
-    rules = {
-        "Description": (pl.when(pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE) | pl.col("id").is_in(pf_ids.implode()))
-                        .then(text_problem("term", MAX_TERM_LENGTH))
-                        .otherwise(structure_problem("term", MAX_TERM_LENGTH))),
-        "TextDefinition": (pl.when(pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE))
-                           .then(text_problem("term", MAX_EXPLANATION_LENGTH))
-                           .otherwise(structure_problem("term", MAX_DEFINITION_LENGTH))),
-    }
+    # (component, is patient-friendly, rule for those rows, the clinical length limit)
+    pf_rows = {"Description": pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE) | pl.col("id").is_in(pf_ids.implode()),
+               "TextDefinition": pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE)}
+    limits = {"Description": (MAX_TERM_LENGTH, MAX_TERM_LENGTH),
+              "TextDefinition": (MAX_EXPLANATION_LENGTH, MAX_DEFINITION_LENGTH)}
     bad_frames = []
-    for component, rule in rules.items():
+    for component, is_pf in pf_rows.items():
         frame = joined[component]
         if frame.is_empty():
             continue
-        bad = frame.filter(pl.col("active")).with_columns(code=rule).filter(pl.col("code").is_not_null())
+        pf_limit, clinical_limit = limits[component]
+        active = frame.filter(pl.col("active")).with_columns(_pf=is_pf)
+        # The few patient-friendly rows get every rule; the millions of clinical rows a cheap
+        # pre-filter first (empty terms the reader already refused).
+        pf_bad = active.filter("_pf").with_columns(code=text_problem("term", pf_limit)).filter(
+            pl.col("code").is_not_null())
+        clinical_bad = active.filter(~pl.col("_pf") & (pl.col("term").str.contains(LINE_BREAKING)
+                                                        | (pl.col("term").str.len_chars() > clinical_limit))) \
+            .with_columns(code=structure_problem("term", clinical_limit))
+        bad = pl.concat([pf_bad, clinical_bad]).filter(pl.col("code").is_not_null())
         if bad.is_empty():
             continue
         joined[component] = frame.join(bad.select("id"), on="id", how="anti")
-        messages, pf_set = [], set(pf_ids.to_list())
+        messages = []
         for row in bad.iter_rows(named=True):
-            pf = row["moduleId"] == C.PATIENT_FRIENDLY_MODULE or (component == "Description" and row["id"] in pf_set)
+            pf = row["_pf"]
             field_name = ("patientTerm" if component == "Description" else "explanation") if pf else "term"
             try:
                 if not pf:
-                    limit = MAX_TERM_LENGTH if component == "Description" else MAX_DEFINITION_LENGTH
-                    messages.append(structure_message(row["code"], field_name, row["term"], limit))
+                    messages.append(structure_message(row["code"], field_name, row["term"], clinical_limit))
                     continue
                 if component == "Description":
                     validate_term(row["term"], field_name)
@@ -352,10 +359,12 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
                             row_index_name="_line", row_index_offset=2)
     except pl.exceptions.PolarsError:
         raise _locate(raw, name, len(expected)) from None
-    # Blank lines (a file that ends in an empty line, as editors and some exports leave) hold no row.
-    blank = pl.all_horizontal(pl.col(expected[1:]).is_null()) & (
-        pl.col(expected[0]).is_null() | (pl.col(expected[0]).str.strip_chars() == ""))
-    frame = frame.filter(~blank)
+    # Blank lines (a file that ends in an empty line, as editors and some exports leave, or a line
+    # of only spaces or tabs) hold no row; polars reads them as empty fields.
+    no_id = pl.col("id").is_null() | (pl.col("id").str.strip_chars() == "")
+    if frame.select(no_id.any()).item():  # only then look at every column (3.4M rows: one column is enough)
+        blank = pl.all_horizontal(pl.col(expected).is_null() | (pl.col(expected).str.strip_chars() == ""))
+        frame = frame.filter(~blank)
     if frame.height == 0:
         return frame.select(expected).with_columns(pl.col("active").cast(pl.Boolean), _file=pl.lit(name),
                                                    _line=pl.lit(0, pl.Int64))

@@ -173,3 +173,23 @@ def test_release_notes_render_terms_as_text(store, tmp_path, pf_terms):
     texts = set(cells)
     assert {"**vet** en _schuin_", "[klik](http://evil.example)", "`code` | pijp", "![beeld](x.png)"} <= texts
     assert any("bevat opmaak (&amp;lt;)" in c for c in cells)  # left out (markup), its reason shown as text
+
+
+def test_a_stored_concept_id_that_is_no_sctid_is_left_out_never_published(store, tmp_path, pf_terms):
+    """A TM import from before the SCTID rules could store 450229981000132100 (Excel's copy of
+    450229981000132104); no RF2 reader would load it, so it is not published, and said so."""
+    from review_queue.models import Concept
+
+    _, factory = store
+    pf_terms.approve(factory, 1, "suikerziekte")
+    with factory() as s, s.begin():
+        s.add(Concept(id="450229981000132100", active=True, effective_time="", module_id="", term_nl="x"))
+        s.flush()
+        s.add(PatientTerm(concept_id="450229981000132100", term="hoge bloeddruk", source="import", preferred=True,
+                          active=True))
+    release = create_release(factory, root=tmp_path / "releases", today=DAY)
+    published = pl.read_csv(release / "csv" / "patient-friendly-terms.csv", infer_schema=False)["conceptId"]
+    assert published.to_list() == [pf_terms.concept(1)]
+    (left,) = json.loads((release / "manifest.json").read_text())["leftOut"]
+    assert left["conceptId"] == "450229981000132100" and "controlecijfer" in left["reason"]
+    assert read_release(release / "rf2" / "Snapshot").descriptions.height == 1
