@@ -245,12 +245,14 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
 
     Excel keeps numbers as IEEE doubles: 15 significant digits, so an 18-digit SCTID typed into a
     number cell is already wrong (450229981000132104 → 4.502299810001321e17) and a shorter one
-    only right by luck of its length. Text cells are what ids must be.
+    only right by luck of its length. Text cells are what ids must be. A formula cell is read as
+    its formula (=…), not as the value Excel last computed for it: a formula is code, not a term,
+    and the term rules refuse it by name.
     """
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
         raise TableError("files.xlsx.unreadable", file=path, reason=type(exc).__name__) from None
     try:
