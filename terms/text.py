@@ -36,19 +36,24 @@ CONTROL = (r"[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200
 # separators (Zl, Zp). SNOMED's own clinical terms are held to this, not to all of CONTROL.
 LINE_BREAKING = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 MARKUP = r"<|>|&[a-zA-Z#][a-zA-Z0-9]*;|\{\{|\}\}|```"
-# Characters that make a spreadsheet program read a cell as a formula or command (OWASP, "CSV
-# injection": = + - @ tab carriage return), line feed, and their full-width forms, which some
-# spreadsheet programs take as the ASCII ones.
-FORMULA_START = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
-_FORMULA_RE = r"^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]"  # FORMULA_START as a pattern
-
+# Characters that make a spreadsheet program read a cell as a formula or command (OWASP "CSV
+# injection"; OWASP ASVS 5.0 requirement 1.2.10: = + - @ tab NUL; carriage return), line feed,
+# and the full-width forms of = + - @, which some spreadsheet programs take as the ASCII ones.
+FORMULA_START = "=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20"
+_FORMULA_FIRST = r"[=+\-@\uff1d\uff0b\uff0d\uff20]"
+_FORMULA_RE = "^" + _FORMULA_FIRST  # entry: a trimmed term may not start so (tab, CR, LF, NUL are control)
+# exit: a cell is neutralised when it starts with tab, CR, LF or NUL, or with a formula character
+# after any spaces (some programs trim a cell before they look).
+_LEADING_SPACE = "[ \\t\\n\\r\\x0b\\x0c\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000]"
+NEUTRALISE = r"^(?:[\t\r\n\x00]|" + _LEADING_SPACE + "*" + _FORMULA_FIRST + ")"
 # Surrounding space that is trimmed: the space separators (Unicode Zs) only. Tabs and line breaks
 # are control characters and refused wherever they are, in Python and in polars alike.
 SPACE_CHARS = " \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000"
-
 _BLANK_CHARS = SPACE_CHARS + "\t\n\r\x0b\x0c"
+
 _CONTROL = re.compile(CONTROL)
 _LINE_BREAKING = re.compile(LINE_BREAKING)
+_NEUTRALISE = re.compile(NEUTRALISE)
 _MARKUP = re.compile(MARKUP)
 _FORMULA = re.compile(_FORMULA_RE)
 _SPACES = re.compile(r"\s+")
@@ -150,22 +155,23 @@ def structure_message(code: str, field: str, text: str | None, max_length: int) 
 # ---- out: spreadsheet cells and Markdown ----------------------------------------------------
 
 def neutralise_cell(value: object) -> object:
-    """A value safe to write into a CSV, TSV or XLSX cell: text starting with a formula character
-    (FORMULA_START: = + - @ tab CR LF and full-width = + - @) gets a leading apostrophe, OWASP's
-    advice for CSV injection; Excel and LibreOffice then show it as text.
+    """A value safe to write into a CSV, TSV or XLSX cell: text that starts with a formula
+    character (= + - @ or their full-width forms, also after leading spaces) or with a tab,
+    carriage return, line feed or NUL gets a leading apostrophe — OWASP's advice against CSV
+    injection (ASVS 1.2.10); Excel and LibreOffice then show it as text.
 
     Non-text values pass unchanged. Every table writer in helder calls this (or `neutralise_expr`,
     the same rule column-wise) on every text cell.
     """
-    if isinstance(value, str) and value.startswith(tuple(FORMULA_START)):
+    if isinstance(value, str) and _NEUTRALISE.search(value):
         return "'" + value
     return value
 
 
 def neutralise_expr(column: str) -> pl.Expr:
-    """`neutralise_cell` for a whole text column (same characters, same apostrophe)."""
+    """`neutralise_cell` for a whole text column (same pattern, same apostrophe)."""
     col = pl.col(column)
-    return pl.when(col.str.contains(_FORMULA_RE)).then(pl.lit("'") + col).otherwise(col).alias(column)
+    return pl.when(col.str.contains(NEUTRALISE)).then(pl.lit("'") + col).otherwise(col).alias(column)
 
 
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:

@@ -87,8 +87,8 @@ def test_the_column_wise_rules_agree_with_validate_term(texts, optional):
     assert frame["code"].to_list() == [_scalar(t, optional) for t in texts]
 
 
-@pytest.mark.parametrize("value", ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "\uff1dx", "\uff0bx",
-                                   "\uff0dx", "\uff20x"])
+@pytest.mark.parametrize("value", ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "\x00=1", "\uff1dx", "\uff0bx",
+                                   "\uff0dx", "\uff20x", " =1+2", "\u00a0@SUM(A1)", "  -2+3"])
 def test_every_formula_start_is_neutralised_in_a_cell_and_in_a_column(value):
     assert neutralise_cell(value) == "'" + value
     out = neutralise_frame(pl.DataFrame({"a": [value, "gewoon"], "n": [-1.5, 2.0]}))
@@ -110,3 +110,13 @@ def test_markdown_from_a_term_renders_as_the_text_it_is():
         assert tag not in html, tag
     assert html.count("<td>") == 1  # the pipe stayed inside its cell
     assert "**vet**" in html and "&lt;b&gt;tag&lt;/b&gt;" in html and "&amp;amp;" in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_texts, min_size=1, max_size=20))
+def test_the_cell_and_the_column_neutralise_alike_and_never_leave_a_formula_start(values):
+    column = neutralise_frame(pl.DataFrame({"v": values}, schema={"v": pl.Utf8}))["v"].to_list()
+    assert column == [neutralise_cell(v) for v in values]
+    for out in column:
+        assert not out.startswith(("\t", "\r", "\n", "\x00"))
+        assert not out.lstrip(" \t\n\r\x0b\x0c\u00a0\u3000").startswith(tuple("=+-@\uff1d\uff0b\uff0d\uff20"))
