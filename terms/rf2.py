@@ -7,6 +7,7 @@ language refset members that point nowhere). The first problem stops the read wi
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
@@ -51,8 +52,10 @@ _NAME = re.compile(
     r"(?P<date>[0-9]{8})\.(?P<ext>[A-Za-z0-9]{1,4})$",
     re.IGNORECASE,
 )
-# A name that means to be an RF2 data file (sct2_/der2_, any status, anywhere in the name, .txt).
-_LOOKS_LIKE_RF2 = re.compile(r"(?:^|[^A-Za-z0-9])[xz]?(?:sct|der)2_.*\.txt$", re.IGNORECASE)
+# A name that means to be an RF2 data file: sct2_/der2_ (any status) anywhere in the name, and a
+# text-like extension or none (RF2 files are .txt; a .csv or .tsv copy is one made by hand).
+_LOOKS_LIKE_RF2 = re.compile(r"(?:^|[^A-Za-z0-9])[xz]?(?:sct|der)2_[^.]*(?:\.(?:txt|csv|tsv|tab|dat|xlsx?))?$",
+                             re.IGNORECASE)
 _READ = {"concept": "Concept", "description": "Description", "textdefinition": "TextDefinition"}
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
@@ -175,7 +178,10 @@ class _Source:
             for f in sorted(p for p in path.rglob("*") if p.is_file()):
                 self._add(str(f), f.relative_to(path).as_posix(), f)
         elif path.is_file() and zipfile.is_zipfile(path):
-            self.zip = zipfile.ZipFile(path)
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise RF2Error(path, None, f"not a readable zip file ({exc})") from None
             for info in sorted(self.zip.infolist(), key=lambda i: i.filename.replace("\\", "/")):
                 if not info.is_dir() and not info.filename.endswith(("/", "\\")):
                     name = info.filename.replace("\\", "/")
@@ -199,7 +205,10 @@ class _Source:
             self.entries.append((display, *hit, opener))
         elif looks_like_rf2(relative):
             parsed = parse_name(relative)
-            if parsed is None or parsed.file_type not in ("sct", "der") or parsed.extension.lower() != "txt":
+            if parsed is not None and parsed.file_type in ("sct", "der") and parsed.extension.lower() != "txt":
+                raise RF2Error(display, None, f"an RF2 file must be tab-separated .txt, not .{parsed.extension}; "
+                               "use the file from the release package")
+            if parsed is None or parsed.file_type not in ("sct", "der"):
                 raise RF2Error(display, None, "file name does not follow the RF2 naming convention "
                                "(FileType_ContentType_ContentSubType_CountryNamespace_VersionDate.txt, e.g. "
                                "sct2_Description_Snapshot-nl_NL1000146_20250930.txt); rename or remove it")
@@ -210,14 +219,27 @@ class _Source:
             with opener.open("rb") as fh:
                 line = fh.readline(4096)
         else:
-            with self.zip.open(opener) as fh:
-                line = fh.readline(4096)
+            with self._unzipping(opener):
+                with self.zip.open(opener) as fh:
+                    line = fh.readline(4096)
         return line.rstrip(b"\r\n").decode("utf-8", errors="replace").split("\t")
 
     def read_bytes(self, opener) -> bytes | Path:
         if isinstance(opener, Path):
             return opener
-        return self.zip.read(opener)
+        with self._unzipping(opener):
+            return self.zip.read(opener)
+
+    @contextlib.contextmanager
+    def _unzipping(self, info):
+        """A damaged entry, a password, or a method Python cannot unpack (Deflate64 from Windows'
+        own zip for big files): one RF2Error naming the entry, not a traceback."""
+        try:
+            yield
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
+            name = info.filename.replace("\\", "/")
+            raise RF2Error(f"{self.path}!{name}", None, f"cannot be unpacked ({exc}); unpack the zip with "
+                           "another tool and ingest the folder") from None
 
 
 def read_release(path: str | Path, kind: str | None = None) -> Release:

@@ -87,6 +87,7 @@ def tm_from_release(release) -> pl.DataFrame:
 # ---- tables (CSV / TSV / XLSX) ---------------------------------------------------------------
 
 ID_COLUMNS = ("conceptId",)  # columns that hold SNOMED CT concept ids, checked in every table
+OPTIONAL_COLUMNS = ("explanation", "fsn", "semanticTag", "suggestion", "patientTerm", "term")
 _TEXT_SUFFIXES = {".tsv": "\t", ".txt": "\t", ".tab": "\t", ".csv": ","}
 _SEPARATOR_NAMES = {",": "komma's", ";": "puntkomma's", "\t": "tabs"}
 _LINE = "__line"
@@ -141,10 +142,16 @@ def _header_names(line: str, sep: str) -> list[str]:
     return [c.strip().strip('"').strip() for c in line.split(sep)]
 
 
+def _column_key(name: str) -> str:
+    """How a header name is matched to a column helder knows: case, spaces, _ and - ignored."""
+    return "".join(ch for ch in name.casefold() if ch not in " _-\u00a0")
+
+
 def _choose_separator(header: str, default: str, required: list[str]) -> str:
     """The separator that makes the header hold the most required columns (ties: the file type's)."""
     candidates = [default] + [c for c in ("\t", ";", ",") if c != default]
-    return max(candidates, key=lambda sep: (sum(c in _header_names(header, sep) for c in required),
+    wanted = {_column_key(c) for c in required}
+    return max(candidates, key=lambda sep: (len(wanted & {_column_key(c) for c in _header_names(header, sep)}),
                                             -candidates.index(sep)))
 
 
@@ -166,6 +173,8 @@ def _read_text(path: Path, default: str, required: list[str], notes: list[str]) 
     if encoding:
         notes.append(message("files.table.read-as", file=path, encoding=encoding))
     text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text:  # classic Mac line ends (Excel's "CSV (Macintosh)")
+        text = text.replace("\r", "\n")
     first, _, rest = text.partition("\n")
     offset = 2  # the line number of the first data row
     sep = None
@@ -200,6 +209,14 @@ def _tidy(frame: pl.DataFrame, path: Path, required: list[str], notes: list[str]
         if "_duplicated_" in name and name.split("_duplicated_")[0].strip() in required:
             raise TableError("files.table.duplicate-column", file=path, column=name.split("_duplicated_")[0].strip())
         renamed[c] = name
+    # "ConceptId", "concept id", "PATIENT_TERM": the column helder knows, when it is not there as written.
+    known = {_column_key(c): c for c in (*required, *OPTIONAL_COLUMNS)}
+    present = set(renamed.values())
+    for original, name in renamed.items():
+        target = known.get(_column_key(name))
+        if target and target != name and target not in present:
+            renamed[original] = target
+            present.add(target)
     frame = frame.rename(renamed)
     data = [c for c in frame.columns if c != _LINE]
     blank = {c: frame[c].is_null() | (frame[c].str.strip_chars() == "") for c in data}
@@ -269,7 +286,7 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
         if h and h in seen:
             raise TableError("files.table.duplicate-column", file=path, column=h)
         seen.add(h)
-    ids = [i for i, h in enumerate(header) if h in ID_COLUMNS]
+    ids = [i for i, h in enumerate(header) if _column_key(h) in {_column_key(c) for c in ID_COLUMNS}]
 
     def text(v):
         if v is None:

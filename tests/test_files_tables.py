@@ -271,3 +271,13 @@ def test_the_release_csv_neutralises_text_from_the_store(store, tmp_path, pf_ter
     assert rows["clinicalTerm"].to_list() == ["'=cmd|' /C calc'!A0", "'@SUM(1+1)"]
     manifest = json.loads((release / "manifest.json").read_text())
     assert manifest["counts"]["leftOut"] == 0
+
+
+def test_classic_mac_line_ends_and_header_spelling_are_read(tmp_path):
+    """Excel's "CSV (Macintosh)" ends lines with CR only; people write "Concept ID" for conceptId."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes("Concept ID;Term;Patient term\r38341003;hypertensie;hoge bloeddruk\r".encode("cp1252"))
+    assert read_tm_file(path).select("conceptId", "patientTerm").rows() == [("38341003", "hoge bloeddruk")]
+    book = _xlsx(tmp_path / "tm.xlsx", [(22298006, "x", "y")], header=("Concept ID", "term", "patientTerm"))
+    with pytest.raises(TableError, match="als getal opgeslagen"):
+        read_tm_file(book)

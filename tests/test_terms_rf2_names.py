@@ -242,3 +242,29 @@ def test_clinical_terms_keep_their_symbols_but_not_line_breaks(tmp_path, rf2_pac
     assert "bloeddruk < 90 mmHg & hartslag > 100" in release.descriptions["term"].to_list()
     assert release.quarantined["id"].to_list() == [extra["id"]]
     assert isinstance(release.quarantined, pl.DataFrame) and "U+2028" in release.quarantined["message"][0]
+
+
+def test_an_rf2_file_saved_as_csv_is_named(tmp_path, rf2_package):
+    rows = nl_release()
+    root = rf2_package(tmp_path / "r", {"sct2_Concept_Snapshot_NL1000146_20260331.txt": rows["Concept"]})
+    (root / "sct2_Description_Snapshot-nl_NL1000146_20260331.csv").write_text("id,term\r\n", encoding="utf-8")
+    with pytest.raises(RF2Error, match=r"\.csv: an RF2 file must be tab-separated \.txt"):
+        read_release(root)
+
+
+def test_a_zip_entry_python_cannot_unpack_is_one_line(tmp_path, rf2_package):
+    """Windows' own zip writes Deflate64 (method 9) for big files; Python's zipfile cannot read it."""
+    rows = nl_release()
+    folder = rf2_package(tmp_path / "r", {"sct2_Concept_Snapshot_NL1000146_20260331.txt": rows["Concept"]})
+    archive = tmp_path / "SnomedCT_NL_20260331.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
+        z.write(folder / "sct2_Concept_Snapshot_NL1000146_20260331.txt", "sct2_Concept_Snapshot_NL1000146_20260331.txt")
+    raw = bytearray(archive.read_bytes())
+    # compression method: offset 8 in the local header, 10 in the central directory entry
+    raw[8:10] = (9).to_bytes(2, "little")
+    central = raw.rfind(b"PK\x01\x02")
+    raw[central + 10:central + 12] = (9).to_bytes(2, "little")
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(RF2Error) as refused:
+        read_release(archive)
+    assert "cannot be unpacked" in str(refused.value) and "\n" not in str(refused.value)
