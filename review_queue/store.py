@@ -318,21 +318,25 @@ def newest_ingested(session: Session) -> str | None:
 
 
 def _has_dutch(release) -> bool:
-    """Dutch descriptions or text definitions, or members of the Dutch or patient-friendly refset."""
+    """Dutch descriptions or text definitions, members of the Dutch or patient-friendly refset, or
+    concept rows of the Dutch edition or patient-friendly modules (a Delta that only inactivates)."""
+    from terms.sctid import namespace
+
     dutch = pl.col("languageCode").str.to_lowercase().str.starts_with("nl")
+    modules = set(release.concepts["moduleId"].unique().to_list())
     return bool(release.descriptions.filter(dutch).height or release.text_definitions.filter(dutch).height
                 or release.language_members.filter(
-                    pl.col("refsetId").is_in([C.NL_LANGUAGE_REFSET, C.PATIENT_FRIENDLY_REFSET])).height)
+                    pl.col("refsetId").is_in([C.NL_LANGUAGE_REFSET, C.PATIENT_FRIENDLY_REFSET])).height
+                or modules & {C.NL_MODULE, C.PATIENT_FRIENDLY_MODULE}
+                or any(namespace(m) == C.NL_NAMESPACE for m in modules if len(m) > 10))
 
 
 def _nothing_for_helder(session: Session, release, source) -> NothingForHelder | None:
-    """NothingForHelder when the release has no Dutch content and touches no concept in the store."""
+    """NothingForHelder when the release holds no Dutch content (see _has_dutch): an international
+    release, another country's edition. Its concepts may be ones helder knows; its rows are not
+    helder's to apply (the Dutch edition brings them)."""
     if _has_dutch(release):
         return None
-    if release.concepts.height and session.execute(select(Concept.id).limit(1)).first() is not None:
-        known = _store_frame(session, Concept.id, release.concepts["id"], [Concept.id], {})
-        if known.height:
-            return None  # e.g. a Delta that only inactivates concepts helder knows
     languages = sorted(set(release.descriptions["languageCode"].unique().to_list()))
     found = (f"{release.concepts.height} concepts, {release.descriptions.height} descriptions"
              + (f" in {', '.join(languages[:5])}" if languages else ""))

@@ -101,20 +101,20 @@ def _swiss_french_delta(root: Path, rf2_package) -> Path:
     })
 
 
-def _international_snapshot_zip(root: Path) -> Path:
+def _international_snapshot_zip(root: Path, concept: str = "13995008", date: str = "20250701") -> Path:
     """The shape of Snowstorm's dummy international package: a concept, headers only elsewhere."""
-    package = "SnomedCT_InternationalRF2_PRODUCTION_20250701T120000Z"
+    package = f"SnomedCT_InternationalRF2_PRODUCTION_{date}T120000Z"
     archive = root / f"{package}.zip"
     desc = "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\r\n"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr(f"{package}/Readme_en_20250701.txt", "Readme")
         z.writestr(f"{package}/release_package_information.json", "{}")
-        z.writestr(f"{package}/Snapshot/Terminology/sct2_Concept_Snapshot_INT_20250701.txt",
+        z.writestr(f"{package}/Snapshot/Terminology/sct2_Concept_Snapshot_INT_{date}.txt",
                    "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\r\n"
-                   "13995008\t20250701\t1\t900000000000207008\t900000000000073002\r\n")
-        z.writestr(f"{package}/Snapshot/Terminology/sct2_Description_Snapshot-en_INT_20250701.txt", desc)
-        z.writestr(f"{package}/Snapshot/Terminology/sct2_TextDefinition_Snapshot-en_INT_20250701.txt", desc)
-        z.writestr(f"{package}/Snapshot/Terminology/sct2_Relationship_Snapshot_INT_20250701.txt",
+                   f"{concept}\t{date}\t0\t900000000000207008\t900000000000073002\r\n")
+        z.writestr(f"{package}/Snapshot/Terminology/sct2_Description_Snapshot-en_INT_{date}.txt", desc)
+        z.writestr(f"{package}/Snapshot/Terminology/sct2_TextDefinition_Snapshot-en_INT_{date}.txt", desc)
+        z.writestr(f"{package}/Snapshot/Terminology/sct2_Relationship_Snapshot_INT_{date}.txt",
                    "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\t"
                    "characteristicTypeId\tmodifierId\r\n")
     return archive
@@ -131,10 +131,17 @@ def test_a_release_with_nothing_for_helder_says_so_and_is_not_an_ingest(helder_e
     assert "0 Dutch descriptions (language nl)" in message and "nothing to propose" in message
     assert _count(factory, Ingest) == 0 and _count(factory, Concept) == 0
     assert "Last ingest: none" in helder("status").output
-    # After a Dutch release, the foreign one still does not pass as the last ingest.
+    # After a Dutch release, the foreign one still does not pass as the last ingest, even when it
+    # is newer and holds a concept helder knows (an international release inactivating it).
     helder("ingest", str(sample_path("snapshot")))
     helder("ingest", str(path), code=1)
+    known = read_release(sample_path("snapshot")).concepts["id"][0]
+    (helder_env / "newer").mkdir()
+    newer = _international_snapshot_zip(helder_env / "newer", concept=known, date="20260701")
+    assert "0 Dutch descriptions" in helder("ingest", str(newer), code=1).output
     assert "Last ingest: Snapshot 20250930" in helder("status").output
+    with factory() as s:
+        assert s.get(Concept, known).active
 
 
 def test_a_delta_that_only_inactivates_known_concepts_is_ingested(helder_env, store, rf2_package):
