@@ -8,8 +8,8 @@ and goes back to the queue; an inactivated concept's open items are withdrawn.
 Everything happens in one transaction: a release either lands whole or not at all.
 
 Refused before anything is written (IngestRefused, one line): a release older than one already
-ingested (unless `allow_older`), a release with nothing for helder (no Dutch descriptions and no
-Dutch or patient-friendly refset members, touching no concept helder knows), and patient-friendly
+ingested (unless `allow_older`), a release with nothing for helder (no Dutch descriptions, no
+Dutch or patient-friendly refset members, no concepts in a Dutch module), and patient-friendly
 terms for a concept that is neither in the release nor in the store.
 """
 from __future__ import annotations
