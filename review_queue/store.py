@@ -322,7 +322,7 @@ def _has_dutch(release) -> bool:
     concept rows of the Dutch edition or patient-friendly modules (a Delta that only inactivates)."""
     from terms.sctid import namespace
 
-    dutch = pl.col("languageCode").str.to_lowercase().str.starts_with("nl")
+    dutch = pl.col("languageCode").str.starts_with("nl") | pl.col("languageCode").str.starts_with("NL")
     modules = set(release.concepts["moduleId"].unique().to_list())
     return bool(release.descriptions.filter(dutch).height or release.text_definitions.filter(dutch).height
                 or release.language_members.filter(
@@ -347,11 +347,12 @@ def _nothing_for_helder(session: Session, release, source) -> NothingForHelder |
 
 def _patient_terms_without_concept(session: Session, release, source) -> IngestRefused | None:
     """A patient-friendly term whose concept is neither in the release nor in the store."""
-    from terms.tm import tm_from_release
-
-    pf = tm_from_release(release).select("conceptId", "patientTerm")
-    if pf.is_empty():
+    members = release.language_members.filter(
+        pl.col("active") & (pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)).select(pl.col("referencedComponentId").alias("id"))
+    if members.is_empty():
         return None
+    pf = (release.descriptions.filter(pl.col("active")).join(members.unique(), on="id", how="semi")
+          .select("conceptId", pl.col("term").alias("patientTerm")))
     missing = pf.join(release.concepts.select(pl.col("id").alias("conceptId")), on="conceptId", how="anti")
     if missing.height:
         known = _store_frame(session, Concept.id, missing["conceptId"], [Concept.id], {})
