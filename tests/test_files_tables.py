@@ -281,3 +281,16 @@ def test_classic_mac_line_ends_and_header_spelling_are_read(tmp_path):
     book = _xlsx(tmp_path / "tm.xlsx", [(22298006, "x", "y")], header=("Concept ID", "term", "patientTerm"))
     with pytest.raises(TableError, match="als getal opgeslagen"):
         read_tm_file(book)
+
+
+@pytest.mark.parametrize("term", ["=1+2", "@ziekte van Graves", "\uff1dSUM(1)"])
+def test_a_review_edit_that_starts_like_a_formula_is_refused(store, seed_items, term):
+    """The same rule as every entry (terms.text): review edits through the web, CLI, API and review
+    spreadsheets all go through review_queue.decisions.edit."""
+    from review_queue.decisions import DecisionError, edit
+
+    _, factory = store
+    (item_id,) = seed_items(factory, n=1)
+    with pytest.raises(DecisionError, match="formule"):
+        with factory() as s, s.begin():
+            edit(s, item_id, "anna", term)
