@@ -103,8 +103,11 @@ def release_date(path: Path) -> str | None:
     if path.is_dir():
         names = [f.name for f in path.rglob("*.txt")]
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            names = [n.replace("\\", "/") for n in z.namelist()]
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = [n.replace("\\", "/") for n in z.namelist()]
+        except (zipfile.BadZipFile, OSError):
+            return None  # undated: not picked up, as a file that is no release
     else:
         return None
     return max((parse_name(n).version_date for n in names if classify(n)), default=None)
