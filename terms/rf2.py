@@ -327,14 +327,13 @@ def _quarantine_text(joined: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.Data
         if frame.is_empty():
             continue
         pf_limit, clinical_limit = limits[component]
-        active = frame.filter(pl.col("active")).with_columns(_pf=is_pf)
-        # The few patient-friendly rows get every rule; the millions of clinical rows a cheap
-        # pre-filter first (empty terms the reader already refused).
-        pf_bad = active.filter("_pf").with_columns(code=text_problem("term", pf_limit)).filter(
-            pl.col("code").is_not_null())
-        clinical_bad = active.filter(~pl.col("_pf") & (pl.col("term").str.contains(LINE_BREAKING)
-                                                        | (pl.col("term").str.len_chars() > clinical_limit))) \
-            .with_columns(code=structure_problem("term", clinical_limit))
+        # One pass picks the rows worth a look — every active patient-friendly row, and clinical
+        # rows with a line-breaking character or over the length limit — without copying the
+        # millions of others; the full rules then run on those few.
+        suspect = pl.col("term").str.contains(LINE_BREAKING) | (pl.col("term").str.len_chars() > clinical_limit)
+        picked = frame.lazy().filter(pl.col("active") & (is_pf | suspect)).with_columns(_pf=is_pf).collect()
+        pf_bad = picked.filter("_pf").with_columns(code=text_problem("term", pf_limit))
+        clinical_bad = picked.filter(~pl.col("_pf")).with_columns(code=structure_problem("term", clinical_limit))
         bad = pl.concat([pf_bad, clinical_bad]).filter(pl.col("code").is_not_null())
         if bad.is_empty():
             continue
@@ -383,7 +382,7 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
         raise _locate(raw, name, len(expected)) from None
     # Blank lines (a file that ends in an empty line, as editors and some exports leave, or a line
     # of only spaces or tabs) hold no row; polars reads them as empty fields.
-    no_id = pl.col("id").is_null() | (pl.col("id").str.strip_chars() == "")
+    no_id = pl.col("id").is_null() | (pl.col("id").str.len_bytes() == 0) | pl.col("id").str.starts_with(" ")
     if frame.select(no_id.any()).item():  # only then look at every column (3.4M rows: one column is enough)
         blank = pl.all_horizontal(pl.col(expected).is_null() | (pl.col(expected).str.strip_chars() == ""))
         frame = frame.filter(~blank)
