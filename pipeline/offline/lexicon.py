@@ -131,6 +131,17 @@ class Lexicon:
         keys |= {k.split(":", 1)[1] for k in self.contextual if " " in k}
         return keys
 
+    def lay_words(self) -> set[str]:
+        """Every word of the lay side: B1 Dutch by the lexicon's own standard, so never jargon."""
+        out = set()
+        for table in (self.words, self.heads, self.adjectives, self.qualifiers, self.preps):
+            for e in table.values():
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        for entries in self.contextual.values():
+            for e in entries:
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        return out
+
     def clinical_words(self) -> set[str]:
         """Single clinical words the lexicon translates into something else: a lay reader does not
         know them (the word judge treats them as jargon)."""

@@ -218,11 +218,14 @@ class Renderer:
             head_entry = self._template_head(units)
             if head_entry is not None:
                 # "X van Y (van Z)*": a template head's object is Y with its genitive chain
+                # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
+                own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
-                while j < len(chain) and chain[j][0].low == "van":
+                while j < len(chain) and (chain[j][0].low == "van" or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
-                text = self._render_template(head_entry, units, objects, definite=prep is not None)
+                text = self._render_template(head_entry, units, objects,
+                                             definite=prep is not None and _lay_prep(prep) not in BARE_AFTER)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
@@ -233,7 +236,8 @@ class Renderer:
 
     def _prep(self, prep: Unit) -> str:
         if prep.entry is not None and prep.entry.kind == "prep":
-            self._translated += 1
+            if prep.entry.lay != prep.low:
+                self._translated += 1
             return prep.entry.lay + " "
         return prep.low + " "
 
@@ -497,7 +501,10 @@ class Renderer:
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
-            self._count(entry)
+            # the plain rendering ("bloeding van de X", "allergie") is no translation of its own
+            said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
+            if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
+                self._count(entry)
             gender = entry.article if entry.article in ("de", "het", "pl") else None
             words = text.split(" ", 1)
             phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1)
@@ -585,6 +592,10 @@ def _is_post(unit: Unit) -> bool:
             or (tok.kind in ("name", "abbr") and len(tok.text) <= 2) or tok.low in UNITS and False)
 
 
+_FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele", "meerdere", "elke", "weinige", "vele",
+                   "andere", "zelfde", "hele", "halve", "welke", "sommige", "zulke", "onze", "jouwe", "mijne"}
+
+
 def _is_noun(unit: Unit) -> bool:
     """A unit the lexicon knows as a noun (not a template head)."""
     return unit.entry is not None and unit.entry.kind in ("noun", "word") and not has_slot(unit.entry.lay)
@@ -592,7 +603,7 @@ def _is_noun(unit: Unit) -> bool:
 
 def _adjectival(word: str) -> bool:
     """A word that inflects before a noun: its bare form differs and is a Dutch word."""
-    if word in ORDINALS or word in SIDES or not word.endswith("e"):
+    if word in ORDINALS or word in SIDES or not word.endswith("e") or len(word) <= 3 or word in _FUNCTION_WORDS:
         return False
     b = grammar.bare(word)
     return b != word and zipf(b) > 0
