@@ -21,6 +21,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Property tests judge answers, not speed: on a loaded two-core CI machine a case can take longer
+# than hypothesis' default 200 ms deadline without anything being wrong.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("helder", deadline=None)
+    _hypothesis_settings.load_profile("helder")
+except ImportError:  # hypothesis is a test extra
+    pass
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.checks import broken_output
 from pipeline.dutch.words import WordJudge
 from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, normalise
 from pipeline.offline.memory import Memory
@@ -23,7 +24,7 @@ from pipeline.offline.render import NotRendered, Renderer
 
 __all__ = ["CONF", "Entry", "Lexicon", "LEXICON_DIR", "OfflineSuggester", "normalise", "suggest_offline"]
 
-CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "none": 0.05}
+CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "self-check": 0.3, "none": 0.05}
 
 
 class OfflineSuggester:
@@ -63,7 +64,11 @@ class OfflineSuggester:
                     raise NotRendered([], "nothing")  # every word kept as it was: nothing to propose
                 words = [w for w in key.split() if w not in self.lexicon.qualifiers]
                 explanation = self.morphology.explain(words[-1]) if len(words) == 1 else ""
-                out = (r.text, explanation, r.confidence, "lexicon", "")
+                confidence = r.confidence
+                if broken_output(term, r.text):
+                    # the checker will flag it; a rendering the checks call broken is never high
+                    confidence = min(confidence, CONF["self-check"])
+                out = (r.text, explanation, confidence, "lexicon", "")
             except NotRendered as nr:
                 out = (term, "", CONF["none"], "none", ";".join(nr.words))
         self._cache[key] = out

@@ -143,6 +143,7 @@ class Renderer:
         self._translated = 0
         self._unknown: list[str] = []
         self._adjective_after = False
+        self._np_head = ""
         units = self._group(tokenize(term))
         chain = self._chain(units)
         text = self._render_chain(chain)
@@ -251,7 +252,12 @@ class Renderer:
                 i = j
                 continue
             self._adjective_after = False
+            previous = self._np_head
             text = self._render_np(units, article=prep is not None and _lay_prep(prep) not in BARE_AFTER)
+            if prep is not None and prep.low == "van" and _restates(previous, self._np_head):
+                # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
+                i += 1
+                continue
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -306,6 +312,7 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
+            self._np_head = phrase.head if phrase.bare_noun or not phrase.post else ""
             text, missing = phrase.text(article=article)
             if missing:
                 self._score.append(CONF["missing-article"])
@@ -616,6 +623,8 @@ class Renderer:
             text = self._render_np(units, article=True)
             if not text:
                 return None
+            if prep.low == "van" and not first.post and _restates(first.head, self._np_head):
+                continue  # "linkerhersenhelft (van de hersenen)": already said
             first.post.append(f"{self._prep(prep).strip()} {text}")
             first.bare_noun = False
         return first
@@ -658,6 +667,15 @@ class Renderer:
         if missing:
             self._score.append(CONF["missing-article"])
         return f"{before}{text}{after}"
+
+
+def _restates(compound: str, noun: str) -> bool:
+    """True when `compound` already contains `noun` (or its stem): "linkerhersenhelft" / "hersenen"."""
+    if not compound or not noun or " " in noun or compound == noun:
+        return False
+    core = re.sub(r"^(linker|rechter)", "", compound.lower())
+    stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
+    return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
 
 
 def _lay_prep(prep: Unit) -> str:
