@@ -82,7 +82,7 @@ def _data() -> tuple[pl.DataFrame, pl.DataFrame, OfflineSuggester]:
 
 def _sample_body(work: pl.DataFrame, tm: pl.DataFrame) -> dict:
     """A request body as helder sends it (20 items, few-shot, schema), for the raw floor."""
-    from pipeline.llm_prompt import RESPONSE_SCHEMA, FewShot, items_from, messages
+    from pipeline.llm.prompt import RESPONSE_SCHEMA, FewShot, items_from, messages
     from prompts import load_prompt
 
     prompt = load_prompt()

@@ -7,8 +7,8 @@ import json
 import polars as pl
 import pytest
 
-from pipeline.llm_answers import judge, parse_items
-from pipeline.llm_prompt import FewShot, estimate_tokens, items_from, messages
+from pipeline.llm.answers import judge, parse_items
+from pipeline.llm.prompt import FewShot, estimate_tokens, items_from, messages
 from prompts import HERE, load_prompt
 
 TM = pl.DataFrame({
@@ -154,7 +154,7 @@ def test_the_instruction_prefilter_never_hides_what_the_checkers_pattern_finds()
     from hypothesis import strategies as st
 
     from pipeline.checks import INSTRUCTION
-    from pipeline.llm_answers import _WORDS, _may_instruct
+    from pipeline.llm.answers import _WORDS, _may_instruct
 
     pattern = re.compile(INSTRUCTION)
     pieces = ["ignore", "Negeer", "vergeet", "previous", "alle", "instructies", "System", "prompt", "systeem",

@@ -236,7 +236,7 @@ def test_requests_per_minute_are_paced(fake_llm, tmp_path):
 
 
 def test_tokens_per_minute_are_paced(fake_llm, tmp_path):
-    from pipeline.llm_prompt import estimate_tokens
+    from pipeline.llm.prompt import estimate_tokens
 
     work = work_of(10)
     # about five one-item requests a second: the bucket holds one second's worth of tokens
@@ -297,7 +297,7 @@ def test_no_key_and_no_url_is_a_clear_error(monkeypatch, tmp_path):
 def test_retry_after_is_read_from_seconds_milliseconds_or_ignored(headers, expected):
     import httpx
 
-    from pipeline.llm_client import retry_after
+    from pipeline.llm.client import retry_after
 
     class Error(Exception):
         response = httpx.Response(429, headers=headers)
@@ -310,7 +310,7 @@ def test_retry_after_as_an_http_date():
 
     import httpx
 
-    from pipeline.llm_client import retry_after
+    from pipeline.llm.client import retry_after
 
     class Error(Exception):
         response = httpx.Response(429, headers={"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)})

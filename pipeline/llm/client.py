@@ -22,8 +22,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from pipeline.llm_answers import Verdict, judge, parse_items, shown
-from pipeline.llm_prompt import RESPONSE_SCHEMA, Item, estimate_tokens, messages
+from pipeline.llm.answers import Verdict, judge, parse_items, shown
+from pipeline.llm.prompt import RESPONSE_SCHEMA, Item, estimate_tokens, messages
 
 log = logging.getLogger("helder.llm")
 

@@ -12,9 +12,9 @@
 - `totals`: requests, tokens_in, tokens_out, cost, cached, fallbacks, retries (and a few more).
 - `stopped_by_budget`.
 
-Pieces: prompts/ (the text and few-shot numbers), llm_prompt (items, examples, messages),
-llm_client (pacing, retries, splitting, budgets), llm_answers (parse and judge), llm_cache
-(pay once), llm_batch (the provider's batch endpoint). See docs/llm.md.
+Pieces: prompts/ (the text and few-shot numbers), prompt.py (items, examples, messages),
+client.py (pacing, retries, splitting, budgets), answers.py (parse and judge), cache.py
+(pay once), batch.py (the provider's batch endpoint). See docs/llm.md.
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from pipeline.llm_cache import Answer, FileCache, StoreCache, file_cache_path  # noqa: F401  (the seam)
-from pipeline.llm_client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
+from pipeline.llm.cache import Answer, FileCache, StoreCache, file_cache_path  # noqa: F401  (the seam)
+from pipeline.llm.client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
                                  _groups)
-from pipeline.llm_prompt import FewShot, Item, items_from
+from pipeline.llm.prompt import FewShot, Item, items_from
 from prompts import load_prompt
 
 log = logging.getLogger("helder.llm")
@@ -307,7 +307,7 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
 
 async def _batch_round(client, asker, to_ask, cache, factory, model, prompt_version, outcomes, writer, run_id):
     """Collect what finished, then submit what is neither answered, refused nor already submitted."""
-    from pipeline import llm_batch
+    from pipeline.llm import batch as llm_batch
 
     by_input = {i.input_text: i for i in to_ask}
     collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost)

@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from pipeline.llm_answers import judge, parse_items, shown
-from pipeline.llm_client import BudgetExhausted, Outcome
-from pipeline.llm_prompt import Item, estimate_tokens
+from pipeline.llm.answers import judge, parse_items, shown
+from pipeline.llm.client import BudgetExhausted, Outcome
+from pipeline.llm.prompt import Item, estimate_tokens
 from review_queue.models import LLMBatchJob
 
 log = logging.getLogger("helder.llm")
