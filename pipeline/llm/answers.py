@@ -16,12 +16,13 @@ from functools import lru_cache
 
 from pipeline import jargon
 from pipeline.checks import CONTROL, ENGLISH_MARKERS, INSTRUCTION, MARKUP, URL
-from terms.text import MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH
+from terms.messages import message
+from terms.text import MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError, validate_explanation, validate_term
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 _INSTRUCTION = re.compile(INSTRUCTION)
-_UNSAFE = [(re.compile(CONTROL), "control characters"), (re.compile(MARKUP), "markup"),
-           (re.compile(URL), "a link or address"), (_INSTRUCTION, "instructions or chat text")]
+_UNSAFE = [(re.compile(CONTROL), "control"), (re.compile(MARKUP), "markup"),
+           (re.compile(URL), "url"), (_INSTRUCTION, "instruction")]  # llm.what.<name>
 _WORDS = re.compile(r"[^\W\d_]+")
 MAX_EXPLANATION_SENTENCES = 3  # "one or two B1 sentences"; three is tolerated, a paragraph is not
 _is_english = lru_cache(maxsize=100_000)(jargon.is_english)  # answers repeat their words a lot
@@ -78,10 +79,12 @@ def _english(words: list[str]) -> bool:
 
 
 def _problem(text: str, label: str, max_length: int) -> str | None:
+    """Why `text` (the answer's field `label`) is not safe, bounded Dutch; None when it is."""
+    field = message(f"llm.field.{label}")
     if not text:
-        return f"{label} is empty"
+        return message("llm.reason.empty", field=field)
     if len(text) > max_length:
-        return f"{label} has {len(text)} characters, at most {max_length}"
+        return message("llm.reason.length", field=field, n=len(text), max=max_length)
     lower = text.lower()
     words = _WORDS.findall(lower)
     may_instruct = _may_instruct(lower, words)
@@ -89,30 +92,40 @@ def _problem(text: str, label: str, max_length: int) -> str | None:
         if pattern is _INSTRUCTION and not may_instruct:
             continue
         if pattern.search(text):
-            return f"{label} contains {what}"
+            return message("llm.reason.unsafe", field=field, what=message(f"llm.what.{what}"))
     if _english(words):
-        return f"{label} is not Dutch (English words)"
+        return message("llm.reason.english", field=field)
     return None
 
 
-def judge(item: dict) -> Verdict:
-    """Accept an answered item only when the term and explanation are safe, bounded Dutch text."""
+def judge(item: dict, clinical_term: str = "") -> Verdict:
+    """Accept an answered item only when the term and explanation are safe, bounded Dutch text.
+
+    `item`: one entry of the answer's `items` (untrusted). `clinical_term`: the term that was
+    asked, for the checks that compare the answer with it. Returns a Verdict whose `reason` (Dutch,
+    terms/messages/llm.toml) says why it was refused; an accepted term and explanation come back
+    as `terms.text.validate_term` / `validate_explanation` return them (NFC, single spaces)."""
     term = item.get("patientTerm")
     expl = item.get("explanation")
     if not isinstance(term, str):
-        return Verdict(False, reason="patientTerm is missing or not text")
+        return Verdict(False, reason=message("llm.reason.term-type"))
     if expl is not None and not isinstance(expl, str):
-        return Verdict(False, reason="explanation is not text")
+        return Verdict(False, reason=message("llm.reason.explanation-type"))
     term = " ".join(term.split()) if not re.search(CONTROL, term) else term.strip()
     expl = (expl or "").strip()
     reason = _problem(term, "patientTerm", MAX_TERM_LENGTH)
     if reason is None and expl:
         reason = _problem(expl, "explanation", MAX_EXPLANATION_LENGTH)
         if reason is None and len(re.findall(r"[.!?](\s|$)", expl)) > MAX_EXPLANATION_SENTENCES:
-            reason = "explanation is longer than a few sentences"
+            reason = message("llm.reason.sentences")
     if reason:
         return Verdict(False, reason=reason)
-    return Verdict(True, patient_term=term, explanation=" ".join(expl.split()))
+    try:  # the store's own rules for any term text (NFC, trimmed, single spaces); _problem covered the rest
+        term = validate_term(term, "patientTerm")
+        expl = validate_explanation(expl) or ""
+    except TermError as exc:  # pragma: no cover - _problem refuses everything validate_term does
+        return Verdict(False, reason=str(exc))
+    return Verdict(True, patient_term=term, explanation=expl)
 
 
 def shown(text: object, limit: int = 120) -> str:

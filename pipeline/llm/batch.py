@@ -130,7 +130,7 @@ def _read_output(text: str, requests: dict, totals, price) -> list[Outcome]:
                 continue
             seen.add(cid)
             item = Item(cid, meta.get("term", ""), "", "", meta["input"], "")
-            verdict = judge(answer)
+            verdict = judge(answer, meta.get("term", ""))
             outcomes.append(Outcome(item, verdict if verdict.ok else None, "" if verdict.ok else "unsafe-output",
                                     verdict.reason, "" if verdict.ok else shown(answer.get("patientTerm")),
                                     share_in, share_out))
