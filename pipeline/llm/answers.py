@@ -4,7 +4,7 @@ The wire contract (DESIGN.md): one JSON object `{"items": [{"conceptId", "patien
 "explanation"}]}`. Servers that ignore `response_format` wrap it in chatter or a code fence, or
 send the bare list; those are read too. Anything else is "not JSON" and the caller retries or
 splits. An item that parses but is not a safe Dutch term is refused with a reason, never repaired.
-The judgements are the checker's own (pipeline/checks.py patterns, jargon.is_english), so an
+The judgements are the checker's own (pipeline/checks/safety.py patterns, pipeline.dutch.words.is_english), so an
 answer the LLM suggester accepts is one the checker would not call unsafe.
 """
 from __future__ import annotations

@@ -40,6 +40,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -147,6 +148,7 @@ class Endpoint:
         self.token_key = "max_tokens"
         self.token_keys_tried = {"max_tokens"}
         self.dropped: set[str] = set()
+        self.max_items = 0  # 0: any; else the most items a request of this endpoint's context fits
         self.usable = 0
         self.streak_kind, self.streak = "", 0
         self.cut_streak = 0
@@ -201,6 +203,22 @@ class Endpoint:
                 self.dropped.add(key)
                 return "temperature refused; not sent any more"
         return None
+
+    def too_long(self, n_items: int, text: str = "") -> None:
+        """A request of `n_items` did not fit the model's context: from now on ask at most as many as
+        fit by the numbers the error gives (llama-cpp-python: "Requested tokens (N) exceed context
+        window of M"; OpenAI: "maximum context length is M tokens. However, your messages resulted in
+        N tokens"), with a tenth to spare; half as many when it gives none."""
+        numbers = [int(x) for x in re.findall(r"\d{3,}", text)]
+        fit = n_items // 2
+        if len(numbers) >= 2 and max(numbers) > min(numbers) > 0:
+            fit = int(n_items * min(numbers) / max(numbers) * 0.9)
+        fit = max(1, min(fit, n_items - 1))
+        with self.lock:
+            if not self.max_items or fit < self.max_items:
+                self.max_items = fit
+                self.say(f"{self.name}: a request of {n_items} items does not fit the model's context; "
+                         f"asking at most {fit} per request from now on")
 
     def answered(self) -> None:
         with self.lock:
@@ -440,6 +458,10 @@ class Asker:
             raise
 
     async def solve(self, items: list[Item], reask: bool, depth: int = 0) -> None:
+        cap = self.endpoint.max_items
+        if cap and len(items) > cap:  # the endpoint's context was found too small for this many
+            await asyncio.gather(*(self.solve(items[i:i + cap], reask, depth) for i in range(0, len(items), cap)))
+            return
         try:
             reply = await self.request(items)
         except BudgetExhausted:
@@ -558,12 +580,19 @@ class Asker:
             error, response = None, None
             async with self.sem:
                 self.started.set()
+                # built again in the slot: a request that waited here goes out as the endpoint is
+                # known now (another request may just have learned what it refuses)
+                body = self.body(items, examples)
+                adapted = False
                 try:
                     # the raw body: read as a plain dict outside the slot, and a server whose JSON the
                     # client's models would not accept is still understood
                     response = await self.client.chat.completions.with_raw_response.create(**body)
                 except openai.APIStatusError as exc:
                     error = exc
+                    # learned before the slot is free, so the request waiting for it goes out right
+                    adapted = exc.status_code in ADAPT_STATUS and self._adapt(
+                        body, getattr(exc, "param", None), _error_text(exc))
                 except (openai.APITimeoutError, openai.APIConnectionError) as exc:
                     error = exc
             self.totals.requests += 1
@@ -574,11 +603,13 @@ class Asker:
                 status = getattr(error, "status_code", None)
                 if status in FATAL_STATUS:
                     raise LLMUnavailable(f"{ep.name} answered {_message(error)}")
-                if status in ADAPT_STATUS and self._adapt(body, getattr(error, "param", None), _error_text(error)):
+                if adapted:
                     continue
                 if status == 400 and _context_exceeded(error):
                     # llama.cpp and OpenAI say so when the prompt and the output limit do not fit the
                     # model's context: a smaller request fits, the same one never will
+                    body_error = getattr(error, "body", None)
+                    ep.too_long(len(items), str(body_error.get("message", "")) if isinstance(body_error, dict) else "")
                     return Reply("too-long", detail=_message(error))
                 if status is not None and status not in RETRY_STATUS:
                     ep.failed("refused", _message(error))

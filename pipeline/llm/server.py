@@ -160,3 +160,95 @@ def serve(model_file: str | Path | None = None, port: int = DEFAULT_PORT, host: 
           f"OPENAI_BASE_URL=http://{host}:{port}/v1 helder suggest … --suggester llm --model {alias}",
           file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+class LocalServer:
+    """`helder llm serve` in a child process on a free loopback port, for the tests, `make eval`
+    and `make bench`: `with LocalServer() as server: server.base_url, server.model`.
+
+    Starting loads the model (a few seconds for the 270M file); `start` waits until the server
+    answers `GET /v1/models`, at most `startup_timeout` seconds, and raises ServerUnavailable with
+    the child's last output when it does not. `stop` ends only that child (its own pid)."""
+
+    def __init__(self, model_file: str | Path | None = None, alias: str | None = None, threads: int | None = None,
+                 context: int = DEFAULT_CONTEXT, startup_timeout: float = 180.0, log_path: str | Path | None = None):
+        self.model_file, self.threads, self.context = model_file, threads, context
+        self.alias = alias or (DEFAULT_ALIAS if model_file is None else Path(model_file).stem)
+        self.startup_timeout = startup_timeout
+        self.port = _free_port()
+        self.log_path = Path(log_path) if log_path else None
+        self.process = None
+        self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{DEFAULT_HOST}:{self.port}/v1"
+
+    @property
+    def model(self) -> str:
+        return self.alias
+
+    def start(self) -> "LocalServer":
+        import subprocess
+        import tempfile
+        import time
+        import urllib.request
+
+        _require_llama_cpp()
+        if self.model_file is None:
+            default_model_file()  # fails with one line before a child is started
+        args = [sys.executable, "-c", "import cli; cli.app()", "llm", "serve", "--port", str(self.port),
+                "--alias", self.alias, "--context", str(self.context)]
+        if self.model_file:
+            args += ["--model-file", str(self.model_file)]
+        if self.threads:
+            args += ["--threads", str(self.threads)]
+        self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()
+        root = Path(__file__).resolve().parents[2]
+        self.process = subprocess.Popen(args, cwd=root, stdout=self._log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerUnavailable(f"helder llm serve exited with {self.process.returncode}: {self._tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise ServerUnavailable(f"helder llm serve did not answer within {self.startup_timeout:.0f}s: {self._tail()}")
+
+    def _tail(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        return " | ".join(lines[-3:])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except Exception:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "LocalServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((DEFAULT_HOST, 0))
+        return s.getsockname()[1]
