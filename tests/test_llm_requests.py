@@ -177,7 +177,7 @@ def test_server_rejecting_json_schema_is_asked_for_json_object_with_the_schema(f
     result = run(work, tmp_path)
     assert_answered(result, work)
     second = fake_llm.state.log[1]["body"]["response_format"]
-    assert second["type"] == "json_object" and second["schema"]["properties"]["items"]["minItems"] == 3
+    assert second["type"] == "json_object" and len(second["schema"]["properties"]["items"]["prefixItems"]) == 3
 
 
 def test_server_rejecting_temperature_is_asked_without_it_and_keeps_the_schema(fake_llm, tmp_path):

@@ -38,16 +38,21 @@ RESPONSE_SCHEMA = {"type": "json_schema", "json_schema": {"name": "patient_terms
 STRUCTURED_LEVELS = ("json_schema", "json_object_schema", "json_object", "none")
 
 
-def answer_schema(ids: list[str], count: bool = False) -> dict:
-    """The contract's JSON schema for one request: `conceptId` an enum of the ids asked, so a
-    constrained decoder cannot invent or garble one; with `count`, exactly one item per id
-    (minItems/maxItems, which llama.cpp's grammar builder honours but OpenAI's strict mode may not)."""
-    items = dict(ANSWER_SCHEMA["properties"]["items"])
-    entry = dict(items["items"])
-    entry["properties"] = {**entry["properties"], "conceptId": {"type": "string", "enum": list(dict.fromkeys(ids))}}
-    items["items"] = entry
-    if count:
-        items["minItems"] = items["maxItems"] = len(set(ids))
+def answer_schema(ids: list[str], one_each: bool = False) -> dict:
+    """The contract's JSON schema for one request, `conceptId` limited to the ids asked, so a
+    constrained decoder cannot invent or garble one. With `one_each`, `items` is a tuple
+    (`prefixItems`): position i is the i-th id asked, as a constant, so the answer holds every id
+    exactly once and in order — for llama.cpp's grammar builder, which honours prefixItems
+    (llama_cpp/llama_grammar.py, SchemaConverter.visit); OpenAI's strict mode does not take it."""
+    entry = ANSWER_SCHEMA["properties"]["items"]["items"]
+    unique = list(dict.fromkeys(ids))
+    if one_each:
+        tuple_items = [{**entry, "properties": {**entry["properties"], "conceptId": {"type": "string", "const": cid}}}
+                       for cid in unique]
+        items = {"type": "array", "prefixItems": tuple_items}
+    else:
+        items = {"type": "array", "items": {**entry, "properties": {**entry["properties"],
+                                                                     "conceptId": {"type": "string", "enum": unique}}}}
     return {**ANSWER_SCHEMA, "properties": {"items": items}}
 
 
@@ -66,7 +71,7 @@ def response_format(level: str, ids: list[str]) -> dict | None:
     if level == "json_schema":
         return {"type": "json_schema", "json_schema": {**RESPONSE_SCHEMA["json_schema"], "schema": answer_schema(ids)}}
     if level == "json_object_schema":
-        return {"type": "json_object", "schema": answer_schema(ids, count=True)}
+        return {"type": "json_object", "schema": answer_schema(ids, one_each=True)}
     if level == "json_object":
         return {"type": "json_object"}
     if level == "none":
