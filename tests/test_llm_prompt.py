@@ -171,3 +171,33 @@ def test_the_instruction_prefilter_never_hides_what_the_checkers_pattern_finds()
             assert _may_instruct(lower, _WORDS.findall(lower)), text
 
     check()
+
+
+# --- what the real 270M model sent that the judge let through before (pipeline/llm/evaluate.py) ----------
+
+
+@pytest.mark.parametrize("answer", [
+    {"conceptId": "1", "patientTerm": "...", "explanation": "..."},      # the prompt's JSON shape, copied
+    {"conceptId": "1", "patientTerm": "hoge bloeddruk", "explanation": "..."},
+    {"conceptId": "1", "patientTerm": "-", "explanation": ""},
+    {"conceptId": "1", "patientTerm": "?!", "explanation": ""},
+])
+def test_an_answer_without_a_word_is_refused_as_a_placeholder(answer):
+    verdict = judge(answer, "hypertensie")
+    assert not verdict.ok and "geen woorden" in verdict.reason
+
+
+def test_an_answer_that_repeats_the_prompt_is_refused_but_a_term_that_shares_its_words_is_not():
+    from pipeline.llm.answers import instruction_text
+    from prompts import load_prompt
+
+    prompt = load_prompt("patient_terms")
+    said = instruction_text(prompt.system, prompt.user)
+    echo = {"conceptId": "1", "patientTerm": "longontsteking",
+            "explanation": "Eén of twee korte zinnen die een patiënt begrijpt."}
+    assert "herhaalt de opdracht" in judge(echo, "pneumonie", said).reason
+    assert not judge({"conceptId": "1", "patientTerm": "patientTerm"}, "pneumonie", said).ok
+    # "beide kanten" is in the rules too, and an honest answer for a term that says it
+    honest = {"conceptId": "1", "patientTerm": "aan beide kanten", "explanation": "Links en rechts."}
+    assert judge(honest, "bilateraal aan beide kanten", said).ok
+    assert judge({"conceptId": "1", "patientTerm": "hoge bloeddruk"}, "hypertensie", said).ok

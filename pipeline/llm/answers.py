@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,7 +79,37 @@ def _english(words: list[str]) -> bool:
     return english >= 2 and english * 2 >= len(words)
 
 
-def _problem(text: str, label: str, max_length: int) -> str | None:
+ECHO_MIN_CHARS = 10  # a shorter piece of the instructions can be an honest answer ("kort", "type")
+
+
+def instruction_text(*texts: str) -> str:
+    """The prompt's own words (system text, user template without its placeholders) in compare
+    form, for `judge(..., instructions=)`: an answer found in them echoes the prompt."""
+    joined = " ".join(re.sub(r"\{[a-z_]+\}", " ", t) for t in texts)
+    return " ".join(_compare(joined).split())
+
+
+def _compare(text: str) -> str:
+    """Words only, lower case, accents dropped ("Eén" at a sentence start is "één" elsewhere)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return " ".join(_WORDS.findall(plain))
+
+
+CONTRACT_KEYS = {"conceptid", "patientterm", "explanation", "items"}
+
+
+def _echoes(said: str, instructions: str, clinical: str) -> bool:
+    """`said` (compare form) repeats the prompt: the contract's key names, or three words or more
+    found together in its instructions — unless the clinical term itself says them (a term such
+    as "beide kanten" may be answered with the words the rules happen to use)."""
+    if said in CONTRACT_KEYS:
+        return True
+    if len(said) < ECHO_MIN_CHARS or len(said.split()) < 3 or f" {said} " not in f" {instructions} ":
+        return False
+    return f" {said} " not in f" {clinical} "
+
+
+def _problem(text: str, label: str, max_length: int, instructions: str = "", clinical: str = "") -> str | None:
     """Why `text` (the answer's field `label`) is not safe, bounded Dutch; None when it is."""
     field = message(f"llm.field.{label}")
     if not text:
@@ -87,6 +118,12 @@ def _problem(text: str, label: str, max_length: int) -> str | None:
         return message("llm.reason.length", field=field, n=len(text), max=max_length)
     lower = text.lower()
     words = _WORDS.findall(lower)
+    if not words:
+        # "...", "-", "?": a placeholder (the 270M model copies the "..." of the prompt's JSON shape)
+        return message("llm.reason.no-words", field=field, text=shown(text, 20))
+    said = _compare(text)
+    if instructions and _echoes(said, instructions, clinical):
+        return message("llm.reason.echo", field=field)
     may_instruct = _may_instruct(lower, words)
     for pattern, what in _UNSAFE:
         if pattern is _INSTRUCTION and not may_instruct:
@@ -98,11 +135,12 @@ def _problem(text: str, label: str, max_length: int) -> str | None:
     return None
 
 
-def judge(item: dict, clinical_term: str = "") -> Verdict:
+def judge(item: dict, clinical_term: str = "", instructions: str = "") -> Verdict:
     """Accept an answered item only when the term and explanation are safe, bounded Dutch text.
 
     `item`: one entry of the answer's `items` (untrusted). `clinical_term`: the term that was
-    asked, for the checks that compare the answer with it. Returns a Verdict whose `reason` (Dutch,
+    asked, for the checks that compare the answer with it. `instructions`: the prompt's own words
+    (`instruction_text`), which an answer must not repeat. Returns a Verdict whose `reason` (Dutch,
     terms/messages/llm.toml) says why it was refused; an accepted term and explanation come back
     as `terms.text.validate_term` / `validate_explanation` return them (NFC, single spaces)."""
     term = item.get("patientTerm")
@@ -113,9 +151,10 @@ def judge(item: dict, clinical_term: str = "") -> Verdict:
         return Verdict(False, reason=message("llm.reason.explanation-type"))
     term = " ".join(term.split()) if not re.search(CONTROL, term) else term.strip()
     expl = (expl or "").strip()
-    reason = _problem(term, "patientTerm", MAX_TERM_LENGTH)
+    clinical = _compare(clinical_term)
+    reason = _problem(term, "patientTerm", MAX_TERM_LENGTH, instructions, clinical)
     if reason is None and expl:
-        reason = _problem(expl, "explanation", MAX_EXPLANATION_LENGTH)
+        reason = _problem(expl, "explanation", MAX_EXPLANATION_LENGTH, instructions, clinical)
         if reason is None and len(re.findall(r"[.!?](\s|$)", expl)) > MAX_EXPLANATION_SENTENCES:
             reason = message("llm.reason.sentences")
     if reason:

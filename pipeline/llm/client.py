@@ -45,7 +45,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from pipeline.llm.answers import Verdict, judge, parse_items, shown
+from pipeline.llm.answers import Verdict, instruction_text, judge, parse_items, shown
 from pipeline.llm.prompt import STRUCTURED_LEVELS, Item, estimate_tokens, messages, response_format
 from terms.messages import message
 
@@ -443,6 +443,7 @@ class Asker:
         self.pacer = Pacer(self.settings.rpm, self.settings.tpm)
         self.price_in, self.price_out = self.settings.price(self.model)
         self.endpoint = endpoint_for(str(getattr(self.client, "base_url", "")).rstrip("/"), self.model)
+        self.instructions = instruction_text(self.prompt.system, self.prompt.user)
 
     # --- the whole job -------------------------------------------------------------------------
 
@@ -501,7 +502,7 @@ class Asker:
             if cid in done:
                 continue  # a second answer for the same id: the first one counts
             done.add(cid)
-            verdict = judge(answer, item.term)
+            verdict = judge(answer, item.term, self.instructions)
             if verdict.ok:
                 outcomes.append(Outcome(item, verdict, tokens_in=share_in, tokens_out=share_out))
             else:
