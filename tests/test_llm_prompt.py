@@ -201,3 +201,14 @@ def test_an_answer_that_repeats_the_prompt_is_refused_but_a_term_that_shares_its
     honest = {"conceptId": "1", "patientTerm": "aan beide kanten", "explanation": "Links en rechts."}
     assert judge(honest, "bilateraal aan beide kanten", said).ok
     assert judge({"conceptId": "1", "patientTerm": "hoge bloeddruk"}, "hypertensie", said).ok
+
+
+def test_an_answer_that_copies_the_prompts_example_is_refused_unless_the_term_is_the_examples():
+    from pipeline.llm.answers import instruction_text
+    from prompts import load_prompt
+
+    prompt = load_prompt("patient_terms")
+    assert "..." not in prompt.system  # a shape of placeholders was copied into every answer
+    said = instruction_text(prompt.system, prompt.user)
+    assert "herhaalt de opdracht" in judge({"conceptId": "1", "patientTerm": "astma"}, "hoofdpijn", said).reason
+    assert judge({"conceptId": "1", "patientTerm": "astma"}, "astma bronchiale", said).ok

@@ -84,9 +84,11 @@ ECHO_MIN_CHARS = 10  # a shorter piece of the instructions can be an honest answ
 
 def instruction_text(*texts: str) -> str:
     """The prompt's own words (system text, user template without its placeholders) in compare
-    form, for `judge(..., instructions=)`: an answer found in them echoes the prompt."""
+    form, for `judge(..., instructions=)`: an answer found in them echoes the prompt. The quoted
+    values of the prompt (its example answer) follow a tab, each between tabs."""
     joined = " ".join(re.sub(r"\{[a-z_]+\}", " ", t) for t in texts)
-    return " ".join(_compare(joined).split())
+    quoted = {_compare(q) for q in re.findall(r'"([^"]+)"', joined)} - {""}
+    return " ".join(_compare(joined).split()) + "\t" + "\t".join(sorted(quoted)) + "\t"
 
 
 def _compare(text: str) -> str:
@@ -104,6 +106,10 @@ def _echoes(said: str, instructions: str, clinical: str) -> bool:
     as "beide kanten" may be answered with the words the rules happen to use)."""
     if said in CONTRACT_KEYS:
         return True
+    words, _, quoted = instructions.partition("\t")
+    if f"\t{said}\t" in f"\t{quoted}" and f" {said} " not in f" {clinical} ":
+        return True  # the prompt's example answer ("astma") given for another term
+    instructions = words
     if len(said) < ECHO_MIN_CHARS or len(said.split()) < 3 or f" {said} " not in f" {instructions} ":
         return False
     return f" {said} " not in f" {clinical} "
