@@ -68,9 +68,14 @@ def test_several_items_per_request_answered_by_concept_id(asked):
     log, first = asked["log"], asked["first"]
     from tests.fake_openai import items_in
 
-    sent = [[i["conceptId"] for i in items_in(body["messages"])] for body, _ in log[1:]]
-    assert sent[:2] == [["219006", "375005"], ["6736007", "3424008"]]
-    for body, reply in log[1:3]:
+    sent = [[i["conceptId"] for i in items_in(body["messages"])] for body, _ in log]
+    # two requests of two items (in either order: both are prepared at once), each asked once more
+    # after the json_schema refusal, and nothing else unless an answer was cut off and split
+    assert sorted(map(tuple, sent[:3]))[-2:] in ([("219006", "375005"), ("6736007", "3424008")],
+                                                 [("6736007", "3424008"), ("6736007", "3424008")],
+                                                 [("219006", "375005"), ("219006", "375005")])
+    assert {tuple(s) for s in sent} >= {("219006", "375005"), ("6736007", "3424008")}
+    for body, reply in [(b, r) for b, r in log if "choices" in json.loads(r)]:
         content = json.loads(reply)["choices"][0]["message"]["content"]
         ids = [i["conceptId"] for i in json.loads(content)["items"]]
         assert ids == [i["conceptId"] for i in items_in(body["messages"])]  # the grammar: each id once, in order
@@ -80,16 +85,16 @@ def test_several_items_per_request_answered_by_concept_id(asked):
         # whatever a weak model said is either used (passed the judge) or replaced with a reason
         assert (row["origin"] == "llm" and row["llmFlags"] == "") or (row["llmFlags"] and row["llmReason"])
     # a request is bounded: the model cannot loop past its output limit
-    assert all(body["max_tokens"] == 2 * 40 + 32 for body, _ in log[1:3])
+    assert all(body["max_tokens"] == len(items_in(body["messages"])) * 40 + 32 for body, _ in log)
 
 
 def test_few_shot_examples_from_the_tm_are_sent_and_counted_by_the_real_tokenizer(asked):
-    log = asked["log"]
-    user = log[1][0]["messages"][-1]["content"]
+    log = [(b, r) for b, r in asked["log"] if "choices" in json.loads(r)]
+    user = log[0][0]["messages"][-1]["content"]
     assert "drinkt geen alcohol => drinkt geen alcohol" not in user  # a pair that only teaches copying
     assert "zus => zus" not in user
     assert "hypertensie => hoge bloeddruk" in user or "bradycardie => trage hartslag" in user
-    usage = json.loads(log[1][1])["usage"]
+    usage = json.loads(log[0][1])["usage"]
     assert usage["prompt_tokens"] > len(user) // 8  # the server's tokenizer saw the examples too
 
 
