@@ -18,7 +18,7 @@ test: $(BIN)/helder
 	$(BIN)/python -m pytest
 
 eval: $(BIN)/helder $(BIN)/.local-llm
-	$(BIN)/python -m pipeline.evaluate ../shared/eval/dev.tsv --out eval/results.md
+	$(BIN)/python -m pipeline.evaluate ../shared/eval/dev.tsv --real ../shared/eval/real_terms_dev.tsv --out eval/results.md
 	$(BIN)/python -m pipeline.llm.evaluate ../shared/eval/dev.tsv ../shared/eval/real_terms_dev.tsv --out eval/llm_results.md --judged eval/llm_judged.tsv
 
 # The optional extra for a real local model (llama.cpp compiles from source: minutes, once).

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 import polars as pl
 
-from pipeline.checks import consistency, formatting, qualifiers, safety, same, words
+from pipeline.checks import (consistency, formatting, grammar, names, numbers, qualifiers, repeats, safety,
+                             same, words)
 from pipeline.checks.flags import EMPTY
 from pipeline.checks.settings import CheckSettings
 from pipeline.checks.text import _norm, _sorted_key
@@ -18,8 +19,9 @@ from pipeline.dutch import words as dutch_words
 from terms.messages import message
 
 # Families in the order a reviewer reads their flags.
-FAMILIES = (consistency, qualifiers, words, formatting, same, safety)
-_ORDERED = ["tm-conflict", "tm-inconsistent", "lost-qualifier", "jargon", "too-long", "format", "same-as-source",
+FAMILIES = (consistency, qualifiers, numbers, names, repeats, words, grammar, formatting, same, safety)
+_ORDERED = ["tm-conflict", "tm-inconsistent", "lost-qualifier", "number-changed", "name-changed", "repeated-concept",
+            "half-translation", "grammar", "jargon", "too-long", "format", "same-as-source", "not-understood",
             "duplicate-in-batch", "unsafe-output", "stale-source", "llm-failed"]
 SEVERITY: dict[str, str] = {code: sev for family in FAMILIES for code, sev in family.FLAGS.items()}
 assert set(_ORDERED) == set(SEVERITY), "every flag code needs a place in _ORDERED"
@@ -29,10 +31,19 @@ ORDER = {code: i for i, code in enumerate(FLAGS)}
 
 
 @lru_cache(maxsize=1)
+def _lexicon():
+    from pipeline.offline.lexicon import Lexicon
+    return Lexicon.load()
+
+
 def lexicon_words() -> frozenset[str]:
     """Clinical words the curated lexicon translates: a lay reader does not know them."""
-    from pipeline.offline.lexicon import Lexicon
-    return frozenset(Lexicon.load().clinical_words())
+    return frozenset(_lexicon().clinical_words())
+
+
+def lexicon_lay_words() -> frozenset[str]:
+    """The words of the curated lexicon's lay side: B1 Dutch by its own standard."""
+    return frozenset(_lexicon().lay_words())
 
 
 class Checker:
@@ -51,7 +62,8 @@ class Checker:
         self.tm = self.index.tm
         vocabulary = lambda col: set(self.tm.select(pl.col(col).str.extract_all(r"\p{L}+").explode().drop_nulls()
                                                     .unique()).to_series().to_list())
-        self.judge = dutch_words.WordJudge(vocabulary("ptNorm"), vocabulary("termNorm"), self.settings.jargon_zipf,
+        self.judge = dutch_words.WordJudge(vocabulary("ptNorm") | lexicon_lay_words(), vocabulary("termNorm"),
+                                           self.settings.jargon_zipf,
                                            self.settings.jargon_part_zipf, self.settings.jargon_rare_zipf,
                                            lexicon_words=lexicon_words())
         cap = r"\b[\p{Lu}][\p{L}\d'’-]*"
@@ -85,10 +97,16 @@ class Checker:
             conflicts,
             self.index.inconsistent(present),
             qualifiers.lost_qualifier(present),
+            numbers.number_changed(present),
+            names.name_changed(present),
+            repeats.repeated_concept(present),
+            words.half_translation(present, self.judge),
+            grammar.grammar(present),
             words.jargon(present, self.judge, self.tm_abbreviations),
             formatting.too_long(present, self.settings),
             formatting.format_problems(present, self.allowed_capitals),
             same.same_as_source(present),
+            same.not_understood(df),
             same.duplicates(present),
             safety.unsafe(rows),
             same.stale(rows),

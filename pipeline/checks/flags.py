@@ -40,3 +40,20 @@ def found(frame: pl.DataFrame, code: str, why: pl.Expr, related: pl.Expr | None 
     return frame.select("row", pl.lit(code).alias("code"), why.alias("reason"),
                         (related if related is not None else pl.lit([], pl.List(pl.Utf8))).cast(pl.List(pl.Utf8))
                         .alias("related"))
+
+
+def judged(frame: pl.DataFrame, columns: list[str], judge, prefilter: pl.Expr | None = None) -> pl.DataFrame:
+    """(row, what) for the rows of `frame` where `judge(*values)` returns a text: the judge runs
+    once per distinct combination of `columns` (a batch repeats its texts a lot), and only on rows
+    passing the optional polars `prefilter`, so Python never loops over every row.
+
+    `judge` returns None (nothing wrong) or a reason text."""
+    rows = frame if prefilter is None else frame.filter(prefilter)
+    if rows.is_empty():
+        return pl.DataFrame(schema={"row": pl.UInt32, "what": pl.Utf8})
+    distinct = rows.select(columns).unique()
+    verdicts = [judge(*values) for values in distinct.iter_rows()]
+    distinct = distinct.with_columns(pl.Series("what", verdicts, dtype=pl.Utf8)).drop_nulls("what")
+    if distinct.is_empty():
+        return pl.DataFrame(schema={"row": pl.UInt32, "what": pl.Utf8})
+    return rows.select("row", *columns).join(distinct, on=columns).select("row", "what").sort("row")

@@ -1,6 +1,7 @@
 """Proposals judged against their own source and batch: `same-as-source` (the proposal is the
 clinical term), `duplicate-in-batch` (another concept got the same proposal) and `stale-source`
-(the clinical term changed after the proposal was made)."""
+(the clinical term changed after the proposal was made); `not-understood`: the offline suggester
+made no proposal and says which words of the term it did not understand (`unknownWords`)."""
 from __future__ import annotations
 
 import polars as pl
@@ -8,7 +9,7 @@ import polars as pl
 from pipeline.checks.flags import found, reason
 from pipeline.checks.text import _norm
 
-FLAGS = {"same-as-source": "info", "duplicate-in-batch": "warning", "stale-source": "warning"}
+FLAGS = {"same-as-source": "info", "duplicate-in-batch": "warning", "stale-source": "warning", "not-understood": "info"}
 
 
 def same_as_source(present: pl.DataFrame) -> pl.DataFrame | None:
@@ -34,3 +35,12 @@ def stale(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, termNorm, previousTerm (the clinical term when the proposal was made)."""
     hits = rows.filter(pl.col("previousTerm").is_not_null() & (_norm(pl.col("previousTerm")) != pl.col("termNorm")))
     return found(hits, "stale-source", reason("stale-source.reason", previous=pl.col("previousTerm"), term=pl.col("term")))
+
+
+def not_understood(df: pl.DataFrame) -> pl.DataFrame | None:
+    """Rows whose `unknownWords` (";"-joined, from the offline suggester) is not empty."""
+    if "unknownWords" not in df.columns:
+        return None
+    hits = (df.select(pl.col("unknownWords").cast(pl.Utf8).fill_null("").alias("w")).with_row_index("row")
+            .filter(pl.col("w") != ""))
+    return found(hits, "not-understood", reason("not-understood.reason", words=pl.col("w").str.replace_all(";", "', '")))

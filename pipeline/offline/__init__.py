@@ -38,7 +38,7 @@ class OfflineSuggester:
         for key, (patient, _) in self.memory.exact.items():
             lay_vocabulary.update(normalise(patient).split())
             clinical_vocabulary.update(key.split())
-        self.judge = WordJudge(lay_vocabulary, clinical_vocabulary, lexicon_words=base.clinical_words())
+        self.judge = WordJudge(lay_vocabulary | base.lay_words(), clinical_vocabulary, lexicon_words=base.clinical_words())
         self.renderer = Renderer(self.lexicon, self.judge, self.morphology)
         self._cache: dict[str, tuple[str, str, float, str, str]] = {}
 

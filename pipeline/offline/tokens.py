@@ -61,7 +61,14 @@ def tokenize(term: str) -> list[Token]:
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
-            out.append(_word(text, first=i == 0, known=known, eponyms=eponyms))
+            tok = _word(text, first=i == 0, known=known, eponyms=eponyms)
+            prev = out[-1] if out else None
+            if (tok.kind == "word" and prev is not None and prev.kind == "name" and " " not in prev.text
+                    and text.islower() and len(text) >= 3 and dutch_words.zipf(text) < 3.0):
+                # a binomial name: genus and species stay one name ("Escherichia coli")
+                out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
+                continue
+            out.append(tok)
     return out
 
 
