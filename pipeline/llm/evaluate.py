@@ -419,8 +419,7 @@ def main(argv=None) -> int:
                 path = Path(args.model_file) if args.model_file else default_model_file()
                 server = LocalServer(args.model_file).start()
             except ServerUnavailable as exc:
-                text = ("## Real model through the LLM path\n\nNot run: " + str(exc) + ". Install the extra and run "
-                        "`make eval` again.\n")
+                text = f"## Real model through the LLM path\n\nNot run: {exc}.\n"
                 print(text)
                 return 0
             upstream, model, model_file = server.base_url, server.model, path.name
