@@ -216,3 +216,22 @@ def test_under_any_systematic_failure_requests_stay_a_small_multiple_of_the_batc
     assert fake_llm.requests <= 3 * batches(n, size) + 4
     if result is not None:
         assert "unsafe-output" not in flags_of(result)
+
+
+@pytest.mark.parametrize("kind", ["no-choices", "error-body", "reasoning", "reasoning-prose", "prose", "tiny-limit",
+                                  "max-tokens-refused", "llama-cpp"])
+def test_the_issues_twenty_items_with_default_settings_take_a_few_requests_not_78(fake_llm, tmp_path, kind):
+    # before: the batch of 20 was halved down to single items (78 requests), every item unsafe-output
+    settings = {"max_tokens": 10} if kind == "tiny-limit" else {"max_tokens": 2000}
+    if kind != "tiny-limit":
+        fake_llm.behave(kind)
+    try:
+        result = run(work_of(20), tmp_path, settings=settings)
+    except LLMUnavailable as exc:
+        assert "\n" not in str(exc) and fake_llm.base_url in str(exc)
+        result = None
+    assert fake_llm.requests <= 5  # a cut-off batch: 20, its halves, one half's halves before it is systematic
+    if result is not None:
+        assert "unsafe-output" not in flags_of(result)
+        if kind in ("reasoning", "max-tokens-refused", "llama-cpp"):
+            assert flags_of(result) == {""}  # read or adapted: every item answered
