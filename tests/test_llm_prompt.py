@@ -212,3 +212,18 @@ def test_an_answer_that_copies_the_prompts_example_is_refused_unless_the_term_is
     said = instruction_text(prompt.system, prompt.user)
     assert "herhaalt de opdracht" in judge({"conceptId": "1", "patientTerm": "astma"}, "hoofdpijn", said).reason
     assert judge({"conceptId": "1", "patientTerm": "astma"}, "astma bronchiale", said).ok
+
+
+def test_one_made_up_explanation_given_for_several_terms_is_refused_for_each():
+    from pipeline.llm.answers import judge_all
+
+    same = "Een ernstige ziekte die door het lichaam wordt veroorzaakt."
+    answers = [({"conceptId": "1", "patientTerm": "kneuzing", "explanation": same}, "contusie"),
+               ({"conceptId": "2", "patientTerm": "longkanker", "explanation": same}, "maligne neoplasma van long"),
+               ({"conceptId": "3", "patientTerm": "hoge bloeddruk", "explanation": "Uw bloeddruk is te hoog."},
+                "hypertensie"),
+               ({"conceptId": "4", "patientTerm": "jicht", "explanation": "Een ziekte."}, "artritis urica"),
+               ({"conceptId": "5", "patientTerm": "kanker", "explanation": "Een ziekte."}, "carcinoom")]
+    verdicts = judge_all(answers)
+    assert [v.ok for v in verdicts] == [False, False, True, True, True]
+    assert "andere term" in verdicts[0].reason

@@ -173,6 +173,29 @@ def judge(item: dict, clinical_term: str = "", instructions: str = "") -> Verdic
     return Verdict(True, patient_term=term, explanation=expl)
 
 
+SHARED_MIN_WORDS = 4  # "Een ziekte." may honestly explain two terms; a whole sentence may not
+
+
+def judge_all(answers: list[tuple[dict, str]], instructions: str = "") -> list[Verdict]:
+    """`judge` for each (answer item, clinical term asked) of one reply, and one rule across them:
+    an explanation of SHARED_MIN_WORDS words or more given for two different clinical terms is
+    copied, not written for either (the 270M model gave three terms the same made-up sentence), so
+    both are refused."""
+    verdicts = [judge(a, term, instructions) for a, term in answers]
+    by_text: dict[str, set[str]] = {}
+    for (a, term), v in zip(answers, verdicts):
+        said = _compare(v.explanation if v.ok else str(a.get("explanation") or ""))
+        if len(said.split()) >= SHARED_MIN_WORDS:
+            by_text.setdefault(said, set()).add(_compare(term))
+    out = []
+    for (a, term), v in zip(answers, verdicts):
+        said = _compare(v.explanation) if v.ok else ""
+        if v.ok and len(by_text.get(said, ())) > 1:
+            v = Verdict(False, reason=message("llm.reason.shared-explanation"))
+        out.append(v)
+    return out
+
+
 def shown(text: object, limit: int = 120) -> str:
     """A refused answer as a reviewer may see it: printable, short (never rendered as markup)."""
     if not isinstance(text, str):

@@ -45,7 +45,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from pipeline.llm.answers import Verdict, instruction_text, judge, parse_items, shown
+from pipeline.llm.answers import Verdict, instruction_text, judge_all, parse_items, shown
 from pipeline.llm.prompt import STRUCTURED_LEVELS, Item, estimate_tokens, messages, response_format
 from terms.messages import message
 
@@ -491,7 +491,7 @@ class Asker:
         t_in, t_out = _int(reply.usage.get("prompt_tokens"), 0), _int(reply.usage.get("completion_tokens"), 0)
         share_in, share_out = t_in // max(1, len(items)), t_out // max(1, len(items))
         asked = {i.concept_id: i for i in items}
-        done, outcomes = set(), []
+        done, outcomes, first = set(), [], []
         for answer in reply.items:
             cid = str(answer.get("conceptId", "")).strip()
             item = asked.get(cid)
@@ -502,7 +502,10 @@ class Asker:
             if cid in done:
                 continue  # a second answer for the same id: the first one counts
             done.add(cid)
-            verdict = judge(answer, item.term, self.instructions)
+            first.append((answer, item))
+        verdicts = judge_all([(a, i.term) for a, i in first], self.instructions)
+        for (answer, item), verdict in zip(first, verdicts):
+            cid = item.concept_id
             if verdict.ok:
                 outcomes.append(Outcome(item, verdict, tokens_in=share_in, tokens_out=share_out))
             else:

@@ -313,7 +313,8 @@ async def _batch_round(client, asker, to_ask, cache, factory, model, prompt_vers
     from pipeline.llm import batch as llm_batch
 
     by_input = {i.input_text: i for i in to_ask}
-    collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost)
+    collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost,
+                                         asker.instructions)
     writer(collected)  # every accepted answer is cached, also for items this call was not given
     writer.flush()
     for o in collected:
