@@ -43,7 +43,7 @@ N_TM = 15_000
 BATCH, CONCURRENCY = 20, 8
 NAIVE_ITEMS = 20
 TRIALS = 3
-REAL_ITEMS, REAL_BATCH, REAL_CONCURRENCY = 8, 4, 2
+REAL_ITEMS, REAL_BATCH, REAL_CONCURRENCY = 6, 3, 2
 REAL_SETTINGS = {"max_tokens_per_item": 40, "timeout": 600, "max_retries": 1, "temperature": 0}
 
 
