@@ -206,7 +206,7 @@ class LocalServer:
         self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()
         root = Path(__file__).resolve().parents[2]
         self.process = subprocess.Popen(args, cwd=root, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -246,6 +246,19 @@ class LocalServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: ask Linux to end it when the process that started it ends
+    (prctl PR_SET_PDEATHSIG), so a killed test run or eval leaves no model server behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass
 
 
 def _free_port() -> int:
