@@ -250,13 +250,14 @@ class LocalServer:
 
 def _die_with_parent() -> None:
     """In the child, before it runs: ask Linux to end it when the process that started it ends
-    (prctl PR_SET_PDEATHSIG), so a killed test run or eval leaves no model server behind."""
+    (prctl PR_SET_PDEATHSIG, SIGKILL: uvicorn would finish a generation in flight first), so a
+    killed test run or eval leaves no model server behind."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG = 1
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
         except OSError:
             pass
 
