@@ -227,3 +227,17 @@ def test_one_made_up_explanation_given_for_several_terms_is_refused_for_each():
     verdicts = judge_all(answers)
     assert [v.ok for v in verdicts] == [False, False, True, True, True]
     assert "andere term" in verdicts[0].reason
+
+
+def test_a_near_copy_of_the_prompts_example_explanation_is_refused():
+    from pipeline.llm.answers import instruction_text
+    from prompts import load_prompt
+
+    prompt = load_prompt("patient_terms")
+    said = instruction_text(prompt.system, prompt.user)
+    near = {"conceptId": "1", "patientTerm": "blindedarmontsteking",
+            "explanation": "Een infectie van de longen waardoor u moeilijk ademt."}  # the 270M model, for appendicitis
+    assert "herhaalt de opdracht" in judge(near, "appendicitis", said).reason
+    honest = {"conceptId": "1", "patientTerm": "blindedarmontsteking",
+              "explanation": "Een ontsteking van de blindedarm, rechts onder in de buik."}
+    assert judge(honest, "appendicitis", said).ok

@@ -80,6 +80,7 @@ def _english(words: list[str]) -> bool:
 
 
 ECHO_MIN_CHARS = 10  # a shorter piece of the instructions can be an honest answer ("kort", "type")
+ECHO_RUN = 5         # words in a row shared with the instructions: copied, not written
 
 
 def instruction_text(*texts: str) -> str:
@@ -110,9 +111,18 @@ def _echoes(said: str, instructions: str, clinical: str) -> bool:
     if f"\t{said}\t" in f"\t{quoted}" and f" {said} " not in f" {clinical} ":
         return True  # the prompt's example answer ("astma") given for another term
     instructions = words
-    if len(said) < ECHO_MIN_CHARS or len(said.split()) < 3 or f" {said} " not in f" {instructions} ":
+    if len(said) < ECHO_MIN_CHARS or len(said.split()) < 3:
         return False
-    return f" {said} " not in f" {clinical} "
+    if f" {said} " in f" {instructions} ":
+        return f" {said} " not in f" {clinical} "
+    # a near copy: the prompt's example explanation with a word changed ("Een infectie van de longen
+    # waardoor u moeilijk ademt." for appendicitis) still carries ECHO_RUN of its words in a row
+    tokens = said.split()
+    for i in range(len(tokens) - ECHO_RUN + 1):
+        run = " ".join(tokens[i:i + ECHO_RUN])
+        if f" {run} " in f" {instructions} " and f" {run} " not in f" {clinical} ":
+            return True
+    return False
 
 
 def _problem(text: str, label: str, max_length: int, instructions: str = "", clinical: str = "") -> str | None:

@@ -347,7 +347,8 @@ def _sample_text(meta: dict) -> str:
     dev_every, real_every = meta["sample"]
     dev = (f"dev: all, in {meta['folds']} folds (TM = the other folds)" if dev_every <= 1 else
            f"dev: every {dev_every}th row (TM = the rest of dev)")
-    real = "real terms: all" if real_every <= 1 else f"real terms: every {real_every}th row"
+    real = ("real terms: none" if not meta.get("real") else "real terms: all" if real_every <= 1
+            else f"real terms: every {real_every}th row")
     return f"Items: {dev}; {real} (TM = all of dev)"
 
 
@@ -447,7 +448,7 @@ def main(argv=None) -> int:
     except ImportError:
         version = "?"
     meta = {"model": model, "model_file": model_file, "llama_cpp": version, "settings": settings, "folds": args.folds if args.dev_every <= 1 else 0,
-            "sample": (args.dev_every, args.real_every),
+            "sample": (args.dev_every, args.real_every), "real": bool(args.real),
             "generated": recorder.generated, "replayed": recorder.replayed,
             "generate_seconds": recorder.generate_seconds, "totals": totals, "seconds": time.perf_counter() - t0,
             "judged": args.judged, "reasons": reasons.most_common(8),
