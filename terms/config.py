@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
         "language_refset": PATIENT_FRIENDLY_REFSET,
         "dutch_refset": NL_LANGUAGE_REFSET,
     },
-    # pipeline/llm.py (LLMSettings) reads this section; docs/llm.md explains every key.
+    # pipeline/llm/ (LLMSettings) reads this section; docs/llm.md explains every key.
     "llm": {
         "batch_size": 20,
         "concurrency": 8,

@@ -317,3 +317,25 @@ def rf2_package():
         return root
 
     return write
+
+
+# ------------------------------------------------------------------------------------------------
+# LLM: a real local model server (issue 14; owner: pipeline/llm, tests/test_llm_real.py).
+# One `helder llm serve` (llama.cpp via llama-cpp-python, Gemma 3 270M) per test session. Without
+# the local-llm extra its tests are skipped — unless HELDER_REQUIRE_LLAMA=1 (set by .ci/run), where
+# a missing server fails the run instead of hiding it.
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A running LocalServer (`.base_url`, `.model`); skip, or fail under HELDER_REQUIRE_LLAMA=1."""
+    from pipeline.llm.server import LocalServer, ServerUnavailable
+
+    try:
+        server = LocalServer(log_path=tmp_path_factory.mktemp("llama") / "server.log").start()
+    except ServerUnavailable as exc:
+        if os.environ.get("HELDER_REQUIRE_LLAMA") == "1":
+            pytest.fail(f"a real model server is required (HELDER_REQUIRE_LLAMA=1) but: {exc}")
+        pytest.skip(f"no local model server: {exc}")
+    yield server
+    server.stop()

@@ -10,9 +10,24 @@ Misbehaviour is scripted two ways:
 - `script(*actions)`: the next chat requests, one action each, in order (then "ok" again):
   "ok", ("429", retry_after), "500", ("slow", seconds), "truncated", "invalid", "missing",
   "unknown", "401", "reject-schema" (400 when the request has response_format), "reject-temperature", "fenced" (JSON inside chatter and a code fence, as a server that ignores
-  response_format), "empty", "length" (cut off, finish_reason=length).
+  response_format), "empty", "length" (cut off, finish_reason=length), "no-choices", "error-body",
+  "bad-request" (a 400 about the messages, no optional key named).
 - `item_rules[conceptId] = rule`: every answer for that item: "markup", "english", "injection",
-  "empty", "overlong", "control", "drop" (never answered), "garbled" (no explanation key).
+  "empty", "overlong", "control", "drop" (never answered), "garbled" (no explanation key),
+  "loop" (an explanation that repeats itself until the output limit), "filtered" (a request with
+  this item is answered 200 with `"choices": []`, as a content filter does).
+- `behave(*kinds)`: how the endpoint always is, as real ones fail (docs/llm.md, "Endpoints as they
+  really fail"): "no-choices" (200 with `"choices": []`, gateways and content filters),
+  "error-body" (200 whose body is `{"error": {...}}`), "reasoning" (content null, the JSON in
+  `reasoning_content`: vLLM with a reasoning parser), "reasoning-prose" (content null, prose in
+  `reasoning_content`), "max-tokens-refused" (400 `Unsupported parameter: 'max_tokens' …`,
+  param max_tokens, as OpenAI's newer models), "llama-cpp" (a json_schema response_format is a
+  500 validation error as llama-cpp-python's server sends it; json_object with a schema works),
+  "format-refused" (400 for any response_format), "prose" (chat text, never JSON), "small-context"
+  (400 context_length_exceeded for a request of more than 4 items, as llama.cpp with a small
+  context window).
+An output limit in the request (`max_tokens` or `max_completion_tokens`) is kept as a real server
+keeps it: content longer than 4 characters a token is cut there with finish_reason "length".
 
 In the test process: `with FakeOpenAI(latency=0.05) as server: ...` (uvicorn in a thread, a free
 port on 127.0.0.1). As a program (the benchmark runs it in its own process so it does not share
@@ -72,6 +87,7 @@ class FakeState:
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict] = {}
         self.batch_polls_needed = 1  # GETs of a batch before it is "completed"
+        self.behaviour: set[str] = set()
         self.lock = threading.Lock()
 
     def next_action(self):
@@ -106,9 +122,39 @@ def _usage(body: dict, content: str) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+LLAMA_CPP_500 = ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                 "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': "
+                 "{'expected': \"'text' or 'json_object'\"}}\n\n  File \"llama_cpp/server/app.py\", line 376, "
+                 "in create_chat_completion\n    POST /v1/chat/completions")
+MAX_TOKENS_400 = {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                             "Use 'max_completion_tokens' instead.", "type": "invalid_request_error",
+                  "param": "max_tokens", "code": "unsupported_parameter"}
+
+
+def _refusal(state: FakeState, body: dict) -> tuple[int, dict, dict] | None:
+    """The error an endpoint with `state.behaviour` answers this request with, if any."""
+    b, rf = state.behaviour, body.get("response_format") or {}
+    if "max-tokens-refused" in b and "max_tokens" in body:
+        return 400, {}, {"error": dict(MAX_TOKENS_400)}
+    if "llama-cpp" in b and rf.get("type") == "json_schema":
+        return 500, {}, {"error": {"message": LLAMA_CPP_500, "type": "internal_server_error", "param": None,
+                                   "code": None}}
+    asked = len(items_in(body.get("messages", [])))
+    if "small-context" in b and 380 * asked + 500 > 2048:  # up to 4 items fit
+        return 400, {}, {"error": {"message": f"Requested tokens ({380 * asked + 500}) exceed context window of 2048",
+                                   "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
+    if "format-refused" in b and rf:
+        return 400, {}, {"error": {"message": "Invalid parameter: 'response_format' is not supported by this model.",
+                                   "type": "invalid_request_error", "param": "response_format", "code": None}}
+    return None
+
+
 def completion(state: FakeState, body: dict, action) -> tuple[int, dict, dict]:
     """(status, headers, json body) for one chat request and the action scripted for it."""
     kind = action[0] if isinstance(action, tuple) else action
+    refused = _refusal(state, body)
+    if refused is not None:
+        return refused
     if kind == "429":
         retry = action[1] if isinstance(action, tuple) else 1
         return 429, {"Retry-After": str(retry)}, {"error": {"message": "rate limited", "type": "rate_limit"}}
@@ -128,6 +174,8 @@ def completion(state: FakeState, body: dict, action) -> tuple[int, dict, dict]:
         if rule == "drop":
             continue
         term_text, expl = _bad_answer(rule, term) if rule else answer_for(term)
+        if rule == "loop":
+            expl = expl + (" Dit is een ontsteking van de teen." * 60)
         answer = {"conceptId": cid, "patientTerm": term_text, "explanation": expl}
         if rule == "garbled":
             answer = {"conceptId": cid, "patientTerm": term_text}
@@ -148,12 +196,35 @@ def completion(state: FakeState, body: dict, action) -> tuple[int, dict, dict]:
         content = "Hier is het antwoord:\n```json\n" + content + "\n```\nSucces!"
     elif kind == "empty":
         content = ""
-    return 200, {}, {
+    if "prose" in state.behaviour:
+        content = "Natuurlijk! Hier zijn de patiëntvriendelijke termen die u vroeg, met een korte uitleg erbij."
+    if kind == "bad-request":
+        return 400, {}, {"error": {"message": "Invalid 'messages[1].content': string too long.", "param": "messages",
+                                   "type": "invalid_request_error", "code": "string_above_max_length"}}
+    limit = body.get("max_tokens") or body.get("max_completion_tokens")
+    if limit and len(content) > 4 * int(limit):
+        content, finish = content[: 4 * int(limit)], "length"
+    message = {"role": "assistant", "content": content}
+    b = state.behaviour
+    if "reasoning" in b:
+        message = {"role": "assistant", "content": None,
+                   "reasoning_content": "De gebruiker wil JSON. " + content}
+    elif "reasoning-prose" in b:
+        message = {"role": "assistant", "content": None,
+                   "reasoning_content": "Ik denk na over de termen en wat een patiënt zou begrijpen..."}
+    reply = {
         "id": "chatcmpl-" + uuid.uuid4().hex[:12], "object": "chat.completion", "created": int(time.time()),
         "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": _usage(body, content),
     }
+    filtered = any(state.item_rules.get(str(i.get("conceptId"))) == "filtered" for i in items)
+    if "no-choices" in b or kind == "no-choices" or filtered:
+        reply["choices"] = []
+    if "error-body" in b or kind == "error-body":
+        reply = {"error": {"message": "The upstream model is overloaded or misconfigured", "type": "server_error",
+                           "code": 502}}
+    return 200, {}, reply
 
 
 def make_app(state: FakeState) -> FastAPI:
@@ -264,6 +335,11 @@ class FakeOpenAI:
         with self.state.lock:
             self.state.actions.extend(actions)
 
+    def behave(self, *kinds: str) -> None:
+        """How the endpoint always is from now on (see the module docstring)."""
+        with self.state.lock:
+            self.state.behaviour.update(kinds)
+
     @property
     def item_rules(self) -> dict[str, str]:
         return self.state.item_rules
@@ -311,9 +387,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--behave", action="append", default=[], help="an endpoint behaviour (repeatable)")
     args = parser.parse_args()
-    uvicorn.run(make_app(FakeState(args.latency)), host="127.0.0.1", port=args.port, log_level="warning",
-                lifespan="off", backlog=1024)
+    state = FakeState(args.latency)
+    state.behaviour.update(args.behave)
+    uvicorn.run(make_app(state), host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", backlog=1024)
 
 
 if __name__ == "__main__":

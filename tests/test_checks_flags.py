@@ -32,6 +32,8 @@ def test_catalogue_has_every_design_flag_with_a_severity():
                           "same-as-source", "duplicate-in-batch", "unsafe-output", "stale-source",
                           # broken output, whatever its source (DESIGN.md: each its own code)
                           "number-changed", "name-changed", "repeated-concept", "half-translation", "grammar",
+                          # broken generated output (pipeline/checks/output.py, found running a real weak model)
+                          "looping-text", "added-aside",
                           # the LLM path's and the offline suggester's own
                           "llm-failed", "not-understood"}
     assert {sev for sev, _ in FLAGS.values()} == {"error", "warning", "info"}

@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from pipeline.llm import FileCache, StoreCache, suggest_llm
-from pipeline.llm_prompt import cache_key
+from pipeline.llm.prompt import cache_key
 from tests.fake_openai import answer_for, fake_llm  # noqa: F401  (fixture)
 from tests.test_llm_requests import FAST, TM, assert_answered, work_of
 

@@ -116,21 +116,24 @@ def test_truncated_json_is_retried_then_split(fake_llm, tmp_path):
     assert result.totals["splits"] == 1
 
 
-def test_answer_cut_off_at_token_limit_counts_as_bad_json(fake_llm, tmp_path):
-    fake_llm.script("length", "length")
+def test_an_answer_cut_off_at_the_token_limit_is_never_accepted_and_its_request_is_split(fake_llm, tmp_path):
+    # asking the same again would be cut off again (temperature 0): the halves are asked instead
+    fake_llm.script("length")
     work = work_of(6)
     result = run(work, tmp_path)
     assert_answered(result, work)
-    assert [len(e["ids"]) for e in fake_llm.state.log] == [6, 6, 3, 3]
+    assert [len(e["ids"]) for e in fake_llm.state.log] == [6, 3, 3]
+    assert result.totals["cut_off"] == 1 and result.totals["splits"] == 1
 
 
-def test_invalid_json_for_a_single_item_falls_back(fake_llm, tmp_path):
+def test_invalid_json_for_a_single_item_falls_back_as_no_answer(fake_llm, tmp_path):
     fake_llm.script("invalid", "invalid")
     work = work_of(1)
     result = run(work, tmp_path)
     row = result.proposals.row(0, named=True)
-    assert row["llmFlags"] == "unsafe-output" and "JSON" in row["llmReason"]
-    assert row["origin"] != "llm"
+    # no answer came (text that is not the contract's JSON): llm-failed, never unsafe-output
+    assert row["llmFlags"] == "llm-failed" and "JSON" in row["llmReason"]
+    assert row["origin"] != "llm" and fake_llm.requests == 2
 
 
 def test_missing_items_are_asked_again_alone(fake_llm, tmp_path):
@@ -168,12 +171,13 @@ def test_server_ignoring_response_format_is_understood(fake_llm, tmp_path):
     assert fake_llm.requests == 1
 
 
-def test_server_rejecting_json_schema_is_asked_without_it(fake_llm, tmp_path):
+def test_server_rejecting_json_schema_is_asked_for_json_object_with_the_schema(fake_llm, tmp_path):
     fake_llm.script("reject-schema")
     work = work_of(3)
     result = run(work, tmp_path)
     assert_answered(result, work)
-    assert "response_format" not in fake_llm.state.log[1]["body"]
+    second = fake_llm.state.log[1]["body"]["response_format"]
+    assert second["type"] == "json_object" and len(second["schema"]["properties"]["items"]["prefixItems"]) == 3
 
 
 def test_server_rejecting_temperature_is_asked_without_it_and_keeps_the_schema(fake_llm, tmp_path):
@@ -231,12 +235,14 @@ def test_requests_per_minute_are_paced(fake_llm, tmp_path):
     result = run(work, tmp_path, batch_size=1, settings={"rpm": 1200})  # 20 a second, a second's burst
     assert_answered(result, work)
     times = sorted(e["t"] for e in fake_llm.state.log)
-    assert times[-1] - times[0] >= 0.9  # 20 at once, then the other 20 at 20 a second
+    # 20 at once, then the other 20 at 20 a second (~1 s; the bucket refills a little while the burst goes
+    # out, so a loaded machine sees a bit less); unpaced, all 40 arrive within ~0.2 s
+    assert times[-1] - times[0] >= 0.75
     assert time.monotonic() - t0 < 5
 
 
 def test_tokens_per_minute_are_paced(fake_llm, tmp_path):
-    from pipeline.llm_prompt import estimate_tokens
+    from pipeline.llm.prompt import estimate_tokens
 
     work = work_of(10)
     # about five one-item requests a second: the bucket holds one second's worth of tokens
@@ -297,7 +303,7 @@ def test_no_key_and_no_url_is_a_clear_error(monkeypatch, tmp_path):
 def test_retry_after_is_read_from_seconds_milliseconds_or_ignored(headers, expected):
     import httpx
 
-    from pipeline.llm_client import retry_after
+    from pipeline.llm.client import retry_after
 
     class Error(Exception):
         response = httpx.Response(429, headers=headers)
@@ -310,7 +316,7 @@ def test_retry_after_as_an_http_date():
 
     import httpx
 
-    from pipeline.llm_client import retry_after
+    from pipeline.llm.client import retry_after
 
     class Error(Exception):
         response = httpx.Response(429, headers={"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)})

@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import polars as pl
 
-from pipeline.checks import (consistency, formatting, grammar, names, numbers, qualifiers, repeats, safety,
-                             same, words)
+from pipeline.checks import (consistency, formatting, grammar, names, numbers, output, qualifiers, repeats,
+                             safety, same, words)
 from pipeline.checks.flags import EMPTY
 from pipeline.checks.settings import CheckSettings
 from pipeline.checks.text import _norm, _sorted_key
@@ -19,9 +19,9 @@ from pipeline.dutch import words as dutch_words
 from terms.messages import message
 
 # Families in the order a reviewer reads their flags.
-FAMILIES = (consistency, qualifiers, numbers, names, repeats, words, grammar, formatting, same, safety)
+FAMILIES = (consistency, qualifiers, numbers, names, repeats, output, words, grammar, formatting, same, safety)
 _ORDERED = ["tm-conflict", "tm-inconsistent", "lost-qualifier", "number-changed", "name-changed", "repeated-concept",
-            "half-translation", "grammar", "jargon", "too-long", "format", "same-as-source", "not-understood",
+            "looping-text", "added-aside", "half-translation", "grammar", "jargon", "too-long", "format", "same-as-source", "not-understood",
             "duplicate-in-batch", "unsafe-output", "stale-source", "llm-failed"]
 SEVERITY: dict[str, str] = {code: sev for family in FAMILIES for code, sev in family.FLAGS.items()}
 assert set(_ORDERED) == set(SEVERITY), "every flag code needs a place in _ORDERED"
@@ -100,6 +100,8 @@ class Checker:
             numbers.number_changed(present),
             names.name_changed(present),
             repeats.repeated_concept(present),
+            output.looping(rows),
+            output.added_aside(present),
             words.half_translation(present, self.judge),
             grammar.grammar(present),
             words.jargon(present, self.judge, self.tm_abbreviations),

@@ -20,24 +20,65 @@ from rapidfuzz import fuzz, process
 from prompts import Prompt
 from terms.text import normalise
 
-RESPONSE_SCHEMA = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "patient_terms",
-        "strict": True,
-        "schema": {
-            "type": "object",
-            "properties": {"items": {"type": "array", "items": {
-                "type": "object",
-                "properties": {"conceptId": {"type": "string"}, "patientTerm": {"type": "string"},
-                               "explanation": {"type": "string"}},
-                "required": ["conceptId", "patientTerm", "explanation"],
-                "additionalProperties": False}}},
-            "required": ["items"],
-            "additionalProperties": False,
-        },
-    },
+ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": {
+        "type": "object",
+        "properties": {"conceptId": {"type": "string"}, "patientTerm": {"type": "string"},
+                       "explanation": {"type": "string"}},
+        "required": ["conceptId", "patientTerm", "explanation"],
+        "additionalProperties": False}}},
+    "required": ["items"],
+    "additionalProperties": False,
 }
+RESPONSE_SCHEMA = {"type": "json_schema", "json_schema": {"name": "patient_terms", "strict": True, "schema": ANSWER_SCHEMA}}
+
+# How a request asks for the contract's JSON, best first; an endpoint that refuses one level is asked
+# at the next (client.Endpoint), learned once per endpoint and model.
+STRUCTURED_LEVELS = ("json_schema", "json_object_schema", "json_object", "none")
+
+
+def answer_schema(ids: list[str], one_each: bool = False) -> dict:
+    """The contract's JSON schema for one request, `conceptId` limited to the ids asked, so a
+    constrained decoder cannot invent or garble one. With `one_each`, `items` is a tuple
+    (`prefixItems`): position i is the i-th id asked, as a constant, so the answer holds every id
+    exactly once and in order — for llama.cpp's grammar builder, which honours prefixItems
+    (llama_cpp/llama_grammar.py, SchemaConverter.visit); OpenAI's strict mode does not take it."""
+    entry = ANSWER_SCHEMA["properties"]["items"]["items"]
+    unique = list(dict.fromkeys(ids))
+    if one_each:
+        tuple_items = [{**entry, "properties": {**entry["properties"], "conceptId": {"type": "string", "const": cid}}}
+                       for cid in unique]
+        items = {"type": "array", "prefixItems": tuple_items}
+    else:
+        items = {"type": "array", "items": {**entry, "properties": {**entry["properties"],
+                                                                     "conceptId": {"type": "string", "enum": unique}}}}
+    return {**ANSWER_SCHEMA, "properties": {"items": items}}
+
+
+def response_format(level: str, ids: list[str]) -> dict | None:
+    """`response_format` for one request at a structured-output level (None: not sent).
+
+    - "json_schema": OpenAI structured outputs, `{"type": "json_schema", "json_schema": {name,
+      strict, schema}}` (OpenAI API reference, Chat Completions, response_format).
+    - "json_object_schema": `{"type": "json_object", "schema": …}`, the form llama-cpp-python's
+      server accepts (llama_cpp/llama_types.py ChatCompletionRequestResponseFormat: type "text" or
+      "json_object" with an optional schema; llama_chat_format._grammar_for_response_format turns
+      the schema into a grammar). Its server answers `json_schema` with a 500 validation error.
+    - "json_object": JSON mode without a schema (OpenAI's older models, many gateways).
+    - "none": nothing; the system text alone asks for the JSON (prompts/patient_terms.toml).
+    """
+    if level == "json_schema":
+        return {"type": "json_schema", "json_schema": {**RESPONSE_SCHEMA["json_schema"], "schema": answer_schema(ids)}}
+    if level == "json_object_schema":
+        return {"type": "json_object", "schema": answer_schema(ids, one_each=True)}
+    if level == "json_object":
+        return {"type": "json_object"}
+    if level == "none":
+        return None
+    raise ValueError(f"unknown structured-output level {level!r}")
+
+
 CHUNK = 2000  # work rows per cdist block (x TM size uint8 scores)
 
 

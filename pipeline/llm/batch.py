@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from pipeline.llm_answers import judge, parse_items, shown
-from pipeline.llm_client import BudgetExhausted, Outcome
-from pipeline.llm_prompt import Item, estimate_tokens
+from pipeline.llm.answers import judge_all, parse_items, shown
+from pipeline.llm.client import BudgetExhausted, Outcome
+from pipeline.llm.prompt import Item, estimate_tokens
 from review_queue.models import LLMBatchJob
 
 log = logging.getLogger("helder.llm")
@@ -61,7 +61,7 @@ def failed_inputs(factory, model: str, prompt_version: str) -> dict[str, tuple[s
 
 
 async def collect(client, factory, model: str, prompt_version: str, items_by_input: dict[str, Item],
-                  totals, price) -> list[Outcome]:
+                  totals, price, instructions: str = "") -> list[Outcome]:
     """Poll and collect finished jobs; returns the outcomes (accepted and refused) they held."""
     outcomes: list[Outcome] = []
     for job in open_jobs(factory, model, prompt_version):
@@ -76,7 +76,7 @@ async def collect(client, factory, model: str, prompt_version: str, items_by_inp
         found: list[Outcome] = []
         if batch.status == "completed" and batch.output_file_id:
             content = await client.files.content(batch.output_file_id)
-            found = _read_output(content.text, requests, totals, price)
+            found = _read_output(content.text, requests, totals, price, instructions)
         failed = {o.item.input_text: [o.flag, o.reason, o.raw] for o in found if o.flag}
         _close(factory, job.id, batch.status, batch.output_file_id, failed, provider_batch_id=batch.id)
         totals.batch_collected += sum(1 for o in found if not o.flag)
@@ -95,7 +95,7 @@ async def _find_batch(client, job: LLMBatchJob):
     return None
 
 
-def _read_output(text: str, requests: dict, totals, price) -> list[Outcome]:
+def _read_output(text: str, requests: dict, totals, price, instructions: str = "") -> list[Outcome]:
     outcomes = []
     for line in text.splitlines():
         if not line.strip():
@@ -119,7 +119,7 @@ def _read_output(text: str, requests: dict, totals, price) -> list[Outcome]:
         content = ((choices[0].get("message") or {}).get("content")) if choices else None
         answered = parse_items(content) or []
         share_in, share_out = t_in // len(asked), t_out // len(asked)
-        seen = set()
+        seen, first = set(), []
         for answer in answered:
             cid = str(answer.get("conceptId", "")).strip()
             meta = asked.get(cid)
@@ -129,8 +129,11 @@ def _read_output(text: str, requests: dict, totals, price) -> list[Outcome]:
             if cid in seen:
                 continue
             seen.add(cid)
-            item = Item(cid, meta.get("term", ""), "", "", meta["input"], "")
-            verdict = judge(answer)
+            first.append((answer, meta))
+        # judged exactly like a live answer (the prompt's own words as the live path passes them)
+        verdicts = judge_all([(a, m.get("term", "")) for a, m in first], instructions)
+        for (answer, meta), verdict in zip(first, verdicts):
+            item = Item(str(answer.get("conceptId", "")).strip(), meta.get("term", ""), "", "", meta["input"], "")
             outcomes.append(Outcome(item, verdict if verdict.ok else None, "" if verdict.ok else "unsafe-output",
                                     verdict.reason, "" if verdict.ok else shown(answer.get("patientTerm")),
                                     share_in, share_out))

@@ -5,16 +5,17 @@
   the offline origin where the LLM's answer was refused or never came), `model`, `promptVersion`,
   `tokensIn`, `tokensOut` (this suggestion's share of its request), `alternatives` (JSON list: the
   offline answer where it differs from the LLM's), `llmFlags` (";"-joined codes: `unsafe-output`
-  for an answer refused by the judge or not the contract's JSON even alone, `llm-failed` when the
-  endpoint gave no answer: errors or timeouts past the retries, an item left out twice) and
-  `llmReason` (why, with the refused text shortened and quoted).
+  for an answer that came and was refused by the judge, `llm-failed` when no usable answer came:
+  errors or timeouts past the retries, a non-answer, text that is not the contract's JSON, an
+  answer cut off at the output limit, an item left out twice) and `llmReason` (why, in Dutch from
+  terms/messages/llm.toml, with the refused text shortened and quoted).
   Rows the budget or a running batch job left undone are absent: they stay pending.
 - `totals`: requests, tokens_in, tokens_out, cost, cached, fallbacks, retries (and a few more).
 - `stopped_by_budget`.
 
-Pieces: prompts/ (the text and few-shot numbers), llm_prompt (items, examples, messages),
-llm_client (pacing, retries, splitting, budgets), llm_answers (parse and judge), llm_cache
-(pay once), llm_batch (the provider's batch endpoint). See docs/llm.md.
+Pieces: prompts/ (the text and few-shot numbers), prompt.py (items, examples, messages),
+client.py (pacing, retries, splitting, budgets), answers.py (parse and judge), cache.py
+(pay once), batch.py (the provider's batch endpoint). See docs/llm.md.
 """
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ from dataclasses import dataclass, field, fields
 
 import polars as pl
 
-from pipeline.llm_cache import Answer, FileCache, StoreCache, file_cache_path  # noqa: F401  (the seam)
-from pipeline.llm_client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
+from pipeline.llm.cache import Answer, FileCache, StoreCache, file_cache_path  # noqa: F401  (the seam)
+from pipeline.llm.client import (Asker, Budget, LLMUnavailable, Outcome, Totals,  # noqa: F401
                                  _groups)
-from pipeline.llm_prompt import FewShot, Item, items_from
+from pipeline.llm.prompt import FewShot, Item, items_from
 from prompts import load_prompt
+from terms.messages import template
 
 log = logging.getLogger("helder.llm")
 
@@ -54,7 +56,8 @@ class LLMSettings:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     temperature: float | None = 0.0
-    max_tokens: int = 0       # 0 = not sent
+    max_tokens: int = 0       # output tokens per request; 0 = not sent
+    max_tokens_per_item: int = 0  # output tokens per item asked (+ a small frame); 0 = not used
     confidence: float = 0.7   # an LLM answer the offline suggester does not share
     agree_confidence: float = 0.9  # ... and one it does
     base_url: str | None = None    # else OPENAI_BASE_URL, else the openai default
@@ -307,10 +310,11 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
 
 async def _batch_round(client, asker, to_ask, cache, factory, model, prompt_version, outcomes, writer, run_id):
     """Collect what finished, then submit what is neither answered, refused nor already submitted."""
-    from pipeline import llm_batch
+    from pipeline.llm import batch as llm_batch
 
     by_input = {i.input_text: i for i in to_ask}
-    collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost)
+    collected = await llm_batch.collect(client, factory, model, prompt_version, by_input, asker.totals, asker.cost,
+                                         asker.instructions)
     writer(collected)  # every accepted answer is cached, also for items this call was not given
     writer.flush()
     for o in collected:
@@ -329,6 +333,10 @@ async def _batch_round(client, asker, to_ask, cache, factory, model, prompt_vers
 
 def _rest(o: Outcome) -> tuple:
     return o.verdict, o.flag, o.reason, o.raw, o.tokens_in, o.tokens_out
+
+
+# "{reason} (het taalmodel zei '{said}')" as a polars format string (placeholders in that order)
+_SAID = template("llm.reason.said").replace("{reason}", "{}").replace("{said}", "{}")
 
 
 def _norm(expr: pl.Expr) -> pl.Expr:
@@ -382,6 +390,6 @@ def _assemble(work, off, items, keys, cached, outcomes, model, prompt_version, s
         .then(pl.lit("[") + offline_alt.struct.json_encode() + pl.lit("]"))
         .otherwise(pl.lit("[]")).alias("alternatives"),
         pl.when(pl.col("llmRaw") != "")
-        .then(pl.format('{} (the LLM said "{}")', pl.col("llmReason"), pl.col("llmRaw")))
+        .then(pl.format(_SAID, pl.col("llmReason"), pl.col("llmRaw")))
         .otherwise(pl.col("llmReason")).alias("llmReason"),
     ).select(base.columns + PROPOSAL_COLUMNS)
