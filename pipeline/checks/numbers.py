@@ -82,7 +82,7 @@ def quantities(text: str) -> list[tuple[str, str]]:
 
 
 # Greek and Latin number morphemes: "monochoriaal" may be said "met één placenta".
-_MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
+_MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("hemi", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
                      ("quadri", "4"), ("penta", "5"), ("tweeling", "2"), ("drieling", "3"), ("vierling", "4"))
 
 
@@ -111,17 +111,23 @@ def compare(term: str, proposal: str) -> str | None:
     lost = Counter(want) - Counter(got)
     added = Counter(got) - Counter(want)
     for q in lost:
-        # the same value with another (or no) unit or label in the proposal: moved or detached
-        moved = [g for g in added if g[0] == q[0]]
+        # the same value with another (or no) unit or label in the proposal: moved or detached;
+        # another value with the same unit or label: changed ("eerste fase" → "tweede fase")
+        moved = [g for g in added if added[g] > 0 and g[0] == q[0]] or \
+            [g for g in added if added[g] > 0 and g[1] == q[1] and q[1] not in ("", "code")]
         if moved:
             added[moved[0]] -= 1
             problems.append(message("flags.number-changed.moved", want=_show(q), got=_show(moved[0])))
         else:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
     implied = _implied(term)
+    words_only = not want and not re.search(r"\d", proposal)
     for q, n in added.items():
-        if n > 0 and not (q[1] in ("", "rang") and q[0] in implied):
-            problems.append(message("flags.number-changed.added", got=_show(q)))
+        if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only):
+            # a number word a lay definition says where the term has no number at all ("aan één
+            # kant", "de eerste lymfeklier") is wording; a digit or a unit never is
+            continue
+        problems.append(message("flags.number-changed.added", got=_show(q)))
     return "; ".join(problems) if problems else None
 
 

@@ -56,14 +56,20 @@ class OfflineSuggester:
         if hit:
             out = (hit[0], hit[1], CONF["tm-exact"], "tm-exact", "")
         elif (carried := self.memory.carry(key)) is not None:
-            out = (carried, "", CONF["tm-fuzzy"], "tm-fuzzy", "")
+            confidence = CONF["self-check"] if broken_output(term, carried) else CONF["tm-fuzzy"]
+            out = (carried, "", confidence, "tm-fuzzy", "")
         else:
             try:
                 r = self.renderer.render(term)
                 if normalise(r.text) == key:
                     raise NotRendered([], "nothing")  # every word kept as it was: nothing to propose
+                # a morpheme explanation says what the one word means. Beside a qualifier it still
+                # holds for a condition ("recidiverende gastritis": an inflammation of the stomach),
+                # not for a procedure ("partiële hepatectomie" does not take the whole liver out)
                 words = [w for w in key.split() if w not in self.lexicon.qualifiers]
-                explanation = self.morphology.explain(words[-1]) if len(words) == 1 else ""
+                explanation = ""
+                if len(words) == 1 and (" " not in key or words[0].endswith(("itis", "algie", "megalie"))):
+                    explanation = self.morphology.explain(words[0])
                 confidence = r.confidence
                 if broken_output(term, r.text):
                     # the checker will flag it; a rendering the checks call broken is never high

@@ -18,6 +18,16 @@ from pipeline.dutch import grammar
 from pipeline.offline.lexicon import Entry, Lexicon, normalise
 
 _SPACE = re.compile(r"\s+")
+_PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via", "uit",
+                 "naar", "over", "rond", "tegen", "tussen", "langs"}
+
+
+def lay_head(lay: str) -> str:
+    """The head noun of a lay noun phrase: its last word before the first preposition
+    ("pijn op de borst door het hart" → "pijn")."""
+    words = lay.split()
+    cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS and i > 0), len(words))
+    return words[:cut][-1] if words[:cut] else lay
 _NUMBER = re.compile(r"^(\d+|[ivx]+|[a-d])$")
 
 
@@ -112,8 +122,7 @@ class Memory:
             e = self.lex.qualifiers[q]
             if e.lay != "-":
                 (post if e.article == "post" else pre).append(e.lay)
-        head = patient.split(" van ")[0].split()[-1] if patient.split() else patient
-        gender = grammar.gender(head)
+        gender = grammar.gender(lay_head(patient))
         pre = [grammar.attributive(a, gender) for a in pre]
         return " ".join(pre + [patient] + post)
 

@@ -312,8 +312,8 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
-            self._np_head = phrase.head if phrase.bare_noun or not phrase.post else ""
             text, missing = phrase.text(article=article)
+            self._np_head = text.split()[-1] if text.split() else ""  # what a following "van" would restate
             if missing:
                 self._score.append(CONF["missing-article"])
             pieces.append(text)
