@@ -58,6 +58,13 @@ def compare(term: str, proposal: str) -> str | None:
         short, long = sorted((a, b), key=len)
         if len(short) >= 4 and (long.startswith(short) or long.endswith(short)) and f"{a} {b}" not in term.lower():
             problems.append(message("flags.repeated-concept.compound", first=a, second=b))
+    # "baarmoederhals van de baarmoeder": a compound followed by a genitive restating its first part
+    for i, w in enumerate(words):
+        rest = words[i + 1:i + 4]
+        if rest[:1] == ["van"]:
+            target = rest[2] if len(rest) > 2 and rest[1] in ("de", "het", "een") else rest[1] if len(rest) > 1 else ""
+            if len(target) >= 4 and w != target and w.startswith(target) and f"{w} van" not in term.lower():
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
     table = translations()
     present = set(content)
     for w in present:

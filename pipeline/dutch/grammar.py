@@ -171,21 +171,41 @@ def attributive(adjective: str, head_gender: str | None, definite: bool = False)
 
 def compound(left: str, right: str) -> str:
     """Two nouns as one Dutch compound: 'gewricht' + 'pijn' → 'gewrichtspijn', 'nier' + 'echo'
-    → 'nierecho', 'zee' + 'egel' → 'zee-egel' (a hyphen between clashing vowels, Woordenlijst
-    leidraad 16). The linking -s- is not predictable by rule: the form Dutch text uses (wordfreq)
-    wins; for compounds it has never seen, words in -ing/-heid/-schap/-teit take the -s-."""
+    → 'nierecho', 'hersenen' + 'schudding' → 'hersenschudding', 'zee' + 'egel' → 'zee-egel' (a
+    hyphen between clashing vowels, Woordenlijst leidraad 16). The linking -s- and the stem of a
+    plural left part are not predictable by rule: the form Dutch text uses (wordfreq) wins; for
+    compounds it has never seen, -ing/-heid/-schap/-teit/-je take the -s-."""
     left, right = left.replace(" ", ""), right.replace(" ", "")
     if not left or not right:
         return left + right
+    candidates = compounds(left, right)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    return best
+
+
+def compounds(left: str, right: str) -> list[str]:
+    """Spellings a compound of `left` and `right` could take, the rule's choice first."""
+    left, right = left.replace(" ", ""), right.replace(" ", "")
     join = lambda l: f"{l}-{right}" if l[-1] in "aeiou" and right[0] in "aeiou" and _clash(l, right) else l + right
     plain, linked = join(left), join(left + "s")
     if right.startswith("s") or left.endswith("s"):
-        return plain
-    if _zipf(linked) > _zipf(plain):
-        return linked
-    if _zipf(plain) == 0 and left.endswith(("ing", "heid", "schap", "teit", "tie", "sie", "dom")):
-        return linked
-    return plain
+        out = [plain]
+    elif left.endswith(("ing", "heid", "schap", "teit", "tie", "sie", "dom", "je")):
+        out = [linked, plain]
+    else:
+        out = [plain, linked]
+    for stem in (left[:-2] if left.endswith("en") and len(left) > 5 else "", left[:-1] if left.endswith("e") and len(left) > 4 else ""):
+        if stem:
+            out.append(join(stem))
+    return out
+
+
+def attested_compound(left: str, right: str) -> str | None:
+    """The compound of `left` and `right` as Dutch text writes it, or None when Dutch text never
+    uses any spelling of it (wordfreq): then "right van de left" is the safer rendering."""
+    candidates = compounds(left, right)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    return best if _zipf(best) > 0 else None
 
 
 def _clash(left: str, right: str) -> bool:

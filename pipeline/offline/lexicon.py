@@ -28,6 +28,14 @@ ARTICLES = {"noun": ("de", "het", "pl", ""), "head": ("de", "het", "pl", ""), "a
             "qualifier": ("pre", "post")}
 
 
+_SLOT = re.compile(r"\{(?:de |een )?x\}")
+
+
+def has_slot(lay: str) -> bool:
+    """True when a lay text is a template with an object slot: {x}, {de x} or {een x}."""
+    return _SLOT.search(lay) is not None
+
+
 def normalise(text: str) -> str:
     """Lower case, punctuation other than hyphens and apostrophes to spaces, single spaces: the
     key for lexicon and TM lookups."""
@@ -94,7 +102,7 @@ class Lexicon:
     def _table(self, entry: Entry, path, lineno) -> dict[str, Entry]:
         kind = entry.kind
         if kind in ("word", "noun"):
-            return self.heads if "{x}" in entry.lay else self.words
+            return self.heads if has_slot(entry.lay) else self.words
         tables = {"head": self.heads, "root": self.roots, "prefix": self.prefixes, "suffix": self.suffixes,
                   "qualifier": self.qualifiers, "adjective": self.adjectives, "prep": self.preps}
         if kind not in tables:
@@ -108,7 +116,7 @@ class Lexicon:
                  "qualifiers": ("qualifier",), "preps": ("prep",), "roots": ("root",)}[table]
         for kind in kinds:
             for entry in self.contextual.get(f"{kind}:{key}", ()):
-                if (table != "heads") == ("{x}" not in entry.lay) and entry.applies(term):
+                if (table != "heads") == (not has_slot(entry.lay)) and entry.applies(term):
                     return entry
         return getattr(self, table).get(key)
 
@@ -143,7 +151,7 @@ def _entry(row: list[str], path, lineno) -> Entry:
         raise ValueError(f"{path}:{lineno}: empty clinical or lay field")
     if kind not in KINDS:
         raise ValueError(f"{path}:{lineno}: unknown kind {kind!r} ({'|'.join(KINDS)})")
-    allowed = ARTICLES.get("head" if kind == "word" and "{x}" in lay else "noun" if kind == "word" else kind)
+    allowed = ARTICLES.get("head" if kind == "word" and has_slot(lay) else "noun" if kind == "word" else kind)
     if allowed and article not in allowed:
         raise ValueError(f"{path}:{lineno}: article {article!r} for kind {kind} (expected {'|'.join(a or '(empty)' for a in allowed)})")
     if context:

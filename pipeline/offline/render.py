@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.dutch import grammar
-from pipeline.dutch.words import WordJudge, zipf
-from pipeline.offline.lexicon import Entry, Lexicon, normalise
+from pipeline.dutch.words import LATIN_FORM, WordJudge, zipf
+from pipeline.offline.lexicon import Entry, Lexicon, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
@@ -86,6 +86,7 @@ class Phrase:
     post: list[str] = field(default_factory=list)
     det: str = ""
     bare_noun: bool = True       # head is one noun without its own modifiers (compounds, "linker")
+    sided: bool = False          # "linker"/"rechter" joined to the head: not glued into a further compound
     articleless: bool = False    # names, numbers, quantities, substances: no article before them
 
     def text(self, article: bool = False) -> tuple[str, bool]:
@@ -189,6 +190,10 @@ class Renderer:
         e = lex.modifier(key, term) or lex.find("preps", key, term)
         if e is None and "-" in key:
             return self._lookup(key.replace("-", "")) if key.replace("-", "") != key else None
+        if e is None and " " not in key and len(key) >= 4 and (LATIN_FORM.search(key) or zipf(key) < 3.0):
+            root = lex.find("roots", key, term)
+            if root is not None:  # a whole Latin word the lexicon knows as a root ("umbilicalis", "femur")
+                return Entry(root.clinical, root.lay, "noun", root.article, root.note, source=root.source)
         return e
 
     # --- the chain of noun phrases -------------------------------------------------------------
@@ -238,7 +243,7 @@ class Renderer:
         if len(coords) != 1:
             return None
         _, _, head, _ = self._parts(coords[0])
-        if head is not None and head.entry is not None and "{x}" in head.entry.lay:
+        if head is not None and head.entry is not None and has_slot(head.entry.lay):
             return head.entry
         return None
 
@@ -248,14 +253,19 @@ class Renderer:
         det = ""
         if units and units[0].entry is None and units[0].low in DETERMINERS and len(units) > 1:
             det, units = units[0].low, units[1:]
+        units = list(units)
         post: list[Unit] = []
         while len(units) > 1 and _is_post(units[-1]):
             post.insert(0, units.pop())
             if units and units[-1].low in LABELS and len(units) > 1:
                 post.insert(0, units.pop())
+        # Latin order: modifiers after the noun ("ventriculus lateralis cerebri", "hepatitis acuta")
+        trailing: list[Unit] = []
+        while len(units) > 1 and units[-1].entry is not None and units[-1].entry.kind in ("adjective", "qualifier"):
+            trailing.insert(0, units.pop())
         if not units:
             return det, [], None, post
-        return det, units[:-1], units[-1], post
+        return det, units[:-1] + trailing, units[-1], post
 
     def _render_np(self, units: list[Unit], article: bool) -> str:
         pieces = []
@@ -276,7 +286,13 @@ class Renderer:
         det, mods, head, post = self._parts(units)
         if head is None:
             return None
-        phrase = self._head(head)
+        if mods and _is_noun(mods[-1]) and _is_noun(head):
+            # Latin noun + genitive ("hernia umbilicalis", "steatosis hepatis", "commotio cerebri"):
+            # the compound Dutch uses ("navelbreuk"), else "breuk van de navel"
+            phrase = self._genitive(mods[-1], head)
+            mods = mods[:-1]
+        else:
+            phrase = self._head(head)
         if phrase is None:
             return None
         if any(u.token.kind == "number" or u.low in NUMBER_WORDS or u.low in ("meer", "minder") for u in mods) \
@@ -286,9 +302,9 @@ class Renderer:
 
     def _head(self, unit: Unit) -> Phrase | None:
         tok = unit.token
-        if unit.entry is not None and unit.entry.kind in ("word", "noun", "head") and "{x}" not in unit.entry.lay:
+        if unit.entry is not None and unit.entry.kind in ("word", "noun", "head") and not has_slot(unit.entry.lay):
             return self._lay_phrase(unit.entry)
-        if unit.entry is not None and "{x}" in unit.entry.lay:
+        if unit.entry is not None and has_slot(unit.entry.lay):
             plain = [alt for alt in unit.entry.lay.split("|") if "{" not in alt]
             if plain:
                 return self._lay_phrase(unit.entry, plain[0])
@@ -317,6 +333,21 @@ class Renderer:
         lay, gender = rendered
         return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay)
 
+    def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
+        gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
+        if gen.bare_noun and gen.head in gov.head:
+            return gov  # "cervix uteri": "baarmoederhals" already says whose neck
+        if gov.bare_noun and gen.bare_noun:
+            word = grammar.attested_compound(gen.head, gov.head)
+            if word is not None:
+                return Phrase(word, gov.gender, articleless=gov.articleless)
+        text, missing = gen.text(article=True)
+        if missing:
+            self._score.append(CONF["missing-article"])
+        gov.post.append(f"van {text}")
+        gov.bare_noun = False
+        return gov
+
     def _word(self, word: str) -> tuple[str, str | None] | None:
         """A single word kept (lay Dutch), composed from morphemes or translated as a compound of a
         clinical and a lay part; None (and noted) if none of these."""
@@ -337,22 +368,22 @@ class Renderer:
         return None
 
     def _compound(self, word: str) -> tuple[str, str | None] | None:
-        """A Dutch clinical compound of a clinical word and a lay word, in either order
-        ("thoraxbeweging" → "borstkasbeweging", "borstvoedingsfeces" → "borstvoedingsontlasting"):
-        each part translated by a one-word lexicon noun or kept as lay, then compounded again."""
+        """A Dutch clinical compound of a clinical word and a lay head ("thoraxbeweging" →
+        "borstkasbeweging", "uterusbloeding" → "baarmoederbloeding"): the clinical part translated
+        by a one-word lexicon noun, the head kept, then compounded again. A translated head would
+        make a compound Dutch does not have ("longembolie" ≠ "longbloedstolsel"): no proposal."""
         for i in range(len(word) - 3, 2, -1):
             left, right = word[:i], word[i:]
             for link in ("", "s"):
                 if link and not left.endswith(link):
                     continue
                 stem = left[: len(left) - len(link)] if link else left
-                parts = [self._part(stem), self._part(right)]
-                if None in parts or not (parts[0][1] or parts[1][1]):
+                first, head = self._part(stem), self._part(right)
+                if first is None or head is None or not first[1] or head[1]:
                     continue
-                (lay_left, _), (lay_right, _) = parts
                 self._translated += 1
                 self._score.append(CONF["compound"])
-                return grammar.compound(lay_left, lay_right), grammar.gender(lay_right)
+                return grammar.compound(first[0], right), grammar.gender(right)
         return None
 
     def _part(self, part: str) -> tuple[str, bool] | None:
@@ -360,7 +391,7 @@ class Renderer:
         if len(part) < 3:
             return None
         e = self.lex.find("words", part, self._term)
-        if e is not None and " " not in e.lay and "{" not in e.lay and e.lay != part:
+        if e is not None and " " not in e.lay and not has_slot(e.lay) and e.lay != part:
             return e.lay, True
         if len(part) >= 4 and part not in self._clinical and self.judge.jargon_reason(part) is None and zipf(part) >= 3.0:
             return part, False
@@ -415,7 +446,7 @@ class Renderer:
                 else:
                     pre.append((e.lay, True))
                 continue
-            if e is not None and e.kind in ("word", "noun") and " " not in e.lay and "{x}" not in e.lay:
+            if e is not None and e.kind in ("word", "noun") and " " not in e.lay and not has_slot(e.lay):
                 self._count(e)  # a noun before the head ("zuigeling krijgt …"): same slot, same shape
                 pre.append((e.lay, False))
                 continue
@@ -443,6 +474,7 @@ class Renderer:
             return None
         if side:
             phrase.head = grammar.compound(side, phrase.head)
+            phrase.sided = True
         phrase.pre = pre + phrase.pre
         phrase.post = phrase.post + [u.text for u in post] + after
         phrase.det = det
@@ -457,12 +489,12 @@ class Renderer:
         if objects and x is None:
             return ""
         for alt in entry.lay.split("|"):
-            has_slot = "{" in alt
-            if has_slot != (x is not None):
+            slotted = has_slot(alt)
+            if slotted != (x is not None):
                 continue
-            if mods and (alt.startswith("{") or not re.match(r"^\w+ (van|in|aan|op|bij) \{(de|een) x\}", alt)) and has_slot:
-                continue
-            text = self._fill(alt, x) if has_slot else alt
+            if mods and slotted and not re.match(r"^\w+ (van|in|aan|op|bij) \{(de|een) x\}", alt):
+                continue  # modifiers need a noun in front to stand before ("open botbreuk van het dijbeen")
+            text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
             self._count(entry)
@@ -505,7 +537,14 @@ class Renderer:
         glued_left = before and not before.endswith(" ")
         glued_right = after and not after.startswith(" ")
         if glued_left or glued_right:
-            if not x.bare_noun or x.det:
+            if glued_right and not glued_left and x.pre and not x.post and not x.det and not x.sided:
+                # "dikke darm" + "kanker" → "dikkedarmkanker", only as Dutch text writes it
+                joined = "".join(t for t, _ in x.pre) + x.head
+                word = grammar.attested_compound(joined, after.split(" ")[0])
+                if word is not None:
+                    rest = after.split(" ", 1)[1] if " " in after else ""
+                    return before + word + ((" " + rest) if rest else "")
+            if not x.bare_noun or x.det or x.sided:
                 return None
             word = grammar.compound(before, x.head) if glued_left else x.head
             word = grammar.compound(word, after.split(" ")[0]) if glued_right else word
@@ -544,6 +583,11 @@ def _is_post(unit: Unit) -> bool:
         return False
     return (tok.kind == "number" or ROMAN.match(tok.low) is not None and len(unit.tokens) == 1
             or (tok.kind in ("name", "abbr") and len(tok.text) <= 2) or tok.low in UNITS and False)
+
+
+def _is_noun(unit: Unit) -> bool:
+    """A unit the lexicon knows as a noun (not a template head)."""
+    return unit.entry is not None and unit.entry.kind in ("noun", "word") and not has_slot(unit.entry.lay)
 
 
 def _adjectival(word: str) -> bool:
