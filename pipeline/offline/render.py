@@ -126,6 +126,11 @@ class Renderer:
         self.morphology = morphology
         self._phrases = lexicon.phrase_keys()
         self._max_phrase = max((len(k.split()) for k in self._phrases), default=1)
+        # Lookups of single words no contextual entry can answer differently per term, remembered:
+        # at 380k terms the same few thousand words are looked up ~2M times.
+        self._context_keys = {k.split(":", 1)[1] for k in lexicon.contextual}
+        self._lookups: dict[str, Entry | None] = {}
+        self._phrase_starts = {k.split(" ", 1)[0] for k in self._phrases}
         self._clinical = lexicon.clinical_words()
         grammar.add_nouns({_lay_head(e.lay): e.article for e in list(lexicon.words.values())
                            if e.article in ("de", "het", "pl") and "{" not in e.lay})
@@ -161,17 +166,21 @@ class Renderer:
                 i += 2
                 continue
             if tok.kind == "word":
-                for j in range(min(len(tokens), i + self._max_phrase), i + 1, -1):
+                # a lexicon phrase can only start at a word that starts one (checked before the runs)
+                starts = tok.low in self._phrase_starts or tok.low.replace("-", "") in self._phrase_starts
+                for j in range(min(len(tokens), i + self._max_phrase) if starts else i + 1, i + 1, -1):
                     run = tokens[i:j]
                     if all(t.kind == "word" for t in run):
                         key = " ".join(t.low for t in run)
+                        if key not in self._phrases and key.replace("-", "") not in self._phrases:
+                            continue  # no lexicon phrase is these words: skip the lookups
                         entry = self._lookup(key)
                         if entry is not None:
                             out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
                             i = j
                             break
                 else:
-                    entry = self._lookup(tok.low)
+                    entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
                             else "conj" if tok.low in CONJUNCTIONS else "word")
                     out.append(Unit([tok], entry, role))
@@ -180,6 +189,15 @@ class Renderer:
             out.append(Unit([tok], None, "conj" if tok.text == "," else "word"))
             i += 1
         return out
+
+    def _word_lookup(self, key: str) -> Entry | None:
+        """`_lookup` of one word, remembered when no contextual entry is filed under it."""
+        if key in self._lookups:
+            return self._lookups[key]
+        entry = self._lookup(key)
+        if key not in self._context_keys and key.replace("-", "") not in self._context_keys:
+            self._lookups[key] = entry
+        return entry
 
     def _lookup(self, key: str) -> Entry | None:
         lex, term = self.lex, self._term

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.dutch import words as dutch_words
 
@@ -49,7 +50,7 @@ def tokenize(term: str) -> list[Token]:
     letters = [c for c in (term or "") if c.isalpha()]
     shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
     known = dutch_words.known_abbreviations()
-    eponyms = {e.lower() for e in dutch_words.eponyms()}
+    eponyms = _lower_eponyms()
     out: list[Token] = []
     for i, (kind, text) in enumerate(raw):
         if kind in ("quote", "qsuffix"):
@@ -63,6 +64,12 @@ def tokenize(term: str) -> list[Token]:
         else:
             out.append(_word(text, first=i == 0, known=known, eponyms=eponyms))
     return out
+
+
+@lru_cache(maxsize=1)
+def _lower_eponyms() -> frozenset[str]:
+    """The eponyms in lower case, built once instead of per term."""
+    return frozenset(e.lower() for e in dutch_words.eponyms())
 
 
 def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> Token:
