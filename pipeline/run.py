@@ -378,6 +378,8 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
             t = time.perf_counter()
             checked = checker.check(proposals)
             durations["check"] += time.perf_counter() - t
+            for name, seconds in checker.timings.items():  # per check, so a slow one shows (not update: Counter adds)
+                durations[f"check.{name}"] = seconds
             t = time.perf_counter()
             added = enqueue(factory, checked, run_id, opts.worker)
             durations["enqueue"] += time.perf_counter() - t
