@@ -16,6 +16,7 @@ whose bare and inflected forms both occur in Dutch (wordfreq) and that are not l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -64,6 +65,13 @@ def noun_gender(word: str) -> str | None:
     """Gender of a noun listed in the curated list, or of a compound whose left part is a listed
     noun or 'linker'/'rechter' and whose right part is listed ("baarmoederhals", "linkerdijbeen")."""
     _lexicon_nouns()
+    return _noun_gender(word, dutch.nouns_version())
+
+
+# Remembered per word and gender-table version: a batch asks about the same few thousand words
+# hundreds of thousands of times, and the table only grows (a new version forgets nothing wrong).
+@lru_cache(maxsize=1 << 16)
+def _noun_gender(word: str, version: int) -> str | None:
     if dutch.known_noun(word):
         return dutch.gender(word)
     for i in range(3, len(word) - 2):
@@ -78,6 +86,11 @@ def noun_gender(word: str) -> str | None:
 
 def adjective_forms(word: str) -> tuple[str, str] | None:
     """(bare, inflected) when `word` is an adjective whose two forms differ and both occur in Dutch."""
+    return _adjective_forms(word, dutch.nouns_version())
+
+
+@lru_cache(maxsize=1 << 16)  # as _noun_gender
+def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
     if word in _NOT_ADJECTIVES or dutch.known_noun(word) or len(word) < 3 or word.isdigit():
         return None
     bare = dutch.bare(word)

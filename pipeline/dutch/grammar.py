@@ -55,13 +55,23 @@ def _adjectives() -> dict[str, str]:
     return out
 
 
+_version = 0  # bumped whenever add_nouns adds a noun: memoised answers that depend on the table key on it
+
+
+def nouns_version() -> int:
+    """A number that changes whenever the gender table gains a noun (for callers' caches)."""
+    return _version
+
+
 def add_nouns(genders: dict[str, str]) -> None:
     """Teach genders at run time (the lexicon's lay nouns carry theirs); later entries do not
     override the curated list."""
+    global _version
     table = _nouns()
     for noun, article in genders.items():
-        if article in ("de", "het", "pl"):
-            table.setdefault(noun.lower(), article)
+        if article in ("de", "het", "pl") and noun.lower() not in table:
+            table[noun.lower()] = article
+            _version += 1
 
 
 def gender(noun: str) -> str | None:
@@ -94,6 +104,7 @@ def definite_article(noun: str) -> str | None:
     return None if g is None else ("het" if g == "het" else "de")
 
 
+@lru_cache(maxsize=1 << 16)  # pure: the adjective table and word frequencies never change in a run
 def inflected(adjective: str) -> str:
     """The attributive -e form of an adjective: 'acuut' → 'acute', 'dik' → 'dikke', 'grijs' →
     'grijze', 'positief' → 'positieve'; already inflected forms, participles in -en ('open',
@@ -126,6 +137,7 @@ def inflected(adjective: str) -> str:
     return best if _zipf(best) > 0 or a.endswith("en") and best == a else candidates[0]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, as inflected
 def bare(adjective: str) -> str:
     """The form without -e: 'acute' → 'acuut', 'dikke' → 'dik', 'chronische' → 'chronisch',
     'perifere' → 'perifeer'. Ordinals, superlatives and words not ending in -e are returned
