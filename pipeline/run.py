@@ -74,6 +74,13 @@ class RunOptions:
     worker: str = field(default_factory=default_worker_name)
     llm: dict = field(default_factory=dict)  # options passed to pipeline.llm.suggest_llm
     config: dict | None = None
+    # Offline runs: suggest the next chunk in a child process while this one is checked and enqueued
+    # (the suggester is single-threaded Python, the checks and the database mostly are not, so on two
+    # cores they overlap). None: when the run has at least AHEAD_MIN_CHUNKS chunks of work.
+    suggest_ahead: bool | None = None
+
+
+AHEAD_MIN_CHUNKS = 4  # below this a child's start-up (~2 s: imports, the suggester's indexes) is not won back
 
 
 def pending_work_query(now: datetime, after: str | None = None):
@@ -328,6 +335,53 @@ def _make_suggest(opts: RunOptions, tm: pl.DataFrame, factory, run: Run):
     return suggest, totals
 
 
+_AHEAD: object = None  # the child's OfflineSuggester
+
+
+def _ahead_init(tm: pl.DataFrame) -> None:
+    global _AHEAD
+    import threading
+
+    from pipeline.offline import OfflineSuggester
+
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # A parent killed outright (SIGKILL, OOM) never shuts the pool down, and the child holds both
+        # ends of its own queue, so no EOF would tell it: it leaves when it is handed to another parent.
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    _AHEAD = OfflineSuggester(tm)
+
+
+def _ahead_suggest(work: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+    started = time.perf_counter()
+    proposals = _AHEAD.suggest(work)
+    return proposals, time.perf_counter() - started
+
+
+class _AheadSuggester:
+    """The offline suggester in one child process: `submit(work)` returns a future of
+    (proposals, seconds). Spawned, not forked: the parent's polars thread pool must not be copied
+    mid-flight. The child builds its own suggester from the TM, as the parent would."""
+
+    def __init__(self, tm: pl.DataFrame) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_ahead_init, initargs=(tm,))
+
+    def submit(self, work: pl.DataFrame):
+        return self.pool.submit(_ahead_suggest, work)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress: bool = False) -> Run:
     """Run one batch to the end (or to `opts.limit` concepts); returns the finished Run record."""
     from pipeline.checks import Checker
@@ -353,28 +407,41 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
     origins: Counter = Counter()
     bar = _Progress(total, progress)
     status, error = "completed", None
+    pool = None
     try:
         t = time.perf_counter()
-        suggest, llm_totals = _make_suggest(opts, tm, factory, run_row)
+        ahead = opts.suggest_ahead
+        if ahead is None:
+            ahead = total >= AHEAD_MIN_CHUNKS * opts.chunk_size
+        if ahead and opts.suggester == "offline":
+            pool = _AheadSuggester(tm)  # started first: the child builds its suggester while we build the checker
+            llm_totals = None
+        else:
+            suggest, llm_totals = _make_suggest(opts, tm, factory, run_row)
         checker = Checker(tm, (opts.config or {}).get("checks"))
         durations["prepare"] += time.perf_counter() - t
-        done, after = 0, None
-        while opts.limit is None or done < opts.limit:
-            size = opts.chunk_size if opts.limit is None else min(opts.chunk_size, opts.limit - done)
-            t = time.perf_counter()
-            work, last_seen = claim_next(factory, run_id, opts, size, after)
-            durations["select"] += time.perf_counter() - t
-            if last_seen is None:
-                if after is None:
-                    break  # a walk from the first id found nothing: done
-                after = None  # once more from the top: chunks freed by dead workers, rows skipped while locked
-                continue
-            after = last_seen
-            if work.is_empty():
-                continue
-            t = time.perf_counter()
-            proposals, stopped = suggest(work)
-            durations["suggest"] += time.perf_counter() - t
+
+        def chunks():
+            """Claimed work frames, in id order, until none is left (or `opts.limit` concepts)."""
+            done, after = 0, None
+            while opts.limit is None or done < opts.limit:
+                size = opts.chunk_size if opts.limit is None else min(opts.chunk_size, opts.limit - done)
+                t = time.perf_counter()
+                work, last_seen = claim_next(factory, run_id, opts, size, after)
+                durations["select"] += time.perf_counter() - t
+                if last_seen is None:
+                    if after is None:
+                        return  # a walk from the first id found nothing: done
+                    after = None  # once more from the top: chunks freed by dead workers, rows skipped while locked
+                    continue
+                after = last_seen
+                if work.is_empty():
+                    continue
+                done += work.height
+                yield work
+
+        def finish(work: pl.DataFrame, proposals: pl.DataFrame) -> None:
+            """Check a chunk's proposals, enqueue them, release its claims, save the counts."""
             t = time.perf_counter()
             checked = checker.check(proposals)
             durations["check"] += time.perf_counter() - t
@@ -383,7 +450,6 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
             t = time.perf_counter()
             added = enqueue(factory, checked, run_id, opts.worker)
             durations["enqueue"] += time.perf_counter() - t
-            done += work.height
             counts["selected"] += work.height
             counts["proposed"] += added
             origins.update(checked["origin"].to_list())
@@ -391,9 +457,36 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
                 flags.update(x for x in (f or "").split(";") if x)
             bar.advance(work.height, f"{counts['proposed']} queued")
             _save_progress(factory, run_id, counts, origins, flags, durations, llm_totals)
-            if stopped:  # a budget ran out: what is done is kept, the rest waits for the next run
-                status = "stopped"
-                break
+
+        if pool is not None:
+            # One chunk ahead: chunk k+1 is claimed and handed to the child before chunk k is checked,
+            # so the child suggests while this process checks and enqueues. "suggest" is the child's
+            # own time; "suggest.wait" the time this process waited for it (what overlap did not hide).
+            queue: list = []
+
+            def collect() -> None:
+                work, future = queue.pop(0)
+                t = time.perf_counter()
+                proposals, seconds = future.result()
+                durations["suggest.wait"] += time.perf_counter() - t
+                durations["suggest"] += seconds
+                finish(work, proposals)
+
+            for work in chunks():
+                queue.append((work, pool.submit(work)))
+                if len(queue) > 1:
+                    collect()
+            while queue:
+                collect()
+        else:
+            for work in chunks():
+                t = time.perf_counter()
+                proposals, stopped = suggest(work)
+                durations["suggest"] += time.perf_counter() - t
+                finish(work, proposals)
+                if stopped:  # a budget ran out: what is done is kept, the rest waits for the next run
+                    status = "stopped"
+                    break
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the operator"
         raise
@@ -405,6 +498,8 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        if pool is not None:
+            pool.close()
         bar.close()
         durations["total"] = time.perf_counter() - t0
         try:
