@@ -228,20 +228,46 @@ def _max_severity(details: list[dict]) -> str | None:
     return {3: "error", 2: "warning", 1: "info"}.get(best)
 
 
+def _with_severity(checked: pl.DataFrame) -> pl.DataFrame:
+    """`checked` + maxSeverity (the worst severity in flagDetails, as `_max_severity`), flagDetails
+    and similar as JSON text ('[]' when missing): read by polars for the whole chunk, so enqueue
+    never parses JSON row by row (at 2,000 rows a chunk that was a quarter of enqueue's time)."""
+    rank = (pl.col("flagDetails").fill_null("[]").replace("", "[]")
+            .str.json_decode(pl.List(pl.Struct({"severity": pl.Utf8})))
+            .list.eval(pl.element().struct.field("severity").replace_strict(SEVERITY_RANK, default=0,
+                                                                            return_dtype=pl.Int8))
+            .list.max().fill_null(0))
+    return checked.with_columns(
+        rank.replace_strict({3: "error", 2: "warning", 1: "info"}, default=None, return_dtype=pl.Utf8).alias("maxSeverity"),
+        pl.col("flagDetails").fill_null("[]").replace("", "[]"),
+        (pl.col("similar") if "similar" in checked.columns else pl.lit(None, pl.Utf8)).fill_null("[]").replace("", "[]")
+        .alias("similar"))
+
+
+def _suggestions_as_text():
+    """The suggestions table with its JSON columns as text: flagDetails and similar arrive as JSON
+    text from the checker and go in as they are (reading them back through the model parses them,
+    so the same lists come out), instead of parsed and dumped again per row."""
+    from sqlalchemy import JSON, Text, column, table
+
+    cols = Suggestion.__table__.columns
+    return table(Suggestion.__tablename__, *[column(c.name, Text() if isinstance(c.type, JSON) else c.type) for c in cols])
+
+
 def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, worker: str) -> int:
     """Store checked proposals as review items + suggestions and release the claims; returns items added."""
     if checked.is_empty():
         return 0
-    records = checked.to_dicts()
+    records = _with_severity(checked).to_dicts()
+    now = _now()  # one time for the chunk: its rows are written in one transaction
     with factory() as session, session.begin():
         items = []
         for r in records:
-            details = json.loads(r.get("flagDetails") or "[]")
             items.append({
                 "concept_id": r["conceptId"], "state": PROPOSED, "version": 1, "run_id": run_id,
                 "source_term": r["term"], "semantic_tag": r.get("semanticTag"), "proposal": r["suggestion"],
                 "origin": r["origin"], "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
-                "max_severity": _max_severity(details), "created_at": _now(), "updated_at": _now(),
+                "max_severity": r["maxSeverity"], "created_at": now, "updated_at": now,
                 "needs_second_review": False,
             })
         postgres = session.bind.dialect.name == "postgresql"
@@ -255,34 +281,30 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
             item_id = added.get(r["conceptId"])
             if item_id is None:  # another worker or an earlier run queued it already
                 continue
-            details = json.loads(r.get("flagDetails") or "[]")
-            similar = json.loads(r.get("similar") or "[]")
             suggestions.append({
                 "item_id": item_id, "concept_id": r["conceptId"], "run_id": run_id, "is_primary": True,
                 "text": r["suggestion"], "explanation": r.get("explanation") or None, "origin": r["origin"],
                 "model": r.get("model"), "prompt_version": r.get("promptVersion"),
                 "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
-                "flag_details": details, "similar": similar,
+                "flag_details": r["flagDetails"], "similar": r["similar"],
                 "tokens_in": int(r.get("tokensIn") or 0), "tokens_out": int(r.get("tokensOut") or 0),
-                "created_at": _now(),
+                "created_at": now,
             })
             # The other suggester's answer, when it differed, is kept beside the primary one.
-            for alt in json.loads(r.get("alternatives") or "[]"):
+            alternatives = r.get("alternatives")
+            for alt in json.loads(alternatives) if alternatives and alternatives != "[]" else ():
                 suggestions.append({
                     "item_id": item_id, "concept_id": r["conceptId"], "run_id": run_id, "is_primary": False,
                     "text": alt.get("suggestion") or alt.get("text") or "", "explanation": alt.get("explanation"),
                     "origin": alt.get("origin", "none"), "model": alt.get("model"), "prompt_version": None,
-                    "confidence": float(alt.get("confidence") or 0.0), "flags": "", "flag_details": [],
-                    "similar": [], "tokens_in": 0, "tokens_out": 0, "created_at": _now(),
+                    "confidence": float(alt.get("confidence") or 0.0), "flags": "", "flag_details": "[]",
+                    "similar": "[]", "tokens_in": 0, "tokens_out": 0, "created_at": now,
                 })
         if suggestions and postgres:
-            _pg_copy(session, Suggestion.__tablename__, [
-                {**row, "flag_details": json.dumps(row["flag_details"], ensure_ascii=False),
-                 "similar": json.dumps(row["similar"], ensure_ascii=False)} for row in suggestions
-            ])
+            _pg_copy(session, Suggestion.__tablename__, suggestions)
         elif suggestions:
-            # Core insert of the table: one executemany, no ORM bookkeeping per row (ids are not needed back).
-            session.execute(insert(Suggestion.__table__), suggestions)
+            # Core insert: one executemany, no ORM bookkeeping per row (ids are not needed back).
+            session.execute(insert(_suggestions_as_text()), suggestions)
         session.execute(delete(WorkClaim).where(
             WorkClaim.worker == worker, WorkClaim.concept_id.in_([r["conceptId"] for r in records])
         ))
