@@ -130,7 +130,9 @@ class Renderer:
         # at 380k terms the same few thousand words are looked up ~2M times.
         self._context_keys = {k.split(":", 1)[1] for k in lexicon.contextual}
         self._lookups: dict[str, Entry | None] = {}
-        self._phrase_starts = {k.split(" ", 1)[0] for k in self._phrases}
+        # Every word-prefix of a lexicon phrase: a run of words can only be a phrase while it is one
+        # (a TM of SNOMED-like families teaches thousands of phrases of up to ~14 words).
+        self._phrase_prefixes = {" ".join(k.split(" ")[:n]) for k in self._phrases for n in range(1, k.count(" ") + 2)}
         self._clinical = lexicon.clinical_words()
         grammar.add_nouns({_lay_head(e.lay): e.article for e in list(lexicon.words.values())
                            if e.article in ("de", "het", "pl") and "{" not in e.lay})
@@ -166,9 +168,17 @@ class Renderer:
                 i += 2
                 continue
             if tok.kind == "word":
-                # a lexicon phrase can only start at a word that starts one (checked before the runs)
-                starts = tok.low in self._phrase_starts or tok.low.replace("-", "") in self._phrase_starts
-                for j in range(min(len(tokens), i + self._max_phrase) if starts else i + 1, i + 1, -1):
+                # the longest run of words from here that is still the start of some lexicon phrase:
+                # longer runs cannot be one, so they are not tried (the same runs as trying them all)
+                longest, key = i, ""
+                for k in range(i, min(len(tokens), i + self._max_phrase)):
+                    if tokens[k].kind != "word":
+                        break
+                    key = f"{key} {tokens[k].low}" if key else tokens[k].low
+                    if key not in self._phrase_prefixes and key.replace("-", "") not in self._phrase_prefixes:
+                        break
+                    longest = k + 1
+                for j in range(longest, i + 1, -1):
                     run = tokens[i:j]
                     if all(t.kind == "word" for t in run):
                         key = " ".join(t.low for t in run)
