@@ -81,8 +81,16 @@ def _is_tty() -> bool:
 
 
 @app.command()
-def ingest(path: Path = typer.Argument(..., help="RF2 release: a folder or a .zip (Snapshot, Full or Delta).")):
+def ingest(
+    path: Path = typer.Argument(..., help="RF2 release: a folder or a .zip (Snapshot, Full or Delta)."),
+    allow_older: bool = typer.Option(
+        False, "--allow-older", help="Ingest a release older than one already ingested (it rolls newer rows back)."),
+):
     """Load a SNOMED CT release into the store; its patient-friendly terms become the TM.
+
+    Releases go in date order: an older release after a newer one is refused unless
+    --allow-older. A release without Dutch terms is refused (nothing to propose). Rows whose text
+    breaks the term rules are quarantined and named. Accepted packages: docs/files.md.
 
     Example: helder ingest SnomedCT_ManagedServiceNL_PRODUCTION_NL1000146_20250930.zip
     """
@@ -95,22 +103,22 @@ def ingest(path: Path = typer.Argument(..., help="RF2 release: a folder or a .zi
         release = read_release(path)
     except RF2Error as exc:
         raise fail(_one_line(exc)) from None
+    except (OSError, ValueError) as exc:  # a damaged zip, an unreadable file
+        raise fail(f"{path}: {_one_line(exc)}") from None
     _, factory = _store()
     try:
-        report = ingest_release(factory, release, path)
+        report = ingest_release(factory, release, path, allow_older=allow_older)
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
-    typer.echo(
-        f"Ingested {release.kind} {report.effective_time} from {path} into {_describe_db()}: "
-        f"{report.concepts_new} new concepts, {report.concepts_changed_term} changed terms, "
-        f"{report.concepts_inactivated} inactivated, {report.tm_added} patient-friendly terms added"
-        + (f", {report.requeued_stale} approved terms back in the queue (stale-source)" if report.requeued_stale else "")
-    )
+    typer.echo(f"Ingested {release.kind} {report.effective_time} from {path} into {_describe_db()}: {report.summary()}")
 
 
 @tm_app.command("import")
 def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conceptId, term, patientTerm[, explanation].")):
     """Add patient-friendly term pairs to the TM.
+
+    Reads CSV with , or ; (Excel), TSV, XLSX; UTF-8 or Windows-1252 (said so). Ids must be
+    text, not numbers. What is accepted and refused: docs/files.md.
 
     Example: helder tm import agency-batch-2026-11.xlsx
     """
@@ -119,8 +127,9 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
 
     if not file.exists():
         raise fail(f"{file}: no such file")
+    notes: list[str] = []
     try:
-        tm = read_tm_file(file)
+        tm = read_tm_file(file, notes)
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
     _, factory = _store()
@@ -128,6 +137,8 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
         counts = import_tm_pairs(factory, tm, str(file), actor=_user(None))
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
+    for note in notes:
+        typer.echo(note, err=True)
     typer.echo(f"TM import from {file}: {counts['added']} added, {counts['replaced']} replaced, "
                f"{counts['unchanged']} unchanged")
 
@@ -144,7 +155,10 @@ def tm_export(out: Path = typer.Argument(..., help="Where to write the TM (.tsv,
     _, factory = _store()
     with factory() as session:
         tm = load_tm(session)
-    write_table(tm, out)
+    try:
+        write_table(tm, out)
+    except (ValueError, OSError) as exc:
+        raise fail(_one_line(exc)) from None
     typer.echo(f"Wrote {tm.height} TM entries to {out}")
 
 
@@ -245,12 +259,15 @@ def suggest(
         model = model or config.get("llm", {}).get("model")
         if not model:
             raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+    notes: list[str] = []
     try:
         written = suggest_file(input, tm, out, suggester=suggester, model=model, settings=config.get("checks"),
-                               **(_llm_options(no_cache, max_requests, max_cost, batch, batch_size, concurrency)
-                                  if suggester == "llm" else {}))
+                               notes=notes, **(_llm_options(no_cache, max_requests, max_cost, batch, batch_size,
+                                                            concurrency) if suggester == "llm" else {}))
     except (ValueError, RuntimeError, OSError) as exc:
         raise fail(_one_line(exc)) from None
+    for note in notes:
+        typer.echo(note, err=True)
     typer.echo(_file_summary(written, out))
 
 
@@ -269,10 +286,13 @@ def check(
     for p in (input, tm):
         if not p.exists():
             raise fail(f"{p}: no such file")
+    notes: list[str] = []
     try:
-        written = check_file(input, tm, out, settings=_config().get("checks"))
+        written = check_file(input, tm, out, settings=_config().get("checks"), notes=notes)
     except (ValueError, OSError) as exc:
         raise fail(_one_line(exc)) from None
+    for note in notes:
+        typer.echo(note, err=True)
     typer.echo(_file_summary(written, out))
 
 
@@ -467,6 +487,21 @@ def _create_release(root: Path, version: Optional[str], user: Optional[str]) -> 
         raise fail(_one_line(exc)) from None
 
 
+def _release_written(path: Path) -> str:
+    """'Release written to …' with its effectiveTime, and the terms left out if any."""
+    try:
+        doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"Release written to {path}"
+    line = f"Release written to {path} (effectiveTime {doc.get('effectiveTime')})"
+    left = doc.get("leftOut") or []
+    if left:
+        first = left[0]
+        line += (f"; {doc.get('counts', {}).get('leftOut', len(left))} approved terms left out, their text breaks "
+                 f"the term rules (first: concept {first['conceptId']}: {first['reason']}); see leftOut in manifest.json")
+    return line
+
+
 @app.command()
 def export(
     root: Path = typer.Option(Path("releases"), help="Folder that holds the releases."),
@@ -475,10 +510,14 @@ def export(
 ):
     """Publish every approved patient-friendly term as a new release (RF2, FHIR, CSV).
 
+    Each release has its own effectiveTime: its date, or the day after the previous release's
+    when a release was already made that day. Approved terms whose text breaks the term rules
+    are left out and named (manifest.json leftOut), never failing the release.
+
     Example: helder export --root releases
     """
     path = _create_release(root, version, user)
-    typer.echo(f"Release written to {path}")
+    typer.echo(_release_written(path))
 
 
 @release_app.command("create")
@@ -492,7 +531,7 @@ def release_create(
     Example: helder release create --version 2026-11-24
     """
     path = _create_release(root, version, user)
-    typer.echo(f"Release written to {path}")
+    typer.echo(_release_written(path))
 
 
 @release_app.command("list")
@@ -719,10 +758,12 @@ def nightly(
     max_cost: Optional[float] = typer.Option(None, help="LLM budget: stop cleanly at this estimated cost."),
     log_json: bool = typer.Option(False, "--log-json", help="Log JSON lines to stderr (for journald / log shippers)."),
 ):
-    """The unattended night: ingest the newest waiting release, run, write a report.
+    """The unattended night: ingest every waiting release (oldest first), run, write a report.
 
-    Exit codes: 0 done or nothing to do; 3 another nightly holds the lock; 4 the new release was
-    refused (nothing ingested); 5 the run failed (run again to resume); 6 stopped by an LLM budget.
+    Releases in the inbox newer than the store go in date order; one without Dutch terms is
+    skipped and named. Exit codes: 0 done or nothing to do; 3 another nightly holds the lock;
+    4 a waiting release was refused (it and later ones not ingested); 5 the run failed (run
+    again to resume); 6 stopped by an LLM budget.
 
     Example (crontab): 15 1 * * * cd /srv/helder && helder nightly --inbox /srv/snomed --log-json
     """

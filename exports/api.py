@@ -4,7 +4,8 @@
     GET /api/releases/latest               the newest release's manifest
     GET /api/releases/{version}            a release's manifest
     GET /api/releases/{version}/{format}   a zip: rf2, rf2-delta, fhir, csv or parquet
-    GET /fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=…   FHIR Parameters
+    GET /fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=…[&version=…][&displayLanguage=…]
+                                           FHIR Parameters (see `lookup` below)
 
 Every request needs `Authorization: Bearer <token>` (`helder token create VENDOR`); an absent,
 unknown or revoked token gets 401. Responses carry an ETag (the sha256 of what is sent; for a
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -28,7 +30,10 @@ from exports.fhir import SNOMED, lookup_parameters
 from exports.release import ReleaseError, get_release, session_scope
 from exports.tokens import vendor_for
 from review_queue.models import Concept, Release, ReleaseMember
+from terms import config as C
 
+PATFR_TAG = "nl-NL-x-patfr"
+_EDITION_URI = re.compile(r"^http://snomed\.info/sct/(\d{6,18})(?:/version/(\d{8}))?$")
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 FHIR_JSON = "application/fhir+json"
@@ -67,6 +72,42 @@ def _json(request: Request, body: bytes, cache: str, media_type: str = "applicat
 
 def _dump(doc) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def same_tag(a: str | None, b: str) -> bool:
+    """BCP 47 language tags are compared case-insensitively (RFC 5646 §2.1.1): nl-nl-x-patfr is nl-NL-x-patfr."""
+    return a is not None and a.strip().casefold() == b.casefold()
+
+
+def wants_patient_friendly(display_language: str | None, accept_language: str | None) -> bool:
+    """Whether a $lookup's display is the patient-friendly term (language nl-NL-x-patfr).
+
+    `displayLanguage` decides when given; else the request's Accept-Language (RFC 9110 §12.5.4):
+    ranges by quality, q=0 ranges ignored, and the first range helder can answer decides —
+    nl-NL-x-patfr (any case) the patient-friendly term, any other Dutch range or `*` the clinical
+    term; ranges in other languages are passed over (helder has only Dutch displays).
+    """
+    if display_language is not None and display_language.strip():
+        return same_tag(display_language, PATFR_TAG)
+    ranges = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag.strip() and q > 0:
+            ranges.append((-q, i, tag.strip()))
+    for _, _, tag in sorted(ranges):
+        if same_tag(tag, PATFR_TAG):
+            return True
+        if tag == "*" or tag.casefold() == "nl" or tag.casefold().startswith("nl-"):
+            return False
+    return False
 
 
 def make_router(session_factory, releases_root: str | Path = "releases") -> APIRouter:
@@ -153,19 +194,47 @@ def make_router(session_factory, releases_root: str | Path = "releases") -> APIR
             return FileResponse(path, media_type="application/zip", filename=path.name, headers=headers)
         return guarded(request, answer)
 
+    def release_for_version(session, version: str | None) -> Release:
+        """The release a $lookup answers from: the newest, or the newest for the requested edition version."""
+        try:
+            latest_release = get_release(session, "latest")
+        except ReleaseError as exc:
+            raise ApiError(404, str(exc), fhir=True) from None
+        if version is None or not version.strip():
+            return latest_release
+        m = _EDITION_URI.match(version.strip())
+        if not m:
+            raise ApiError(400, f"version must be a SNOMED CT edition URI such as "
+                           f"http://snomed.info/sct/{C.NL_MODULE}/version/YYYYMMDD, got {version!r}", fhir=True)
+        releases = session.execute(select(Release).order_by(Release.id.desc())).scalars().all()
+        for r in releases:
+            edition = ((r.manifest or {}).get("snomed") or {}).get("edition") or ""
+            em = _EDITION_URI.match(edition)
+            if em and em[1] == m[1] and (m[2] is None or em[2] == m[2]):
+                return r
+        known = sorted({((r.manifest or {}).get("snomed") or {}).get("edition") for r in releases} - {None, ""})
+        raise ApiError(404, f"no release of patient-friendly terms for SNOMED CT version {version}; "
+                       f"available: {', '.join(known) or 'none'}", fhir=True)
+
     @router.get("/fhir/CodeSystem/$lookup")
     def lookup(request: Request, system: str | None = None, code: str | None = None,
-                     displayLanguage: str | None = None):  # noqa: N803 (FHIR's parameter name)
+               displayLanguage: str | None = None, version: str | None = None):  # noqa: N803 (FHIR's names)
+        """FHIR CodeSystem $lookup on SNOMED CT with the patient-friendly designations.
+
+        `version` (optional): the SNOMED CT edition version URI the release applies to
+        (http://snomed.info/sct/11000146104/version/YYYYMMDD; without /version/ the newest of that
+        edition) — answered from the newest release for it, else 404; anything else 400.
+        The answer's `version` is the edition version URI of the release used. `display` is the
+        patient-friendly term when displayLanguage (or, without it, Accept-Language) asks for
+        nl-NL-x-patfr, compared case-insensitively (BCP 47); otherwise the Dutch clinical term.
+        """
         def answer():
             if system != SNOMED:
                 raise ApiError(400, f"system must be {SNOMED}, got {system!r}", fhir=True)
             if not code or not code.isdigit() or len(code) > 18:
                 raise ApiError(400, f"code must be a SNOMED CT concept id, got {code!r}", fhir=True)
             with session_scope(session_factory) as session:
-                try:
-                    release = get_release(session, "latest")
-                except ReleaseError as exc:
-                    raise ApiError(404, str(exc), fhir=True) from None
+                release = release_for_version(session, version)
                 rows = session.execute(
                     select(ReleaseMember.term, ReleaseMember.explanation, ReleaseMember.preferred)
                     .where(ReleaseMember.release_id == release.id, ReleaseMember.concept_id == code,
@@ -173,16 +242,21 @@ def make_router(session_factory, releases_root: str | Path = "releases") -> APIR
                     .order_by(ReleaseMember.preferred.desc(), ReleaseMember.term)
                 ).all()
                 clinical = session.execute(select(Concept.term_nl).where(Concept.id == code)).scalar_one_or_none()
-                version = release.version
+                release_version = release.version
+                edition = ((release.manifest or {}).get("snomed") or {}).get("edition") or f"{SNOMED}/{C.NL_MODULE}"
             if not rows:
-                raise ApiError(404, f"concept {code} has no patient-friendly term in release {version}", fhir=True)
+                raise ApiError(404, f"concept {code} has no patient-friendly term in release {release_version}",
+                               fhir=True)
             preferred = rows[0]
-            display_pf = displayLanguage == "nl-NL-x-patfr"
+            display_pf = wants_patient_friendly(displayLanguage, request.headers.get("accept-language"))
             body = lookup_parameters(
-                code, preferred.term, preferred.explanation, [r.term for r in rows[1:]], version,
+                code, preferred.term, preferred.explanation, [r.term for r in rows[1:]], edition,
                 clinical_term=None if display_pf else clinical,
             )
-            return _json(request, _dump(body), REVALIDATE, media_type=FHIR_JSON)
+            response = _json(request, _dump(body), REVALIDATE, media_type=FHIR_JSON)
+            response.headers["Vary"] = "Accept-Language"
+            response.headers["Content-Language"] = PATFR_TAG if display_pf or not clinical else "nl-NL"
+            return response
         return guarded(request, answer)
 
     return router

@@ -182,7 +182,11 @@ def write(terms: pl.DataFrame, out_dir: Path, info: ReleaseInfo) -> list[Path]:
 
 def lookup_parameters(code: str, display: str, explanation: str | None, synonyms: list[str],
                       version: str, clinical_term: str | None = None) -> dict:
-    """A $lookup answer (FHIR Parameters) with the patient-friendly designations of one concept."""
+    """A $lookup answer (FHIR Parameters) with the patient-friendly designations of one concept.
+
+    `version` is the SNOMED CT edition version URI (http://snomed.info/sct/11000146104/version/
+    YYYYMMDD, FHIR's "Using SNOMED CT with HL7 FHIR"); `display` the clinical term when given,
+    else the patient-friendly one."""
     def designation(use: dict, value: str) -> dict:
         return {"name": "designation", "part": [
             {"name": "language", "valueCode": PATFR},

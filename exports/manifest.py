@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
+from terms.text import escape_markdown
+
 # Download formats and the folder each zip holds; rf2-delta is the small one a vendor applies monthly.
 FORMATS = {"rf2": "rf2", "rf2-delta": "rf2/Delta", "fhir": "fhir", "csv": "csv", "parquet": "parquet"}
 DOWNLOADS = "downloads"
@@ -66,7 +68,9 @@ def file_entries(release_dir: Path) -> list[dict]:
 
 def write_manifest(release_dir: Path, *, version: str, effective_time: str, date: str,
                    previous_version: str | None, created_by: str | None, counts: dict, snomed: dict,
-                   downloads: dict) -> dict:
+                   downloads: dict, left_out: list[dict] | None = None) -> dict:
+    """manifest.json: version, date, effectiveTime, counts, sha256 per file, downloads, and the
+    terms left out of this release because their text breaks the term rules (`leftOut`)."""
     doc = {
         "version": version,
         "date": date,
@@ -78,20 +82,23 @@ def write_manifest(release_dir: Path, *, version: str, effective_time: str, date
         "counts": counts,
         "files": file_entries(release_dir),
         "downloads": downloads,
+        "leftOut": left_out or [],
     }
     (release_dir / MANIFEST).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return doc
 
 
 def _md(text: str | None) -> str:
-    """Terms in a markdown table cell: no pipes or line breaks can break the table."""
-    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text from a term in Markdown: no markup can come from it (terms.text.escape_markdown)."""
+    return escape_markdown(text)
 
 
 def write_notes(release_dir: Path, version: str, previous: str | None, found: dict[str, pl.DataFrame],
-                counts: dict, examples: int = 10) -> Path:
-    """RELEASE-NOTES.md: what is new, changed and withdrawn, with counts and a few examples each."""
-    since = f"since {previous}" if previous else "(first release)"
+                counts: dict, examples: int = 10, left_out: pl.DataFrame | None = None) -> Path:
+    """RELEASE-NOTES.md: what is new, changed and withdrawn, with counts and a few examples each,
+    and the terms left out because their text breaks the term rules. Every text that came from a
+    term or the store is escaped (`_md`), so the notes render as written, whatever a term holds."""
+    since = f"since {previous}" if previous else "(first release)"  # versions are YYYY-MM-DD[.N]
     lines = [
         f"# Patient-friendly terms — release {version}",
         "",
@@ -115,6 +122,16 @@ def write_notes(release_dir: Path, version: str, previous: str | None, found: di
             lines.append("| " + " | ".join(_md(v) for v in row) + " |")
         if frame.height > examples:
             lines.append(f"\n…and {frame.height - examples} more (see `helder release diff`).")
+        lines.append("")
+    if left_out is not None and left_out.height:
+        lines += [f"## Left out ({left_out.height})", "",
+                  "These approved terms were not published: their text breaks the term rules. Fix them in the "
+                  "review queue; the next release publishes them.", "",
+                  "| Concept | Field | Reason |", "|---|---|---|"]
+        for row in left_out.head(examples).select("conceptId", "field", "reason").iter_rows():
+            lines.append("| " + " | ".join(_md(v) for v in row) + " |")
+        if left_out.height > examples:
+            lines.append(f"\n…and {left_out.height - examples} more (see `leftOut` in manifest.json).")
         lines.append("")
     lines += [
         "Files: `rf2/` (Full, Snapshot, Delta), `fhir/` (CodeSystem supplement and ValueSet), "

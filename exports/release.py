@@ -9,7 +9,14 @@ Everything is written into a hidden temp folder first and renamed at the end, in
 database transaction: a failed export leaves neither a folder nor a database row behind.
 
 Versions are dates (`2026-11-24`; `2026-11-24.2` for a second release that day). A version
-that exists, in the store or as a folder, is never written again.
+that exists, in the store or as a folder, is never written again. Each release has its own RF2
+effectiveTime: the version's date, or the day after the previous release's effectiveTime when
+that is not later (a second release on one day is dated the next day), so a published (id,
+effectiveTime) row never changes and Full only grows; manifest.json records it.
+
+What the store holds can never make a release fail: a term whose text breaks the term rules
+(terms.text; legacy data, a direct database edit) is left out, an explanation that does is left
+off its term, and both are listed in the manifest (`leftOut`), the notes and the CLI line.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -31,12 +38,14 @@ from sqlalchemy.orm import Session
 from exports import bulk, fhir, ids, manifest, rf2, tabular
 from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
 from terms import config as C
+from terms.messages import message
+from terms.text import (MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError, text_problem, validate_explanation,
+                        validate_term)
 
 VERSION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\.([1-9]\d*))?$")
 SOURCES = ("release", "import", "review")
 CHUNK = 5_000
-_BAD_TEXT = r"[\x00-\x1f\x7f]"  # a tab or line break would break RF2 rows
-MAX_TERM, MAX_DEFINITION = 255, 4096  # RF2 limits for synonyms and text definitions
+LEFT_OUT_LISTED = 100  # terms left out that the manifest names (all are counted)
 
 
 class ReleaseError(ValueError):
@@ -76,7 +85,7 @@ def export_settings(config: dict | None = None) -> ExportSettings:
 
 
 def effective_time(version: str) -> str:
-    """'2026-11-24.2' → '20261124'."""
+    """The date of a version: '2026-11-24.2' → '20261124' (see release_effective_time for a release's own)."""
     m = VERSION_RE.match(version)
     if not m:
         raise ReleaseError(f"release version {version!r}: expected YYYY-MM-DD or YYYY-MM-DD.N")
@@ -85,6 +94,19 @@ def effective_time(version: str) -> str:
     except ValueError:
         raise ReleaseError(f"release version {version!r}: not a calendar date") from None
     return f"{m[1]}{m[2]}{m[3]}"
+
+
+def release_effective_time(release: Release) -> str:
+    """The effectiveTime a release was published with (manifest.json; older releases: the version's date)."""
+    return (release.manifest or {}).get("effectiveTime") or effective_time(release.version)
+
+
+def next_effective_time(version: str, previous: str | None) -> str:
+    """The version's date, or the day after `previous` when that is not earlier: every release its own date."""
+    own = effective_time(version)
+    if previous is None or own > previous:
+        return own
+    return (datetime.strptime(previous, "%Y%m%d").date() + timedelta(days=1)).strftime("%Y%m%d")
 
 
 @contextmanager
@@ -136,6 +158,11 @@ CURRENT_SCHEMA = {
 
 def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame:
     """Every publishable patient term now, one row per (concept, term), exactly one preferred per concept."""
+    return select_terms(session, publish_stale)[0]
+
+
+def select_terms(session: Session, publish_stale: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(current_terms, what was left out: ptId, conceptId, field, reason — see `publishable`)."""
     pt, c = PatientTerm, Concept
     query = (
         select(pt.id, pt.concept_id, pt.term, pt.explanation, pt.preferred, pt.description_id, pt.definition_id,
@@ -152,6 +179,7 @@ def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame
         pl.col("preferred").fill_null(False),
         explanation=pl.when(pl.col("explanation").str.strip_chars() != "").then(pl.col("explanation")),
     )
+    frame, left_out = publishable(frame)
     # Preferred first, then newest; the first row per concept is the preferred synonym (a
     # concept left with only acceptable terms has its newest promoted: exactly one preferred).
     frame = (
@@ -160,29 +188,51 @@ def current_terms(session: Session, publish_stale: bool = False) -> pl.DataFrame
         .with_columns(preferred=pl.int_range(pl.len()).over("conceptId") == 0)
         .with_columns(explanation=pl.when(pl.col("preferred")).then(pl.col("explanation")))
     )
-    _refuse_bad_text(frame)
-    return frame
+    return frame, left_out.sort("ptId")
 
 
-def _refuse_bad_text(frame: pl.DataFrame) -> None:
-    """RF2 rows break on a tab or line break; loaders refuse synonyms over 255 characters."""
-    checks = [
-        ("term", pl.col("term").str.contains(_BAD_TEXT) | (pl.col("term").str.strip_chars() == ""),
-         "is empty or holds a tab, line break or control character"),
-        ("term", pl.col("term").str.len_chars() > MAX_TERM, f"is longer than {MAX_TERM} characters"),
-        ("explanation", pl.col("explanation").str.contains(_BAD_TEXT),
-         "holds a tab, line break or control character"),
-        ("explanation", pl.col("explanation").str.len_chars() > MAX_DEFINITION,
-         f"is longer than {MAX_DEFINITION} characters"),
-    ]
-    for column, bad, why in checks:
-        found = frame.filter(bad)
-        if found.height:
-            row = found.row(0, named=True)
-            raise ReleaseError(
-                f"patient term {row['ptId']} (concept {row['conceptId']}): {column} {why}; "
-                f"fix it in the store before releasing"
-            )
+LEFT_OUT_SCHEMA = {"ptId": pl.Int64, "conceptId": pl.Utf8, "field": pl.Utf8, "reason": pl.Utf8}
+
+
+def publishable(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(terms that may be published, what was left out and why).
+
+    The same rules as at every entry (terms.text): a term that breaks them is left out, an
+    explanation that does is dropped from its term; so is a term of a concept whose id is no
+    concept SCTID (terms.sctid; a number-mangled id from an old spreadsheet import), which no RF2
+    reader would load. Left out: ptId, conceptId, field, reason (the Dutch line validate_term gives).
+    """
+    from terms.sctid import id_problems
+
+    bad_id = id_problems(frame["conceptId"].fill_null(""))
+    checked = frame.with_columns(
+        __term=pl.when(bad_id.is_not_null()).then(pl.lit("conceptId")).otherwise(text_problem("term", MAX_TERM_LENGTH)),
+        __expl=text_problem("explanation", MAX_EXPLANATION_LENGTH, optional=True),
+    )
+    bad = checked.filter(pl.col("__term").is_not_null() | pl.col("__expl").is_not_null())
+    if bad.is_empty():
+        return frame, pl.DataFrame(schema=LEFT_OUT_SCHEMA)
+    left_out = []
+    for row in bad.iter_rows(named=True):
+        if row["__term"] == "conceptId":
+            problem = id_problems(pl.Series([row["conceptId"] or ""]))[0]
+            reason = message("files.sctid.stored", value=row["conceptId"],
+                             reason=message(f"files.sctid.reason-{problem}", partition=(row["conceptId"] or "")[-3:-1]))
+            left_out.append({"ptId": row["ptId"], "conceptId": row["conceptId"], "field": "conceptId",
+                             "reason": reason})
+            continue
+        field, check = ("term", lambda: validate_term(row["term"], "patientTerm")) if row["__term"] else \
+            ("explanation", lambda: validate_explanation(row["explanation"]))
+        try:
+            check()
+            reason = row["__term"] or row["__expl"]
+        except TermError as exc:
+            reason = str(exc)
+        left_out.append({"ptId": row["ptId"], "conceptId": row["conceptId"], "field": field, "reason": reason})
+    good = checked.filter(pl.col("__term").is_null()).with_columns(
+        explanation=pl.when(pl.col("__expl").is_null()).then(pl.col("explanation"))
+    ).drop("__term", "__expl")
+    return good, pl.DataFrame(left_out, schema=LEFT_OUT_SCHEMA)
 
 
 def _assign_ids(session: Session, frame: pl.DataFrame, settings: ExportSettings) -> tuple[pl.DataFrame, dict]:
@@ -325,11 +375,11 @@ def create_release(
         with session_scope(factory_or_session) as session:
             ids.lock_minting(session)
             chosen = _choose_version(session, root, version, today)
-            eff = effective_time(chosen)
             previous = session.execute(select(Release).order_by(Release.id)).scalars().all()
-            if previous and effective_time(previous[-1].version) > eff:
+            if previous and effective_time(previous[-1].version) > effective_time(chosen):
                 raise ReleaseError(f"release {chosen} would be dated before the latest release {previous[-1].version}")
-            current = current_terms(session, settings.publish_stale)
+            eff = next_effective_time(chosen, release_effective_time(previous[-1]) if previous else None)
+            current, left_out = select_terms(session, settings.publish_stale)
             lap("select")
             assigned, minted = _assign_ids(session, current, settings)
             _store_ids(session, current, assigned)
@@ -350,7 +400,7 @@ def create_release(
                 history.with_columns(idx=pl.col("releaseId").replace_strict(idx_of, return_dtype=pl.Int64)).drop("releaseId"),
                 assigned.select(list(MEMBER_SCHEMA)).with_columns(idx=pl.lit(last_idx, dtype=pl.Int64)),
             ])
-            eff_by_idx = [effective_time(r.version) for r in previous] + [eff]
+            eff_by_idx = [release_effective_time(r) for r in previous] + [eff]
             frames = rf2.rf2_frames(rf2.components(all_members, last_idx, settings.refset_id), eff_by_idx,
                                     settings.module_id, settings.refset_id)
             prev_members = history.filter(pl.col("releaseId") == previous[-1].id) if previous else history
@@ -371,7 +421,8 @@ def create_release(
                 tabular.write(assigned, tmp, chosen)
                 lap("write_tabular")
                 counts = _counts(assigned, frames, last_idx, found, minted)
-                manifest.write_notes(tmp, chosen, release.previous_version, found, counts)
+                counts["leftOut"] = left_out.height
+                manifest.write_notes(tmp, chosen, release.previous_version, found, counts, left_out=left_out)
                 downloads = manifest.build_zips(tmp, chosen)
                 lap("zip")
                 doc = manifest.write_manifest(
@@ -379,7 +430,7 @@ def create_release(
                     previous_version=release.previous_version, created_by=created_by, counts=counts,
                     snomed={"namespace": settings.namespace, "moduleId": settings.module_id,
                             "languageRefsetId": settings.refset_id, "edition": edition},
-                    downloads=downloads,
+                    downloads=downloads, left_out=left_out.head(LEFT_OUT_LISTED).to_dicts(),
                 )
                 lap("manifest")
                 release.counts, release.manifest = counts, doc

@@ -5,8 +5,10 @@ Full, Snapshot and Delta always agree with each other and with the history vendo
 - a component gets a row when it first appears, when its content changes, when it disappears
   (inactive, last content kept) and when it comes back;
 - Full = every such row, Snapshot = the newest row per id, Delta = this release's rows.
-Two releases on the same day share an effectiveTime; then the later release's row stands for
-that day (RF2 allows one row per id and effectiveTime).
+Each release has its own effectiveTime (exports.release.next_effective_time), so a published
+(id, effectiveTime) row is never written again with other content. Releases made before that rule
+may share one; then the later release's row stands for that day (RF2 allows one row per id and
+effectiveTime).
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import polars as pl
 
+from terms.text import neutralise_frame
+
 COLUMNS = [
     "conceptId", "clinicalTerm", "patientTerm", "explanation", "descriptionId", "definitionId",
     "acceptability", "semanticTag", "fsn", "source",
@@ -23,12 +25,20 @@ def table(terms: pl.DataFrame) -> pl.DataFrame:
 
 
 def write(terms: pl.DataFrame, release_dir: Path, version: str) -> list[Path]:
-    """csv/patient-friendly-terms.csv (RFC 4180: comma, CRLF, UTF-8) and parquet/patient-friendly-terms.parquet."""
+    """csv/patient-friendly-terms.csv (RFC 4180: comma, CRLF, UTF-8) and parquet/patient-friendly-terms.parquet.
+
+    The CSV is for spreadsheets: every text cell goes through terms.text's neutralising (OWASP
+    CSV injection: a leading = + - @ tab or line break gets an apostrophe) and empty cells are
+    written empty. Parquet holds the values as they are (typed data, not opened as a sheet).
+    """
     frame = table(terms)
     csv_path = release_dir / "csv" / f"{BASENAME}.csv"
     parquet_path = release_dir / "parquet" / f"{BASENAME}.parquet"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     parquet_path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(csv_path, line_terminator="\r\n")
+    safe = neutralise_frame(frame)
+    safe = safe.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
+                             for c, t in safe.schema.items() if t == pl.Utf8)
+    safe.write_csv(csv_path, line_terminator="\r\n", null_value="")
     frame.write_parquet(parquet_path, compression="zstd", statistics=True)
     return [csv_path, parquet_path]

@@ -1,10 +1,13 @@
 """File to file, no database: `helder suggest` and `helder check` (DESIGN.md, TSV/CSV files).
 
 Input: `conceptId`, `term`, optional `fsn`, `semanticTag` (+ `suggestion` for check); TM:
-`conceptId`, `term`, `patientTerm`, optional `explanation`. `.tsv`/`.txt` are tab separated,
-`.csv` comma separated, `.xlsx` the first sheet. Output: the input columns plus `suggestion`,
-`explanation`, `confidence`, `origin`, `flags`, `similar`, written to a temporary file beside
-the target and renamed into place, so a failure never leaves half-written output behind.
+`conceptId`, `term`, `patientTerm`, optional `explanation`. `.tsv`/`.txt` are tab separated (read
+verbatim: TSV has no quoting), `.csv` comma or semicolon separated (Excel), `.xlsx` the first
+sheet; how each is read and what is refused is terms.tm's (docs/files.md). Output: the input
+columns plus `suggestion`, `explanation`, `confidence`, `origin`, `flags`, `similar`, written by
+terms.tm.write_table (cells neutralised against formula injection, empty cells empty) to a
+temporary file beside the target and renamed into place, so a failure never leaves half-written
+output behind.
 """
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ def _output(frame: pl.DataFrame, input_columns: list[str]) -> pl.DataFrame:
 
 
 def check_file(input_path: str | Path, tm_path: str | Path, out_path: str | Path,
-               settings: CheckSettings | dict | None = None) -> pl.DataFrame:
-    """Check externally proposed terms (column `suggestion`) against the TM; returns what was written."""
-    work = read_table(input_path, WORK_REQUIRED + ["suggestion"])
-    tm = read_tm_file(tm_path)
+               settings: CheckSettings | dict | None = None, notes: list[str] | None = None) -> pl.DataFrame:
+    """Check externally proposed terms (column `suggestion`) against the TM; returns what was written.
+
+    `notes` receives Dutch lines on how the files were read (encoding, separator, empty rows)."""
+    work = read_table(input_path, WORK_REQUIRED + ["suggestion"], notes)
+    tm = read_tm_file(tm_path, notes)
     input_columns = work.columns
     proposals = work.with_columns(
         *(pl.lit(None, pl.Utf8).alias(c) for c in ("explanation", "origin", "confidence") if c not in work.columns))
@@ -40,12 +45,15 @@ def check_file(input_path: str | Path, tm_path: str | Path, out_path: str | Path
 
 
 def suggest_file(input_path: str | Path, tm_path: str | Path, out_path: str | Path, suggester: str = "offline",
-                 model: str | None = None, settings: CheckSettings | dict | None = None, **llm_opts) -> pl.DataFrame:
-    """Propose patient-friendly terms for a file of clinical terms, check them, write the result."""
+                 model: str | None = None, settings: CheckSettings | dict | None = None,
+                 notes: list[str] | None = None, **llm_opts) -> pl.DataFrame:
+    """Propose patient-friendly terms for a file of clinical terms, check them, write the result.
+
+    `notes` receives Dutch lines on how the files were read (encoding, separator, empty rows)."""
     if suggester not in ("offline", "llm"):
         raise ValueError(f"suggester must be offline or llm, not {suggester!r}")
-    work = read_work_file(input_path)
-    tm = read_tm_file(tm_path)
+    work = read_work_file(input_path, notes)
+    tm = read_tm_file(tm_path, notes)
     input_columns = [c for c in work.columns if c not in OUTPUT_COLUMNS]
     if suggester == "offline":
         from pipeline.offline import suggest_offline

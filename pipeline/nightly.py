@@ -1,14 +1,19 @@
-"""`helder nightly`: ingest the newest waiting release, run the batch, write a report.
+"""`helder nightly`: ingest every waiting release, oldest first, run the batch, write a report.
 
 Meant for cron or a systemd timer. One night at a time: a lock (a PostgreSQL advisory lock on
 PostgreSQL, an flock'ed file beside the database on SQLite) makes a second start exit at once
 with EXIT_LOCKED instead of working beside the first. Every stage is logged (JSON lines with
 `--log-json`) and timed; the report says what the night did, in JSON and in a short summary.
 
+Releases in the inbox newer than the newest one ingested are applied in date order (a Delta
+depends on the one before it); one that is refused stops the chain there, and the ones before
+it stay applied. A release with nothing for helder (no Dutch terms: an international or another
+country's edition) is skipped and named in the report, and the next one is applied.
+
 Exit codes (documented in README and `helder nightly --help`):
-  0 done (or nothing to do) · 3 another nightly holds the lock · 4 the new release was refused
-  (nothing ingested) · 5 the run failed (rerun resumes it) · 6 stopped by an LLM budget
-  (the next night continues)
+  0 done (or nothing to do) · 3 another nightly holds the lock · 4 a waiting release was refused
+  (it and everything after it not ingested; the report names file and line) · 5 the run failed
+  (rerun resumes it) · 6 stopped by an LLM budget (the next night continues)
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import logging
 import os
 import re
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +37,6 @@ from review_queue.models import Ingest
 EXIT_OK, EXIT_LOCKED, EXIT_INGEST, EXIT_RUN, EXIT_BUDGET = 0, 3, 4, 5, 6
 LOCK_KEY = 0x68656C64  # "held": the advisory lock id on PostgreSQL
 _DATE = re.compile(r"(\d{8})(?:T\d+Z?)?(?:\.zip)?$")
-_FILE_DATE = re.compile(r"_(\d{8})\.txt$")
 
 log = logging.getLogger("helder.nightly")
 
@@ -88,18 +93,32 @@ def night_lock(engine, lock_file: Path | None = None):
 
 
 def release_date(path: Path) -> str | None:
-    """The YYYYMMDD a release folder or zip is named for (SNOMED packages end in the date)."""
+    """The YYYYMMDD a release folder or zip is named for (SNOMED packages end in the date), else
+    the newest VersionDate in its RF2 file names (…_NL1000146_20250930.txt)."""
+    from terms.rf2 import classify, parse_name
+
     m = _DATE.search(path.name)
     if m:
         return m.group(1)
-    if not path.is_dir():
+    if path.is_dir():
+        names = [f.name for f in path.rglob("*.txt")]
+    elif zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = [n.replace("\\", "/") for n in z.namelist()]
+        except (zipfile.BadZipFile, OSError):
+            return None  # undated: not picked up, as a file that is no release
+    else:
         return None
-    # Otherwise the newest date in its RF2 file names (…_NL1000146_20250930.txt).
-    return max((m.group(1) for f in path.rglob("*.txt") if (m := _FILE_DATE.search(f.name))), default=None)
+    return max((parse_name(n).version_date for n in names if classify(n)), default=None)
 
 
-def newest_waiting(inbox: Path, session: Session) -> tuple[Path, str] | None:
-    """The newest release in `inbox` newer than anything ingested, or None."""
+def waiting_releases(inbox: Path, session: Session) -> list[tuple[Path, str]]:
+    """Every release (folder or zip) in `inbox` dated after the newest one ingested, oldest first.
+
+    Two packages of one date go in name order (a Snapshot before a Delta of the same date is
+    the usual pair; either way the later one only rewrites what it holds).
+    """
     done = session.execute(select(Ingest.effective_time)).scalars().all()
     last = max(done, default="")
     candidates = []
@@ -108,11 +127,8 @@ def newest_waiting(inbox: Path, session: Session) -> tuple[Path, str] | None:
             continue
         date = release_date(entry)
         if date and date > last:
-            candidates.append((date, entry))
-    if not candidates:
-        return None
-    date, entry = max(candidates)
-    return entry, date
+            candidates.append((date, entry.name, entry))
+    return [(entry, date) for date, _, entry in sorted(candidates)]
 
 
 @dataclass
@@ -121,18 +137,19 @@ class NightReport:
     finished_at: str = ""
     exit_code: int = EXIT_OK
     outcome: str = ""
-    ingest: dict | None = None
+    ingest: dict | None = None  # the last release applied (None: none was)
+    ingests: list = field(default_factory=list)  # every release applied tonight, oldest first
+    skipped: list = field(default_factory=list)  # releases with nothing for helder: path, reason
     run: dict | None = None
     durations: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [f"helder nightly {self.started_at}: {self.outcome} (exit {self.exit_code})"]
-        if self.ingest:
-            i = self.ingest
-            lines.append(f"ingest {i['path']} ({i['kind']} {i['effective_time']}): {i['concepts_new']} new, "
-                         f"{i['concepts_changed_term']} changed, {i['concepts_inactivated']} inactivated concepts; "
-                         f"{i['requeued_stale']} stale terms back in the queue")
-        else:
+        for i in self.ingests:
+            lines.append(f"ingest {i['path']} ({i['kind']} {i['effective_time']}): {i['summary']}")
+        for s in self.skipped:
+            lines.append(f"skipped {s['path']}: {s['reason']}")
+        if not self.ingests and not self.skipped:
             lines.append("ingest: no newer release waiting")
         if self.run:
             r = self.run
@@ -146,9 +163,14 @@ class NightReport:
 
 def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_dir: Path, run_options,
             lock_file: Path | None = None, progress: bool = False) -> NightReport:
-    """One night: newest waiting release in `inbox` (if any) → run → report files in report_dir."""
+    """One night: every waiting release in `inbox`, oldest first → run → report files in report_dir.
+
+    The report's `ingests` lists each release applied (its counts and summary line), `ingest`
+    the last of them, `skipped` the releases with nothing for helder; see the module docstring
+    for the order rules and exit codes.
+    """
     from pipeline.run import run
-    from review_queue.store import ingest_release
+    from review_queue.store import NothingForHelder, ingest_release
     from terms.rf2 import RF2Error, read_release
 
     report = NightReport(started_at=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
@@ -159,17 +181,22 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
             if inbox is not None:
                 t = time.perf_counter()
                 with factory() as session:
-                    waiting = newest_waiting(inbox, session)
-                if waiting:
-                    path, date = waiting
+                    waiting = waiting_releases(inbox, session)
+                for path, date in waiting:
                     log.info("ingesting", extra={"path": str(path), "effective_time": date})
                     try:
                         ingest_report = ingest_release(factory, read_release(path), path)
+                    except NothingForHelder as exc:
+                        report.skipped.append({"path": str(path), "reason": " ".join(str(exc).split())})
+                        log.warning("release skipped: nothing for helder", extra={"path": str(path), "error": str(exc)})
+                        continue
                     except (RF2Error, ValueError) as exc:
                         report.exit_code, report.outcome = EXIT_INGEST, f"release refused: {' '.join(str(exc).split())}"
                         log.error("release refused", extra={"path": str(path), "error": str(exc)})
+                        report.durations["ingest"] = time.perf_counter() - t
                         return _finish(report, report_dir, t_night)
-                    report.ingest = {"path": str(path), **ingest_report.as_dict()}
+                    report.ingest = {"path": str(path), **ingest_report.as_dict(), "summary": ingest_report.summary()}
+                    report.ingests.append(report.ingest)
                     log.info("ingested", extra=ingest_report.as_dict())
                 report.durations["ingest"] = time.perf_counter() - t
             t = time.perf_counter()
@@ -193,6 +220,8 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
                 report.exit_code, report.outcome = EXIT_BUDGET, "stopped by the LLM budget; the next night continues"
             else:
                 report.outcome = "done"
+            if report.skipped:
+                report.outcome += f"; {len(report.skipped)} release(s) skipped: nothing for helder"
     except Locked as exc:
         report.exit_code, report.outcome = EXIT_LOCKED, str(exc)
         log.warning("locked", extra={"error": str(exc)})

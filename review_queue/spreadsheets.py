@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from review_queue import decisions
 from review_queue.models import ReviewItem, Suggestion
 from review_queue.queue import QueueFilter, sql_conditions
+from terms.text import neutralise_cell
 
 COLUMNS = ["item id", "version", "concept id", "clinical term", "English FSN", "proposal",
            "explanation", "flags", "decision", "final term", "reason"]
@@ -30,9 +31,8 @@ class ImportRefused(ValueError):
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A leading = + - @ makes Excel evaluate the cell; prefix it so text stays text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # terms.text.neutralise_cell: the one rule every table writer uses (OWASP CSV injection).
+    return neutralise_cell("" if value is None else str(value))
 
 
 def export_xlsx(session: Session, filters: QueueFilter, limit: int = MAX_EXPORT) -> bytes:

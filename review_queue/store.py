@@ -6,6 +6,11 @@ term, FSNs, semantic tag) are derived again for every concept the release touche
 whose Dutch term changed marks its patient-friendly term and open review items `stale-source`
 and goes back to the queue; an inactivated concept's open items are withdrawn.
 Everything happens in one transaction: a release either lands whole or not at all.
+
+Refused before anything is written (IngestRefused, one line): a release older than one already
+ingested (unless `allow_older`), a release with nothing for helder (no Dutch descriptions, no
+Dutch or patient-friendly refset members, no concepts in a Dutch module), and patient-friendly
+terms for a concept that is neither in the release nor in the store.
 """
 from __future__ import annotations
 
@@ -53,6 +58,21 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class IngestRefused(ValueError):
+    """A release helder will not ingest; `str()` is one line naming the release and why."""
+
+
+class OlderRelease(IngestRefused):
+    """The release is older than one already ingested (DESIGN.md: releases go in date order)."""
+
+
+class NothingForHelder(IngestRefused):
+    """The release holds nothing helder works with (no Dutch terms for any concept)."""
+
+
+QUARANTINE_LISTED = 100  # quarantined rows named in the report (all are counted)
+
+
 @dataclass
 class IngestReport:
     kind: str
@@ -66,12 +86,29 @@ class IngestReport:
     tm_retired: int = 0
     requeued_stale: int = 0
     withdrawn_items: int = 0
+    quarantined: int = 0  # rows kept out: their text breaks the term rules (terms.text)
+    quarantine: list[dict] = field(default_factory=list)  # the first QUARANTINE_LISTED: file, line, id, message
     changed_concepts: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         d = dict(self.__dict__)
         d.pop("changed_concepts")
         return d
+
+    def summary(self) -> str:
+        """One line for people: what the release added, changed, retired and withdrew."""
+        parts = [f"{self.concepts_new} new concepts", f"{self.concepts_changed_term} changed Dutch terms",
+                 f"{self.concepts_inactivated} concepts inactivated",
+                 f"{self.tm_added} patient-friendly terms added", f"{self.tm_retired} retired",
+                 f"{self.withdrawn_items} open review items withdrawn (concept inactivated)"]
+        if self.requeued_stale:
+            parts.append(f"{self.requeued_stale} approved terms back in the queue (stale-source)")
+        line = ", ".join(parts)
+        if self.quarantined:
+            first = self.quarantine[0] if self.quarantine else {}
+            line += (f"; {self.quarantined} rows quarantined, not ingested (text breaks the term rules), first: "
+                     f"{first.get('file')}:{first.get('line')}: {first.get('message')}")
+        return line
 
 
 def semantic_tag_expr(col: str) -> pl.Expr:
@@ -275,14 +312,88 @@ CONCEPT_SCHEMA = {"active": pl.Boolean}
 DESCRIPTION_SCHEMA = {"active": pl.Boolean}
 
 
-def ingest_release(factory: sessionmaker[Session], release, source: str | Path) -> IngestReport:
+def newest_ingested(session: Session) -> str | None:
+    """The effectiveTime (YYYYMMDD) of the newest release in the store, None before the first."""
+    return session.execute(select(func.max(Ingest.effective_time)).where(Ingest.effective_time != "")).scalar()
+
+
+def _has_dutch(release) -> bool:
+    """Dutch descriptions or text definitions, members of the Dutch or patient-friendly refset, or
+    concept rows of the Dutch edition or patient-friendly modules (a Delta that only inactivates)."""
+    from terms.sctid import namespace
+
+    dutch = pl.col("languageCode").str.starts_with("nl") | pl.col("languageCode").str.starts_with("NL")
+    modules = set(release.concepts["moduleId"].unique().to_list())
+    return bool(release.descriptions.filter(dutch).height or release.text_definitions.filter(dutch).height
+                or release.language_members.filter(
+                    pl.col("refsetId").is_in([C.NL_LANGUAGE_REFSET, C.PATIENT_FRIENDLY_REFSET])).height
+                or modules & {C.NL_MODULE, C.PATIENT_FRIENDLY_MODULE}
+                or any(namespace(m) == C.NL_NAMESPACE for m in modules if len(m) > 10))
+
+
+def _nothing_for_helder(session: Session, release, source) -> NothingForHelder | None:
+    """NothingForHelder when the release holds no Dutch content (see _has_dutch): an international
+    release, another country's edition. Its concepts may be ones helder knows; its rows are not
+    helder's to apply (the Dutch edition brings them)."""
+    if _has_dutch(release):
+        return None
+    languages = sorted(set(release.descriptions["languageCode"].unique().to_list()))
+    found = (f"{release.concepts.height} concepts, {release.descriptions.height} descriptions"
+             + (f" in {', '.join(languages[:5])}" if languages else ""))
+    return NothingForHelder(
+        f"{source}: 0 Dutch descriptions (language nl) in this {release.kind} {release.effective_time or ''}: "
+        f"nothing to propose; nothing was ingested (found {found})")
+
+
+def _patient_terms_without_concept(session: Session, release, source) -> IngestRefused | None:
+    """A patient-friendly term whose concept is neither in the release nor in the store."""
+    members = release.language_members.filter(
+        pl.col("active") & (pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)).select(pl.col("referencedComponentId").alias("id"))
+    if members.is_empty():
+        return None
+    pf = (release.descriptions.filter(pl.col("active")).join(members.unique(), on="id", how="semi")
+          .select("conceptId", pl.col("term").alias("patientTerm")))
+    missing = pf.join(release.concepts.select(pl.col("id").alias("conceptId")), on="conceptId", how="anti")
+    if missing.height:
+        known = _store_frame(session, Concept.id, missing["conceptId"], [Concept.id], {})
+        missing = missing.join(known.select(pl.col("id").alias("conceptId")), on="conceptId", how="anti")
+    if missing.is_empty():
+        return None
+    row = missing.sort("conceptId").row(0, named=True)
+    more = f" (and {missing.height - 1} more)" if missing.height > 1 else ""
+    return IngestRefused(
+        f"{source}: patient-friendly term '{row['patientTerm']}' is for concept {row['conceptId']}, which is neither "
+        f"in this release nor in the store{more}; ingest the Dutch edition that holds the concept first")
+
+
+def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
+                   allow_older: bool = False) -> IngestReport:
     """Load a `terms.rf2.Release` into the store in one transaction, writing only what changed.
 
     Release rows are compared with the store by (id, effectiveTime, active, …): a newer
     Snapshot or a Delta writes only the concepts and descriptions that differ, and derives the
     clinical term again only for the concepts they belong to. New rows go in by bulk load.
+
+    Raises OlderRelease when the release is older than the newest one ingested (it would roll
+    newer content back; `allow_older=True` ingests it anyway), NothingForHelder, and
+    IngestRefused for patient-friendly terms of unknown concepts; nothing is written then.
+    Rows the reader quarantined (`release.quarantined`) are counted and named in the report.
     """
     report = IngestReport(kind=release.kind, effective_time=release.effective_time or "")
+    quarantined = getattr(release, "quarantined", None)
+    if quarantined is not None and quarantined.height:
+        report.quarantined = quarantined.height
+        report.quarantine = quarantined.head(QUARANTINE_LISTED).select("file", "line", "id", "conceptId", "message") \
+            .to_dicts()
+    with factory() as session:
+        newest = newest_ingested(session)
+        if newest and release.effective_time and release.effective_time < newest and not allow_older:
+            raise OlderRelease(
+                f"{source}: release {release.effective_time} is older than release {newest}, which is already "
+                "ingested; ingesting it would roll newer content back (helder ingest --allow-older to do it anyway)")
+        refused = _nothing_for_helder(session, release, source) or _patient_terms_without_concept(session, release, source)
+        if refused:
+            raise refused
     stamp = release.effective_time
     members = release.language_members
     pf_desc_ids = members.filter(pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)["referencedComponentId"]
@@ -545,15 +656,32 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
 
     A pair for a concept not yet ingested creates a minimal concept row, so the TM can be
     loaded before the release it belongs to. An existing different term is retired, not lost.
+    Every conceptId must be a concept SCTID and every text pass the term rules (terms.text);
+    a concept twice with different patient terms is refused naming both rows (row 2 is the
+    first data row, as in a file with a header), an exact repeat is added once. ValueError, one
+    line, before anything is written.
     """
+    from terms.sctid import id_problems
+
     counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0}
-    rows = []
-    for i, r in enumerate(tm.iter_rows(named=True), start=2):
+    rows, first_row = [], {}
+    problems = id_problems(tm["conceptId"].cast(pl.Utf8).fill_null("")).to_list() if tm.height else []
+    for i, (r, problem) in enumerate(zip(tm.iter_rows(named=True), problems), start=2):
+        if problem:
+            raise ValueError(f"{source}:{i}: conceptId {r['conceptId']!r} is not a SNOMED CT concept id ({problem})")
         try:
-            rows.append((r["conceptId"], validate_term(r["term"], "term"), validate_term(r["patientTerm"], "patientTerm"),
-                         validate_explanation(r.get("explanation"))))
+            row = (str(r["conceptId"]), validate_term(r["term"], "term"), validate_term(r["patientTerm"], "patientTerm"),
+                   validate_explanation(r.get("explanation")))
         except TermError as exc:
             raise ValueError(f"{source}:{i}: {exc}") from None
+        if row[0] in first_row:
+            j, earlier = first_row[row[0]]
+            if earlier[2] != row[2]:
+                raise ValueError(f"{source}: concept {row[0]} twice with different patient terms: row {j} "
+                                 f"('{earlier[2]}') and row {i} ('{row[2]}'); keep one")
+            continue
+        first_row[row[0]] = (i, row)
+        rows.append(row)
     with factory() as session, session.begin():
         ids = [r[0] for r in rows]
         known = set(_existing(session, Concept.id, ids, Concept.id)["id"].to_list())

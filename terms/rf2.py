@@ -7,17 +7,18 @@ language refset members that point nowhere). The first problem stops the read wi
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from terms.atomic import replaced_atomically
-from terms.sctid import _D, _INV, _P  # noqa: F401  (the Verhoeff tables, vectorised below)
+from terms.sctid import valid_series
 
 KINDS = ("Snapshot", "Full", "Delta")
 
@@ -37,13 +38,25 @@ SCTID_COLUMNS = {
     "Language": ["moduleId", "refsetId", "referencedComponentId", "acceptabilityId"],
 }
 
-_FILE_PATTERNS = [
-    (re.compile(r"^sct2_Concept_(Snapshot|Full|Delta)[-_]"), "Concept"),
-    (re.compile(r"^sct2_Description_(Snapshot|Full|Delta)[-_]"), "Description"),
-    (re.compile(r"^sct2_TextDefinition_(Snapshot|Full|Delta)[-_]"), "TextDefinition"),
-    (re.compile(r"^der2_cRefset_Language(Snapshot|Full|Delta)[-_]"), "Language"),
-]
-_DATE_IN_NAME = re.compile(r"_(\d{8})\.txt$")
+# SNOMED CT Release File Specification, §3.3.2 "Release File Naming Convention":
+#   [FileType]_[ContentType]_[ContentSubType]_[CountryNamespace]_[VersionDate].[FileExtension]
+# FileType = status (blank | x provisional | z archival) + type (sct der doc res tls) + format
+# (1 | 2 | blank); ContentSubType = optional Summary + ReleaseType (Full | Snapshot | Delta; for
+# documents a DocStatus) + optional "-" LanguageCode (ISO 639-1, optionally "-" dialect).
+_NAME = re.compile(
+    r"^(?P<status>[xz]?)(?P<type>sct|der|doc|res|tls)(?P<format>[12]?)_"
+    r"(?P<content>[A-Za-z0-9]+)_"
+    r"(?P<summary>[A-Za-z0-9]*?)(?P<release>Full|Snapshot|Delta|Current|Draft|Review)"
+    r"(?:-(?P<language>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*))?_"
+    r"(?P<namespace>[A-Za-z0-9]{1,20})_"
+    r"(?P<date>[0-9]{8})\.(?P<ext>[A-Za-z0-9]{1,4})$",
+    re.IGNORECASE,
+)
+# A name that means to be an RF2 data file: sct2_/der2_ (any status) anywhere in the name, and a
+# text-like extension or none (RF2 files are .txt; a .csv or .tsv copy is one made by hand).
+_LOOKS_LIKE_RF2 = re.compile(r"(?:^|[^A-Za-z0-9])[xz]?(?:sct|der)2_[^.]*(?:\.(?:txt|csv|tsv|tab|dat|xlsx?))?$",
+                             re.IGNORECASE)
+_READ = {"concept": "Concept", "description": "Description", "textdefinition": "TextDefinition"}
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
@@ -67,6 +80,9 @@ class Release:
     text_definitions: pl.DataFrame
     language_members: pl.DataFrame
     files: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # RF2 files of other components, not needed
+    # Rows kept out because their text breaks the term rules: file, line, component, id, conceptId, code, message.
+    quarantined: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))
 
     def counts(self) -> dict[str, int]:
         return {"concepts": self.concepts.height, "descriptions": self.descriptions.height,
@@ -79,54 +95,171 @@ def _empty(component: str) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def classify(name: str) -> tuple[str, str] | None:
-    """(component, kind) for an RF2 file name helder reads, else None."""
-    base = name.rsplit("/", 1)[-1]
-    for pattern, component in _FILE_PATTERNS:
-        m = pattern.match(base)
-        if m:
-            return component, m.group(1)
-    return None
+@dataclass(frozen=True)
+class RF2Name:
+    """The elements of an RF2 file name (Release File Specification §3.3.2)."""
+
+    status: str  # "" general, "x" provisional (alpha/beta), "z" archival or unsupported
+    file_type: str  # sct, der, doc, res, tls
+    format: str  # "2" RF2, "1" RF1, "" not format-specific
+    content_type: str  # Concept, Description, TextDefinition, cRefset, sRefset, ...
+    summary: str  # "" or e.g. "Language", "LanguageUKED", "MedicalDevices", "AttributeValue"
+    release_type: str  # Full, Snapshot, Delta (documents: Current, Draft, Review)
+    language: str | None  # "nl", "en-GB", None
+    namespace: str  # CountryNamespace: "INT", "NL1000146", "GB"
+    version_date: str  # YYYYMMDD as written (not necessarily a calendar date)
+    extension: str
+
+
+def parse_name(name: str) -> RF2Name | None:
+    """The RF2 name elements of a file name (folders and a zip's `\\` separators ignored), or
+    None when the name does not follow the naming convention."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    m = _NAME.match(base)
+    if not m:
+        return None
+    return RF2Name(status=m["status"].lower(), file_type=m["type"].lower(), format=m["format"],
+                   content_type=m["content"], summary=m["summary"], release_type=m["release"].capitalize(),
+                   language=m["language"], namespace=m["namespace"], version_date=m["date"], extension=m["ext"])
+
+
+def looks_like_rf2(name: str) -> bool:
+    """True for a .txt whose name says it is an RF2 data file (sct2_ or der2_, any status)."""
+    return bool(_LOOKS_LIKE_RF2.search(name.replace("\\", "/").rsplit("/", 1)[-1]))
+
+
+def classify(name: str, header: list[str] | None = None) -> tuple[str, str] | None:
+    """(component, kind) for an RF2 file helder reads, else None.
+
+    Components: Concept, Description, TextDefinition (sct2, any Summary such as
+    `sct2_Concept_MedicalDevicesSnapshot_INT_20140731.txt`) and Language: a cRefset whose
+    Summary starts with "Language" (`der2_cRefset_LanguageUKEDSnapshot-en_GB_20210512.txt`,
+    `der2_cRefset_Language900000000000508004Delta_INT_20210731.txt`) or, given its `header`,
+    any cRefset with the language refset's columns. Archival (z) and RF1 files are not read.
+    """
+    parsed = parse_name(name)
+    if (parsed is None or parsed.file_type not in ("sct", "der") or parsed.format != "2" or parsed.status == "z"
+            or parsed.extension.lower() != "txt" or parsed.release_type not in KINDS):
+        return None
+    component = _READ.get(parsed.content_type.lower())
+    if component is None and parsed.content_type.lower() == "crefset":
+        if parsed.summary.lower().startswith("language") or header == COLUMNS["Language"]:
+            component = "Language"
+    return (component, parsed.release_type) if component else None
+
+
+def _name_date(name: str) -> str | None:
+    """The VersionDate of an RF2 file name when it is a calendar date."""
+    parsed = parse_name(name)
+    if parsed is None:
+        return None
+    try:
+        datetime.strptime(parsed.version_date, "%Y%m%d")
+    except ValueError:
+        return None
+    return parsed.version_date
 
 
 class _Source:
-    """The RF2 files of a folder or zip: (display name, component, kind, opener)."""
+    """The RF2 files of a folder or zip that helder reads: (display name, component, kind, opener).
+
+    Every `.txt` whose name says it is RF2 data is either classified or named in an RF2Error;
+    RF2 files helder does not need (relationships, OWL, other refsets) are listed in `skipped`.
+    Zip entry names written with `\\` (older Windows zip tools) read like `/`; macOS resource
+    forks (`__MACOSX/`, `._*`) are not files of the release.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: list[tuple[str, str, str, object]] = []
+        self.skipped: list[str] = []
+        self.zips: list[str] = []
         if path.is_dir():
-            for f in sorted(path.rglob("*.txt")):
-                hit = classify(f.name)
-                if hit:
-                    self.entries.append((str(f), *hit, f))
+            for f in sorted(p for p in path.rglob("*") if p.is_file()):
+                self._add(str(f), f.relative_to(path).as_posix(), f)
         elif path.is_file() and zipfile.is_zipfile(path):
-            self.zip = zipfile.ZipFile(path)
-            for info in sorted(self.zip.infolist(), key=lambda i: i.filename):
-                hit = classify(info.filename)
-                if hit and not info.is_dir():
-                    self.entries.append((f"{path}!{info.filename}", *hit, info.filename))
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise RF2Error(path, None, f"not a readable zip file ({exc})") from None
+            for info in sorted(self.zip.infolist(), key=lambda i: i.filename.replace("\\", "/")):
+                if not info.is_dir() and not info.filename.endswith(("/", "\\")):
+                    name = info.filename.replace("\\", "/")
+                    self._add(f"{path}!{name}", name, info)
         elif path.exists():
             raise RF2Error(path, None, "not an RF2 folder or zip file")
         else:
             raise RF2Error(path, None, "no such file or folder")
 
+    def _add(self, display: str, relative: str, opener) -> None:
+        parts = relative.split("/")
+        if "__MACOSX" in parts or parts[-1].startswith("._"):
+            return
+        if parts[-1].lower().endswith(".zip"):
+            self.zips.append(relative)
+            return
+        hit = classify(relative)
+        if hit is None and parse_name(relative) and parse_name(relative).content_type.lower() == "crefset":
+            hit = classify(relative, self._header(opener))  # a language refset named otherwise
+        if hit:
+            self.entries.append((display, *hit, opener))
+        elif looks_like_rf2(relative):
+            parsed = parse_name(relative)
+            if parsed is not None and parsed.file_type in ("sct", "der") and parsed.extension.lower() != "txt":
+                raise RF2Error(display, None, f"an RF2 file must be tab-separated .txt, not .{parsed.extension}; "
+                               "use the file from the release package")
+            if parsed is None or parsed.file_type not in ("sct", "der"):
+                raise RF2Error(display, None, "file name does not follow the RF2 naming convention "
+                               "(FileType_ContentType_ContentSubType_CountryNamespace_VersionDate.txt, e.g. "
+                               "sct2_Description_Snapshot-nl_NL1000146_20250930.txt); rename or remove it")
+            self.skipped.append(display)
+
+    def _header(self, opener) -> list[str]:
+        if isinstance(opener, Path):
+            with opener.open("rb") as fh:
+                line = fh.readline(4096)
+        else:
+            with self._unzipping(opener):
+                with self.zip.open(opener) as fh:
+                    line = fh.readline(4096)
+        return line.rstrip(b"\r\n").decode("utf-8", errors="replace").split("\t")
+
     def read_bytes(self, opener) -> bytes | Path:
         if isinstance(opener, Path):
             return opener
-        return self.zip.read(opener)
+        with self._unzipping(opener):
+            return self.zip.read(opener)
+
+    @contextlib.contextmanager
+    def _unzipping(self, info):
+        """A damaged entry, a password, or a method Python cannot unpack (Deflate64 from Windows'
+        own zip for big files): one RF2Error naming the entry, not a traceback."""
+        try:
+            yield
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
+            name = info.filename.replace("\\", "/")
+            raise RF2Error(f"{self.path}!{name}", None, f"cannot be unpacked ({exc}); unpack the zip with "
+                           "another tool and ingest the folder") from None
 
 
 def read_release(path: str | Path, kind: str | None = None) -> Release:
     """Read the Snapshot, Full or Delta in a folder or zip (kind autodetected; Snapshot preferred).
 
-    Full collapses to the newest row per id. Raises RF2Error on the first problem.
+    Files are recognised by the RF2 naming rule (`classify`). Full collapses to the newest row
+    per id. Malformed files raise RF2Error on the first problem; rows whose text breaks the
+    term rules (terms.text) are kept out and listed in `Release.quarantined` with file and line.
     """
     path = Path(path)
     source = _Source(path)
     kinds = {k for _, _, k, _ in source.entries}
     if not kinds:
-        raise RF2Error(path, None, "no RF2 concept, description, text definition or language refset files found")
+        hint = ""
+        if source.zips:
+            hint = f"; it holds zip files ({', '.join(source.zips[:3])}): unpack the release package first"
+        elif source.skipped:
+            hint = f" (only other RF2 files, e.g. {source.skipped[0].rsplit('/', 1)[-1]})"
+        raise RF2Error(path, None, "no RF2 concept, description, text definition or language refset files found"
+                       + hint)
     if kind is None:
         kind = next(k for k in KINDS if k in kinds)
     elif kind not in KINDS:
@@ -140,9 +273,8 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
             continue
         frames[component].append(read_file(source.read_bytes(opener), name, component))
         names.append(name)
-        m = _DATE_IN_NAME.search(name)
-        if m:
-            dates.append(m.group(1))
+        if date := _name_date(name):
+            dates.append(date)
     joined = {c: (pl.concat(fs) if fs else _empty(c).with_columns(_file=pl.lit(""), _line=pl.lit(0, pl.Int64)))
               for c, fs in frames.items()}
     if kind == "Full":
@@ -152,13 +284,84 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
         _no_duplicate_ids(f, c)
     if kind != "Delta":
         _check_references(joined)
+    joined, quarantined = _quarantine_text(joined)
     effective = max([d for f in joined.values() for d in ([f["effectiveTime"].max()] if f.height else [])] + dates,
                     default=None)
     drop = ["_file", "_line"]
     return Release(path=path, kind=kind, effective_time=effective,
                    concepts=joined["Concept"].drop(drop), descriptions=joined["Description"].drop(drop),
                    text_definitions=joined["TextDefinition"].drop(drop),
-                   language_members=joined["Language"].drop(drop), files=names)
+                   language_members=joined["Language"].drop(drop), files=names, skipped=source.skipped,
+                   quarantined=quarantined)
+
+
+QUARANTINE_SCHEMA = {"file": pl.Utf8, "line": pl.Int64, "component": pl.Utf8, "id": pl.Utf8, "conceptId": pl.Utf8,
+                     "code": pl.Utf8, "message": pl.Utf8}
+
+
+def _quarantine_text(joined: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Keep rows whose text breaks the term rules out of the release; return them with a reason.
+
+    Active patient-friendly terms (in module 15561000146104 or members of refset 15551000146102)
+    and their explanations pass the same validation as every other entry (terms.text:
+    validate_term, validate_explanation). SNOMED's own active clinical terms pass the structural
+    rules only (no control characters; at most 255 characters, 4096 for a text definition):
+    they may hold < > & and still be right. Inactive rows are not checked: they only retire.
+    """
+    from terms import config as C
+    from terms.text import (MAX_DEFINITION_LENGTH, MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError,
+                            structure_message, structure_problem, text_problem, validate_explanation,
+                            validate_term)
+
+    from terms.text import LINE_BREAKING
+
+    pf_ids = joined["Language"].filter(pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)["referencedComponentId"]
+    # (component, is patient-friendly, rule for those rows, the clinical length limit)
+    pf_rows = {"Description": pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE) | pl.col("id").is_in(pf_ids.implode()),
+               "TextDefinition": pl.col("moduleId").eq(C.PATIENT_FRIENDLY_MODULE)}
+    limits = {"Description": (MAX_TERM_LENGTH, MAX_TERM_LENGTH),
+              "TextDefinition": (MAX_EXPLANATION_LENGTH, MAX_DEFINITION_LENGTH)}
+    bad_frames = []
+    for component, is_pf in pf_rows.items():
+        frame = joined[component]
+        if frame.is_empty():
+            continue
+        pf_limit, clinical_limit = limits[component]
+        # One pass picks the rows worth a look — every active patient-friendly row, and clinical
+        # rows with a line-breaking character or over the length limit — without copying the
+        # millions of others; the full rules then run on those few.
+        suspect = pl.col("term").str.contains(LINE_BREAKING) | (pl.col("term").str.len_chars() > clinical_limit)
+        picked = frame.lazy().filter(pl.col("active") & (is_pf | suspect)).with_columns(_pf=is_pf).collect()
+        pf_bad = picked.filter("_pf").with_columns(code=text_problem("term", pf_limit))
+        clinical_bad = picked.filter(~pl.col("_pf")).with_columns(code=structure_problem("term", clinical_limit))
+        bad = pl.concat([pf_bad, clinical_bad]).filter(pl.col("code").is_not_null())
+        if bad.is_empty():
+            continue
+        joined[component] = frame.join(bad.select("id"), on="id", how="anti")
+        messages = []
+        for row in bad.iter_rows(named=True):
+            pf = row["_pf"]
+            field_name = ("patientTerm" if component == "Description" else "explanation") if pf else "term"
+            try:
+                if not pf:
+                    messages.append(structure_message(row["code"], field_name, row["term"], clinical_limit))
+                    continue
+                if component == "Description":
+                    validate_term(row["term"], field_name)
+                else:
+                    validate_explanation(row["term"], field_name)
+                messages.append(f"{field_name}: {row['code']}")  # never: the rules agree (tests/test_terms_text.py)
+            except TermError as exc:
+                messages.append(str(exc))
+        bad_frames.append(bad.select(pl.col("_file").alias("file"), pl.col("_line").alias("line"),
+                                     pl.lit(component).alias("component"), "id", "conceptId", "code")
+                          .with_columns(message=pl.Series(messages, dtype=pl.Utf8)))
+    if not bad_frames:
+        return joined, pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    quarantined = pl.concat(bad_frames).sort("file", "line")
+    # Members of any refset that point at a quarantined description would point nowhere.
+    joined["Language"] = joined["Language"].filter(~pl.col("referencedComponentId").is_in(quarantined["id"].implode()))
+    return joined, quarantined
 
 
 def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
@@ -177,6 +380,12 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
                             row_index_name="_line", row_index_offset=2)
     except pl.exceptions.PolarsError:
         raise _locate(raw, name, len(expected)) from None
+    # Blank lines (a file that ends in an empty line, as editors and some exports leave, or a line
+    # of only spaces or tabs) hold no row; polars reads them as empty fields.
+    no_id = pl.col("id").is_null() | (pl.col("id").str.len_bytes() == 0) | pl.col("id").str.starts_with(" ")
+    if frame.select(no_id.any()).item():  # only then look at every column (3.4M rows: one column is enough)
+        blank = pl.all_horizontal(pl.col(expected).is_null() | (pl.col(expected).str.strip_chars() == ""))
+        frame = frame.filter(~blank)
     if frame.height == 0:
         return frame.select(expected).with_columns(pl.col("active").cast(pl.Boolean), _file=pl.lit(name),
                                                    _line=pl.lit(0, pl.Int64))
@@ -218,22 +427,8 @@ def _first_bad(frame: pl.DataFrame, bad: pl.Expr, name: str, message) -> None:
 
 
 def verhoeff_ok(ids: pl.Series) -> pl.Series:
-    """is_valid for a text Series: shape and Verhoeff check digit, column-wise."""
-    s = ids.fill_null("")
-    # 6–18 digits, a known partition, and room for a namespace when the partition says there is one.
-    shape = s.str.contains(r"^(?:[1-9][0-9]{2,14}0[012][0-9]|[1-9][0-9]{7,14}1[012][0-9])$").to_numpy()
-    padded = s.str.pad_start(18, "0").str.replace_all(r"[^0-9]", "0").to_numpy().astype("S18")
-    digits = np.frombuffer(padded.tobytes(), dtype=np.uint8).reshape(-1, 18) - ord("0") if len(padded) else \
-        np.zeros((0, 18), dtype=np.uint8)
-    lengths = s.str.len_chars().to_numpy()
-    d = np.array(_D, dtype=np.uint8)
-    p = np.array(_P, dtype=np.uint8)
-    c = np.zeros(len(s), dtype=np.uint8)
-    for i in range(18):  # i-th digit from the right
-        digit = digits[:, 17 - i]
-        step = d[c, p[i % 8][digit]]
-        c = np.where(i < lengths, step, c)
-    return pl.Series(ids.name, shape & (c == 0))
+    """is_valid for a text Series: shape and Verhoeff check digit, column-wise (terms.sctid)."""
+    return valid_series(ids)
 
 
 def _check_values(frame: pl.DataFrame, name: str, component: str) -> None:

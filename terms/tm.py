@@ -1,18 +1,31 @@
-"""The translation memory (TM): clinical term → patient-friendly term pairs.
+"""The translation memory (TM): clinical term → patient-friendly term pairs, and the one reader
+and writer of tables (CSV, TSV, XLSX) every file command uses.
 
 From a release: active synonyms that are preferred in the patient-friendly language refset
 15551000146102, with the concept's Dutch clinical term and its patient-friendly explanation
 (an active Dutch text definition in the patient-friendly module). From a file: CSV, TSV or XLSX
 with `conceptId`, `term`, `patientTerm` and optional `explanation` (DESIGN.md).
+
+Tables are read as people's tools save them (docs/files.md): UTF-8 with or without BOM, UTF-16
+with BOM (Excel's "Unicode text"), else Windows-1252 (Dutch Excel's "CSV"), said in a note;
+the separator found from the header (`,` `;` or tab; an Excel `sep=` first line honoured); tab
+separated text read verbatim (TSV has no quoting); wholly empty rows skipped. Every conceptId
+passes the SCTID rules, and a number-typed or number-looking id is refused with a hint. Problems
+are one Dutch line (terms/messages/files.toml) naming file, line and column.
 """
 from __future__ import annotations
 
+import codecs
+import io
 from pathlib import Path
 
 import polars as pl
 
 from terms import config as C
 from terms.atomic import replaced_atomically
+from terms.messages import message
+from terms.sctid import id_problems
+from terms.text import TermError, neutralise_cell, neutralise_frame, text_problem, validate_explanation, validate_term
 
 TM_COLUMNS = ["conceptId", "term", "patientTerm", "explanation"]
 WORK_REQUIRED = ["conceptId", "term"]
@@ -73,62 +86,207 @@ def tm_from_release(release) -> pl.DataFrame:
 
 # ---- tables (CSV / TSV / XLSX) ---------------------------------------------------------------
 
-def _separator(path: Path) -> str | None:
+ID_COLUMNS = ("conceptId",)  # columns that hold SNOMED CT concept ids, checked in every table
+OPTIONAL_COLUMNS = ("explanation", "fsn", "semanticTag", "suggestion", "patientTerm", "term")
+_TEXT_SUFFIXES = {".tsv": "\t", ".txt": "\t", ".tab": "\t", ".csv": ","}
+_SEPARATOR_NAMES = {",": "komma's", ";": "puntkomma's", "\t": "tabs"}
+_LINE = "__line"
+
+
+class TableError(ValueError):
+    """A bad CSV/TSV/XLSX input file; `str()` is one Dutch line naming the file, line and column.
+
+    `code` is the stable message key (`files.table.missing-column`, `files.sctid.number`, …).
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code, self.params = code, params
+        super().__init__(message(code, **params))
+
+
+def _kind(path: Path) -> str | None:
+    """The default separator for a text table, None for XLSX; TableError for anything else."""
     suffix = path.suffix.lower()
-    if suffix in (".tsv", ".txt", ".tab"):
-        return "\t"
-    if suffix == ".csv":
-        return ","
     if suffix == ".xlsx":
         return None
-    raise TableError(f"{path}: unknown file type {suffix or '(none)'}; use .tsv, .csv or .xlsx")
+    if suffix in _TEXT_SUFFIXES:
+        return _TEXT_SUFFIXES[suffix]
+    raise TableError("files.table.unknown-type", file=path, suffix=suffix or "(geen)")
 
 
-def read_table(path: str | Path, required: list[str]) -> pl.DataFrame:
-    """All columns as text, required ones stripped and non-empty; TableError names file, line, column."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"{path}: no such file")
-    sep = _separator(path)
+def decode_text(raw: bytes, path: Path | str) -> tuple[str, str | None]:
+    """(text, name of a non-UTF-8 encoding used or None).
+
+    A byte order mark decides (UTF-8, UTF-16 LE/BE); else UTF-8 when the bytes are UTF-8, else
+    Windows-1252 (what Excel's "CSV (gescheiden door lijstscheidingsteken)" writes on a Dutch
+    Windows). Bytes that are neither: TableError `files.table.encoding`.
+    """
+    for bom, encoding, name in ((codecs.BOM_UTF8, "utf-8-sig", None), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+                                (codecs.BOM_UTF16_BE, "utf-16", "UTF-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), name
+            except UnicodeDecodeError:
+                raise TableError("files.table.encoding", file=path) from None
     try:
-        if sep is None:
-            frame = _read_xlsx(path)
-        else:
-            frame = pl.read_csv(path, separator=sep, infer_schema=False, quote_char='"', encoding="utf8",
-                                truncate_ragged_lines=False)
-    except TableError:
-        raise
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError:
-        raise TableError(f"{path}: not valid UTF-8") from None
-    except Exception as exc:  # polars/openpyxl errors are long; keep the first line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TableError(f"{path}: cannot read ({first})") from None
-    frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise TableError(f"{path}: missing column {missing[0]!r} (header has {', '.join(frame.columns) or 'nothing'})")
-    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required)
-    for column in required:
-        empty = frame.with_row_index("i").filter(pl.col(column).is_null() | (pl.col(column) == ""))
-        if not empty.is_empty():
-            raise TableError(f"{path}:{int(empty['i'][0]) + 2}: empty {column}")  # header is line 1
+        pass
+    try:
+        return raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise TableError("files.table.encoding", file=path) from None
+
+
+def _header_names(line: str, sep: str) -> list[str]:
+    return [c.strip().strip('"').strip() for c in line.split(sep)]
+
+
+def _column_key(name: str) -> str:
+    """How a header name is matched to a column helder knows: case, spaces, _ and - ignored."""
+    return "".join(ch for ch in name.casefold() if ch not in " _-\u00a0")
+
+
+def _choose_separator(header: str, default: str, required: list[str]) -> str:
+    """The separator that makes the header hold the most required columns (ties: the file type's)."""
+    candidates = [default] + [c for c in ("\t", ";", ",") if c != default]
+    wanted = {_column_key(c) for c in required}
+    return max(candidates, key=lambda sep: (len(wanted & {_column_key(c) for c in _header_names(header, sep)}),
+                                            -candidates.index(sep)))
+
+
+def read_table(path: str | Path, required: list[str], notes: list[str] | None = None) -> pl.DataFrame:
+    """A table as text columns: required ones stripped and non-empty, ids valid SCTIDs.
+
+    Returns every column of the file as Utf8 (header names trimmed), rows in file order without
+    wholly empty rows. Raises TableError (one Dutch line naming file, line and column) for an
+    unknown file type, unreadable text, a missing or duplicated column, an empty required value
+    or a conceptId that is no SCTID. `notes` (when given) receives Dutch lines about how the file
+    was read: a non-UTF-8 encoding, another separator than the file type's, skipped empty rows.
+    """
+    notes = notes if notes is not None else []
+    return _read_with_lines(Path(path), required, notes).drop(_LINE)
+
+
+def _read_text(path: Path, default: str, required: list[str], notes: list[str]) -> pl.DataFrame:
+    text, encoding = decode_text(path.read_bytes(), path)
+    if encoding:
+        notes.append(message("files.table.read-as", file=path, encoding=encoding))
+    text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text:  # classic Mac line ends (Excel's "CSV (Macintosh)")
+        text = text.replace("\r", "\n")
+    first, _, rest = text.partition("\n")
+    offset = 2  # the line number of the first data row
+    sep = None
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:  # Excel's separator line
+        sep = first.strip()[4]
+        text, offset = rest, 3
+        first = text.partition("\n")[0]
+    if not first.strip():
+        raise TableError("files.table.empty-file", file=path)
+    sep = sep or _choose_separator(first.rstrip("\r"), default, required)
+    if sep != default:
+        notes.append(message("files.table.separator", file=path, separator=_SEPARATOR_NAMES.get(sep, repr(sep))))
+    try:
+        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep,
+                            # TSV has no quoting: a " in a tab-separated value is part of the value.
+                            quote_char=None if sep == "\t" else '"',
+                            infer_schema=False, encoding="utf8", truncate_ragged_lines=False,
+                            row_index_name=_LINE, row_index_offset=offset)
+    except pl.exceptions.PolarsError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TableError("files.table.unreadable", file=path, reason=first_line[:200]) from None
+    return frame.with_columns(pl.col(_LINE).cast(pl.Int64))
+
+
+def _tidy(frame: pl.DataFrame, path: Path, required: list[str], notes: list[str]) -> pl.DataFrame:
+    """Trimmed header names; unnamed empty columns and wholly empty rows dropped."""
+    renamed = {}
+    for c in frame.columns:
+        if c == _LINE:
+            continue
+        name = c.strip().lstrip("\ufeff").strip()
+        if "_duplicated_" in name and name.split("_duplicated_")[0].strip() in required:
+            raise TableError("files.table.duplicate-column", file=path, column=name.split("_duplicated_")[0].strip())
+        renamed[c] = name
+    # "ConceptId", "concept id", "PATIENT_TERM": the column helder knows, when it is not there as written.
+    known = {_column_key(c): c for c in (*required, *OPTIONAL_COLUMNS)}
+    present = set(renamed.values())
+    for original, name in renamed.items():
+        target = known.get(_column_key(name))
+        if target and target != name and target not in present:
+            renamed[original] = target
+            present.add(target)
+    frame = frame.rename(renamed)
+    data = [c for c in frame.columns if c != _LINE]
+    blank = {c: frame[c].is_null() | (frame[c].str.strip_chars() == "") for c in data}
+    # Columns without a name that hold nothing (a trailing ; or , on every line) are not columns.
+    unnamed = [c for c in data if (not c or c.startswith("_duplicated_") or c.startswith("column_")) and blank[c].all()]
+    data = [c for c in data if c not in unnamed]
+    if unnamed:
+        frame = frame.drop(unnamed)
+    if data and frame.height:
+        empty_rows = pl.DataFrame({c: blank[c] for c in data}).select(pl.all_horizontal(pl.all())).to_series()
+        if empty_rows.any():
+            count = int(empty_rows.sum())
+            frame = frame.filter(~empty_rows)
+            notes.append(message("files.table.empty-rows", file=path, count=count))
     return frame
 
 
+def _check_ids(frame: pl.DataFrame, path: Path) -> None:
+    """Every value of an id column is a concept SCTID (terms.sctid), or TableError names the first."""
+    for column in ID_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = frame[column].str.strip_chars()
+        problems = id_problems(values.fill_null(""))
+        bad = frame.select(_LINE, pl.col(column).str.strip_chars().alias("value")).with_columns(problem=problems)
+        bad = bad.filter(pl.col("problem").is_not_null() & (pl.col("value").fill_null("") != ""))
+        if bad.is_empty():
+            continue
+        line, value, problem = bad.row(0)
+        if problem == "float":
+            raise TableError("files.sctid.float", file=path, line=line, column=column, value=value)
+        if problem.startswith("kind-"):
+            partition = value[-3:-1]
+            kind = message("files.sctid.kind-description" if problem == "kind-1" else "files.sctid.kind-relationship")
+            raise TableError("files.sctid.not-a-concept", file=path, line=line, column=column, value=value,
+                             kind=kind, partition=partition)
+        reason = message(f"files.sctid.reason-{problem}", **({"partition": value[-3:-1]} if problem == "partition" else {}))
+        raise TableError("files.sctid.invalid", file=path, line=line, column=column, value=value, reason=reason)
+
+
 def _read_xlsx(path: Path) -> pl.DataFrame:
+    """The first sheet as text; an id column cell stored as a number is refused (files.sctid.number).
+
+    Excel keeps numbers as IEEE doubles: 15 significant digits, so an 18-digit SCTID typed into a
+    number cell is already wrong (450229981000132104 → 4.502299810001321e17) and a shorter one
+    only right by luck of its length. Text cells are what ids must be. A formula cell is read as
+    its formula (=…), not as the value Excel last computed for it: a formula is code, not a term,
+    and the term rules refuse it by name.
+    """
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
-        raise TableError(f"{path}: not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise TableError("files.xlsx.unreadable", file=path, reason=type(exc).__name__) from None
     try:
         rows = list(book.worksheets[0].iter_rows(values_only=True))
     finally:
         book.close()
+    while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[0]):
+        rows.pop(0)  # leading empty rows above the header
     if not rows:
-        raise TableError(f"{path}: empty sheet")
-    header = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(rows[0])]
+        raise TableError("files.xlsx.empty-sheet", file=path)
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    seen = set()
+    for h in header:
+        if h and h in seen:
+            raise TableError("files.table.duplicate-column", file=path, column=h)
+        seen.add(h)
+    ids = [i for i, h in enumerate(header) if _column_key(h) in {_column_key(c) for c in ID_COLUMNS}]
 
     def text(v):
         if v is None:
@@ -137,35 +295,126 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
             return str(int(v))
         return str(v)
 
-    return pl.DataFrame({h: [text(r[i]) if i < len(r) else None for r in rows[1:]] for i, h in enumerate(header)},
-                        schema={h: pl.Utf8 for h in header})
+    columns: dict[str, list] = {h or f"column_{i + 1}": [] for i, h in enumerate(header)}
+    names = list(columns)
+    lines = []
+    for line, row in enumerate(rows[1:], start=2):
+        for i in ids:
+            v = row[i] if i < len(row) else None
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                raise TableError("files.sctid.number", file=path, line=line, column=header[i], value=text(v))
+        for i, name in enumerate(names):
+            columns[name].append(text(row[i]) if i < len(row) else None)
+        lines.append(line)
+    frame = pl.DataFrame(columns, schema={n: pl.Utf8 for n in names})
+    return frame.with_columns(pl.Series(_LINE, lines, dtype=pl.Int64))
 
 
-def read_work_file(path: str | Path) -> pl.DataFrame:
+def read_work_file(path: str | Path, notes: list[str] | None = None) -> pl.DataFrame:
     """Input to suggest/check: conceptId, term, optional fsn, semanticTag (and anything else, kept)."""
-    return read_table(path, WORK_REQUIRED)
+    return read_table(path, WORK_REQUIRED, notes)
 
 
-def read_tm_file(path: str | Path) -> pl.DataFrame:
-    """TM pairs from a file, with an `explanation` column (null where the file has none)."""
-    frame = read_table(path, TM_REQUIRED)
+def read_tm_file(path: str | Path, notes: list[str] | None = None) -> pl.DataFrame:
+    """TM pairs from a file, with an `explanation` column (null where the file has none).
+
+    Every term and explanation passes the term rules (terms.text; the same as a review edit),
+    and a concept may appear twice only with the same patient-friendly term (the copy is
+    dropped); otherwise TableError names file and line(s).
+    """
+    path = Path(path)
+    notes = notes if notes is not None else []
+    frame = _read_with_lines(path, TM_REQUIRED, notes)
     if "explanation" not in frame.columns:
         frame = frame.with_columns(explanation=pl.lit(None, dtype=pl.Utf8))
     frame = frame.with_columns(
         pl.when(pl.col("explanation").str.strip_chars() == "").then(None)
         .otherwise(pl.col("explanation").str.strip_chars()).alias("explanation"))
+    _check_texts(frame, path)
+    frame = _one_term_per_concept(frame, path)
+    return frame.drop(_LINE)
+
+
+def _read_with_lines(path: Path, required: list[str], notes: list[str]) -> pl.DataFrame:
+    """read_table, keeping the line column for the checks that follow."""
+    if not path.is_file():
+        raise TableError("files.table.no-such-file", file=path)
+    default = _kind(path)
+    frame = _read_xlsx(path) if default is None else _read_text(path, default, required, notes)
+    frame = _tidy(frame, path, required, notes)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        header = ", ".join(c for c in frame.columns if c != _LINE) or "niets"
+        raise TableError("files.table.missing-column", file=path, column=missing[0], header=header)
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in required)
+    for column in required:
+        empty = frame.filter(pl.col(column).is_null() | (pl.col(column) == ""))
+        if not empty.is_empty():
+            raise TableError("files.table.empty-value", file=path, line=empty[_LINE][0], column=column)
+    _check_ids(frame, path)
     return frame
 
 
+def _check_texts(frame: pl.DataFrame, path: Path) -> None:
+    """term, patientTerm (validate_term) and explanation (validate_explanation), the first bad one named."""
+    from terms.text import MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH
+
+    rules = [("term", MAX_TERM_LENGTH, False), ("patientTerm", MAX_TERM_LENGTH, False),
+             ("explanation", MAX_EXPLANATION_LENGTH, True)]
+    found = frame.with_columns(**{f"__{c}": text_problem(c, limit, optional) for c, limit, optional in rules})
+    bad = found.filter(pl.any_horizontal(pl.col(f"__{c}").is_not_null() for c, _, _ in rules))
+    if bad.is_empty():
+        return
+    row = bad.row(0, named=True)
+    for column, _, optional in rules:
+        if row[f"__{column}"] is None:
+            continue
+        try:
+            (validate_explanation if optional else validate_term)(row[column], column)
+        except TermError as exc:
+            raise TableError("files.table.bad-text", file=path, line=row[_LINE], reason=str(exc)) from None
+
+
+def _one_term_per_concept(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Exact repeats of a row dropped; a concept with two different patient terms refused."""
+    frame = frame.unique(["conceptId", "patientTerm"], keep="first", maintain_order=True)
+    twice = frame.filter(pl.col("conceptId").is_duplicated())
+    if twice.is_empty():
+        return frame
+    concept = twice["conceptId"][0]
+    first, second = twice.filter(pl.col("conceptId") == concept).head(2).iter_rows(named=True)
+    raise TableError("files.table.duplicate-concept", file=path, concept=concept, first=first[_LINE],
+                     first_term=first["patientTerm"], second=second[_LINE], second_term=second["patientTerm"])
+
+
 def write_table(frame: pl.DataFrame, path: str | Path) -> None:
-    """Write by extension, atomically: a temp file in the target folder, then rename over it."""
+    """Write by extension (.tsv/.txt tab, .csv comma, .xlsx), atomically: a temp file beside the
+    target, renamed over it, so a failure leaves the old file untouched.
+
+    Every text cell goes through terms.text's neutralising (OWASP CSV injection: a leading = + -
+    @ tab or line break gets an apostrophe); empty and null cells are written empty (never `""`);
+    floats are rounded to 3 decimals. TSV has no quoting, so a value holding a tab or line break
+    cannot be written as TSV: TableError `files.table.tab-in-cell` names it (use .csv or .xlsx).
+    """
     path = Path(path)
-    sep = _separator(path)
+    sep = _kind(path)
+    out = neutralise_frame(frame.with_columns(pl.col(pl.Float64).round(3)))
+    text = [c for c, t in out.schema.items() if t == pl.Utf8]
+    out = out.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in text)  # "" → null
+    if sep == "\t":
+        bad = out.with_row_index("__row").filter(pl.any_horizontal(pl.col(c).str.contains(r"[\t\r\n]") for c in text)) \
+            if text else out.clear()
+        if bad.height:
+            row = bad.row(0, named=True)
+            column = next(c for c in text if row[c] is not None and any(ch in row[c] for ch in "\t\r\n"))
+            raise TableError("files.table.tab-in-cell", file=path, line=row["__row"] + 2, column=column)
     with replaced_atomically(path) as tmp:
         if sep is None:
-            _write_xlsx(frame, tmp)
+            _write_xlsx(out, tmp)
+        elif sep == "\t":
+            out.write_csv(tmp, separator=sep, null_value="", quote_style="never")
         else:
-            frame.with_columns(pl.col(pl.Float64).round(3)).write_csv(tmp, separator=sep, null_value="")
+            out.write_csv(tmp, separator=sep, null_value="")
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
@@ -173,7 +422,7 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("terms")
-    sheet.append(frame.columns)
+    sheet.append([neutralise_cell(c) for c in frame.columns])
     for row in frame.iter_rows():
-        sheet.append(list(row))
+        sheet.append([neutralise_cell(v) for v in row])  # already neutral; a cheap guard for any caller
     book.save(path)

@@ -21,6 +21,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Property tests judge answers, not speed: on a loaded two-core CI machine a case can take longer
+# than hypothesis' default 200 ms deadline without anything being wrong.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("helder", deadline=None)
+    _hypothesis_settings.load_profile("helder")
+except ImportError:  # hypothesis is a test extra
+    pass
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -272,3 +282,38 @@ def web_login():
         client.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
         return client
     return login
+
+
+# ---- issue 12 (files in and out): small RF2 packages written as real releases name their files ----
+
+
+@pytest.fixture
+def rf2_package():
+    """rf2_package(root, {relative file name: rows}) -> root: RF2 files with the right header.
+
+    `rows` is a list of dicts (RF2 column names; `active` as bool or "0"/"1") or a polars frame;
+    the component comes from the file name (terms.rf2.classify; files helder does not read get
+    the header `extra_header` or none). Written as RF2 is: UTF-8, tab separated, CRLF.
+    """
+    import polars as pl
+
+    from terms.rf2 import COLUMNS, classify
+
+    def write(root, files, extra_header=("id", "effectiveTime", "active", "moduleId", "refsetId",
+                                          "referencedComponentId", "targetComponentId")):
+        root.mkdir(parents=True, exist_ok=True)
+        for name, rows in files.items():
+            hit = classify(name)
+            columns = COLUMNS[hit[0]] if hit else list(extra_header)
+            if isinstance(rows, pl.DataFrame):
+                rows = rows.to_dicts()
+            lines = ["\t".join(columns)]
+            for row in rows:
+                values = {**row, "active": {True: "1", False: "0"}.get(row.get("active"), row.get("active"))}
+                lines.append("\t".join(str(values[c]) for c in columns))
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+        return root
+
+    return write

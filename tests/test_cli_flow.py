@@ -105,7 +105,7 @@ def test_tm_import_from_a_spreadsheet_and_its_errors(helder_env, db_url):
     assert "een nieuwe term" in exported["patientTerm"].to_list()
     (helder_env / "bad.csv").write_text("conceptId,term,patientTerm\n123,a,\n", encoding="utf-8")
     result = runner.invoke(app, ["tm", "import", "bad.csv"])
-    assert result.exit_code == 1 and "bad.csv:2: empty patientTerm" in result.output
+    assert result.exit_code == 1 and "bad.csv:2: patientTerm is leeg" in result.output
 
 
 def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
@@ -113,7 +113,7 @@ def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
     tm = tm_from_release(read_release(sample_path("snapshot")))
     from terms.tm import write_table
     write_table(tm, tmp_path / "tm.tsv")
-    work = pl.DataFrame({"conceptId": ["1", "2"], "term": ["acute appendicitis links", "chronische gastritis"]})
+    work = pl.DataFrame({"conceptId": ["85189001", "4556007"], "term": ["acute appendicitis links", "chronische gastritis"]})
     write_table(work, tmp_path / "in.csv")
     out = helder("suggest", "in.csv", "--tm", "tm.tsv", "--out", "out.tsv").output
     assert "Wrote 2 rows" in out

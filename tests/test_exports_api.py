@@ -23,14 +23,25 @@ from terms import config as C
 SNOMED = "http://snomed.info/sct"
 
 
+def _ingested(factory, effective_time: str) -> None:
+    """The store's record of an ingested SNOMED release (what a release's edition version comes from)."""
+    from review_queue.models import Ingest
+
+    with factory() as s, s.begin():
+        s.add(Ingest(path=f"SnomedCT_NL_{effective_time}", kind="Delta", effective_time=effective_time, counts={}))
+
+
 @pytest.fixture
 def api(store, tmp_path, pf_terms):
-    """Two releases (a change, an addition), a vendor token, and a client on an app with the router."""
+    """Two releases (a change, an addition) on two SNOMED editions (20260930, 20261031), a vendor
+    token, and a client on an app with the router."""
     _, factory = store
     root = tmp_path / "releases"
+    _ingested(factory, "20260930")
     pf_terms.approve(factory, 1, "suikerziekte", "Uw lichaam maakt te weinig insuline.")
     pf_terms.approve(factory, 2, "hoge bloeddruk")
     create_release(factory, root=root, today=date(2026, 11, 1))
+    _ingested(factory, "20261031")
     pf_terms.approve(factory, 2, "te hoge bloeddruk")
     pf_terms.approve(factory, 3, "nierstenen")
     pf_terms.approve(factory, 1, "diabetes", preferred=False)
@@ -154,7 +165,7 @@ def test_lookup_answers_fhir_parameters_with_the_patient_friendly_designations(a
     by_name = {}
     for p in params.parameter:
         by_name.setdefault(p.name, []).append(p)
-    assert by_name["version"][0].valueString == "2026-11-24"
+    assert by_name["version"][0].valueString == "http://snomed.info/sct/11000146104/version/20261031"
     assert by_name["display"][0].valueString == "klinische term 1"
     designations = [{part.name: part for part in d.part} for d in by_name["designation"]]
     assert {d["language"].valueCode for d in designations} == {"nl-NL-x-patfr"}

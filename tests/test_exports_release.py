@@ -121,12 +121,18 @@ def test_a_failed_export_leaves_no_folder_no_row_and_no_minted_ids(store, tmp_pa
     assert create_release(factory, root=tmp_path / "releases", today=TODAY).name == "2026-11-24"
 
 
-def test_a_term_with_a_line_break_stops_the_release_naming_it(store, tmp_path, pf_terms):
+def test_a_stored_term_with_a_line_break_is_left_out_and_named_never_failing_the_release(store, tmp_path, pf_terms):
     _, factory = store
     pt = pf_terms.approve(factory, 1, "suiker\tziekte")
-    with pytest.raises(ReleaseError, match=f"patient term {pt} .*term"):
-        create_release(factory, root=tmp_path / "releases", today=TODAY)
-    assert list((tmp_path / "releases").iterdir()) == []
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    release = create_release(factory, root=tmp_path / "releases", today=TODAY)
+    assert [r["patientTerm"] for r in csv_rows(release)] == ["hoge bloeddruk"]
+    doc = json.loads((release / "manifest.json").read_text())
+    assert doc["counts"]["leftOut"] == 1
+    (left,) = doc["leftOut"]
+    assert left["ptId"] == pt and left["conceptId"] == pf_terms.concept(1) and left["field"] == "term"
+    assert "U+0009" in left["reason"]
+    assert "Left out (1)" in (release / "RELEASE-NOTES.md").read_text(encoding="utf-8")
 
 
 def test_the_manifest_lists_every_file_with_its_sha256(store, tmp_path, pf_terms):
@@ -239,12 +245,14 @@ def test_concurrent_releases_on_postgresql_get_distinct_versions_and_never_share
     engine.dispose()
 
 
-def test_an_overlong_term_stops_the_release_and_a_blank_explanation_is_no_explanation(store, tmp_path, pf_terms):
+def test_an_overlong_term_is_left_out_and_a_blank_explanation_is_no_explanation(store, tmp_path, pf_terms):
     _, factory = store
     pf_terms.approve(factory, 1, "suikerziekte", "   ")
     pt = pf_terms.approve(factory, 2, "x" * 256)
-    with pytest.raises(ReleaseError, match=f"patient term {pt} .*longer than 255"):
-        create_release(factory, root=tmp_path / "releases", today=TODAY)
+    first = create_release(factory, root=tmp_path / "releases", today=TODAY)
+    assert [r["patientTerm"] for r in csv_rows(first)] == ["suikerziekte"]
+    (left,) = json.loads((first / "manifest.json").read_text())["leftOut"]
+    assert left["ptId"] == pt and "256 tekens, ten hoogste 255" in left["reason"]
     pf_terms.approve(factory, 2, "hoge bloeddruk")
     release = create_release(factory, root=tmp_path / "releases", today=TODAY)
     assert [r["explanation"] for r in csv_rows(release)] == ["", ""]

@@ -13,9 +13,9 @@ from pipeline.files import FileError, check_file, suggest_file
 
 TM_ROWS = [("38341003", "hypertensie", "hoge bloeddruk"), ("45007003", "hypotensie", "lage bloeddruk"),
            ("74400008", "appendicitis", "blindedarmontsteking")]
-INPUT_ROWS = [("1001", "orthostatische hypotensie", "hoge bloeddruk", "agency A"),
-              ("1002", "acute appendicitis", "acute blindedarmontsteking", "agency A"),
-              ("1003", "pertussis", "kinkhoest", "agency B")]
+INPUT_ROWS = [("28651003", "orthostatische hypotensie", "hoge bloeddruk", "agency A"),
+              ("85189001", "acute appendicitis", "acute blindedarmontsteking", "agency A"),
+              ("27836007", "pertussis", "kinkhoest", "agency B")]
 OUT_COLUMNS = ["conceptId", "term", "suggestion", "source", "explanation", "confidence", "origin", "flags", "similar"]
 
 
@@ -54,7 +54,7 @@ def test_check_file_writes_contract_columns_and_flags(tmp_path, tm_tsv, ext):
     else:
         frame = pl.read_csv(out, separator="\t" if ext == "tsv" else ",", infer_schema=False)
     assert frame.columns == OUT_COLUMNS
-    assert frame["conceptId"].to_list() == ["1001", "1002", "1003"]
+    assert frame["conceptId"].to_list() == ["28651003", "85189001", "27836007"]
     assert "tm-conflict" in frame["flags"][0]
     assert not (frame["flags"][2] or "")
     assert json.loads(frame["similar"][0])[0]["conceptId"] == "38341003"
@@ -64,31 +64,32 @@ def test_check_file_writes_contract_columns_and_flags(tmp_path, tm_tsv, ext):
 
 def test_check_file_keeps_input_origin(tmp_path, tm_tsv):
     src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
-    write_delimited(src, ("conceptId", "term", "suggestion", "origin"), [("1", "pertussis", "kinkhoest", "agency")], "\t")
+    write_delimited(src, ("conceptId", "term", "suggestion", "origin"), [("27836007", "pertussis", "kinkhoest", "agency")], "\t")
     frame = check_file(src, tm_tsv, out, settings={})
     assert frame["origin"].to_list() == ["agency"] and frame["confidence"].to_list() == [None]
 
 
 def test_missing_column_names_file_and_column(tmp_path, tm_tsv):
     src = tmp_path / "in.tsv"
-    write_delimited(src, ("conceptId", "term"), [("1", "pertussis")], "\t")
-    with pytest.raises(FileError, match=r"in\.tsv: missing column 'suggestion'"):
+    write_delimited(src, ("conceptId", "term"), [("27836007", "pertussis")], "\t")
+    with pytest.raises(FileError, match=r"in\.tsv: kolom 'suggestion' ontbreekt") as refused:
         check_file(src, tm_tsv, tmp_path / "out.tsv")
+    assert refused.value.code == "files.table.missing-column"
 
 
 def test_empty_value_names_the_line(tmp_path, tm_tsv):
     src = tmp_path / "in.csv"
-    write_delimited(src, ("conceptId", "term", "suggestion"), [("1", "a", "b"), ("2", "", "c")], ",")
-    with pytest.raises(FileError, match=r"in\.csv:3: empty term"):
+    write_delimited(src, ("conceptId", "term", "suggestion"), [("27836007", "a", "b"), ("85189001", "", "c")], ",")
+    with pytest.raises(FileError, match=r"in\.csv:3: term is leeg"):
         check_file(src, tm_tsv, tmp_path / "out.csv")
 
 
 def test_failure_leaves_existing_output_untouched(tmp_path, tm_tsv):
     src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
     out.write_text("old\n", encoding="utf-8")
-    write_delimited(src, ("conceptId", "term", "suggestion"), [("1", "a", "b")], "\t")
+    write_delimited(src, ("conceptId", "term", "suggestion"), [("27836007", "a", "b")], "\t")
     bad_tm = tmp_path / "tm.tsv"
-    write_delimited(bad_tm, ("conceptId", "term"), [("1", "a")], "\t")
+    write_delimited(bad_tm, ("conceptId", "term"), [("27836007", "a")], "\t")
     with pytest.raises(FileError, match="patientTerm"):
         check_file(src, bad_tm, out)
     assert out.read_text(encoding="utf-8") == "old\n"
@@ -98,7 +99,7 @@ def test_failure_leaves_existing_output_untouched(tmp_path, tm_tsv):
 def test_unknown_extension_is_refused(tmp_path, tm_tsv):
     src = tmp_path / "in.json"
     src.write_text("{}", encoding="utf-8")
-    with pytest.raises(FileError, match="unknown file type"):
+    with pytest.raises(FileError, match="onbekend bestandstype '.json'"):
         check_file(src, tm_tsv, tmp_path / "out.tsv")
 
 
@@ -109,7 +110,7 @@ def test_suggest_file_runs_the_suggester_then_the_checks(tmp_path, tm_tsv, monke
                                  pl.lit(0.5).alias("confidence"), pl.lit("lexicon").alias("origin"))
     monkeypatch.setitem(sys.modules, "pipeline.offline", types.SimpleNamespace(suggest_offline=fake_offline))
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
-    write_delimited(src, ("conceptId", "term", "fsn"), [("1", "hypotensie", "Hypotension (disorder)")], ",")
+    write_delimited(src, ("conceptId", "term", "fsn"), [("45007003", "hypotensie", "Hypotension (disorder)")], ",")
     suggest_file(src, tm_tsv, out, settings={})
     frame = pl.read_csv(out, infer_schema=False)
     assert frame.columns == ["conceptId", "term", "fsn", "suggestion", "explanation", "confidence", "origin", "flags", "similar"]
@@ -119,7 +120,7 @@ def test_suggest_file_runs_the_suggester_then_the_checks(tmp_path, tm_tsv, monke
 def test_suggest_file_with_the_real_offline_suggester(tmp_path, tm_tsv):
     pytest.importorskip("pipeline.offline")
     src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
-    write_delimited(src, ("conceptId", "term"), [("38341003", "hypertensie"), ("1", "pertussis")], "\t")
+    write_delimited(src, ("conceptId", "term"), [("38341003", "hypertensie"), ("27836007", "pertussis")], "\t")
     frame = suggest_file(src, tm_tsv, out, settings={})
     assert frame.columns[:2] == ["conceptId", "term"] and {"suggestion", "flags", "similar"} <= set(frame.columns)
     assert frame["suggestion"][0] == "hoge bloeddruk"

@@ -19,10 +19,10 @@ CONTRACT = ["conceptId", "term", "suggestion", "explanation", "confidence", "ori
 
 def write_inputs(folder: Path) -> tuple[Path, Path]:
     inp, tm = folder / "in.tsv", folder / "tm.tsv"
-    inp.write_text("conceptId\tterm\n100000\tontsteking van de teen\n100001\tbreuk van de pink\n"
-                   "100002\tacute bronchitis\n", encoding="utf-8")
-    tm.write_text("conceptId\tterm\tpatientTerm\texplanation\n900001\tacute bronchitis\t"
-                  "plotselinge ontsteking van de luchtwegen\t\n900002\thypertensie\thoge bloeddruk\t\n", encoding="utf-8")
+    inp.write_text("conceptId\tterm\n100000000\tontsteking van de teen\n100001001\tbreuk van de pink\n"
+                   "100002008\tacute bronchitis\n", encoding="utf-8")
+    tm.write_text("conceptId\tterm\tpatientTerm\texplanation\n900001007\tacute bronchitis\t"
+                  "plotselinge ontsteking van de luchtwegen\t\n900002000\thypertensie\thoge bloeddruk\t\n", encoding="utf-8")
     return inp, tm
 
 
@@ -42,8 +42,8 @@ def test_helder_suggest_llm_writes_the_contract_and_pays_once(fake_llm, tmp_path
     out = pl.read_csv(tmp_path / "out.tsv", separator="\t", infer_schema=False)
     assert out.columns == CONTRACT
     rows = {r["conceptId"]: r for r in out.iter_rows(named=True)}
-    for cid, term in (("100000", "ontsteking van de teen"), ("100001", "breuk van de pink"),
-                      ("100002", "acute bronchitis")):
+    for cid, term in (("100000000", "ontsteking van de teen"), ("100001001", "breuk van de pink"),
+                      ("100002008", "acute bronchitis")):
         assert rows[cid]["origin"] == "llm"
         assert (rows[cid]["suggestion"], rows[cid]["explanation"]) == answer_for(term)
         assert 0 <= float(rows[cid]["confidence"]) <= 1
@@ -68,22 +68,22 @@ def test_helder_suggest_keeps_its_cache_beside_the_output(fake_llm, tmp_path, mo
 
 
 def test_helder_suggest_llm_falls_back_on_an_unsafe_answer(fake_llm, tmp_path):
-    fake_llm.item_rules["100002"] = "injection"
+    fake_llm.item_rules["100002008"] = "injection"
     write_inputs(tmp_path)
     done = helder_suggest(tmp_path)
     assert done.returncode == 0, done.stderr
     out = pl.read_csv(tmp_path / "out.tsv", separator="\t", infer_schema=False)
-    row = out.filter(pl.col("conceptId") == "100002").row(0, named=True)
+    row = out.filter(pl.col("conceptId") == "100002008").row(0, named=True)
     assert row["origin"] != "llm" and row["suggestion"] == "plotselinge ontsteking van de luchtwegen"
     assert "ignore" not in (row["suggestion"] + (row["explanation"] or "")).lower()
 
 
 def test_helder_suggest_llm_flags_the_refused_answer(fake_llm, tmp_path):
-    fake_llm.item_rules["100002"] = "markup"
+    fake_llm.item_rules["100002008"] = "markup"
     write_inputs(tmp_path)
     assert helder_suggest(tmp_path).returncode == 0
     out = pl.read_csv(tmp_path / "out.tsv", separator="\t", infer_schema=False)
-    assert "unsafe-output" in out.filter(pl.col("conceptId") == "100002")["flags"][0].split(";")
+    assert "unsafe-output" in out.filter(pl.col("conceptId") == "100002008")["flags"][0].split(";")
 
 
 def test_helder_suggest_llm_without_endpoint_fails_with_one_line(tmp_path):

@@ -70,7 +70,7 @@ def test_error_flag_needs_override_reason(store):
 def test_edit_rejects_markup(store):
     _, factory = store
     item_id = _item(factory)
-    with pytest.raises(DecisionError, match="markup"):
+    with pytest.raises(DecisionError, match="bevat opmaak"):  # terms.text, files.text.markup
         with factory() as s, s.begin():
             edit(s, item_id, "anna", "<b>hoge</b> bloeddruk")
 

@@ -18,5 +18,15 @@ from pipeline.checks.safety import CONTROL, ENGLISH_MARKERS, INSTRUCTION, MARKUP
 from pipeline.checks.settings import CheckSettings
 from pipeline.checks.text import QUALIFIER_WORDS, _strip_qualifiers
 
-__all__ = ["FLAGS", "ORDER", "SEVERITY", "Checker", "check", "CheckSettings", "CONTROL", "ENGLISH_MARKERS",
+
+def broken_output(term: str, proposal: str) -> list[str]:
+    """Codes of the broken-output checks (number-changed, name-changed, repeated-concept,
+    grammar) that one proposal for one clinical term trips — the same rules the checker runs over
+    whole batches, for a suggester to judge its own rendering before it proposes."""
+    from pipeline.checks import grammar, names, numbers, repeats
+    return [code for code, compare in (("number-changed", numbers.compare), ("name-changed", names.compare),
+                                       ("repeated-concept", repeats.compare), ("grammar", grammar.compare))
+            if compare(term, proposal)]
+
+__all__ = ["broken_output", "FLAGS", "ORDER", "SEVERITY", "Checker", "check", "CheckSettings", "CONTROL", "ENGLISH_MARKERS",
            "INSTRUCTION", "MARKUP", "URL", "QUALIFIER_WORDS"]

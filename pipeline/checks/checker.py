@@ -33,10 +33,19 @@ ORDER = {code: i for i, code in enumerate(FLAGS)}
 
 
 @lru_cache(maxsize=1)
+def _lexicon():
+    from pipeline.offline.lexicon import Lexicon
+    return Lexicon.load()
+
+
 def lexicon_words() -> frozenset[str]:
     """Clinical words the curated lexicon translates: a lay reader does not know them."""
-    from pipeline.offline.lexicon import Lexicon
-    return frozenset(Lexicon.load().clinical_words())
+    return frozenset(_lexicon().clinical_words())
+
+
+def lexicon_lay_words() -> frozenset[str]:
+    """The words of the curated lexicon's lay side: B1 Dutch by its own standard."""
+    return frozenset(_lexicon().lay_words())
 
 
 class Checker:
@@ -58,7 +67,8 @@ class Checker:
         self.tm = self.index.tm
         vocabulary = lambda col: set(self.tm.select(pl.col(col).str.extract_all(r"\p{L}+").explode().drop_nulls()
                                                     .unique()).to_series().to_list())
-        self.judge = dutch_words.WordJudge(vocabulary("ptNorm"), vocabulary("termNorm"), self.settings.jargon_zipf,
+        self.judge = dutch_words.WordJudge(vocabulary("ptNorm") | lexicon_lay_words(), vocabulary("termNorm"),
+                                           self.settings.jargon_zipf,
                                            self.settings.jargon_part_zipf, self.settings.jargon_rare_zipf,
                                            lexicon_words=lexicon_words())
         cap = r"\b[\p{Lu}][\p{L}\d'’-]*"

@@ -39,10 +39,8 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
           "bekleding", "slijmvlies", "deel", "gedeelte", "structuur", "gebied"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
-_NOT_ADJECTIVES = {"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
-                   "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met", "van",
-                   "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of", "als",
-                   "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier", "daar"}
+adjective_forms = dutch.adjective_forms
+_NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
 _ADJECTIVE_ENDING = re.compile(r"(ale|ele|ische|ieve|ige|lijke|ële|iene|ante|ente|aire|eure|euze|ode|ene|bare|zame)$")
 
@@ -59,6 +57,20 @@ def _lexicon_nouns() -> None:
 
 
 _taught = False
+
+
+# Words that count more than one: the noun after them is plural ("meerdere wonden").
+QUANTITIES = {"meerdere", "verschillende", "diverse", "twee", "drie", "vier", "vijf", "zes", "beide", "enkele", "vele"}
+# Singular endings of de-words (their plurals end in -en or -s): "verharding", "ontsteking", "afwijking".
+_SINGULAR_ENDING = re.compile(r"(ing|heid|teit|tie|sie|itis|ose|uur|ij)$")
+
+
+def _singular(noun: str) -> bool:
+    """True for a noun known to be singular: a listed de/het noun, or a de-word ending."""
+    g = noun_gender(noun)
+    if g in ("de", "het") and not noun.endswith(("en", "s")):
+        return True
+    return g is None and _SINGULAR_ENDING.search(noun) is not None and not dutch.known_noun(noun)
 
 
 def noun_gender(word: str) -> str | None:
@@ -84,24 +96,6 @@ def _noun_gender(word: str, version: int) -> str | None:
     return None
 
 
-def adjective_forms(word: str) -> tuple[str, str] | None:
-    """(bare, inflected) when `word` is an adjective whose two forms differ and both occur in Dutch."""
-    return _adjective_forms(word, dutch.nouns_version())
-
-
-@lru_cache(maxsize=1 << 16)  # as _noun_gender
-def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
-    if word in _NOT_ADJECTIVES or dutch.known_noun(word) or len(word) < 3 or word.isdigit():
-        return None
-    bare = dutch.bare(word)
-    inflected = dutch.inflected(bare)
-    if bare == inflected or word not in (bare, inflected):
-        return None
-    if zipf(bare) < 2.5 or zipf(inflected) < 2.5:
-        return None
-    return bare, inflected
-
-
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason naming each grammar problem in the proposal, else None."""
     words = [w.lower() for w in _WORD.findall(proposal)]
@@ -119,7 +113,8 @@ def compare(term: str, proposal: str) -> str | None:
                 j += 1
             if j < len(words):
                 g = noun_gender(words[j])
-                if (w == "het" and g in ("de", "pl")) or (w == "de" and g == "het"):
+                infinitive = w == "het" and words[j].endswith("en") and not dutch.known_noun(words[j])  # "het bevallen"
+                if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
         forms = adjective_forms(w)
         if forms and nxt:
@@ -136,6 +131,20 @@ def compare(term: str, proposal: str) -> str | None:
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        elif nxt and dutch.ADJECTIVE_E_ENDING.search(w) and w not in _NOT_ADJECTIVES and not dutch.known_noun(w) \
+                and not w.endswith("ste") and noun_gender(nxt) == "het":
+            # "bootvormige handwortelbeentje": an -e adjective unknown to word frequency, before a
+            # singular het-noun without a definite article
+            prev = next((p for p in reversed(words[:i]) if not dutch.ADJECTIVE_E_ENDING.search(p)), "")
+            if prev not in ("de", "het", "deze", "die", "dit", "dat"):
+                problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.bare(w)))
+        if w in QUANTITIES and nxt:
+            j = i + 1
+            while j < len(words) and adjective_forms(words[j]):
+                j += 1
+            noun = words[j] if j < len(words) else ""
+            if noun and _singular(noun) and f"{w} {noun}" not in term_low:
+                problems.append(message("flags.grammar.plural", word=w, noun=noun))
         if w in PLACES and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:

@@ -26,7 +26,9 @@ _NAME = re.compile(r"(?<![\w'’])([A-Z][a-zà-öø-ÿ]+(?:[-'’][A-Za-zà-öø
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Capitalised first parts of hyphenated words that are ordinary words ("Niet-ingedaalde", "Anti-D").
 _NOT_NAMES = {"niet", "non", "anti", "pre", "post", "intra", "extra", "para", "peri", "sub", "co", "zelf", "half"}
-PREFILTER = r"^\S+\s.*[A-Z][a-z]|['\"‘]|^[A-Z][a-z]+-|^[A-Z][a-z]+$|^[A-Z][a-z]+\s"
+_LETTER_NAME = re.compile(r"\b([^\W\d_]{3,})\s+([A-Z])(?![\w])")
+_LABELS = {"type", "groep", "bloedgroep", "graad", "stadium", "fase", "klasse", "vitamine", "categorie", "score"}
+PREFILTER = r"^\S+\s.*[A-Z]|['\"‘]|^[A-Z][a-z]+-|^[A-Z][a-z]+$|^[A-Z][a-z]+\s"
 
 
 def names(term: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -71,6 +73,12 @@ def compare(term: str, proposal: str) -> str | None:
             # "Barlow-test" → "test": the name was cut from the word it names; a name replaced
             # together with its word ("Bell-parese" → "aangezichtsverlamming") is a translation
             problems.append(message("flags.name-changed.dropped", name=name))
+    # a disease named with a letter ("hepatitis B") keeps its word beside the letter
+    for word, letter in _LETTER_NAME.findall(_QUOTE.sub(" ", term)):
+        if word.lower() in _LABELS or re.search(rf"\b{re.escape(word)}\s+{letter}\b", proposal, re.I):
+            continue
+        if re.search(rf"(?<![\w-]){letter}(?![\w])", proposal):
+            problems.append(message("flags.name-changed.letter", name=f"{word} {letter}"))
     for phrase in quoted:
         if phrase in proposal:
             continue

@@ -81,6 +81,18 @@ def quantities(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# Greek and Latin number morphemes: "monochoriaal" may be said "met één placenta".
+_MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
+                     ("quadri", "4"), ("penta", "5"), ("tweeling", "2"), ("drieling", "3"), ("vierling", "4"))
+
+
+def _implied(term: str) -> set[str]:
+    """Numbers a term's words say without a numeral ("monochoriale", "tweeling")."""
+    words = re.findall(r"[^\W\d_]+", term.lower())
+    return {value for word in words for morpheme, value in _MORPHEME_NUMBERS
+            if word.startswith(morpheme) and len(word) > len(morpheme) + 3 or morpheme in ("tweeling", "drieling", "vierling") and morpheme in word}
+
+
 def _show(q: tuple[str, str]) -> str:
     value, what = q
     if what in ("", "code", "rang"):
@@ -106,8 +118,9 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.number-changed.moved", want=_show(q), got=_show(moved[0])))
         else:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
+    implied = _implied(term)
     for q, n in added.items():
-        if n > 0:
+        if n > 0 and not (q[1] in ("", "rang") and q[0] in implied):
             problems.append(message("flags.number-changed.added", got=_show(q)))
     return "; ".join(problems) if problems else None
 

@@ -18,7 +18,9 @@ from terms.messages import message
 FLAGS = {"repeated-concept": "error"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden"}
+_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden", "over",
+                              "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per",
+                              "tussen", "achter", "langs", "rondom", "vanaf", "zonder", "tijdens", "sinds"}
 
 
 @lru_cache(maxsize=1)
@@ -43,14 +45,20 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+# Prepositions after which a phrase can restate part of the compound before it.
+_LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit"}
+
+
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason when the proposal repeats a concept the term says once, else None."""
     words = [w for w in _WORD.findall(proposal.lower())]
     content = [w for w in words if w not in _FUNCTION and len(w) >= 3]
     in_term = Counter(w for w in _WORD.findall(term.lower()))
     problems = []
+    # the term may say a thing twice itself ("digitus van hand, exclusief digitus I")
+    term_repeats = max((c for t, c in in_term.items() if t not in _FUNCTION and len(t) >= 3), default=1)
     for w, n in Counter(content).items():
-        if n > 1 and in_term[w] < n:
+        if n > 1 and in_term[w] < n and term_repeats < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
     for a, b in zip(words, words[1:]):
         if a == b or a in _FUNCTION or b in _FUNCTION:
@@ -58,12 +66,16 @@ def compare(term: str, proposal: str) -> str | None:
         short, long = sorted((a, b), key=len)
         if len(short) >= 4 and (long.startswith(short) or long.endswith(short)) and f"{a} {b}" not in term.lower():
             problems.append(message("flags.repeated-concept.compound", first=a, second=b))
-    # "baarmoederhals van de baarmoeder": a compound followed by a genitive restating its first part
+    # "baarmoederhals van de baarmoeder", "linkerhersenhelft van de hersenen", "urineverlies voor de
+    # urine": a compound followed by a prepositional phrase restating one of its parts
     for i, w in enumerate(words):
         rest = words[i + 1:i + 4]
-        if rest[:1] == ["van"]:
+        if rest[:1] and rest[0] in _LINKS:
             target = rest[2] if len(rest) > 2 and rest[1] in ("de", "het", "een") else rest[1] if len(rest) > 1 else ""
-            if len(target) >= 4 and w != target and w.startswith(target) and f"{w} van" not in term.lower():
+            core = re.sub(r"^(linker|rechter)", "", w)
+            stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
+            if w != target and f"{w} {rest[0]}" not in term.lower() and any(
+                    len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st):
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
     table = translations()
     present = set(content)

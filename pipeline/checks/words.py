@@ -20,8 +20,13 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
     """`present`: row, raw, norm. One flag per row naming every jargon word in text order."""
     if present.is_empty():
         return None
+    # names keep their capital in the proposal ("syndroom van Sjögren"): a name is not jargon in itself
+    names = (present.select("row", pl.col("raw").str.extract_all(r"\b\p{Lu}\p{Ll}+").alias("n")).explode("n")
+             .drop_nulls("n").select("row", pl.col("n").str.to_lowercase().alias("w"), pl.lit(True).alias("name")))
+    shouting = present.filter(~pl.col("raw").str.contains(r"\p{Ll}")).select("row")
+    names = names.join(shouting, on="row", how="anti").unique()
     words = (present.select("row", pl.col("norm").str.extract_all(r"\p{L}+").alias("w")).explode("w")
-             .drop_nulls("w"))
+             .drop_nulls("w").join(names, on=["row", "w"], how="anti"))
     distinct = words.select("w").unique()["w"].to_list()
     why = {code: message(f"flags.jargon.why.{code}") for code in dutch_words.JARGON_REASONS}
     judged = pl.DataFrame({"w": distinct, "why": [why.get(judge.jargon_reason(x)) for x in distinct]},

@@ -17,6 +17,10 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 VOWELS = "aeiouyáéíóúëïöüèêô"
+DIMINUTIVES = ("tje", "pje", "kje", "etje", "je")
+# Endings of adjectives in their -e form, also where word frequency does not know the word
+# ("bootvormige", "terugstromende"): enough to re-inflect them before a het-word.
+ADJECTIVE_E_ENDING = re.compile(r"(ige|ische|lijke|vormige|ende|ale|ele|aire|ieve|iële|ene|bare|zame|loze|achtige)$")
 _DOUBLE_VOWEL = re.compile(r"(?:^|[^aeiou])(aa|ee|oo|uu)([bcdfghjklmnpqrstvwxz])$")
 _SHORT_CLOSED = re.compile(r"(?:^|[^aeiouy])([aeiou])([bdfgklmnprstz])$")
 # Suffixes whose final syllable is unstressed: no consonant doubling before -e.
@@ -86,9 +90,18 @@ def gender(noun: str) -> str | None:
     if word in table:
         return table[word]
     word = word.split()[-1]
-    for i in range(1, len(word) - 2):
-        tail = word[i:]
-        if tail in table and (i >= 2 or word[0] == "-"):
+    if word in table:
+        return table[word]
+    if len(word) > 4 and word.endswith(DIMINUTIVES):
+        return "het"  # every diminutive is a het-word ("het handwortelbeentje")
+    if len(word) > 5 and word.endswith(tuple(d + "s" for d in DIMINUTIVES)):
+        return "pl"
+    for i in range(2, len(word) - 3):
+        tail, head = word[i:], word[:i]
+        # a compound's last part of four letters or more, after a left part that is a word itself
+        # ("baarmoeder|hals" is not, "kern|temperatuur" must not take the gender of "uur")
+        if tail in table and (head in table or head.rstrip("s") in table or head in ("linker", "rechter")
+                              or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0):
             return table[tail]
     return None
 
@@ -233,3 +246,33 @@ def _zipf(word: str) -> float:
 
 def _syllables(word: str) -> int:
     return len(re.findall(r"[aeiouy]+", word.replace("ij", "y")))
+
+
+# Words that look like adjectives but never inflect before a noun.
+NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
+                            "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met",
+                            "van", "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of",
+                            "als", "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier",
+                            "daar", "per", "via", "tijdens", "zonder", "tegen", "sinds"})
+
+
+def adjective_forms(word: str) -> tuple[str, str] | None:
+    """(bare, inflected) when `word` is an adjective whose two forms differ and both are common
+    in Dutch text (wordfreq zipf ≥ 2.5), and it is not a listed noun; else None."""
+    return _adjective_forms(word, _version)
+
+
+# Remembered per word and gender-table version (only `known_noun` can change, and only with it): a
+# batch's grammar check asks about the same few thousand words ~100k times.
+@lru_cache(maxsize=1 << 16)
+def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
+    from pipeline.dutch.words import zipf
+    if word in NOT_ADJECTIVES or known_noun(word) or len(word) < 3 or word.isdigit():
+        return None
+    b = bare(word)
+    i = inflected(b)
+    if b == i or word not in (b, i):
+        return None
+    if zipf(b) < 2.5 or zipf(i) < 2.5:
+        return None
+    return b, i

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.checks import broken_output
 from pipeline.dutch.words import WordJudge
 from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, normalise
 from pipeline.offline.memory import Memory
@@ -23,7 +24,7 @@ from pipeline.offline.render import NotRendered, Renderer
 
 __all__ = ["CONF", "Entry", "Lexicon", "LEXICON_DIR", "OfflineSuggester", "normalise", "suggest_offline"]
 
-CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "none": 0.05}
+CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "self-check": 0.3, "none": 0.05}
 
 
 class OfflineSuggester:
@@ -38,7 +39,7 @@ class OfflineSuggester:
         for key, (patient, _) in self.memory.exact.items():
             lay_vocabulary.update(normalise(patient).split())
             clinical_vocabulary.update(key.split())
-        self.judge = WordJudge(lay_vocabulary, clinical_vocabulary, lexicon_words=base.clinical_words())
+        self.judge = WordJudge(lay_vocabulary | base.lay_words(), clinical_vocabulary, lexicon_words=base.clinical_words())
         self.renderer = Renderer(self.lexicon, self.judge, self.morphology)
         self._cache: dict[str, tuple[str, str, float, str, str]] = {}
 
@@ -59,9 +60,15 @@ class OfflineSuggester:
         else:
             try:
                 r = self.renderer.render(term)
+                if normalise(r.text) == key:
+                    raise NotRendered([], "nothing")  # every word kept as it was: nothing to propose
                 words = [w for w in key.split() if w not in self.lexicon.qualifiers]
                 explanation = self.morphology.explain(words[-1]) if len(words) == 1 else ""
-                out = (r.text, explanation, r.confidence, "lexicon", "")
+                confidence = r.confidence
+                if broken_output(term, r.text):
+                    # the checker will flag it; a rendering the checks call broken is never high
+                    confidence = min(confidence, CONF["self-check"])
+                out = (r.text, explanation, confidence, "lexicon", "")
             except NotRendered as nr:
                 out = (term, "", CONF["none"], "none", ";".join(nr.words))
         self._cache[key] = out

@@ -17,7 +17,10 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+
+from pipeline.dutch import grammar
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 _PUNCT = re.compile(r"[^\w\s'’-]+", re.UNICODE)
@@ -54,7 +57,23 @@ class Entry:
     weight: int = 1              # learned: how many TM pairs agree
 
     def applies(self, term: str) -> bool:
-        return not self.context or re.search(self.context, term) is not None
+        """True when the entry has no context, or its context matches the term at a word start."""
+        return not self.context or _context(self.context).search(term) is not None
+
+
+@lru_cache(maxsize=4096)
+def _context(pattern: str) -> re.Pattern:
+    """A context regex that matches only where a word starts: curators write prefixes
+    ("cerebr|hersen", "oris") and mean words, so "oris" must not match inside "femoris". An
+    anchored pattern (^…) or one that says its own \\b is taken as written."""
+    if pattern.startswith("^") or "\\b" in pattern:
+        return re.compile(pattern)
+    core = pattern
+    while core.startswith(".*"):
+        core = core[2:]
+    while core.endswith(".*"):
+        core = core[:-2]
+    return re.compile(rf"(?<![^\W\d_])(?:{core})")
 
 
 @dataclass
@@ -131,14 +150,29 @@ class Lexicon:
         keys |= {k.split(":", 1)[1] for k in self.contextual if " " in k}
         return keys
 
+    def lay_words(self) -> set[str]:
+        """Every word of the lay side: B1 Dutch by the lexicon's own standard, so never jargon."""
+        out = set()
+        for table in (self.words, self.heads, self.adjectives, self.qualifiers, self.preps):
+            for e in table.values():
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        for entries in self.contextual.values():
+            for e in entries:
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        return out
+
     def clinical_words(self) -> set[str]:
         """Single clinical words the lexicon translates into something else: a lay reader does not
         know them (the word judge treats them as jargon)."""
         out = set()
         for table in (self.words, self.heads, self.adjectives, self.qualifiers):
             for key, e in table.items():
-                if " " not in key and normalise(e.lay) != key and e.lay != "-":
-                    out.add(key)
+                lay = normalise(e.lay)
+                if " " in key or lay == key or e.lay == "-":
+                    continue
+                if table in (self.adjectives, self.qualifiers) and (grammar.bare(lay) == key or grammar.inflected(key) == lay):
+                    continue  # "psychisch" → "psychische": the same word in its other form
+                out.add(key)
         return out
 
 

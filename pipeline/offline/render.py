@@ -42,7 +42,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
 
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
-        "rare-kept": 0.75}
+        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
+# Lay names of bones: "os X" with one of these as X is that bone itself.
+BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
 BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
@@ -88,6 +90,8 @@ class Phrase:
     bare_noun: bool = True       # head is one noun without its own modifiers (compounds, "linker")
     sided: bool = False          # "linker"/"rechter" joined to the head: not glued into a further compound
     articleless: bool = False    # names, numbers, quantities, substances: no article before them
+    translated: bool = False     # the head is a lay word in place of the term's own (its gender may differ)
+    object_post: bool = False    # the post text is a template's object: numbers go before it ("doorligwond graad 2 aan …")
 
     def text(self, article: bool = False) -> tuple[str, bool]:
         """(text, article missing): with `article`, the definite article its gender asks for."""
@@ -145,6 +149,8 @@ class Renderer:
         self._score = [CONF["curated"]]
         self._translated = 0
         self._unknown: list[str] = []
+        self._adjective_after = False
+        self._np_head = ""
         units = self._group(tokenize(term))
         chain = self._chain(units)
         text = self._render_chain(chain)
@@ -185,6 +191,8 @@ class Renderer:
                         if key not in self._phrases and key.replace("-", "") not in self._phrases:
                             continue  # no lexicon phrase is these words: skip the lookups
                         entry = self._lookup(key)
+                        if entry is not None and self._crosses(tokens, i, j):
+                            continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
                         if entry is not None:
                             out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
                             i = j
@@ -196,7 +204,13 @@ class Renderer:
                     out.append(Unit([tok], entry, role))
                     i += 1
                 continue
-            out.append(Unit([tok], None, "conj" if tok.text == "," else "word"))
+            entry = None
+            if tok.kind in ("quote", "abbr") and "-" not in tok.text.strip("'\"‘’"):
+                # a quoted English term or an abbreviation the lexicon knows: "'magnetic resonance
+                # imaging'" → "MRI-scan", "CT van thorax" → "CT-scan van de borstkas"
+                entry = self._lookup(normalise(tok.text.strip("'\"‘’")))
+                entry = entry if entry is not None and entry.kind in ("noun", "word", "head") else None
+            out.append(Unit([tok], entry, "conj" if tok.text == "," else "word"))
             i += 1
         return out
 
@@ -208,6 +222,14 @@ class Renderer:
         if key not in self._context_keys and key.replace("-", "") not in self._context_keys:
             self._lookups[key] = entry
         return entry
+
+    def _crosses(self, tokens: list[Token], i: int, j: int) -> bool:
+        """True when a known phrase starts inside tokens[i:j] and ends after it."""
+        for p in range(i + 1, j):
+            for q in range(j + 1, min(len(tokens), p + self._max_phrase) + 1):
+                if all(t.kind == "word" for t in tokens[p:q]) and " ".join(t.low for t in tokens[p:q]) in self._phrases:
+                    return True
+        return False
 
     def _lookup(self, key: str) -> Entry | None:
         lex, term = self.lex, self._term
@@ -246,22 +268,36 @@ class Renderer:
             head_entry = self._template_head(units)
             if head_entry is not None:
                 # "X van Y (van Z)*": a template head's object is Y with its genitive chain
+                # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
+                own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
-                while j < len(chain) and chain[j][0].low == "van":
+                while j < len(chain) and (chain[j][0].low == "van" or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
-                text = self._render_template(head_entry, units, objects, definite=prep is not None)
+                text = self._render_template(head_entry, units, objects,
+                                             definite=prep is not None and _lay_prep(prep) not in BARE_AFTER)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
+            self._adjective_after = False
+            previous = self._np_head
             text = self._render_np(units, article=prep is not None and _lay_prep(prep) not in BARE_AFTER)
+            if prep is not None and prep.low == "van" and _restates(previous, self._np_head):
+                # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
+                i += 1
+                continue
             parts.append(self._prep(prep) + text if prep else text)
+            if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
+                # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
+                # belonging to the adjective's phrase
+                self._score.append(CONF["ambiguous"])
             i += 1
         return " ".join(parts)
 
     def _prep(self, prep: Unit) -> str:
         if prep.entry is not None and prep.entry.kind == "prep":
-            self._translated += 1
+            if prep.entry.lay != prep.low:
+                self._translated += 1
             return prep.entry.lay + " "
         return prep.low + " "
 
@@ -304,6 +340,7 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
+            self._np_head = phrase.head if phrase.bare_noun or not phrase.post else ""
             text, missing = phrase.text(article=article)
             if missing:
                 self._score.append(CONF["missing-article"])
@@ -314,6 +351,17 @@ class Renderer:
         det, mods, head, post = self._parts(units)
         if head is None:
             return None
+        if mods and mods[-1].entry is not None and has_slot(mods[-1].entry.lay) and head.token.kind == "name":
+            # "morbus Crohn": a head that takes an object, followed by the name it is about
+            for alt in mods[-1].entry.lay.split("|"):
+                m = re.fullmatch(r"(.*)\{x\}", alt)
+                if m:
+                    self._count(mods[-1].entry)
+                    words = (m.group(1) + head.token.text).split(" ", 1)
+                    phrase = Phrase(words[0], mods[-1].entry.article if mods[-1].entry.article in ("de", "het", "pl") else None,
+                                    post=[words[1]] if len(words) > 1 else [], bare_noun=False, translated=True,
+                                    object_post=True)
+                    return self._modify(phrase, det, mods[:-1], post)
         if mods and _is_noun(mods[-1]) and _is_noun(head):
             # Latin noun + genitive ("hernia umbilicalis", "steatosis hepatis", "commotio cerebri"):
             # the compound Dutch uses ("navelbreuk"), else "breuk van de navel"
@@ -322,6 +370,11 @@ class Renderer:
         else:
             phrase = self._head(head)
         if phrase is None:
+            return None
+        if phrase.translated and post and not any(u.low in LABELS for u in mods + post) and any(
+                u.token.kind in ("name", "abbr") and len(u.token.text) <= 3 for u in post):
+            # "hepatitis B" is the name of one disease: "leverontsteking B" is no Dutch name for it
+            self._unknown.append(" ".join([head.text] + [u.text for u in post]))
             return None
         if any(u.token.kind == "number" or u.low in NUMBER_WORDS or u.low in ("meer", "minder") for u in mods) \
                 or head.low in UNITS:
@@ -341,12 +394,19 @@ class Renderer:
         if unit.entry is not None:  # an adjective used as a noun ("zwangere"), or a prepositional phrase
             if unit.entry.kind in ("adjective", "qualifier") and unit.entry.article == "pre" and unit.entry.lay != "-":
                 self._count(unit.entry)
-                return Phrase(unit.entry.lay, None, bare_noun=False)
+                # an adjective said on its own keeps the form it was given in ("matig", not "matige")
+                lay = unit.entry.lay if unit.low.endswith("e") else grammar.bare(unit.entry.lay)
+                return Phrase(lay, None, bare_noun=False)
             self._unknown.append(unit.text)
             return None
         if tok.kind in ("name", "abbr", "quote"):
             tail = tok.text.rsplit("-", 1)[-1] if "-" in tok.text else ""
             if tail and tok.kind in ("name", "quote") and tail.islower():
+                entry = self._lookup(tail)
+                if entry is not None and entry.kind in ("noun", "word") and " " not in entry.lay and not has_slot(entry.lay):
+                    self._count(entry)  # "Doppler-echocardiografie" → "Doppler-hartecho"
+                    return Phrase(tok.text[: -len(tail)] + entry.lay, entry.article if entry.article != "pl" else "pl",
+                                  bare_noun=False, translated=True)
                 rendered = self._word(tail)
                 if rendered is None:
                     return None
@@ -359,16 +419,18 @@ class Renderer:
         if rendered is None:
             return None
         lay, gender = rendered
-        return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay)
+        return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay, translated=lay != tok.low)
 
     def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
         if gen.bare_noun and gen.head in gov.head:
             return gov  # "cervix uteri": "baarmoederhals" already says whose neck
+        if gov.bare_noun and gov.head in ("bot", "been", "beenderen", "botten") and gen.head.endswith(BONES):
+            return gen  # "os femoris": the bone of the thigh is the "dijbeen"
         if gov.bare_noun and gen.bare_noun:
             word = grammar.attested_compound(gen.head, gov.head)
             if word is not None:
-                return Phrase(word, gov.gender, articleless=gov.articleless)
+                return Phrase(word, gov.gender, articleless=gov.articleless, translated=True)
         text, missing = gen.text(article=True)
         if missing:
             self._score.append(CONF["missing-article"])
@@ -445,10 +507,12 @@ class Renderer:
         cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
         before, after = words[:cut], words[cut:]
         head = before[-1]
-        pre = [(w, _adjectival(w)) for w in before[:-1]]
+        # the curator wrote the lay phrase right for a de-word; only the word before the head may
+        # need the bare form for a het-word ("te langzaam werkende": "langzaam" is an adverb)
+        pre = [(w, i == len(before) - 2 and _adjectival(w)) for i, w in enumerate(before[:-1])]
         gender = entry.article if entry.article in ("de", "het", "pl") else grammar.gender(head)
         return Phrase(head, gender, pre=pre, post=[" ".join(after)] if after else [],
-                      bare_noun=len(words) == 1, articleless=lay in MASS)
+                      bare_noun=len(words) == 1, articleless=lay in MASS, translated=normalise(lay) != entry.clinical)
 
     def _count(self, entry: Entry) -> None:
         if normalise(entry.lay) != entry.clinical:
@@ -459,7 +523,7 @@ class Renderer:
     def _modify(self, phrase: Phrase, det: str, mods: list[Unit], post: list[Unit]) -> Phrase | None:
         pre: list[tuple[str, bool]] = []
         after: list[str] = []
-        side, failed = "", False
+        side, failed, wrap = "", False, None
         for k, unit in enumerate(mods):
             e = unit.entry
             last = k == len(mods) - 1
@@ -467,12 +531,19 @@ class Renderer:
                 self._count(e)
                 if e.lay == "-":
                     continue
+                if has_slot(e.lay):
+                    wrap = e  # "distale radius" → "onderste deel van het spaakbeen"
+                    continue
                 if e.article == "post":
                     after.append(e.lay)
                 elif e.lay in SIDES and last and phrase.bare_noun:
                     side = e.lay
+                elif phrase.translated:
+                    pre.append((e.lay, True))  # the noun changed: its gender sets the ending
                 else:
-                    pre.append((e.lay, True))
+                    # the term's own noun stays, and so does the ending the term gave its adjective
+                    form = e.lay if unit.low.endswith("e") else grammar.bare(e.lay)
+                    pre.append((form, False))
                 continue
             if e is not None and e.kind in ("word", "noun") and " " not in e.lay and not has_slot(e.lay):
                 self._count(e)  # a noun before the head ("zuigeling krijgt …"): same slot, same shape
@@ -493,7 +564,10 @@ class Renderer:
                 self._unknown.append(tok.low)
                 failed = True
                 continue
-            pre.append((tok.low, _adjectival(tok.low)))
+            adverb = k + 1 < len(mods) and mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+            # a kept adjective keeps the term's own ending unless its noun was translated (the
+            # gender may have changed); "volledig continent", "geschatte kerntemperatuur" stay
+            pre.append((tok.low, phrase.translated and _adjectival(tok.low) and not adverb))
         if failed:
             return None
         if phrase.pre and any(adj for _, adj in pre):
@@ -504,10 +578,25 @@ class Renderer:
             phrase.head = grammar.compound(side, phrase.head)
             phrase.sided = True
         phrase.pre = pre + phrase.pre
-        phrase.post = phrase.post + [u.text for u in post] + after
+        if phrase.object_post:
+            phrase.post = [u.text for u in post] + phrase.post + after
+        else:
+            phrase.post = phrase.post + [u.text for u in post] + after
+        self._adjective_after = self._adjective_after or bool(after)
         phrase.det = det
         if pre or post or after:
             phrase.bare_noun = False
+        if wrap is not None:
+            for alt in wrap.lay.split("|"):
+                if not has_slot(alt):
+                    continue
+                text = self._fill(alt, phrase)
+                if text is not None:
+                    words = text.split(" ", 1)
+                    return Phrase(words[0], grammar.gender(words[0]), post=[words[1]] if len(words) > 1 else [],
+                                  bare_noun=False, translated=True, object_post=True)
+            self._unknown.append(wrap.clinical)
+            return None
         return phrase
 
     # --- heads that take an object ---------------------------------------------------------------
@@ -520,15 +609,24 @@ class Renderer:
             slotted = has_slot(alt)
             if slotted != (x is not None):
                 continue
-            if mods and slotted and not re.match(r"^\w+ (van|in|aan|op|bij) \{(de|een) x\}", alt):
-                continue  # modifiers need a noun in front to stand before ("open botbreuk van het dijbeen")
+            if slotted and any(self._stands_before(u) for u in mods) and \
+                    not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
+                continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
-            self._count(entry)
+            if not slotted and mods and alt != entry.clinical:
+                # "multipele sclerose", "cystische fibrose": a process noun without what it happens to,
+                # with a modifier — often a fixed disease name that word-by-word misses
+                self._score.append(CONF["bare-process"])
+            # the plain rendering ("bloeding van de X", "allergie") is no translation of its own
+            said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
+            if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
+                self._count(entry)
             gender = entry.article if entry.article in ("de", "het", "pl") else None
             words = text.split(" ", 1)
-            phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1)
+            phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
+                            translated=True, object_post=slotted)
             phrase = self._modify(phrase, det, mods, post)
             if phrase is None:
                 return ""
@@ -539,6 +637,11 @@ class Renderer:
         self._unknown.append(head.text if head else entry.clinical)
         return ""
 
+    def _stands_before(self, unit: Unit) -> bool:
+        """A modifier that goes before its noun (anything but an adjective said as a phrase after it)."""
+        e = unit.entry
+        return not (e is not None and e.kind in ("adjective", "qualifier") and (e.article == "post" or e.lay == "-"))
+
     def _object(self, objects) -> Phrase | None:
         """The object of a template head: the first "van" phrase and its genitive chain, as one phrase."""
         first = self._phrase_or_coord(objects[0][1])
@@ -548,6 +651,8 @@ class Renderer:
             text = self._render_np(units, article=True)
             if not text:
                 return None
+            if prep.low == "van" and not first.post and _restates(first.head, self._np_head):
+                continue  # "linkerhersenhelft (van de hersenen)": already said
             first.post.append(f"{self._prep(prep).strip()} {text}")
             first.bare_noun = False
         return first
@@ -574,8 +679,11 @@ class Renderer:
                     return before + word + ((" " + rest) if rest else "")
             if not x.bare_noun or x.det or x.sided:
                 return None
-            word = grammar.compound(before, x.head) if glued_left else x.head
-            word = grammar.compound(word, after.split(" ")[0]) if glued_right else word
+            word = grammar.attested_compound(before, x.head) if glued_left else x.head
+            if word is not None and glued_right:
+                word = grammar.attested_compound(word, after.split(" ")[0])
+            if word is None:
+                return None  # "luchtpijptakkanker" is no Dutch word: "kanker van de luchtpijptak"
             rest = after.split(" ", 1)[1] if glued_right and " " in after else ("" if glued_right else after)
             return (before if not glued_left else "") + word + ((" " + rest) if rest else "")
         if kind == "een":
@@ -587,6 +695,15 @@ class Renderer:
         if missing:
             self._score.append(CONF["missing-article"])
         return f"{before}{text}{after}"
+
+
+def _restates(compound: str, noun: str) -> bool:
+    """True when `compound` already contains `noun` (or its stem): "linkerhersenhelft" / "hersenen"."""
+    if not compound or not noun or " " in noun or compound == noun:
+        return False
+    core = re.sub(r"^(linker|rechter)", "", compound.lower())
+    stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
+    return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
 
 
 def _lay_prep(prep: Unit) -> str:
@@ -613,6 +730,10 @@ def _is_post(unit: Unit) -> bool:
             or (tok.kind in ("name", "abbr") and len(tok.text) <= 2) or tok.low in UNITS and False)
 
 
+_FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele", "meerdere", "elke", "weinige", "vele",
+                   "andere", "zelfde", "hele", "halve", "welke", "sommige", "zulke", "onze", "jouwe", "mijne"}
+
+
 def _is_noun(unit: Unit) -> bool:
     """A unit the lexicon knows as a noun (not a template head)."""
     return unit.entry is not None and unit.entry.kind in ("noun", "word") and not has_slot(unit.entry.lay)
@@ -620,10 +741,14 @@ def _is_noun(unit: Unit) -> bool:
 
 def _adjectival(word: str) -> bool:
     """A word that inflects before a noun: its bare form differs and is a Dutch word."""
-    if word in ORDINALS or word in SIDES or not word.endswith("e"):
+    if word in ORDINALS or word in SIDES or len(word) <= 3 or word in _FUNCTION_WORDS:
+        return False
+    if grammar.adjective_forms(word) is not None:
+        return True  # "terminaal" before a de-word becomes "terminale"
+    if not word.endswith("e"):
         return False
     b = grammar.bare(word)
-    return b != word and zipf(b) > 0
+    return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None)
 
 
 def _lay_head(lay: str) -> str:

@@ -16,7 +16,7 @@ from pipeline.dutch import words as dutch_words
 
 _TOKEN = re.compile(
     r"(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
-    r"|(?P<number>\d+(?:[.,]\d+)?)"
+    r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
     r"|(?P<punct>[,/()%+:;<>=])",
     re.UNICODE,
@@ -62,7 +62,35 @@ def tokenize(term: str) -> list[Token]:
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
-            out.append(_word(text, first=i == 0, known=known, eponyms=eponyms))
+            tok = _word(text, first=i == 0, known=known, eponyms=eponyms)
+            prev = out[-1] if out else None
+            if (tok.kind == "word" and prev is not None and prev.kind == "name" and " " not in prev.text
+                    and text.islower() and len(text) >= 3 and dutch_words.zipf(text) < 3.0):
+                # a binomial name: genus and species stay one name ("Escherichia coli")
+                out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
+                continue
+            out.append(tok)
+    return _english_runs(out)
+
+
+def _english_runs(tokens: list[Token]) -> list[Token]:
+    """A run of English words ("body mass index", "small for gestational age") is a name: kept
+    whole, never translated word by word. A run counts when two or more of its words are clearly
+    English and the others at least as common in English as in Dutch."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j].kind == "word" and _englishish(tokens[j].low):
+            j += 1
+        run = tokens[i:j]
+        if len(run) >= 2 and sum(dutch_words.is_english(t.low) for t in run) >= 2:
+            text = " ".join(t.text for t in run)
+            out.append(Token(text, text.lower(), "name"))
+            i = j
+        else:
+            out.append(tokens[i])
+            i += 1
     return out
 
 
@@ -70,6 +98,11 @@ def tokenize(term: str) -> list[Token]:
 def _lower_eponyms() -> frozenset[str]:
     """The eponyms in lower case, built once instead of per term."""
     return frozenset(e.lower() for e in dutch_words.eponyms())
+
+
+def _englishish(word: str) -> bool:
+    en = dutch_words.zipf(word, "en")
+    return dutch_words.is_english(word) or (en >= 2.5 and en >= dutch_words.zipf(word))
 
 
 def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> Token:

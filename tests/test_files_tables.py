@@ -1,0 +1,296 @@
+"""Spreadsheets as people's tools save them, and files helder writes that a spreadsheet can open
+safely (issue 12, points 8–12).
+
+Files are made the way the tools make them: a Dutch Excel "CSV (gescheiden door
+lijstscheidingsteken)" is `;`-separated Windows-1252 (with a BOM when saved as "CSV UTF-8"),
+Excel's "Unicode-tekst" is tab-separated UTF-16 with a BOM, and an XLSX keeps every number as a
+floating-point number (openpyxl writes them the same way).
+"""
+from __future__ import annotations
+
+import csv
+import json
+
+import polars as pl
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from cli import app
+from pipeline.files import check_file, suggest_file
+from terms.tm import TableError, read_table, read_tm_file, write_table
+
+runner = CliRunner()
+TM = [("38341003", "hypertensie", "hoge bloeddruk", "Uw bloeddruk is te hoog."),
+      ("45007003", "hypotensie", "lage bloeddruk", "Een te lage druk, één keer gemeten."),
+      ("74400008", "appendicitis", "blindedarmontsteking", "")]
+HEADER = ("conceptId", "term", "patientTerm", "explanation")
+
+
+def _dutch_csv(rows, empty_rows=True) -> str:
+    lines = [";".join(HEADER)] + [";".join(r) for r in rows[:2]]
+    if empty_rows:
+        lines.append(";;;")  # an empty row between data
+    lines += [";".join(r) for r in rows[2:]]
+    if empty_rows:
+        lines += [";;;", ";;;"]  # what Excel leaves at the end of a sheet it once used
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize("encoding,bom", [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")])
+def test_a_dutch_excel_csv_reads_with_its_separator_encoding_and_empty_rows(tmp_path, encoding, bom):
+    path = tmp_path / "tm.csv"
+    path.write_bytes(bom + _dutch_csv(TM).encode(encoding))
+    notes: list[str] = []
+    frame = read_tm_file(path, notes)
+    assert frame.select("conceptId", "patientTerm").rows() == [(c, p) for c, _, p, _ in TM]
+    assert frame["explanation"].to_list() == ["Uw bloeddruk is te hoog.", "Een te lage druk, één keer gemeten.", None]
+    assert any("puntkomma" in n for n in notes) and any("3 lege regel" in n for n in notes)
+    assert any("Windows-1252" in n for n in notes) == (encoding == "cp1252")
+
+
+def test_excels_unicode_text_and_its_separator_line_read_too(tmp_path):
+    unicode_text = tmp_path / "tm.txt"
+    unicode_text.write_bytes(("\r\n".join("\t".join(r) for r in [HEADER, *TM]) + "\r\n").encode("utf-16"))
+    assert read_tm_file(unicode_text)["patientTerm"].to_list() == [p for _, _, p, _ in TM]
+    with_sep = tmp_path / "sep.csv"
+    with_sep.write_text("sep=;\r\n" + _dutch_csv(TM, empty_rows=False), encoding="utf-8")
+    assert read_tm_file(with_sep).height == 3
+
+
+def test_bytes_that_are_no_text_encoding_are_named(tmp_path):
+    path = tmp_path / "tm.csv"
+    path.write_bytes(b"conceptId;term;patientTerm\r\n38341003;a\x81\x8d;b\r\n")
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.table.encoding" and "CSV UTF-8" in str(refused.value)
+
+
+def test_dutch_excel_csv_through_helder_tm_import(helder_env):
+    (helder_env / "pairs.csv").write_bytes(_dutch_csv(TM).encode("cp1252"))
+    result = runner.invoke(app, ["tm", "import", "pairs.csv"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output and "Windows-1252" in result.output
+
+
+# ---------------------------------------------------------------- ids (point 9)
+
+
+def _xlsx(path, rows, header=HEADER[:3]):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("cell", [4.502299810001321e17, 450229981000132104, 22298006, 1049999999107.0])
+def test_an_xlsx_id_stored_as_a_number_is_refused_with_row_and_hint(tmp_path, cell):
+    path = _xlsx(tmp_path / "tm.xlsx", [("38341003", "hypertensie", "hoge bloeddruk"), (cell, "x", "y")])
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    message = str(refused.value)
+    assert refused.value.code == "files.sctid.number"
+    assert message.startswith(f"{path}:3: conceptId") and "Tekst" in message and "\n" not in message
+
+
+def test_an_xlsx_with_ids_as_text_reads(tmp_path):
+    path = _xlsx(tmp_path / "tm.xlsx", [("450229981000132104", "x", "y"), ("38341003", "hypertensie", "hoge bloeddruk")])
+    assert read_tm_file(path)["conceptId"].to_list() == ["450229981000132104", "38341003"]
+
+
+@pytest.mark.parametrize("value,code", [
+    ("1.23457E+14", "files.sctid.float"), ("1049999999107.0", "files.sctid.float"),
+    ("4,50229981000132E+17", "files.sctid.float"), ("450.229.981.000.132.104", "files.sctid.float"),
+    ("450229981000132100", "files.sctid.invalid"),   # 15 digits kept, the rest zeros: check digit fails
+    ("38341004", "files.sctid.invalid"), ("038341003", "files.sctid.invalid"), ("abc", "files.sctid.invalid"),
+    ("1234", "files.sctid.invalid"),
+    ("11000146115", "files.sctid.not-a-concept"),  # a description id (partition 11)
+])
+def test_a_csv_id_that_is_no_concept_sctid_is_refused_naming_file_and_line(tmp_path, value, code):
+    path = tmp_path / "in.csv"
+    path.write_text(f"conceptId,term\r\n38341003,hypertensie\r\n\"{value}\",x\r\n", encoding="utf-8")
+    with pytest.raises(TableError) as refused:
+        read_table(path, ["conceptId", "term"])
+    assert refused.value.code == code and str(refused.value).startswith(f"{path}:3: conceptId")
+
+
+def test_suggest_and_check_refuse_float_ids_too(tmp_path):
+    tm = tmp_path / "tm.tsv"
+    tm.write_text("conceptId\tterm\tpatientTerm\n38341003\thypertensie\thoge bloeddruk\n", encoding="utf-8")
+    src = tmp_path / "in.csv"
+    src.write_text("conceptId,term,suggestion\n1.23457E+14,pertussis,kinkhoest\n", encoding="utf-8")
+    for run in (lambda: check_file(src, tm, tmp_path / "out.tsv"), lambda: suggest_file(src, tm, tmp_path / "o.tsv")):
+        with pytest.raises(TableError, match="in.csv:2: conceptId"):
+            run()
+    assert not (tmp_path / "out.tsv").exists() and not (tmp_path / "o.tsv").exists()
+
+
+# ---------------------------------------------------------------- one concept, one term (point 10)
+
+
+def test_the_same_concept_twice_with_different_terms_is_one_line_naming_both_rows(helder_env):
+    (helder_env / "dup.csv").write_text(
+        "conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n45007003,hypotensie,lage bloeddruk\r\n"
+        "38341003,hypertensie,te hoge bloeddruk\r\n", encoding="utf-8")
+    result = runner.invoke(app, ["tm", "import", "dup.csv"], catch_exceptions=False)
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert line.count("\n") == 0 and "38341003" in line and "regel 2" in line and "regel 4" in line
+    assert "Traceback" not in result.output and "UNIQUE" not in result.output
+
+
+def test_an_exact_repeat_is_taken_once(helder_env):
+    (helder_env / "rep.csv").write_text(
+        "conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n38341003,hypertensie,hoge bloeddruk\r\n",
+        encoding="utf-8")
+    result = runner.invoke(app, ["tm", "import", "rep.csv"], catch_exceptions=False)
+    assert result.exit_code == 0 and "1 added" in result.output
+
+
+def test_the_store_refuses_a_frame_with_one_concept_twice(store):
+    from review_queue.store import import_tm_pairs
+
+    _, factory = store
+    frame = pl.DataFrame({"conceptId": ["38341003", "38341003"], "term": ["hypertensie"] * 2,
+                          "patientTerm": ["hoge bloeddruk", "te hoge bloeddruk"], "explanation": [None, None]})
+    with pytest.raises(ValueError, match="row 2 .* row 3"):
+        import_tm_pairs(factory, frame, "web")
+
+
+# ---------------------------------------------------------------- TSV (point 11)
+
+
+QUOTED = [("38341003", '"droog" oog', 'verwonding van 5" lengte')]
+
+
+def test_tsv_is_read_verbatim_quotes_and_all(tmp_path):
+    path = tmp_path / "tm.tsv"
+    path.write_text("conceptId\tterm\tpatientTerm\n" + "\n".join("\t".join(r) for r in QUOTED) + "\n", encoding="utf-8")
+    assert read_tm_file(path).select("term", "patientTerm").rows() == [('"droog" oog', 'verwonding van 5" lengte')]
+
+
+def test_suggest_check_and_tm_import_take_quotes_in_tsv(helder_env):
+    (helder_env / "tm.tsv").write_text("conceptId\tterm\tpatientTerm\n38341003\t\"droog\" oog\tdroge ogen\n",
+                                       encoding="utf-8")
+    (helder_env / "in.tsv").write_text(
+        "conceptId\tterm\tsuggestion\n27836007\tverwonding van 5\" lengte\t\"kinkhoest\"\n", encoding="utf-8")
+    for args in (["suggest", "in.tsv", "--tm", "tm.tsv", "--out", "s.tsv"],
+                 ["check", "in.tsv", "--tm", "tm.tsv", "--out", "c.tsv"], ["tm", "import", "tm.tsv"]):
+        result = runner.invoke(app, args, catch_exceptions=False)
+        assert result.exit_code == 0, (args, result.output)
+    checked = (helder_env / "c.tsv").read_text(encoding="utf-8").splitlines()[1].split("\t")
+    assert checked[:3] == ["27836007", 'verwonding van 5" lengte', '"kinkhoest"']
+
+
+def test_empty_output_cells_are_empty_not_two_quotes(tmp_path):
+    frame = pl.DataFrame({"conceptId": ["38341003", "45007003"], "explanation": ["", None], "flags": ["", "jargon"]})
+    for name in ("o.tsv", "o.csv"):
+        write_table(frame, tmp_path / name)
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert '""' not in text
+    assert (tmp_path / "o.tsv").read_text(encoding="utf-8").splitlines()[1] == "38341003\t\t"
+
+
+def test_a_tsv_cell_that_tsv_cannot_hold_is_refused_not_shifted(tmp_path):
+    with pytest.raises(TableError) as refused:
+        write_table(pl.DataFrame({"a": ["goed", "met\ttab"]}), tmp_path / "o.tsv")
+    assert refused.value.code == "files.table.tab-in-cell" and ":3:" in str(refused.value)
+    assert not (tmp_path / "o.tsv").exists()
+
+
+# ---------------------------------------------------------------- formula injection (point 12)
+
+
+INJECTIONS = ["=HYPERLINK(\"http://evil.example\",\"klik\")", "=1+2", "@ziekte van Graves", "+31 6 12345678",
+              "-2+3", "\t=1+2", "\r=1+2", "\uff1dSUM(1)"]
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "csv", "tsv"])
+def test_check_output_neutralises_every_formula_cell(tmp_path, ext):
+    tm = tmp_path / "tm.tsv"
+    tm.write_text("conceptId\tterm\tpatientTerm\n38341003\thypertensie\thoge bloeddruk\n", encoding="utf-8")
+    src = tmp_path / "agency.csv"
+    ids = ["27836007", "85189001", "28651003", "4556007", "195967001", "38341003", "45007003", "74400008"]
+
+    def agency(with_note: bool) -> None:
+        with src.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["conceptId", "term", "suggestion"] + (["note"] if with_note else []))
+            for i, s in zip(ids, INJECTIONS):
+                writer.writerow([i, "term", s.strip()] + ([s] if with_note else []))
+
+    agency(with_note=True)
+    out = tmp_path / f"checked.{ext}"
+    if ext == "tsv":  # the note column holds a tab and a carriage return: TSV cannot, so it is refused
+        with pytest.raises(TableError, match="tab"):
+            check_file(src, tm, out)
+        agency(with_note=False)
+    check_file(src, tm, out)
+    if ext == "xlsx":
+        rows = list(load_workbook(out).active.iter_rows(min_row=2))
+        cells = [c for row in rows for c in row if isinstance(c.value, str)]
+        assert all(c.data_type == "s" for c in cells)  # text, never a formula
+        values = [row[2].value for row in rows]
+        notes = [row[3].value for row in rows]
+    else:
+        frame = pl.read_csv(out, separator="," if ext == "csv" else "\t", infer_schema=False,
+                            quote_char='"' if ext == "csv" else None)
+        values = frame["suggestion"].to_list()
+        notes = frame["note"].to_list() if "note" in frame.columns else []
+    assert values == ["'" + s.strip() for s in INJECTIONS]
+    expected_notes = ["'" + (s.replace("\r", "\n") if ext == "xlsx" else s) for s in INJECTIONS]  # XML: CR → LF
+    assert notes == (expected_notes if notes else [])
+
+
+def test_a_formula_cell_in_an_xlsx_is_read_as_its_formula_and_refused_by_name(tmp_path):
+    path = _xlsx(tmp_path / "tm.xlsx", [("38341003", "hypertensie", "=HYPERLINK(\"http://x\",\"klik\")")])
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.table.bad-text" and "formule" in str(refused.value)
+
+
+def test_terms_that_start_like_a_formula_are_refused_at_entry(helder_env):
+    for i, term in enumerate(["=1+2", "@ziekte van Graves", "+hoge bloeddruk", "-lage bloeddruk"]):
+        (helder_env / f"t{i}.csv").write_text(f"conceptId,term,patientTerm\r\n38341003,hypertensie,\"{term}\"\r\n",
+                                              encoding="utf-8")
+        result = runner.invoke(app, ["tm", "import", f"t{i}.csv"], catch_exceptions=False)
+        assert result.exit_code == 1 and "formule" in result.output and f"t{i}.csv:2" in result.output
+
+
+def test_the_release_csv_neutralises_text_from_the_store(store, tmp_path, pf_terms):
+    from exports.release import create_release
+
+    _, factory = store
+    pf_terms.approve(factory, 1, "suikerziekte", clinical="=cmd|' /C calc'!A0")
+    pf_terms.approve(factory, 2, "hoge bloeddruk", clinical="@SUM(1+1)")
+    release = create_release(factory, root=tmp_path / "releases")
+    rows = pl.read_csv(release / "csv" / "patient-friendly-terms.csv", infer_schema=False)
+    assert rows["clinicalTerm"].to_list() == ["'=cmd|' /C calc'!A0", "'@SUM(1+1)"]
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["counts"]["leftOut"] == 0
+
+
+def test_classic_mac_line_ends_and_header_spelling_are_read(tmp_path):
+    """Excel's "CSV (Macintosh)" ends lines with CR only; people write "Concept ID" for conceptId."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes("Concept ID;Term;Patient term\r38341003;hypertensie;hoge bloeddruk\r".encode("cp1252"))
+    assert read_tm_file(path).select("conceptId", "patientTerm").rows() == [("38341003", "hoge bloeddruk")]
+    book = _xlsx(tmp_path / "tm.xlsx", [(22298006, "x", "y")], header=("Concept ID", "term", "patientTerm"))
+    with pytest.raises(TableError, match="als getal opgeslagen"):
+        read_tm_file(book)
+
+
+@pytest.mark.parametrize("term", ["=1+2", "@ziekte van Graves", "\uff1dSUM(1)"])
+def test_a_review_edit_that_starts_like_a_formula_is_refused(store, seed_items, term):
+    """The same rule as every entry (terms.text): review edits through the web, CLI, API and review
+    spreadsheets all go through review_queue.decisions.edit."""
+    from review_queue.decisions import DecisionError, edit
+
+    _, factory = store
+    (item_id,) = seed_items(factory, n=1)
+    with pytest.raises(DecisionError, match="formule"):
+        with factory() as s, s.begin():
+            edit(s, item_id, "anna", term)

@@ -1,0 +1,98 @@
+"""`helder nightly` applies every waiting release newer than the store, oldest first (issue 12, point 3)."""
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+from pipeline.nightly import EXIT_INGEST, EXIT_OK, nightly, waiting_releases
+from pipeline.run import RunOptions
+from review_queue.models import Concept, Ingest
+from review_queue.store import ingest_release
+from terms.rf2 import read_release
+from terms.sample import sample_path
+from terms.sctid import make
+
+
+def _later_delta(inbox, rf2_package, name="SnomedCT_NL_20260930"):
+    """A Delta of 20260930 that inactivates a concept the sample Delta 20260331 added."""
+    snapshot, delta = read_release(sample_path("snapshot")), read_release(sample_path("delta"))
+    added = delta.concepts.join(snapshot.concepts.select("id"), on="id", how="anti").sort("id").row(0, named=True)
+    rf2_package(inbox / name, {"Delta/sct2_Concept_Delta_NL1000146_20260930.txt": [
+        {**added, "effectiveTime": "20260930", "active": False}]})
+    return added["id"]
+
+
+@pytest.fixture
+def night(store, tmp_path):
+    _, factory = store
+    ingest_release(factory, read_release(sample_path("snapshot")), sample_path("snapshot"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def run_night():
+        return nightly(factory.kw["bind"], factory, inbox, tmp_path / "reports", RunOptions(config={}),
+                       lock_file=tmp_path / "night.lock")
+    return factory, inbox, run_night
+
+
+def _ingested(factory) -> list[str]:
+    with factory() as s:
+        return s.execute(select(Ingest.effective_time).order_by(Ingest.id)).scalars().all()
+
+
+def test_two_waiting_deltas_are_both_applied_oldest_first(night, rf2_package):
+    factory, inbox, run_night = night
+    inactivated = _later_delta(inbox, rf2_package)
+    shutil.copytree(sample_path("delta"), inbox / "SnomedCT_NL_20260331")
+    with factory() as s:
+        assert [d for _, d in waiting_releases(inbox, s)] == ["20260331", "20260930"]
+    report = run_night()
+    assert report.exit_code == EXIT_OK, report.outcome
+    assert [i["effective_time"] for i in report.ingests] == ["20260331", "20260930"]
+    assert report.ingest["effective_time"] == "20260930"
+    assert _ingested(factory) == ["20250930", "20260331", "20260930"]
+    with factory() as s:
+        assert s.get(Concept, inactivated).active is False
+    # The next night finds nothing newer.
+    again = run_night()
+    assert again.ingests == [] and _ingested(factory) == ["20250930", "20260331", "20260930"]
+
+
+def test_a_release_with_nothing_for_helder_is_skipped_and_named_the_rest_applied(night, rf2_package):
+    factory, inbox, run_night = night
+    _later_delta(inbox, rf2_package)
+    shutil.copytree(sample_path("delta"), inbox / "SnomedCT_NL_20260331")
+    rf2_package(inbox / "SnomedCT_ManagedServiceCH_PRODUCTION_CH1000195_20260601T120000Z", {
+        "sct2_Description_Delta-fr_CH1000195_20260601.txt": [
+            {"id": make(1, "11", "1000195"), "effectiveTime": "20260601", "active": True,
+             "moduleId": make(2, "10", "1000195"), "conceptId": make(1, "10", "1000195"), "languageCode": "fr",
+             "typeId": "900000000000013009",
+             "term": "diabète sucré", "caseSignificanceId": "900000000000448009"}]})
+    report = run_night()
+    assert [i["effective_time"] for i in report.ingests] == ["20260331", "20260930"]
+    (skipped,) = report.skipped
+    assert "CH1000195" in skipped["path"] and "0 Dutch descriptions" in skipped["reason"]
+    assert "skipped" in report.summary() and "nothing for helder" in report.outcome
+    assert _ingested(factory) == ["20250930", "20260331", "20260930"]
+
+
+def test_a_refused_release_stops_the_chain_the_ones_before_it_stay(night, rf2_package):
+    factory, inbox, run_night = night
+    _later_delta(inbox, rf2_package)
+    shutil.copytree(sample_path("delta"), inbox / "SnomedCT_NL_20260331")
+    broken = inbox / "SnomedCT_NL_20260601"
+    shutil.copytree(sample_path("delta"), broken)
+    for f in broken.rglob("*.txt"):
+        f.rename(f.with_name(f.name.replace("20260331", "20260601")))
+    path = next(broken.rglob("sct2_Description_*"))
+    lines = path.read_bytes().split(b"\r\n")
+    lines[2] = lines[2].replace(b"\t", b" ", 2)
+    path.write_bytes(b"\r\n".join(lines))
+    report = run_night()
+    assert report.exit_code == EXIT_INGEST and f"{path.name}:3" in report.outcome
+    assert [i["effective_time"] for i in report.ingests] == ["20260331"]
+    assert _ingested(factory) == ["20250930", "20260331"]
+    assert pl.Series(_ingested(factory)).is_sorted()
