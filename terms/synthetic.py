@@ -11,11 +11,19 @@ Terms are built combinatorially from Dutch clinical vocabulary — organ roots �
 matching meets what it meets in SNOMED: thousands of terms that differ by one qualifier, side,
 number or organism, not random strings. The same seed gives byte-identical files.
 
+`families=True` (`--families`) draws the terms from FAMILIES instead: a few templates over slots
+(side, part of the bone or organ, open/closed, course, stage, grade, type, organism, resistance…)
+whose products SNOMED fills densely, so thousands of terms — and TM entries — share all but one
+or two words ("fractuur van schacht van linker femur", "… van rechter femur", "open fractuur van
+distale deel van …"). Same RF2 shape, ids and determinism.
+
     python -m terms.synthetic OUT --concepts 380000 --tm 15000
+    python -m terms.synthetic OUT --concepts 380000 --tm 15000 --families
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -168,6 +176,257 @@ TAILS = [("", "", "")] + [(f" type {n}", f" type {n}", f" type {n}") for n in ra
     (f" stadium {r}", f" stadium {r}", f" stage {r}") for r in ("I", "II", "III", "IV")] + [
     (f" graad {n}", f" graad {n}", f" grade {n}") for n in range(1, 4)]
 
+# --- families: SNOMED's large groups of near-identical terms ----------------------------------
+# SNOMED holds thousands of concepts per pattern: "fractuur van schacht van linker femur", "… van
+# rechter femur", "open fractuur van distale deel van …". A family is a template over slots; its
+# concepts are (a sample of) the product of the slots' options, so thousands of terms, TM entries
+# and proposals share all but one or two words — what candidate blocking and fuzzy matching meet
+# on a real release. Slot options: (Dutch clinical, lay Dutch, English[, extra fields by name]).
+# Templates name a slot's field as {slot} (its text in that language) or {slot.field}.
+
+_SIDE = [("", "", ""), ("linker ", "linker", "left "), ("rechter ", "rechter", "right ")]
+_BONES = [  # clinical, lay (one word: a side is glued on), English, article
+    ("femur", "dijbeen", "femur", "het"), ("tibia", "scheenbeen", "tibia", "het"), ("fibula", "kuitbeen", "fibula", "het"),
+    ("radius", "spaakbeen", "radius", "het"), ("ulna", "ellepijp", "ulna", "de"), ("humerus", "opperarmbeen", "humerus", "het"),
+    ("clavicula", "sleutelbeen", "clavicle", "het"), ("scapula", "schouderblad", "scapula", "het"),
+    ("patella", "knieschijf", "patella", "de"), ("calcaneus", "hielbeen", "calcaneus", "het"), ("talus", "sprongbeen", "talus", "het"),
+    ("os scaphoideum", "handwortelbeentje", "scaphoid bone", "het"), ("os metacarpale", "middenhandsbeentje", "metacarpal bone", "het"),
+    ("os metatarsale", "middenvoetsbeentje", "metatarsal bone", "het"), ("mandibula", "onderkaak", "mandible", "de"),
+    ("maxilla", "bovenkaak", "maxilla", "de"), ("os nasale", "neusbeen", "nasal bone", "het"), ("rib", "rib", "rib", "de"),
+    ("os ilium", "darmbeen", "ilium", "het"), ("os pubis", "schaambeen", "pubis", "het"), ("acetabulum", "heupkom", "acetabulum", "de"),
+    ("malleolus lateralis", "buitenenkel", "lateral malleolus", "de"), ("malleolus medialis", "binnenenkel", "medial malleolus", "de"),
+    ("olecranon", "elleboogsknobbel", "olecranon", "de"), ("falanx van vinger", "vingerkootje", "phalanx of finger", "het"),
+    ("falanx van teen", "teenkootje", "phalanx of toe", "het"), ("os cuboideum", "teerlingbeen", "cuboid bone", "het"),
+    ("os lunatum", "maanbeentje", "lunate bone", "het"), ("os coccygis", "stuitbeen", "coccyx", "het"),
+]
+_SITES = [  # soft-tissue sites: clinical, lay (one word), English, article
+    ("hand", "hand", "hand", "de"), ("voet", "voet", "foot", "de"), ("knie", "knie", "knee", "de"), ("enkel", "enkel", "ankle", "de"),
+    ("pols", "pols", "wrist", "de"), ("elleboog", "elleboog", "elbow", "de"), ("schouder", "schouder", "shoulder", "de"),
+    ("heup", "heup", "hip", "de"), ("onderarm", "onderarm", "forearm", "de"), ("bovenarm", "bovenarm", "upper arm", "de"),
+    ("onderbeen", "onderbeen", "lower leg", "het"), ("bovenbeen", "bovenbeen", "thigh", "het"), ("duim", "duim", "thumb", "de"),
+    ("wijsvinger", "wijsvinger", "index finger", "de"), ("middelvinger", "middelvinger", "middle finger", "de"),
+    ("ringvinger", "ringvinger", "ring finger", "de"), ("pink", "pink", "little finger", "de"), ("grote teen", "grote teen", "great toe", "de"),
+    ("hiel", "hiel", "heel", "de"), ("wang", "wang", "cheek", "de"), ("oorschelp", "oorschelp", "auricle", "de"),
+    ("ooglid", "ooglid", "eyelid", "het"), ("borst", "borst", "breast", "de"), ("bil", "bil", "buttock", "de"),
+    ("lies", "lies", "groin", "de"), ("flank", "flank", "flank", "de"), ("kuit", "kuit", "calf", "de"), ("oksel", "oksel", "axilla", "de"),
+    ("slaap", "slaap", "temple", "de"), ("voetzool", "voetzool", "sole of foot", "de"),
+]
+_ORGANS = [  # paired organs: clinical, lay, English, article
+    ("long", "long", "lung", "de"), ("nier", "nier", "kidney", "de"), ("mamma", "borst", "breast", "de"),
+    ("ovarium", "eierstok", "ovary", "de"), ("bijnier", "bijnier", "adrenal gland", "de"), ("testis", "zaadbal", "testis", "de"),
+    ("oog", "oog", "eye", "het"), ("glandula parotis", "oorspeekselklier", "parotid gland", "de"),
+    ("tonsil", "keelamandel", "tonsil", "de"), ("tuba uterina", "eileider", "fallopian tube", "de"),
+    ("ureter", "urineleider", "ureter", "de"), ("hemisfeer van cerebrum", "hersenhelft", "cerebral hemisphere", "de"),
+    ("schildklierkwab", "schildklierhelft", "lobe of thyroid", "de"), ("hoofdbronchus", "luchtpijptak", "main bronchus", "de"),
+]
+_ORGANISMS = [(o, o, o) for o in ORGANISMS]
+_LIMB_PART = [("", "", ""), ("bovenste deel van ", "bovenkant van", "upper part of "), ("onderste deel van ", "onderkant van", "lower part of "),
+              ("voorzijde van ", "voorkant van", "anterior aspect of "), ("achterzijde van ", "achterkant van", "posterior aspect of "),
+              ("binnenzijde van ", "binnenkant van", "medial aspect of "), ("buitenzijde van ", "buitenkant van", "lateral aspect of ")]
+
+FAMILIES = [
+    dict(name="fracture", tag="disorder",
+         slots=dict(pre=[("", "", ""), ("open ", "open ", "open "), ("gesloten ", "gesloten ", "closed "),
+                         ("pathologische ", "spontane ", "pathological "), ("stress", "vermoeidheids", "stress ")],
+                    part=[("", "van", ""), ("schacht van ", "in de schacht van", "shaft of "),
+                          ("distale deel van ", "in het onderste deel van", "distal part of "),
+                          ("proximale deel van ", "in het bovenste deel van", "proximal part of "),
+                          ("hals van ", "in de hals van", "neck of "), ("kop van ", "in de kop van", "head of "),
+                          ("epifyse van ", "in de groeischijf van", "epiphysis of "),
+                          ("metafyse van ", "in het groeigebied van", "metaphysis of "), ("basis van ", "in de basis van", "base of "),
+                          ("condylus van ", "in de knobbel van", "condyle of "),
+                          ("processus styloideus van ", "in het uitsteeksel van", "styloid process of "),
+                          ("intra-articulaire deel van ", "in het gewrichtsdeel van", "intra-articular part of ")],
+                    side=_SIDE, bone=_BONES,
+                    post=[("", "", ""), (" met verplaatsing", " met verschuiving", " with displacement"),
+                          (" zonder verplaatsing", " zonder verschuiving", " without displacement"),
+                          (" met vertraagde genezing", " die langzaam geneest", " with delayed union"),
+                          (" met pseudartrose", " die niet aaneengroeit", " with nonunion"),
+                          (" met malunie", " die scheef is aaneengegroeid", " with malunion")],
+                    tail=[("", "", "")] + [(f" type {x}", f" type {x}", f" type {x}") for x in "ABC"]),
+         nl="{pre}fractuur van {part}{side}{bone}{post}{tail}",
+         lay="{pre}botbreuk {part} {bone.article} {side}{bone}{post}{tail}",
+         en="{pre}fracture of {part}{side}{bone}{post}{tail}",
+         explanation="Het bot is gebroken: {pre}botbreuk {part} {bone.article} {side}{bone}."),
+    dict(name="injury", tag="disorder",
+         slots=dict(kind=[("contusie", "kneuzing", "contusion"), ("laceratie", "snijwond", "laceration"),
+                          ("abrasie", "schaafwond", "abrasion"), ("hematoom", "bloeduitstorting", "haematoma"),
+                          ("open wond", "open wond", "open wound"), ("brandwond", "brandwond", "burn"),
+                          ("bevriezing", "bevriezing", "frostbite"), ("beetwond", "bijtwond", "bite wound"),
+                          ("steekwond", "steekwond", "stab wound")],
+                    degree=[("", "", "")] + [(f" {w} graad", f" {w} graad", f" {e} degree")
+                                             for w, e in (("eerste", "first"), ("tweede", "second"), ("derde", "third"))],
+                    part=_LIMB_PART, side=_SIDE, site=_SITES,
+                    post=[("", "", ""), (" met vreemd lichaam", " met iets dat nog in de wond zit", " with foreign body"),
+                          (" met infectie", " die ontstoken is", " with infection"),
+                          (" door val", " door een val", " due to fall"),
+                          (" door verkeersongeval", " door een verkeersongeluk", " due to traffic accident")]),
+         nl="{kind}{degree} van {part}{side}{site}{post}",
+         lay="{kind}{degree} aan {part} {site.article} {side}{site}{post}",
+         en="{kind}{degree} of {part}{side}{site}{post}",
+         explanation="Een letsel aan {site.article} {side}{site}: {kind}."),
+    dict(name="neoplasm", tag="disorder",
+         slots=dict(kind=[("maligne neoplasma", "kwaadaardig gezwel", "malignant neoplasm"),
+                          ("benigne neoplasma", "goedaardig gezwel", "benign neoplasm"),
+                          ("carcinoom in situ", "beginnende kanker", "carcinoma in situ"),
+                          ("secundaire maligne neoplasma", "uitzaaiing", "secondary malignant neoplasm"),
+                          ("neoplasma met onzeker gedrag", "gezwel van onbekende aard", "neoplasm of uncertain behaviour"),
+                          ("adenocarcinoom", "klierkanker", "adenocarcinoma"),
+                          ("plaveiselcelcarcinoom", "plaveiselcelkanker", "squamous cell carcinoma")],
+                    part=[("", "", ""), ("bovenpool van ", "bovenkant van", "upper pole of "),
+                          ("onderpool van ", "onderkant van", "lower pole of "), ("voorwand van ", "voorkant van", "anterior wall of "),
+                          ("achterwand van ", "achterkant van", "posterior wall of "), ("rand van ", "rand van", "margin of "),
+                          ("overlappende gebieden van ", "meerdere plekken in", "overlapping sites of ")],
+                    side=_SIDE, organ=_ORGANS,
+                    stage=[("", "", "")] + [(f" stadium {r}", f" stadium {r}", f" stage {r}") for r in ("I", "II", "III", "IV", "IIA", "IIIB")],
+                    grade=[("", "", "")] + [(f" graad {n}", f" graad {n}", f" grade {n}") for n in (1, 2, 3)]),
+         nl="{kind} van {part}{side}{organ}{stage}{grade}",
+         lay="{kind} in {part} {organ.article} {side}{organ}{stage}{grade}",
+         en="{kind} of {part}{side}{organ}{stage}{grade}",
+         explanation="Een gezwel in {organ.article} {side}{organ}: {kind}."),
+    dict(name="infection", tag="disorder",
+         slots=dict(course=[("", "", ""), ("acute ", "plotselinge ", "acute "), ("chronische ", "langdurige ", "chronic "),
+                            ("recidiverende ", "steeds terugkerende ", "recurrent ")],
+                    infection=INFECTIONS + [("osteomyelitis", "botontsteking", "osteomyelitis"),
+                                            ("artritis", "gewrichtsontsteking", "arthritis"),
+                                            ("cellulitis", "huidontsteking", "cellulitis"), ("peritonitis", "buikvliesontsteking", "peritonitis")],
+                    organism=_ORGANISMS,
+                    resistance=[("", "", ""), (" resistent tegen meticilline", " resistent tegen meticilline", " resistant to methicillin"),
+                                (" resistent tegen vancomycine", " resistent tegen vancomycine", " resistant to vancomycin"),
+                                (" met ESBL-productie", " met ESBL-productie", " with ESBL production"),
+                                (" multiresistent", " ongevoelig voor veel antibiotica", " multidrug resistant")],
+                    context=[("", "", ""), (" bij kind", " bij een kind", " in child"), (" bij pasgeborene", " bij een pasgeboren baby", " in newborn"),
+                             (" tijdens zwangerschap", " tijdens de zwangerschap", " in pregnancy"),
+                             (" na operatie", " na een operatie", " after surgery"),
+                             (" bij immuungecompromitteerde patiënt", " bij verminderde afweer", " in immunocompromised patient")]),
+         nl="{course}{infection} door {organism}{resistance}{context}",
+         lay="{course}{infection} door {organism}{resistance}{context}",
+         en="{course}{infection} due to {organism}{resistance}{context}",
+         explanation="{infection}, veroorzaakt door {organism}."),
+    dict(name="procedure", tag="procedure",
+         slots=dict(approach=[("", "", ""), ("open ", "open ", "open "), ("laparoscopische ", "kijkoperatie: ", "laparoscopic "),
+                              ("endoscopische ", "met een camera: ", "endoscopic "), ("percutane ", "via de huid: ", "percutaneous "),
+                              ("robotgeassisteerde ", "met een operatierobot: ", "robot-assisted ")],
+                    extent=[("", "", ""), ("totale ", "volledig ", "total "), ("partiële ", "gedeeltelijk ", "partial ")],
+                    action=[("resectie", "verwijderen", "resection"), ("excisie", "wegsnijden", "excision"),
+                            ("biopsie", "weefsel afnemen", "biopsy"), ("drainage", "vocht afvoeren", "drainage"),
+                            ("reconstructie", "herstellen", "reconstruction"), ("fixatie", "vastzetten", "fixation"),
+                            ("incisie", "insnijden", "incision"), ("punctie", "aanprikken", "puncture"),
+                            ("revisie", "opnieuw opereren", "revision"), ("embolisatie", "afsluiten van de bloedtoevoer", "embolisation")],
+                    part=[("", "", ""), ("bovenpool van ", "bovenkant van", "upper pole of "), ("onderpool van ", "onderkant van", "lower pole of "),
+                          ("voorwand van ", "voorkant van", "anterior wall of "), ("achterwand van ", "achterkant van", "posterior wall of "),
+                          ("laesie van ", "afwijking in", "lesion of "), ("cyste van ", "cyste in", "cyst of ")],
+                    side=_SIDE, organ=_ORGANS + [(b[0], b[1], b[2], b[3]) for b in _BONES[:10]]),
+         nl="{approach}{extent}{action} van {part}{side}{organ}",
+         lay="{approach}{extent}{action} van {part} {organ.article} {side}{organ}",
+         en="{approach}{extent}{action} of {part}{side}{organ}",
+         explanation="Een behandeling van {organ.article} {side}{organ}: {action}."),
+    dict(name="complaint", tag="finding",
+         slots=dict(course=[("", "", ""), ("acute ", "plotselinge ", "acute "), ("chronische ", "langdurige ", "chronic "),
+                            ("intermitterende ", "af en toe optredende ", "intermittent ")],
+                    character=[("", "", ""), ("stekende ", "stekende ", "stabbing "), ("zeurende ", "zeurende ", "aching "),
+                               ("brandende ", "brandende ", "burning "), ("kloppende ", "kloppende ", "throbbing ")],
+                    kind=[("pijn", "pijn", "pain"), ("zwelling", "zwelling", "swelling"), ("stijfheid", "stijfheid", "stiffness"),
+                          ("gevoelloosheid", "doof gevoel", "numbness"), ("paresthesie", "tintelingen", "paraesthesia"),
+                          ("pruritus", "jeuk", "itching"), ("erytheem", "roodheid", "erythema"), ("krachtsverlies", "krachtsverlies", "weakness")],
+                    part=_LIMB_PART, side=_SIDE, site=_SITES),
+         nl="{course}{character}{kind} van {part}{side}{site}",
+         lay="{course}{character}{kind} aan {part} {site.article} {side}{site}",
+         en="{course}{character}{kind} of {part}{side}{site}",
+         explanation="Een klacht aan {site.article} {side}{site}: {kind}."),
+    dict(name="ulcer", tag="disorder",
+         slots=dict(kind=[("decubitus", "doorligwond", "pressure ulcer"), ("ulcus cruris venosum", "open been door de aders", "venous leg ulcer"),
+                          ("arterieel ulcus", "wond door slechte doorbloeding", "arterial ulcer"),
+                          ("diabetisch ulcus", "wond door suikerziekte", "diabetic ulcer"), ("neuropathisch ulcus", "wond door zenuwschade", "neuropathic ulcer")],
+                    category=[("", "", "")] + [(f" categorie {n}", f" categorie {n}", f" category {n}") for n in (1, 2, 3, 4)],
+                    part=_LIMB_PART, side=_SIDE, site=_SITES,
+                    post=[("", "", ""), (" met infectie", " die ontstoken is", " with infection"), (" met necrose", " met afgestorven weefsel", " with necrosis"),
+                          (" met osteomyelitis", " met botontsteking", " with osteomyelitis")]),
+         nl="{kind}{category} van {part}{side}{site}{post}",
+         lay="{kind}{category} aan {part} {site.article} {side}{site}{post}",
+         en="{kind}{category} of {part}{side}{site}{post}",
+         explanation="Een wond die slecht geneest, aan {site.article} {side}{site}."),
+    dict(name="diabetes", tag="disorder",
+         slots=dict(kind=[("diabetes mellitus type 1", "suikerziekte type 1", "diabetes mellitus type 1"),
+                          ("diabetes mellitus type 2", "suikerziekte type 2", "diabetes mellitus type 2"),
+                          ("zwangerschapsdiabetes", "zwangerschapssuikerziekte", "gestational diabetes"),
+                          ("MODY-diabetes", "MODY-suikerziekte", "MODY diabetes")],
+                    severity=[("", "", ""), ("lichte ", "lichte ", "mild "), ("matige ", "matige ", "moderate "), ("ernstige ", "ernstige ", "severe "),
+                              ("proliferatieve ", "woekerende ", "proliferative "), ("niet-proliferatieve ", "niet-woekerende ", "non-proliferative ")],
+                    complication=[("neuropathie", "zenuwschade", "neuropathy"), ("nefropathie", "nierschade", "nephropathy"),
+                                  ("retinopathie", "netvliesschade", "retinopathy"), ("angiopathie", "vaatschade", "angiopathy"),
+                                  ("gangreen", "afgestorven weefsel", "gangrene"), ("ulcus", "wond", "ulcer"),
+                                  ("artropathie", "gewrichtsschade", "arthropathy"), ("maculopathie", "schade aan de gele vlek", "maculopathy")],
+                    site=[("", "", "")] + [(f" van {s}", f" aan {a} {s}", f" of {e}") for s, e, a in (
+                        ("voet", "foot", "de"), ("oog", "eye", "het"), ("been", "leg", "het"), ("nier", "kidney", "de"), ("hand", "hand", "de"),
+                        ("grote teen", "great toe", "de"), ("hiel", "heel", "de"), ("onderbeen", "lower leg", "het"))]),
+         nl="{kind} met {severity}{complication}{site}",
+         lay="{kind} met {severity}{complication}{site}",
+         en="{kind} with {severity}{complication}{site}",
+         explanation="Suikerziekte die schade geeft: {complication}."),
+]
+
+
+_FIELDS = ("nl", "lay", "en", "article")
+_PLACE = re.compile(r"\{(\w+)(?:\.(\w+))?\}")
+
+
+def _template(template: str, lang: str) -> pl.Expr:
+    """A family template as one concat_str over slot columns ("{bone}" → column "bone.<lang>")."""
+    pieces, pos = [], 0
+    for m in _PLACE.finditer(template):
+        if m.start() > pos:
+            pieces.append(pl.lit(template[pos:m.start()]))
+        pieces.append(pl.col(f"{m[1]}.{m[2] or lang}"))
+        pos = m.end()
+    if pos < len(template):
+        pieces.append(pl.lit(template[pos:]))
+    # empty slots leave runs of spaces; literal replaces are much cheaper than a regex here
+    text = pl.concat_str(pieces)
+    for _ in range(3):
+        text = text.str.replace_all("  ", " ", literal=True)
+    return text.str.strip_chars()
+
+
+def family_space() -> list[tuple[str, int]]:
+    """(family name, number of distinct concepts its slots make) for each family."""
+    return [(f["name"], int(np.prod([len(o) for o in f["slots"].values()]))) for f in FAMILIES]
+
+
+def family_concepts(n_concepts: int, seed: int = 0) -> pl.DataFrame:
+    """n_concepts distinct concepts drawn from FAMILIES (the same columns as `synthetic_concepts`).
+
+    Concepts are a uniform sample without replacement of the union of the families' slot products
+    (~650,000 concepts), in random order: at 380,000 a family keeps ~60% of its members, so most
+    terms have many siblings one slot away. The same seed gives the same frame."""
+    spaces = [size for _, size in family_space()]
+    total = sum(spaces)
+    if not 1 <= n_concepts <= total * 0.9:
+        raise ValueError(f"families mode makes at most {int(total * 0.9):,} concepts, asked {n_concepts:,}")
+    rng = np.random.default_rng([seed, 2])
+    picks = rng.choice(total, min(total, int(n_concepts * 1.05) + 100), replace=False)
+    frames, start = [], 0
+    for family, space in zip(FAMILIES, spaces):
+        at = np.flatnonzero((picks >= start) & (picks < start + space))
+        rest, columns = picks[at] - start, [pl.Series("pos", at, dtype=pl.Int64)]
+        start += space
+        for name, options in reversed(family["slots"].items()):  # mixed-radix digits, last slot fastest
+            digit = pl.Series(rest % len(options), dtype=pl.UInt32)
+            rest = rest // len(options)
+            for k, field in enumerate(_FIELDS[:len(options[0])]):
+                columns.append(pl.Series(f"{name}.{field}", [o[k] for o in options], dtype=pl.Utf8).gather(digit))
+        frame = pl.DataFrame(columns)
+        explanation = _template(family["explanation"], "lay")
+        frames.append(frame.select(
+            "pos", _template(family["nl"], "nl").alias("nl"), _template(family["lay"], "lay").alias("lay"),
+            _template(family["en"], "en").alias("en"), pl.lit(family["tag"]).alias("tag"),
+            (explanation.str.slice(0, 1).str.to_uppercase() + explanation.str.slice(1)).alias("explanation")))
+    frame = pl.concat(frames).sort("pos").unique("nl", maintain_order=True)
+    if frame.height < n_concepts:  # slot texts that collapse to the same term: very rare
+        raise RuntimeError(f"families mode made only {frame.height:,} distinct terms for {n_concepts:,}")
+    return frame.head(n_concepts).drop("pos")
+
+
 TAG_NL = {"disorder": "aandoening", "finding": "bevinding", "procedure": "verrichting"}
 # Acceptable synonyms: a format and the columns it takes ("term", "tagNl", "En", "tag").
 NL_VARIANTS = [("{} NAO", "term"), ("{}, niet gespecificeerd", "term"), ("{} (niet nader omschreven)", "term"),
@@ -203,9 +462,14 @@ def _parts(table: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(table, schema=["nl", "lay", "en", "tags"][:len(table[0])], orient="row")
 
 
-def synthetic_concepts(n_concepts: int, seed: int = 0) -> pl.DataFrame:
+def synthetic_concepts(n_concepts: int, seed: int = 0, families: bool = False) -> pl.DataFrame:
     """n_concepts distinct clinical concepts: idx, term (Dutch), patientTerm (lay), fsn (English with
-    semantic tag), en (English term), tag, explanation. The same seed gives the same frame."""
+    semantic tag), en (English term), tag, explanation. The same seed gives the same frame.
+
+    `families`: terms from FAMILIES (large groups of near-identical terms, see `family_concepts`)
+    instead of the combinatorial vocabulary above."""
+    if families:
+        return _as_concepts(family_concepts(n_concepts, seed))
     rng = np.random.default_rng(seed)
     cores, pre, post, tails = _cores(), _parts(PRE), _parts(POST), _parts(TAILS)
     weights = np.where(cores["sided"].to_numpy(), 1.0, 0.4)  # morpheme terms dominate, as in SNOMED
@@ -234,7 +498,11 @@ def synthetic_concepts(n_concepts: int, seed: int = 0) -> pl.DataFrame:
         })
         out.append(frame)
         have = pl.concat(out).unique("nl", maintain_order=True).height
-    frame = pl.concat(out).unique("nl", maintain_order=True).head(n_concepts)
+    return _as_concepts(pl.concat(out).unique("nl", maintain_order=True).head(n_concepts))
+
+
+def _as_concepts(frame: pl.DataFrame) -> pl.DataFrame:
+    """nl, lay, en, tag, explanation → the columns `synthetic_concepts` promises."""
     return frame.with_row_index("idx").select(
         "idx", pl.col("nl").alias("term"), pl.col("lay").alias("patientTerm"),
         pl.format("{} ({})", pl.col("en").str.slice(0, 1).str.to_uppercase() + pl.col("en").str.slice(1), pl.col("tag"))
@@ -276,12 +544,13 @@ def _uuids(rng: np.random.Generator, n: int) -> pl.Series:
                           hexed.str.slice(16, 4), hexed.str.slice(20, 12)], separator="-").alias("id")
 
 
-def release_frames(n_concepts: int, n_tm: int, seed: int = 0) -> dict[str, pl.DataFrame]:
-    """The four RF2 frames (RF2 column names, text values) of a synthetic release."""
+def release_frames(n_concepts: int, n_tm: int, seed: int = 0, families: bool = False) -> dict[str, pl.DataFrame]:
+    """The four RF2 frames (RF2 column names, text values) of a synthetic release (`families`: see
+    `synthetic_concepts`)."""
     if n_concepts < 1 or not 0 <= n_tm <= n_concepts:
         raise ValueError(f"need n_concepts ≥ 1 and 0 ≤ n_tm ≤ n_concepts, got {n_concepts} and {n_tm}")
     rng = np.random.default_rng([seed, 1])
-    concepts = synthetic_concepts(n_concepts, seed)
+    concepts = synthetic_concepts(n_concepts, seed, families)
     n = concepts.height
     ids = sctids(np.arange(1, n + 1), "10")
     concepts = concepts.with_columns(ids.alias("conceptId"),
@@ -353,11 +622,12 @@ def release_frames(n_concepts: int, n_tm: int, seed: int = 0) -> dict[str, pl.Da
     }
 
 
-def write_synthetic_release(out_dir: str | Path, n_concepts: int, n_tm: int, seed: int = 0) -> Path:
+def write_synthetic_release(out_dir: str | Path, n_concepts: int, n_tm: int, seed: int = 0,
+                            families: bool = False) -> Path:
     """Write an NL-edition-shaped RF2 Snapshot under out_dir and return out_dir (readable by
-    `terms.rf2.read_release`)."""
+    `terms.rf2.read_release`). `families`: terms in large families of near-identical terms."""
     out = Path(out_dir)
-    frames = release_frames(n_concepts, n_tm, seed)
+    frames = release_frames(n_concepts, n_tm, seed, families)
     folders = {"Concept": "Terminology", "Description": "Terminology", "TextDefinition": "Terminology",
                "Language": "Refset/Language"}
     for component, frame in frames.items():
@@ -373,9 +643,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concepts", type=int, default=10_000)
     parser.add_argument("--tm", type=int, default=1_000, help="concepts with a patient-friendly term")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--families", action="store_true",
+                        help="terms in large families of near-identical terms (side, part, open/closed, stage, organism…)")
     args = parser.parse_args(argv)
     try:
-        path = write_synthetic_release(args.out, args.concepts, args.tm, args.seed)
+        path = write_synthetic_release(args.out, args.concepts, args.tm, args.seed, args.families)
     except ValueError as exc:
         print(f"terms.synthetic: {exc}", file=sys.stderr)
         return 2

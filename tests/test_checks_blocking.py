@@ -118,3 +118,63 @@ def test_checking_twice_gives_the_same_frame(generated, both):
     proposals, tm = generated
     _, blocked = both
     assert Checker(tm, {"blocking_min_tm": 1}).check(proposals).equals(blocked)
+
+
+# --- families: thousands of proposals and TM entries sharing all but a word or two ----------------
+
+@pytest.fixture(scope="module")
+def families() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """1,500 TM pairs and 2,500 proposals from terms.synthetic's families mode (fractures by part and
+    side, infections by organism, …), perturbed like `generated`."""
+    concepts = synthetic_concepts(4000, seed=12, families=True).with_columns(pl.col("idx").cast(pl.Utf8).alias("conceptId"))
+    tm = concepts.head(1500).select("conceptId", "term", "patientTerm")
+    rng = np.random.default_rng(12)
+    work = concepts.tail(2500).with_columns(
+        pl.Series("roll", rng.random(2500)), pl.Series("at", rng.integers(1, 30, 2500)),
+        tm["patientTerm"].gather(rng.integers(0, 1500, 2500)).alias("other"))
+    proposals = work.select("conceptId", "term", pl.when(pl.col("roll") < 0.1).then(pl.col("other"))
+                            .when(pl.col("roll") < 0.2).then(_typo(pl.col("other"), pl.col("at")))
+                            .when(pl.col("roll") < 0.3).then(pl.col("other").str.replace(r"^(\S+) (\S+)", "$2 $1"))
+                            .otherwise(pl.col("patientTerm")).alias("suggestion"))
+    return proposals, tm
+
+
+def test_families_blocked_path_raises_the_same_flags_and_finds_every_near_duplicate(families):
+    proposals, tm = families
+    every_pair = Checker(tm, {"blocking_min_tm": 0}).check(proposals)
+    blocked = Checker(tm, {"blocking_min_tm": 1}).check(proposals)
+    assert every_pair["flags"].str.contains("tm-conflict").sum() > 500
+    assert _conflicts(blocked) == _conflicts(every_pair)
+    assert blocked["flags"].to_list() == every_pair["flags"].to_list()
+    key = lambda s: s.str.to_lowercase().str.extract_all(r"[\p{L}\d]+").list.sort().list.join(" ")
+    scores = process.cdist(proposals.select(key(pl.col("suggestion")))["suggestion"].to_list(),
+                           tm.select(key(pl.col("patientTerm")))["patientTerm"].to_list(),
+                           scorer=fuzz.ratio, score_cutoff=92, workers=-1)
+    rows, cols = np.nonzero(scores)
+    similar = [{d["conceptId"] for d in json.loads(s)} for s in blocked["similar"]]
+    conflicts = [set(c) for c in _conflicts(blocked)]
+    missed = [(r, tm["conceptId"][int(c)]) for r, c in zip(rows, cols)
+              if tm["conceptId"][int(c)] not in similar[r] | conflicts[r] and tm["conceptId"][int(c)] != proposals["conceptId"][r]]
+    assert len(rows) > 500 and not missed, missed[:5]
+
+
+def test_blocking_stays_bounded_when_one_word_is_shared_by_thousands():
+    """900 TM terms 'gebroken <bone><n>' (under the postings limit, so their shared word stays a key) and
+    300 proposals sharing that word: each proposal is scored against at most `blocking_candidates` TM
+    entries instead of all 900, and its typo twin in the TM is still a conflict."""
+    bones = [f"{b}{n}" for b in ("dijbeen", "scheenbeen", "kuitbeen", "spaakbeen", "ellepijp", "sleutelbeen")
+             for n in range(150)]
+    tm = pl.DataFrame({"conceptId": [str(i) for i in range(len(bones))], "term": [f"fractuur van {b}" for b in bones],
+                       "patientTerm": [f"gebroken {b}" for b in bones]})
+    twins = bones[::3]
+    proposals = pl.DataFrame({"conceptId": [f"p{i}" for i in range(len(twins))], "term": [f"fractuur {b}" for b in twins],
+                              "suggestion": [f"gebroken linker {b[:-1]}x{b[-1]}" if i % 2 else f"gebroken {b[:3]}{b[4:]}"
+                                             for i, b in enumerate(twins)]})
+    unbounded = Checker(tm, {"blocking_min_tm": 1, "blocking_candidates": 0})
+    unbounded.check(proposals)
+    assert unbounded.index.scored_pairs > 400 * proposals.height  # the shared word brings in most of the TM
+    checker = Checker(tm, {"blocking_min_tm": 1, "blocking_candidates": 50})
+    out = checker.check(proposals)
+    assert checker.index.scored_pairs <= 50 * proposals.height
+    typo_rows = out.filter(pl.Series([i % 2 == 0 for i in range(proposals.height)]))
+    assert typo_rows["flags"].str.contains("tm-conflict").all()  # "gebroken dibeen0" is "gebroken dijbeen0"

@@ -141,3 +141,60 @@ def test_module_entry_point_writes_a_release(tmp_path):
                           capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr
     assert tm_from_release(read_release(tmp_path / "out")).height == 20
+
+
+# --- families mode: large groups of near-identical terms ------------------------------------------
+
+def test_families_mode_same_seed_same_bytes_other_seed_other_terms(tmp_path):
+    a = write_synthetic_release(tmp_path / "a", 400, 50, seed=4, families=True)
+    b = write_synthetic_release(tmp_path / "b", 400, 50, seed=4, families=True)
+    c = write_synthetic_release(tmp_path / "c", 400, 50, seed=5, families=True)
+    plain = write_synthetic_release(tmp_path / "d", 400, 50, seed=4)
+    assert _digest(a) == _digest(b)
+    assert _digest(a) != _digest(c)
+    assert sorted(_digest(a)) == sorted(_digest(plain))  # the same files, other terms
+    assert _digest(a) != _digest(plain)
+
+
+def test_families_release_has_the_rf2_shape_valid_ids_and_tm(tmp_path):
+    release = read_release(write_synthetic_release(tmp_path / "f", N_CONCEPTS, N_TM, seed=3, families=True))
+    assert release.concepts.height == N_CONCEPTS
+    ids = pl.concat([release.descriptions["id"], release.text_definitions["id"]]).to_list()
+    assert all(is_valid(v) for v in ids + release.concepts["id"].to_list())
+    assert len(set(ids)) == len(ids)
+    per_concept = release.descriptions.group_by("conceptId").len()["len"]
+    assert per_concept.len() == N_CONCEPTS and per_concept.min() >= 4
+    tm = tm_from_release(release)
+    assert tm.height == N_TM and (tm["term"] != tm["patientTerm"]).sum() > N_TM * 0.8
+
+
+def test_families_are_large_and_their_members_differ_in_a_slot_or_two():
+    n = 60_000  # ~9% of the families' space (a 380k release fills ~60%)
+    fam = synthetic_concepts(n, seed=2, families=True)
+    assert fam["term"].n_unique() == n and fam["patientTerm"].null_count() == 0
+    assert fam["term"].str.contains(r"fractuur van .*(linker|rechter) ").sum() > 1000
+    assert fam["term"].str.contains(r" door \p{Lu}\w+ \w+").sum() > 1000  # organisms
+    assert set(fam["tag"]) == {"disorder", "finding", "procedure"}
+
+    def neighbours(terms: list[str]) -> np.ndarray:
+        """Per term of the first 300: other terms within ratio 90 (one slot changed, mostly)."""
+        scores = process.cdist(terms[:300], terms, scorer=fuzz.ratio, score_cutoff=90, workers=-1)
+        return (scores > 0).sum(axis=1) - 1
+    near = neighbours(fam["term"].to_list())
+    plain = neighbours(synthetic_concepts(n, seed=2)["term"].to_list())
+    assert (near >= 1).mean() > 0.85 and np.median(near) >= 3
+    assert np.median(near) >= 2 * max(1.0, np.median(plain))  # denser families than the default vocabulary
+
+
+def test_families_mode_refuses_more_concepts_than_its_families_hold():
+    with pytest.raises(ValueError, match="families mode"):
+        synthetic_concepts(10_000_000, seed=0, families=True)
+
+
+def test_module_entry_point_writes_a_families_release(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "terms.synthetic", str(tmp_path / "out"), "--concepts", "200", "--tm", "20",
+                           "--families"], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    tm = tm_from_release(read_release(tmp_path / "out"))
+    assert tm.height == 20 and tm["term"].str.contains(r" van | door | met ").all()

@@ -6,6 +6,8 @@ they find into `flags`, `flagDetails` and `similar` (shapes in docs/internals.md
 """
 from __future__ import annotations
 
+import time
+from collections import Counter
 from functools import lru_cache
 
 import polars as pl
@@ -52,6 +54,9 @@ class Checker:
     def __init__(self, tm: pl.DataFrame, settings: CheckSettings | dict | None = None):
         """`tm`: conceptId, term, patientTerm (other columns ignored). ValueError names a missing column."""
         self.settings = CheckSettings.from_any(settings)
+        # Wall seconds per check (code, or 'similar' for the TM neighbours and tm-conflict), summed
+        # over every check() call: where a batch's time goes (bench and run durations report it).
+        self.timings: Counter[str] = Counter()
         missing = {"conceptId", "term", "patientTerm"} - set(tm.columns)
         if missing:
             raise ValueError(f"TM: missing column(s) {', '.join(sorted(missing))}")
@@ -71,6 +76,14 @@ class Checker:
                                      self.tm["term"].str.extract_all(cap).explode()]).drop_nulls().to_list())
         self.allowed_capitals = sorted(capitalised | dutch_words.eponyms() | dutch_words.known_abbreviations())
         self.tm_abbreviations = sorted(w for w in capitalised if any(c.isupper() for c in w[1:]))
+
+    def _timed(self, name: str, fn, *args):
+        """fn(*args), its wall seconds added to `timings[name]`."""
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.timings[name] += time.perf_counter() - started
 
     def check(self, proposals: pl.DataFrame) -> pl.DataFrame:
         """`proposals` (conceptId, term, suggestion; optional explanation, previousTerm, llmFlags,
@@ -92,27 +105,28 @@ class Checker:
         ).with_columns(_sorted_key(pl.col("norm")).alias("sorted"))
         present = rows.filter(pl.col("norm") != "")
 
-        similar, conflicts = self.index.similar_and_conflicts(present)
+        timed = self._timed
+        similar, conflicts = timed("similar", self.index.similar_and_conflicts, present)
         found = [
             conflicts,
-            self.index.inconsistent(present),
-            qualifiers.lost_qualifier(present),
-            numbers.number_changed(present),
-            names.name_changed(present),
-            repeats.repeated_concept(present),
-            output.looping(rows),
-            output.added_aside(present),
-            words.half_translation(present, self.judge),
-            grammar.grammar(present),
-            words.jargon(present, self.judge, self.tm_abbreviations),
-            formatting.too_long(present, self.settings),
-            formatting.format_problems(present, self.allowed_capitals),
-            same.same_as_source(present),
-            same.not_understood(df),
-            same.duplicates(present),
-            safety.unsafe(rows),
-            same.stale(rows),
-            safety.from_llm(df),
+            timed("tm-inconsistent", self.index.inconsistent, present),
+            timed("lost-qualifier", qualifiers.lost_qualifier, present),
+            timed("number-changed", numbers.number_changed, present),
+            timed("name-changed", names.name_changed, present),
+            timed("repeated-concept", repeats.repeated_concept, present),
+            timed("looping-text", output.looping, rows),
+            timed("added-aside", output.added_aside, present),
+            timed("half-translation", words.half_translation, present, self.judge),
+            timed("grammar", grammar.grammar, present),
+            timed("jargon", words.jargon, present, self.judge, self.tm_abbreviations),
+            timed("formatting", formatting.too_long, present, self.settings),
+            timed("formatting", formatting.format_problems, present, self.allowed_capitals),
+            timed("same", same.same_as_source, present),
+            timed("same", same.not_understood, df),
+            timed("same", same.duplicates, present),
+            timed("safety", safety.unsafe, rows),
+            timed("same", same.stale, rows),
+            timed("safety", safety.from_llm, df),
         ]
         found = [f.select("row", "code", "reason", pl.col("related").cast(pl.List(pl.Utf8)))
                  for f in found if f is not None and not f.is_empty()]

@@ -7,7 +7,9 @@ a small TM is scored by one rapidfuzz `cdist` per chunk of distinct proposals (u
 score_cutoff, all workers); from `blocking_min_tm` TM terms on only candidate pairs are scored
 (`cpdist`): pairs whose word multisets agree with up to two words changed on either side
 (near-duplicates, so conflicts), and pairs sharing a proposal's rarest words (more neighbours for
-`similar`). TM pairs for consistency come from exact joins on token keys, never from a loop over
+`similar`). Blocking stays bounded where SNOMED's families put thousands of near-identical terms
+under one key: keys shared by too many TM entries are skipped, and each distinct proposal is scored
+against at most `blocking_candidates` TM entries, those its keys put nearest first. TM pairs for consistency come from exact joins on token keys, never from a loop over
 pairs.
 """
 from __future__ import annotations
@@ -25,7 +27,8 @@ FLAGS = {"tm-conflict": "error", "tm-inconsistent": "warning"}
 
 
 def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2, min_left: int = 1) -> pl.DataFrame:
-    """(id, key): a hash of each text's multiset of words, and of it with one or two words left out.
+    """(id, key, d): a hash of each text's multiset of words, and of it with one or two words left
+    out; `d` is how many were left out (0, 1, 2; a one-word text's letter-deletion keys count 1).
 
     Two texts that differ in at most two words on each side (a typo, a qualifier, "de"/"het", a word
     added or dropped) share a key. The key is a sum of word hashes, so leaving a word out is one
@@ -36,15 +39,17 @@ def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2, min_le
              .with_columns((pl.col("w").hash(seed=5) // 4096).alias("h"))  # 52 bits: sums of 4096 words never overflow
              .with_columns(pl.len().over(id_col).alias("n"), pl.int_range(pl.len()).over(id_col).alias("pos")))
     total = words.group_by(id_col).agg(pl.col("h").sum().alias("total"))
-    keys = [total.select(id_col, pl.col("total").alias("key"))]
+    keys = [total.select(id_col, pl.col("total").alias("key"), pl.lit(0, pl.UInt8).alias("d"))]
     words = words.join(total, on=id_col)
     if deletions >= 1:  # at least `min_left` words must remain
-        keys.append(words.filter(pl.col("n") >= 1 + min_left).select(id_col, (pl.col("total") - pl.col("h")).alias("key")))
+        keys.append(words.filter(pl.col("n") >= 1 + min_left).select(id_col, (pl.col("total") - pl.col("h")).alias("key"),
+                                                                     pl.lit(1, pl.UInt8).alias("d")))
     if deletions >= 2:  # two left out, up to 12 words (66 keys)
         many = words.filter((pl.col("n") >= 2 + min_left) & (pl.col("n") <= 12)).select(id_col, "pos", "h", "total")
         keys.append(many.join(many.select(id_col, pl.col("pos").alias("pos2"), pl.col("h").alias("h2")), on=id_col)
                     .filter(pl.col("pos") < pl.col("pos2"))
-                    .select(id_col, (pl.col("total") - pl.col("h") - pl.col("h2")).alias("key")))
+                    .select(id_col, (pl.col("total") - pl.col("h") - pl.col("h2")).alias("key"),
+                            pl.lit(2, pl.UInt8).alias("d")))
     # A one-word text ("blindedarmontsteking") has no word to leave out: its keys are the word
     # with one letter left out, so a typo (one letter changed, added or dropped) still meets it.
     single = words.filter(pl.col("n") == 1).select(id_col, "w")
@@ -53,8 +58,9 @@ def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2, min_le
         # the whole word too: it meets the other text's word with a letter left out
         variants = pl.concat([single.select(id_col, "w"),
                               at.select(id_col, (pl.col("w").str.slice(0, pl.col("i")) + pl.col("w").str.slice(pl.col("i") + 1)).alias("w"))])
-        keys.append(variants.select(id_col, pl.col("w").hash(seed=6).alias("key")))
-    return pl.concat(keys).unique()
+        keys.append(variants.select(id_col, pl.col("w").hash(seed=6).alias("key"), pl.lit(1, pl.UInt8).alias("d")))
+    # the same key twice for a text (a word repeated) keeps its fewest deletions
+    return pl.concat(keys).group_by(id_col, "key").agg(pl.col("d").min())
 
 
 def _core_words(frame: pl.DataFrame) -> pl.DataFrame:
@@ -115,6 +121,7 @@ class TmIndex:
         self._tm_json = self.tm.select("tmIdx", pl.struct("conceptId", "term", "patientTerm").struct.json_encode()
                                        .str.strip_suffix("}").alias("json"))
         self._blocking_index: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame] | None = None
+        self.scored_pairs = 0  # (proposal, TM entry) pairs scored by blocking so far: what bounds its cost
         self._tm_by_len = [pt_sorted[i] for i in self._tm_order]
         self._tm_word_sets = _token_set_keys(self.tm.select("tmIdx", pl.col("termKey").alias("text")), "tmIdx",
                                              deletions=0).select("key").unique()
@@ -244,15 +251,31 @@ class TmIndex:
                     .join(words, on="key"))
             near = _token_set_keys(block, "u").join(sets, on="key")
             alike = _token_set_keys(_core_words(block), "u", min_left=2).join(cores, on="key")
-            # one u64 per pair (proposal << 32 | TM entry) makes the union a single-column unique
+            # One u64 per pair (proposal << 32 | TM entry) and a rank saying how near the keys put it:
+            # words left out on both sides (0-4), then content-word neighbours (5-9), then rare words (10).
             pair = (pl.col("u").cast(pl.UInt64) * (1 << 32) + pl.col("tmIdx").cast(pl.UInt64)).alias("pair")
-            ids = pl.concat([f.select(pair) for f in (near, alike, rare)]).unique()["pair"].to_numpy()
+            ranked = pl.concat([near.select(pair, (pl.col("d") + pl.col("d_right")).cast(pl.UInt8).alias("r")),
+                                alike.select(pair, (pl.col("d") + pl.col("d_right") + 5).cast(pl.UInt8).alias("r")),
+                                rare.select(pair, pl.lit(10, pl.UInt8).alias("r"))])
+            best = ranked.group_by("pair").agg(pl.col("r").min(), pl.len().alias("hits"))
+            ids, rank, hits = best["pair"].to_numpy(), best["r"].to_numpy(), best["hits"].to_numpy()
             u, t = (ids >> 32).astype(np.int64), (ids & 0xFFFFFFFF).astype(np.int64)
             # ratio <= 2*min(len)/(len_a+len_b): pairs outside the length band cannot reach the cutoff
             band = 2 * np.minimum(q_len[u], tm_len[t]) >= c * (q_len[u] + tm_len[t]) - 1e-9
-            u, t = u[band], t[band]
+            u, t, rank, hits = u[band], t[band], rank[band], hits[band]
+            # Bounded whatever the families: at most `blocking_candidates` TM entries per proposal, the
+            # nearest by rank, then those sharing more keys (a typo's twin also shares rare word keys),
+            # then by length difference (a twin is as long), then TM order.
+            if s.blocking_candidates and len(u) > s.blocking_candidates:
+                order = np.lexsort((t, np.abs(q_len[u] - tm_len[t]), -hits.astype(np.int64), rank, u))
+                u, t = u[order], t[order]
+                first = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+                nth = np.arange(len(u)) - np.repeat(first, np.diff(np.r_[first, len(u)]))
+                keep = nth < s.blocking_candidates
+                u, t = u[keep], t[keep]
             if len(u) == 0:
                 continue
+            self.scored_pairs += len(u)
             score = process.cpdist(queries[u], tm_text[t], scorer=fuzz.ratio, dtype=np.uint8,
                                    score_cutoff=s.similar_cutoff, workers=s.workers)
             hit = score > 0

@@ -16,6 +16,7 @@ whose bare and inflected forms both occur in Dutch (wordfreq) and that are not l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -76,6 +77,13 @@ def noun_gender(word: str) -> str | None:
     """Gender of a noun listed in the curated list, or of a compound whose left part is a listed
     noun or 'linker'/'rechter' and whose right part is listed ("baarmoederhals", "linkerdijbeen")."""
     _lexicon_nouns()
+    return _noun_gender(word, dutch.nouns_version())
+
+
+# Remembered per word and gender-table version: a batch asks about the same few thousand words
+# hundreds of thousands of times, and the table only grows (a new version forgets nothing wrong).
+@lru_cache(maxsize=1 << 16)
+def _noun_gender(word: str, version: int) -> str | None:
     if dutch.known_noun(word):
         return dutch.gender(word)
     for i in range(3, len(word) - 2):

@@ -22,6 +22,7 @@ class CheckSettings:
     blocking_budget: int = 60         # ... plus pairs sharing a proposal's rarest word keys, up to this many TM postings
     blocking_max_postings: int = 1000 # ... ignoring token-set keys shared by more TM entries than this
     blocking_core_postings: int = 100 # ... and content-word-set keys shared by more TM entries than this
+    blocking_candidates: int = 400    # ... and scoring at most this many TM entries per proposal, nearest keys first (0: all)
     block_size: int = 20000           # distinct proposals per blocked join
 
     @classmethod

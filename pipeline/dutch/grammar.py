@@ -59,13 +59,23 @@ def _adjectives() -> dict[str, str]:
     return out
 
 
+_version = 0  # bumped whenever add_nouns adds a noun: memoised answers that depend on the table key on it
+
+
+def nouns_version() -> int:
+    """A number that changes whenever the gender table gains a noun (for callers' caches)."""
+    return _version
+
+
 def add_nouns(genders: dict[str, str]) -> None:
     """Teach genders at run time (the lexicon's lay nouns carry theirs); later entries do not
     override the curated list."""
+    global _version
     table = _nouns()
     for noun, article in genders.items():
-        if article in ("de", "het", "pl"):
-            table.setdefault(noun.lower(), article)
+        if article in ("de", "het", "pl") and noun.lower() not in table:
+            table[noun.lower()] = article
+            _version += 1
 
 
 def gender(noun: str) -> str | None:
@@ -107,6 +117,7 @@ def definite_article(noun: str) -> str | None:
     return None if g is None else ("het" if g == "het" else "de")
 
 
+@lru_cache(maxsize=1 << 16)  # pure: the adjective table and word frequencies never change in a run
 def inflected(adjective: str) -> str:
     """The attributive -e form of an adjective: 'acuut' → 'acute', 'dik' → 'dikke', 'grijs' →
     'grijze', 'positief' → 'positieve'; already inflected forms, participles in -en ('open',
@@ -139,6 +150,7 @@ def inflected(adjective: str) -> str:
     return best if _zipf(best) > 0 or a.endswith("en") and best == a else candidates[0]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, as inflected
 def bare(adjective: str) -> str:
     """The form without -e: 'acute' → 'acuut', 'dikke' → 'dik', 'chronische' → 'chronisch',
     'perifere' → 'perifeer'. Ordinals, superlatives and words not ending in -e are returned
@@ -247,6 +259,13 @@ NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "vo
 def adjective_forms(word: str) -> tuple[str, str] | None:
     """(bare, inflected) when `word` is an adjective whose two forms differ and both are common
     in Dutch text (wordfreq zipf ≥ 2.5), and it is not a listed noun; else None."""
+    return _adjective_forms(word, _version)
+
+
+# Remembered per word and gender-table version (only `known_noun` can change, and only with it): a
+# batch's grammar check asks about the same few thousand words ~100k times.
+@lru_cache(maxsize=1 << 16)
+def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
     from pipeline.dutch.words import zipf
     if word in NOT_ADJECTIVES or known_noun(word) or len(word) < 3 or word.isdigit():
         return None

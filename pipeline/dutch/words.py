@@ -62,6 +62,7 @@ def _frequencies(lang: str) -> dict[str, float]:
     return wordfreq.get_frequency_dict(lang)
 
 
+@lru_cache(maxsize=1 << 18)  # pure (wordfreq's tables never change); asked ~30 times per term
 def zipf(word: str, lang: str = "nl") -> float:
     freq = _frequencies(lang).get(word, 0.0)
     return round(math.log10(freq * 1e9), 2) if freq > 0 else 0.0

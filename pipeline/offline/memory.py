@@ -55,6 +55,7 @@ class Memory:
                 self.core_index.setdefault(" ".join(core), patient)
         self.words, self.roots = self._learn()
         self._blocks: dict[str, list[str]] | None = None
+        self._by_shape: dict[str, list[str]] | None = None
 
     def split_qualifiers(self, tokens: list[str]) -> tuple[list[str], list[str]]:
         core, quals = [], []
@@ -66,31 +67,38 @@ class Memory:
     def _learn(self) -> tuple[dict[str, tuple[str, int]], dict[str, str]]:
         """Word substitutions and roots from TM pairs; counts decide between rivals."""
         counts: dict[str, Counter] = defaultdict(Counter)
+        # Per qualifier, its lay variants' patterns, compiled once for the whole TM (same variants,
+        # same order as building them per pair; ~10 s → ~1 s at 15k TM pairs).
+        patterns: dict[str, tuple[bool, list[re.Pattern]]] = {}
+        # Suffixes whose lay template glues a tail to the root ("{r}ontsteking"), in lexicon order.
+        glued = [(suffix, entry.lay[3:]) for suffix, entry in self.lex.suffixes.items()
+                 if entry.lay.startswith("{r}") and entry.lay[3:]]
         for key, (patient, _) in self.exact.items():
             core, quals = self.split_qualifiers(key.split())
             lay = normalise(patient)
             stripped_all = True
             for q in quals:
-                base = self.lex.qualifiers[q].lay
-                found = base == "-"
-                for variant in {base, grammar.bare(base), grammar.inflected(base), q}:
-                    v = normalise(variant)
-                    if v and v != "-":
-                        pattern = rf"(?<!\w){re.escape(v)}(?!\w)"
-                        found = found or re.search(pattern, lay) is not None
-                        lay = _SPACE.sub(" ", re.sub(pattern, " ", lay)).strip()
+                if q not in patterns:
+                    base = self.lex.qualifiers[q].lay
+                    variants = [normalise(v) for v in {base, grammar.bare(base), grammar.inflected(base), q}]
+                    patterns[q] = (base == "-", [re.compile(rf"(?<!\w){re.escape(v)}(?!\w)")
+                                                 for v in variants if v and v != "-"])
+                found, compiled = patterns[q]
+                for pattern in compiled:
+                    found = found or pattern.search(lay) is not None
+                    lay = _SPACE.sub(" ", pattern.sub(" ", lay)).strip()
                 # The lay side says the qualifier in words we don't know ('aan beide handen'):
                 # learning the core from it would carry that qualifier into unrelated terms.
                 stripped_all = stripped_all and found
             if core and lay and stripped_all:
                 counts[" ".join(core)][lay] += 1
             # morpheme alignment: clinical X-itis ~ lay Y-ontsteking teaches root X -> Y
+            if " " in lay:
+                continue  # only a one-word lay term aligns with a root
             for word in core:
-                for suffix, entry in self.lex.suffixes.items():
-                    template = entry.lay
-                    if word.endswith(suffix) and template.startswith("{r}") and len(word) > len(suffix) + 2:
-                        tail = template[3:]
-                        if tail and lay.endswith(tail) and " " not in lay and len(lay) > len(tail):
+                for suffix, tail in glued:
+                    if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                        if lay.endswith(tail) and len(lay) > len(tail):
                             counts["root:" + word[: -len(suffix)]][lay[: -len(tail)]] += 1
         words, roots = {}, {}
         for key, c in counts.items():
@@ -132,10 +140,12 @@ class Memory:
         if not keys or not self.keys:
             return out
         shape = lambda k: " ".join("#" if _NUMBER.match(t) else t for t in k.split())
-        by_shape: dict[str, list[str]] = defaultdict(list)
-        for k in self.keys:
-            if any(_NUMBER.match(t) for t in k.split()):
-                by_shape[shape(k)].append(k)
+        if self._by_shape is None:  # built once per run, not per chunk
+            self._by_shape = defaultdict(list)
+            for k in self.keys:
+                if any(_NUMBER.match(t) for t in k.split()):
+                    self._by_shape[shape(k)].append(k)
+        by_shape = self._by_shape
         for i, k in enumerate(keys):
             candidates = by_shape.get(shape(k))
             if not candidates:

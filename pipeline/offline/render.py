@@ -130,6 +130,13 @@ class Renderer:
         self.morphology = morphology
         self._phrases = lexicon.phrase_keys()
         self._max_phrase = max((len(k.split()) for k in self._phrases), default=1)
+        # Lookups of single words no contextual entry can answer differently per term, remembered:
+        # at 380k terms the same few thousand words are looked up ~2M times.
+        self._context_keys = {k.split(":", 1)[1] for k in lexicon.contextual}
+        self._lookups: dict[str, Entry | None] = {}
+        # Every word-prefix of a lexicon phrase: a run of words can only be a phrase while it is one
+        # (a TM of SNOMED-like families teaches thousands of phrases of up to ~14 words).
+        self._phrase_prefixes = {" ".join(k.split(" ")[:n]) for k in self._phrases for n in range(1, k.count(" ") + 2)}
         self._clinical = lexicon.clinical_words()
         grammar.add_nouns({_lay_head(e.lay): e.article for e in list(lexicon.words.values())
                            if e.article in ("de", "het", "pl") and "{" not in e.lay})
@@ -167,10 +174,22 @@ class Renderer:
                 i += 2
                 continue
             if tok.kind == "word":
-                for j in range(min(len(tokens), i + self._max_phrase), i + 1, -1):
+                # the longest run of words from here that is still the start of some lexicon phrase:
+                # longer runs cannot be one, so they are not tried (the same runs as trying them all)
+                longest, key = i, ""
+                for k in range(i, min(len(tokens), i + self._max_phrase)):
+                    if tokens[k].kind != "word":
+                        break
+                    key = f"{key} {tokens[k].low}" if key else tokens[k].low
+                    if key not in self._phrase_prefixes and key.replace("-", "") not in self._phrase_prefixes:
+                        break
+                    longest = k + 1
+                for j in range(longest, i + 1, -1):
                     run = tokens[i:j]
                     if all(t.kind == "word" for t in run):
                         key = " ".join(t.low for t in run)
+                        if key not in self._phrases and key.replace("-", "") not in self._phrases:
+                            continue  # no lexicon phrase is these words: skip the lookups
                         entry = self._lookup(key)
                         if entry is not None and self._crosses(tokens, i, j):
                             continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
@@ -179,7 +198,7 @@ class Renderer:
                             i = j
                             break
                 else:
-                    entry = self._lookup(tok.low)
+                    entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
                             else "conj" if tok.low in CONJUNCTIONS else "word")
                     out.append(Unit([tok], entry, role))
@@ -194,6 +213,15 @@ class Renderer:
             out.append(Unit([tok], entry, "conj" if tok.text == "," else "word"))
             i += 1
         return out
+
+    def _word_lookup(self, key: str) -> Entry | None:
+        """`_lookup` of one word, remembered when no contextual entry is filed under it."""
+        if key in self._lookups:
+            return self._lookups[key]
+        entry = self._lookup(key)
+        if key not in self._context_keys and key.replace("-", "") not in self._context_keys:
+            self._lookups[key] = entry
+        return entry
 
     def _crosses(self, tokens: list[Token], i: int, j: int) -> bool:
         """True when a known phrase starts inside tokens[i:j] and ends after it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.dutch import words as dutch_words
 
@@ -49,7 +50,7 @@ def tokenize(term: str) -> list[Token]:
     letters = [c for c in (term or "") if c.isalpha()]
     shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
     known = dutch_words.known_abbreviations()
-    eponyms = {e.lower() for e in dutch_words.eponyms()}
+    eponyms = _lower_eponyms()
     out: list[Token] = []
     for i, (kind, text) in enumerate(raw):
         if kind in ("quote", "qsuffix"):
@@ -93,6 +94,13 @@ def _english_runs(tokens: list[Token]) -> list[Token]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _lower_eponyms() -> frozenset[str]:
+    """The eponyms in lower case, built once instead of per term."""
+    return frozenset(e.lower() for e in dutch_words.eponyms())
+
+
+@lru_cache(maxsize=1 << 16)  # pure: word frequencies only
 def _englishish(word: str) -> bool:
     en = dutch_words.zipf(word, "en")
     return dutch_words.is_english(word) or (en >= 2.5 and en >= dutch_words.zipf(word))
