@@ -30,6 +30,10 @@ assert set(_ORDERED) == set(SEVERITY), "every flag code needs a place in _ORDERE
 # code -> (severity, Dutch description): the catalogue of flags a reviewer can meet.
 FLAGS: dict[str, tuple[str, str]] = {code: (SEVERITY[code], message(f"flags.{code}.description")) for code in _ORDERED}
 ORDER = {code: i for i, code in enumerate(FLAGS)}
+# Broken output, whatever its source: a proposal carrying one of these is capped at BROKEN_CONFIDENCE.
+BROKEN = ("number-changed", "name-changed", "repeated-concept", "half-translation", "grammar", "looping-text",
+          "added-aside")
+BROKEN_CONFIDENCE = 0.3
 
 
 @lru_cache(maxsize=1)
@@ -141,7 +145,15 @@ class Checker:
         out = (rows.select("row").join(per_row, on="row", how="left").join(similar, on="row", how="left")
                .sort("row")
                .select(pl.col("flags").fill_null(""), pl.col("flagDetails").fill_null("[]"), pl.col("similar").fill_null("[]")))
-        return pl.concat([df, out], how="horizontal")
+        checked = pl.concat([df, out], how="horizontal")
+        if "confidence" in checked.columns:
+            # Confidence that means something: whatever a suggester thought of its proposal, one
+            # the checks call broken is never in the high band (every source alike)
+            broken = pl.col("flags").str.contains(f"(^|;)({'|'.join(BROKEN)})(;|$)")
+            conf = pl.col("confidence").cast(pl.Float64)
+            checked = checked.with_columns(pl.when(broken).then(pl.min_horizontal(conf, pl.lit(BROKEN_CONFIDENCE)))
+                                           .otherwise(conf).alias("confidence"))
+        return checked
 
 
 def check(proposals: pl.DataFrame, tm: pl.DataFrame, settings: CheckSettings | dict | None = None) -> pl.DataFrame:

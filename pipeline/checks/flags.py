@@ -42,13 +42,18 @@ def found(frame: pl.DataFrame, code: str, why: pl.Expr, related: pl.Expr | None 
                         .alias("related"))
 
 
-def judged(frame: pl.DataFrame, columns: list[str], judge, prefilter: pl.Expr | None = None) -> pl.DataFrame:
+def judged(frame: pl.DataFrame, columns: list[str], judge, prefilter: pl.Expr | None = None,
+           changed_only: bool = False) -> pl.DataFrame:
     """(row, what) for the rows of `frame` where `judge(*values)` returns a text: the judge runs
     once per distinct combination of `columns` (a batch repeats its texts a lot), and only on rows
-    passing the optional polars `prefilter`, so Python never loops over every row.
+    passing the optional polars `prefilter` — and with `changed_only`, only where the proposal
+    differs from its clinical term (`norm` ≠ `termNorm`: what was not changed cannot be broken by
+    the change) — so Python never loops over every row.
 
     `judge` returns None (nothing wrong) or a reason text."""
     rows = frame if prefilter is None else frame.filter(prefilter)
+    if changed_only:
+        rows = rows.filter(pl.col("norm") != pl.col("termNorm"))
     if rows.is_empty():
         return pl.DataFrame(schema={"row": pl.UInt32, "what": pl.Utf8})
     distinct = rows.select(columns).unique()

@@ -90,5 +90,7 @@ def compare(term: str, proposal: str) -> str | None:
 
 def name_changed(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, raw. One flag per row naming each name or quoted phrase changed."""
-    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("term").str.contains(PREFILTER))
+    # a name lower-cased is a change only case tells: compare the texts as written
+    hits = judged(rows, ["term", "raw"], compare,
+                  prefilter=pl.col("term").str.contains(PREFILTER) & (pl.col("raw") != pl.col("term")))
     return found(hits, "name-changed", reason("name-changed.reason", problems=pl.col("what")))

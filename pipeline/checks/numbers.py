@@ -134,5 +134,5 @@ def compare(term: str, proposal: str) -> str | None:
 def number_changed(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, raw. One flag per row naming each number lost, added or moved."""
     hits = judged(rows, ["term", "raw"], compare,
-                  prefilter=pl.col("term").str.contains(PREFILTER) | pl.col("raw").str.contains(PREFILTER))
+                  prefilter=pl.col("term").str.contains(PREFILTER) | pl.col("raw").str.contains(PREFILTER), changed_only=True)
     return found(hits, "number-changed", reason("number-changed.reason", problems=pl.col("what")))

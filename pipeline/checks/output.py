@@ -60,7 +60,10 @@ def looping(rows: pl.DataFrame) -> pl.DataFrame | None:
     frames = []
     for column in ("raw", "expl"):
         field = message(f"flags.looping-text.field.{column}")
-        hits = judged(rows, [column, "term"], loop_not_in, prefilter=pl.col(column).str.len_chars() >= 8)
+        # a loop repeats words: only texts with a word twice are read word by word
+        words = pl.col(column).str.to_lowercase().str.extract_all(r"\p{L}+")
+        hits = judged(rows, [column, "term"], loop_not_in,
+                      prefilter=(pl.col(column).str.len_chars() >= 8) & (words.list.n_unique() < words.list.len()))
         if not hits.is_empty():
             frames.append(hits.with_columns(pl.lit(field).alias("field")))
     if not frames:

@@ -94,5 +94,5 @@ def compare(term: str, proposal: str) -> str | None:
 
 def repeated_concept(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, raw (non-empty proposals)."""
-    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S\s+\S"))
+    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S\s+\S"), changed_only=True)
     return found(hits, "repeated-concept", reason("repeated-concept.reason", problems=pl.col("what")))

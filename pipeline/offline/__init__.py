@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.checks import broken_output
 from pipeline.dutch.words import WordJudge
 from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, normalise
 from pipeline.offline.memory import Memory
@@ -24,7 +23,7 @@ from pipeline.offline.render import NotRendered, Renderer
 
 __all__ = ["CONF", "Entry", "Lexicon", "LEXICON_DIR", "OfflineSuggester", "normalise", "suggest_offline"]
 
-CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "self-check": 0.3, "none": 0.05}
+CONF = {"tm-exact": 0.97, "tm-fuzzy": 0.85, "tm-fuzzy-number": 0.82, "none": 0.05}
 
 
 class OfflineSuggester:
@@ -56,8 +55,7 @@ class OfflineSuggester:
         if hit:
             out = (hit[0], hit[1], CONF["tm-exact"], "tm-exact", "")
         elif (carried := self.memory.carry(key)) is not None:
-            confidence = CONF["self-check"] if broken_output(term, carried) else CONF["tm-fuzzy"]
-            out = (carried, "", confidence, "tm-fuzzy", "")
+            out = (carried, "", CONF["tm-fuzzy"], "tm-fuzzy", "")
         else:
             try:
                 r = self.renderer.render(term)
@@ -70,11 +68,8 @@ class OfflineSuggester:
                 explanation = ""
                 if len(words) == 1 and (" " not in key or words[0].endswith(("itis", "algie", "megalie"))):
                     explanation = self.morphology.explain(words[0])
-                confidence = r.confidence
-                if broken_output(term, r.text):
-                    # the checker will flag it; a rendering the checks call broken is never high
-                    confidence = min(confidence, CONF["self-check"])
-                out = (r.text, explanation, confidence, "lexicon", "")
+                # a rendering the checks call broken is capped by the checker (BROKEN_CONFIDENCE)
+                out = (r.text, explanation, r.confidence, "lexicon", "")
             except NotRendered as nr:
                 out = (term, "", CONF["none"], "none", ";".join(nr.words))
         self._cache[key] = out

@@ -62,7 +62,7 @@ def tokenize(term: str) -> list[Token]:
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
-            tok = _word(text, first=i == 0, known=known, eponyms=eponyms)
+            tok = _classify(text, i == 0)
             prev = out[-1] if out else None
             if (tok.kind == "word" and prev is not None and prev.kind == "name" and " " not in prev.text
                     and text.islower() and len(text) >= 3 and dutch_words.zipf(text) < 3.0):
@@ -104,6 +104,11 @@ def _lower_eponyms() -> frozenset[str]:
 def _englishish(word: str) -> bool:
     en = dutch_words.zipf(word, "en")
     return dutch_words.is_english(word) or (en >= 2.5 and en >= dutch_words.zipf(word))
+
+
+@lru_cache(maxsize=1 << 17)  # a batch repeats its words: classify each once
+def _classify(text: str, first: bool) -> Token:
+    return _word(text, first, dutch_words.known_abbreviations(), _lower_eponyms())
 
 
 def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> Token:
