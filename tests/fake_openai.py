@@ -374,6 +374,10 @@ try:  # the fixture the LLM tests share (imported by tests/test_llm_*.py)
     @pytest.fixture
     def fake_llm(monkeypatch, tmp_path):
         """A fresh fake server; the openai client and helder's file cache pointed at it / tmp_path."""
+        from pipeline.llm import client
+        # what helder learned about an earlier test's endpoint must not carry over when the OS hands
+        # this server the same port (a stale "usable" count makes a broken endpoint look healthy)
+        monkeypatch.setattr(client, "_ENDPOINTS", {})
         with FakeOpenAI() as server:
             monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
             monkeypatch.setenv("OPENAI_API_KEY", "test")
