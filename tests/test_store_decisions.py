@@ -50,17 +50,19 @@ def test_decided_item_cannot_be_decided_twice(store):
     item_id = _item(factory)
     with factory() as s, s.begin():
         approve(s, item_id, "anna")
-    with pytest.raises(DecisionError, match="already approved"):
+    with pytest.raises(DecisionError, match="al goedgekeurd") as err:
         with factory() as s, s.begin():
             approve(s, item_id, "bert")
+    assert err.value.code == "already_decided"
 
 
 def test_error_flag_needs_override_reason(store):
     _, factory = store
     item_id = _item(factory, severity="error")
-    with pytest.raises(DecisionError, match="override"):
+    with pytest.raises(DecisionError, match="reden") as err:
         with factory() as s, s.begin():
             approve(s, item_id, "anna")
+    assert err.value.code == "override_needed"
     with factory() as s, s.begin():
         approve(s, item_id, "anna", override_reason="conflict is a true synonym")
     with factory() as s:
@@ -70,9 +72,10 @@ def test_error_flag_needs_override_reason(store):
 def test_edit_rejects_markup(store):
     _, factory = store
     item_id = _item(factory)
-    with pytest.raises(DecisionError, match="markup"):
+    with pytest.raises(DecisionError, match="opmaakcode") as err:
         with factory() as s, s.begin():
             edit(s, item_id, "anna", "<b>hoge</b> bloeddruk")
+    assert err.value.code == "invalid_text"
 
 
 def test_undo_own_last_decision_withdraws_tm_entry(store):
@@ -80,9 +83,10 @@ def test_undo_own_last_decision_withdraws_tm_entry(store):
     item_id = _item(factory)
     with factory() as s, s.begin():
         approve(s, item_id, "anna")
-    with pytest.raises(DecisionError, match="only they"):
+    with pytest.raises(DecisionError, match="alleen die") as err:
         with factory() as s, s.begin():
             undo(s, item_id, "bert")
+    assert err.value.code == "undo_not_yours"
     with factory() as s, s.begin():
         undo(s, item_id, "anna")
     with factory() as s:
@@ -95,9 +99,10 @@ def test_defer_then_reject_requires_reason(store):
     item_id = _item(factory)
     with factory() as s, s.begin():
         defer(s, item_id, "anna", "vragen aan arts")
-    with pytest.raises(DecisionError, match="reason"):
+    with pytest.raises(DecisionError, match="reden") as err:
         with factory() as s, s.begin():
             reject(s, item_id, "anna", "  ")
+    assert err.value.code == "reject_needs_reason"
     with factory() as s, s.begin():
         reject(s, item_id, "anna", "betekenis verloren")
     with factory() as s:
