@@ -15,6 +15,7 @@ a reason. Problems are Dutch, one line each, numbered by row; at most `MAX_PROBL
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Callable
@@ -60,10 +61,11 @@ class ImportRefused(ValueError):
 
 
 class _Problems:
-    """At most MAX_PROBLEMS problem lines (and the total), in row order."""
+    """The MAX_PROBLEMS problems of the lowest rows (and the total), in row order, whatever the
+    order they were found in (a heap of the largest kept row on top)."""
 
     def __init__(self) -> None:
-        self.kept: list[tuple[int, str]] = []
+        self.kept: list[tuple[int, int, str]] = []  # (-row, -n, line): heapq keeps the smallest on top
         self.total = 0
 
     def add(self, row: int, code: str, **params) -> None:
@@ -71,12 +73,15 @@ class _Problems:
 
     def add_text(self, row: int, text: str) -> None:
         self.total += 1
+        entry = (-row, -self.total, message("review.import.row", row=row, problem=text))
         if len(self.kept) < MAX_PROBLEMS:
-            self.kept.append((row, message("review.import.row", row=row, problem=text)))
+            heapq.heappush(self.kept, entry)
+        elif entry > self.kept[0]:  # a lower row than the highest kept
+            heapq.heapreplace(self.kept, entry)
 
     @property
     def lines(self) -> list[str]:
-        return [line for _, line in sorted(self.kept, key=lambda p: p[0])]
+        return [line for _, _, line in sorted(self.kept, reverse=True)]
 
 
 def _cell(value) -> object:
