@@ -173,8 +173,13 @@ def render(request: Request, name: str, who: Reviewer | None, status: int = 200,
     return ws.templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
 
 
-def flash(request: Request, text: str, kind: str = "info") -> None:
-    request.session["flash"] = {"message": text[:500], "kind": kind}
+def flash(request: Request, text: str, kind: str = "info", *, append: bool = False) -> None:
+    """A message for the next page. `append`: after one not shown yet (a decision's, then "no more
+    items"), so the reviewer reads both."""
+    before = request.session.get("flash") if append else None
+    if before:
+        text, kind = before["message"] + " " + text, before["kind"] if before["kind"] == "error" else kind
+    request.session["flash"] = {"message": text[:600], "kind": kind}
 
 
 def pop_flash(request: Request):

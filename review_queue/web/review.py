@@ -110,7 +110,7 @@ def _claim(request: Request, who: Reviewer, forward: bool):
             if item_id is None and after:
                 item_id = queue.claim_next(s, who.username, filters, after_id=0, minutes=ws.settings.lease_minutes)
         if item_id is None:
-            flash(request, message("review.flash.no_more"))
+            flash(request, message("review.flash.no_more"), append=True)
             return RedirectResponse("/?" + urlencode(keep), status_code=303)
     else:
         before = queue.parse_id(request.query_params.get("before")) or queue.MAX_ID
@@ -118,7 +118,7 @@ def _claim(request: Request, who: Reviewer, forward: bool):
             item_id = queue.claim_previous(s, who.username, filters, before_id=before,
                                            minutes=ws.settings.lease_minutes)
         if item_id is None:
-            flash(request, message("review.flash.no_previous"))
+            flash(request, message("review.flash.no_previous"), append=True)
             target = f"/item/{before}?" if before != queue.MAX_ID else "/?"
             return RedirectResponse(target + urlencode(keep), status_code=303)
     return RedirectResponse(f"/item/{item_id}?" + urlencode(keep), status_code=303)
