@@ -856,7 +856,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(f"Database: {report['database']}")
     typer.echo(f"Concepts: {report['concepts_active']} active; TM: {report['tm_terms']} patient-friendly terms")
     states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or "empty"
-    typer.echo(f"Review queue: {states}")
+    waiting = report.get("review_waiting") or {}
+    typer.echo(f"Review queue: {states}" + (f" (open: {waiting.get('needs_wording', 0)} need wording, "
+                                            f"{waiting.get('second_review', 0)} wait for a second reviewer)"
+                                            if waiting else ""))
     ingest = report["last_ingest"]
     typer.echo(f"Last ingest: {ingest['kind']} {ingest['effective_time']} from {ingest['path']}" if ingest
                else "Last ingest: none")
