@@ -18,7 +18,7 @@ test: $(BIN)/helder
 	$(BIN)/python -m pytest
 
 eval: $(BIN)/helder
-	$(BIN)/python -m pipeline.evaluate ../shared/eval/dev.tsv --out eval/results.md
+	$(BIN)/python -m pipeline.evaluate ../shared/eval/dev.tsv --real ../shared/eval/real_terms_dev.tsv --out eval/results.md
 
 bench: $(BIN)/helder
 	$(BIN)/python -m bench.run --out bench/results.md

@@ -1,7 +1,10 @@
 """Evaluate the offline suggester on a dev TSV (conceptId, term, patientTerm, alternatives) so that no
-item is ever its own TM entry (leave-one-out, or k-fold), beside identity and nearest-neighbour baselines.
+item is ever its own TM entry (leave-one-out, or k-fold), beside identity and nearest-neighbour baselines;
+and on real SNOMED terms without gold (`--real`): how many it changes, what the broken-output checks
+flag, the confidence bands, and a judged sample of 60 changed proposals kept beside the figures.
 
-    python -m pipeline.evaluate ../shared/eval/dev.tsv --out eval/results.md [--folds 5]
+    python -m pipeline.evaluate ../shared/eval/dev.tsv --real ../shared/eval/real_terms_dev.tsv --out eval/results.md
+    python -m pipeline.evaluate ../shared/eval/dev.tsv --real … --write-sample   # refresh the sample to judge
 """
 from __future__ import annotations
 
@@ -162,15 +165,24 @@ def report(path: str, folds: int = 0) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dev")
     ap.add_argument("--out", default=None)
     ap.add_argument("--folds", type=int, default=0, help="0 or 1: leave-one-out; k: k-fold")
+    ap.add_argument("--real", default=None, help="real SNOMED terms (conceptId, term, set, …) proposed with dev as TM")
+    ap.add_argument("--judged", default="eval/real_terms_judged.tsv", help="the judged sample of changed proposals")
+    ap.add_argument("--write-sample", action="store_true", help="rewrite the judged sample file (judgements kept)")
     args = ap.parse_args(argv)
     try:
         text = report(args.dev, args.folds)
         if args.folds <= 1:
             text += "\n" + report(args.dev, 5)
+        if args.real:
+            from pipeline.evaluate_real import real_proposals, real_report, write_sample
+            if args.write_sample:
+                todo = write_sample(real_proposals(args.real, args.dev), Path(args.judged))
+                print(f"{args.judged}: {todo} proposal(s) to judge", file=sys.stderr)
+            text += "\n" + real_report(args.real, args.dev, Path(args.judged))
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline import jargon
+from pipeline.dutch import words as jargon
 from pipeline.checks import CONTROL, ENGLISH_MARKERS, INSTRUCTION, MARKUP, URL
 from terms.text import MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH
 

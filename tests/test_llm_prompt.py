@@ -144,7 +144,7 @@ def test_the_checker_merges_the_llm_flags_into_its_own():
     assert unsafe == [{"code": "unsafe-output", "severity": "error",
                        "reason": 'patientTerm contains markup (the LLM said "<b>x</b>")', "related": []}]
     failed = [d for d in json.loads(out["flagDetails"][2]) if d["code"] == "llm-failed"][0]
-    assert failed["severity"] == "warning" and "offline proposal" in failed["reason"]
+    assert failed["severity"] == "warning" and "offline voorstel" in failed["reason"]
 
 
 def test_the_instruction_prefilter_never_hides_what_the_checkers_pattern_finds():

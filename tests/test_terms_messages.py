@@ -35,3 +35,13 @@ def test_catalogue_texts_are_not_english():
     english = re.compile(r"\b(the|and|with|not|proposal|should|cannot|which|has been)\b", re.I)
     offenders = [k for k in messages.keys() if english.search(messages.template(k))]
     assert offenders == []
+
+
+def test_docs_list_every_flag_code():
+    from pathlib import Path
+
+    from pipeline.checks import FLAGS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    missing = [code for code in FLAGS if f"`{code}`" not in text]
+    assert missing == []

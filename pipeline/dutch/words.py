@@ -13,18 +13,26 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "checkdata"
+DATA = Path(__file__).resolve().parent / "data"
 
 # Medical Latin/Greek: endings and stems a B1 reader does not decode ("-itis", "hepat-", "cardi-").
 MEDICAL_MORPHEMES = re.compile(
     r"(itis|itiden|osis|oses?|oom|omen|emie|iëmie|ectomie|otomie|ostomie|scopie|grafie|algie|pathie|patie|"
-    r"plasie|trofie|penie|rragie|rroe|lyse|ïdie|iasis)$"
+    r"plasie|trofie|penie|rragie|rroe|lyse|ïdie|iasis|ectasie|stase|pnoe|fagie|fasie|plegie|parese|cytose|"
+    r"megalie|ptose|cele|oïd|oïde|urie|tomie|plastiek|pexie|centese|stomie|itisch|otisch|emisch|ose)$"
     r"|^(hyper|hypo|dys|brady|tachy|myo|cardi|hepat|nefr|nephr|gastr|pneum|oste|arthr|derm|neur|enceph|"
     r"cephal|haem|hema|angi|hyster|onco|carcin|leuk|erythr|thromb|cyt|pulmon|ventric|vesic|neoplas|malign|"
     r"benign|fractu|ruptu|lith|stenos|insuffic|ulcus|syndroo|anomal|dilatat|infarc|laesie|necros)"
     r"|(cardi|hepat|nefr|gastr|pneum|arthr|enceph|colitis|cystitis|neoplasm|carcinoom|sarcoom|lithiasis)"
 )
+# Latin inflection (uterus, intestinum, uteri, cerebri, lateralis, calvaria, partu) and Latin/Greek
+# prefixes (intraveneus, perinatale, multiorgaanfalen): jargon unless Dutch text uses the word often.
+LATIN_FORM = re.compile(r"(us|um|ae|ii|is|ia|orum|arum|ei|ea|ans|ens|partu|ri|li|ni|ti|ci|di|ium)$")
+LATIN_PREFIX = re.compile(r"^(intra|extra|peri|para|supra|infra|endo|epi|multi|poly|inter|trans|retro|ante|"
+                          r"neo|pseudo|hemi|contra|oligo|hydro|micro|macro|dia|meta|pre|post|sub)")
 LINKING = ("", "s", "e", "en")
+# Why a word is jargon (codes; the Dutch text is flags.jargon.why.<code> in the message catalogue).
+JARGON_REASONS = ("lexicon", "latin-greek", "clinical-only", "rare")
 DIMINUTIVE = ("je", "tje", "pje", "etje", "kje")
 
 
@@ -60,24 +68,47 @@ def zipf(word: str, lang: str = "nl") -> float:
 
 
 class WordJudge:
-    """Judges single lower-case words; `lay_vocabulary` is the TM's patient-term words."""
+    """Judges single lower-case words: does a lay reader (B1) know this word?
+
+    In order: words of the TM's patient terms and of the curated lay list are lay; words the
+    curated lexicon translates are jargon unless Dutch uses them very often ("mamma" is not
+    "mama" here); medical Latin/Greek morphemes, Latin inflections and Latin prefixes mark jargon
+    unless the word is common; then a common word (wordfreq zipf ≥ `common_zipf`) or a compound
+    of common words ("hielprik", "navelstrengstomp") is lay; a word only the TM's clinical terms
+    use, or a rare word (zipf < `rare_zipf`), is jargon.
+    """
 
     def __init__(self, lay_vocabulary: set[str] | frozenset[str] = frozenset(),
                  clinical_vocabulary: set[str] | frozenset[str] = frozenset(),
-                 common_zipf: float = 3.0, part_zipf: float = 2.5, rare_zipf: float = 1.0):
+                 common_zipf: float = 3.0, part_zipf: float = 3.0, rare_zipf: float = 2.5,
+                 lexicon_words: set[str] | frozenset[str] = frozenset()):
         self.lay = set(lay_vocabulary) | lay_words()
         # Words used in TM clinical terms but never in TM patient terms: clinical vocabulary.
         self.clinical_only = set(clinical_vocabulary) - self.lay
+        self.lexicon_words = set(lexicon_words) - self.lay
         self.common_zipf = common_zipf
         self.part_zipf = part_zipf
         self.rare_zipf = rare_zipf
         self._split_cache: dict[str, bool] = {}
+        self._reason_cache: dict[str, str | None] = {}
 
     def _known_part(self, part: str) -> bool:
-        return len(part) >= 3 and (part in self.lay or zipf(part) >= self.part_zipf)
+        """A compound part a lay reader knows: a lay word, a noun helder knows the gender of, or a
+        common Dutch word of four letters or more (short strings are too often names or English)."""
+        if len(part) < 3 or part in self.lexicon_words or LATIN_PREFIX.match(part) and len(part) <= 5:
+            return False
+        if part in self.lay:
+            return True
+        if MEDICAL_MORPHEMES.search(part):
+            return False
+        from pipeline.dutch.grammar import known_noun
+        if known_noun(part):
+            return True
+        return len(part) >= 4 and zipf(part) >= self.part_zipf and not is_english(part)
 
     def is_lay_compound(self, word: str) -> bool:
-        """True when `word` splits into two or more known parts (with Dutch linking letters)."""
+        """True when `word` splits into two or more known lay parts (with Dutch linking letters),
+        none of them Latin/Greek or a word the lexicon translates."""
         if word in self._split_cache:
             return self._split_cache[word]
         n = len(word)
@@ -106,19 +137,37 @@ class WordJudge:
         return ok
 
     def is_lay(self, word: str) -> bool:
-        return (word in self.lay or len(word) < 4 or zipf(word) >= self.common_zipf
-                or self.is_lay_compound(word))
+        return self.jargon_reason(word) is None
 
     def jargon_reason(self, word: str) -> str | None:
-        """Why `word` (lower case letters) is jargon, or None when a lay reader knows it."""
-        if self.is_lay(word):
+        """Why `word` (lower case letters) is jargon — a code of JARGON_REASONS — or None when a
+        lay reader knows it."""
+        if word in self._reason_cache:
+            return self._reason_cache[word]
+        why = self._reason(word)
+        self._reason_cache[word] = why
+        return why
+
+    def _reason(self, word: str) -> str | None:
+        if word in self.lay or len(word) < 4 or not word.isalpha():
             return None
-        if MEDICAL_MORPHEMES.search(word):
-            return "medical Latin/Greek"
-        if word in self.clinical_only and zipf(word) < 3.5:
-            return "used in clinical terms, never in patient terms"
-        if zipf(word) < self.rare_zipf:
-            return "rare in Dutch"
+        z = zipf(word)
+        if word in self.lexicon_words and z < 4.5:
+            return "lexicon"
+        if z < 3.5 and (MEDICAL_MORPHEMES.search(word) or LATIN_PREFIX.match(word) and not self.is_lay_compound(word)):
+            return "latin-greek"
+        if z < self.common_zipf and LATIN_FORM.search(word) and not self.is_lay_compound(word):
+            return "latin-greek"
+        if z >= self.common_zipf or self.is_lay_compound(word):
+            return None
+        # inflected forms of common words: "bloederige" (bloederig), "samenwonend" (samenwonen)
+        for variant in {word[:-1] if word.endswith(("e", "nd")) else "", word[:-2] if word.endswith("de") else ""} - {""}:
+            if len(variant) >= 4 and (zipf(variant) >= self.common_zipf or self.is_lay_compound(variant)):
+                return None
+        if word in self.clinical_only and z < 3.5:
+            return "clinical-only"
+        if z < self.rare_zipf:
+            return "rare"
         return None
 
 

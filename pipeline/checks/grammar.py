@@ -1,0 +1,151 @@
+"""`grammar`: Dutch grammar a rule can see in a short term.
+
+- the article does not fit the noun's gender ("de dijbeen", "het baarmoederhals");
+- the adjective's ending does not fit its noun (ANS § 5.2.2: "acute hartinfarct", "acuut
+  ontsteking", "het acuut infarct");
+- an adjective without its noun: an inflected adjective followed by "te" or an article
+  ("neonatale te laag suikergehalte");
+- the side moved off its noun ("structuur van rechter oor" → "rechter structuur van oor");
+- the same word twice in a row, two articles in a row, or a term ending in a preposition, article
+  or conjunction.
+
+Genders come from the curated list (`pipeline/dutch/data/nouns.tsv`), and only where the noun is
+listed or is a compound of a listed noun; an unknown noun is never judged. Adjectives are words
+whose bare and inflected forms both occur in Dutch (wordfreq) and that are not listed nouns.
+"""
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipeline.checks.flags import found, judged, reason
+from pipeline.dutch import grammar as dutch
+from pipeline.dutch.words import zipf
+from terms.messages import message
+
+FLAGS = {"grammar": "warning"}
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+", re.UNICODE)
+ARTICLES = {"de", "het", "een"}
+INDEFINITE = {"een", "geen", "elk", "ieder", "veel", "weinig", "enig", "welk", "zo'n"}
+DANGLING = {"van", "de", "het", "een", "met", "en", "of", "bij", "in", "op", "aan", "door", "voor", "tijdens",
+            "na", "te", "zonder", "naar", "uit", "over"}
+SIDES = {"linker", "rechter"}
+# A place can be "of" a body part, not "of" a disorder: "binnenkant van baarmoederontsteking" glued a
+# morpheme to the wrong word ("binnenkant van de baarmoeder" + "ontsteking").
+PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "onderkant", "zijkant", "wand",
+          "bekleding", "slijmvlies", "deel", "gedeelte", "structuur", "gebied"}
+DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
+             "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
+_NOT_ADJECTIVES = {"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
+                   "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met", "van",
+                   "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of", "als",
+                   "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier", "daar"}
+# Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
+_ADJECTIVE_ENDING = re.compile(r"(ale|ele|ische|ieve|ige|lijke|ële|iene|ante|ente|aire|eure|euze|ode|ene|bare|zame)$")
+
+
+def _lexicon_nouns() -> None:
+    """Teach the gender list the lay nouns of the curated lexicon (their entries carry it), once."""
+    global _taught
+    if not _taught:
+        from pipeline.offline.lexicon import Lexicon
+        lex = Lexicon.load()
+        dutch.add_nouns({e.lay.split()[-1]: e.article for e in lex.words.values()
+                         if e.article in ("de", "het", "pl") and "{" not in e.lay and len(e.lay.split()) == 1})
+        _taught = True
+
+
+_taught = False
+
+
+def noun_gender(word: str) -> str | None:
+    """Gender of a noun listed in the curated list, or of a compound whose left part is a listed
+    noun or 'linker'/'rechter' and whose right part is listed ("baarmoederhals", "linkerdijbeen")."""
+    _lexicon_nouns()
+    if dutch.known_noun(word):
+        return dutch.gender(word)
+    for i in range(3, len(word) - 2):
+        left, right = word[:i], word[i:]
+        if not dutch.known_noun(right):
+            continue
+        stem = left[:-1] if left.endswith("s") else left  # the linking s of "zwangerschapsdiabetes"
+        if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None:
+            return dutch.gender(right)
+    return None
+
+
+def adjective_forms(word: str) -> tuple[str, str] | None:
+    """(bare, inflected) when `word` is an adjective whose two forms differ and both occur in Dutch."""
+    if word in _NOT_ADJECTIVES or dutch.known_noun(word) or len(word) < 3 or word.isdigit():
+        return None
+    bare = dutch.bare(word)
+    inflected = dutch.inflected(bare)
+    if bare == inflected or word not in (bare, inflected):
+        return None
+    if zipf(bare) < 2.5 or zipf(inflected) < 2.5:
+        return None
+    return bare, inflected
+
+
+def compare(term: str, proposal: str) -> str | None:
+    """A Dutch reason naming each grammar problem in the proposal, else None."""
+    words = [w.lower() for w in _WORD.findall(proposal)]
+    problems: list[str] = []
+    term_low = term.lower()
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if nxt and w == nxt and f"{w} {w}" not in term_low and not w.isdigit():
+            problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))
+        if w in ARTICLES and nxt in ARTICLES:
+            problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))
+        if w in ("de", "het"):
+            j = i + 1
+            while j < len(words) and (adjective_forms(words[j]) or words[j] in SIDES or words[j] in ("te", "zeer", "erg")):
+                j += 1
+            if j < len(words):
+                g = noun_gender(words[j])
+                if (w == "het" and g in ("de", "pl")) or (w == "de" and g == "het"):
+                    problems.append(message("flags.grammar.article", article=w, noun=words[j]))
+        forms = adjective_forms(w)
+        if forms and nxt:
+            bare, inflected = forms
+            g = noun_gender(nxt)
+            prev = next((p for p in reversed(words[:i]) if not adjective_forms(p) and p not in ("te", "zeer", "erg")), "")
+            definite = prev in ("de", "het", "deze", "die", "dit", "dat")
+            if g is not None:
+                want = bare if (g == "het" and not definite) else inflected
+                if w != want:
+                    problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=want))
+            elif w == inflected and nxt in ("te", "de", "het", "een"):
+                problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
+                and not dutch.known_noun(w):
+            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if w in PLACES and nxt == "van" and i + 2 < len(words):
+            obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            if obj.endswith(DISORDERS) and obj not in DISORDERS:
+                problems.append(message("flags.grammar.place", place=w, word=obj))
+        if w in SIDES and nxt:
+            moved = _side_moved(term_low, w, nxt)
+            if moved:
+                problems.append(message("flags.grammar.side", side=w, word=nxt, noun=moved))
+    if words and words[-1] in DANGLING and not term_low.rstrip().endswith(words[-1]):
+        problems.append(message("flags.grammar.dangling", word=words[-1]))
+    return "; ".join(dict.fromkeys(problems)) if problems else None
+
+
+def _side_moved(term: str, side: str, nxt: str) -> str | None:
+    """The noun the side belongs to in the term, when the proposal put the side before another word
+    of the term ("structuur van rechter oor" → "rechter structuur")."""
+    m = re.search(rf"\b{side}\s+([^\W\d_]+)", term)
+    if m and m.group(1) != nxt and re.search(rf"\b{re.escape(nxt)}\b", term):
+        return m.group(1)
+    return None
+
+
+def grammar(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """`rows`: row, term, raw (non-empty proposals of two or more words)."""
+    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S\s+\S"))
+    return found(hits, "grammar", reason("grammar.reason", problems=pl.col("what")))

@@ -1,0 +1,86 @@
+"""`name-changed`: a proper name or a quoted phrase of the clinical term is lower-cased, misspelt,
+half-translated or dropped in the proposal ("ziekte van Hashimoto" → "ziekte van hashimoto",
+"positieve Barlow-test" → "positieve test", "'respiratory distress'-syndroom" → "'respiratory
+nood'-syndroom").
+
+Names are the capitalised words of a Dutch SNOMED term other than its first word (Dutch terms are
+lower case except names), a first word that is a known eponym or joined to a word by a hyphen
+("Barlow-test", "Fischer-score"); a term written in capitals has none. A quoted phrase may be
+kept exactly or replaced as a whole ("'magnetic resonance imaging'" → "MRI-scan"), not partly.
+"""
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from rapidfuzz import fuzz
+
+from pipeline.checks.flags import found, judged, reason
+from pipeline.dutch import words as dutch_words
+from terms.messages import message
+
+FLAGS = {"name-changed": "error"}
+
+_QUOTE = re.compile(r"'([^']+)'|\"([^\"]+)\"|‘([^’]+)’")
+_NAME = re.compile(r"(?<![\w'’])([A-Z][a-zà-öø-ÿ]+(?:[-'’][A-Za-zà-öø-ÿ]+)*)")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Capitalised first parts of hyphenated words that are ordinary words ("Niet-ingedaalde", "Anti-D").
+_NOT_NAMES = {"niet", "non", "anti", "pre", "post", "intra", "extra", "para", "peri", "sub", "co", "zelf", "half"}
+PREFILTER = r"^\S+\s.*[A-Z][a-z]|['\"‘]|^[A-Z][a-z]+-|^[A-Z][a-z]+$|^[A-Z][a-z]+\s"
+
+
+def names(term: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """([(name, the word it is joined to by a hyphen or '')], quoted phrases) of a clinical term."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTE.finditer(term)]
+    letters = [c for c in term if c.isalpha()]
+    if len(letters) >= 4 and all(c.isupper() for c in letters):
+        return [], quoted
+    unquoted = _QUOTE.sub(" ", term)
+    eponyms = {e.lower() for e in dutch_words.eponyms()}
+    out = []
+    for m in _NAME.finditer(unquoted):
+        word = m.group(1)
+        name = re.split(r"[-'’]", word)[0]
+        if not unquoted[: m.start()].strip():  # the first word: sentence case unless a known name
+            hyphen_name = "-" in word and name.lower() not in _NOT_NAMES and dutch_words.zipf(name.lower()) < 4.0
+            if name.lower() not in eponyms and not hyphen_name:
+                continue
+        rest = word[len(name) + 1:] if "-" in word else ""
+        out.append((name, rest))
+    return list(dict.fromkeys(out)), quoted
+
+
+def compare(term: str, proposal: str) -> str | None:
+    """A Dutch reason when the proposal changes a name or quoted phrase of the term, else None."""
+    found_names, quoted = names(term)
+    problems = []
+    words = _WORD.findall(proposal)
+    for name, rest in found_names:
+        if re.search(rf"(?<![\w]){re.escape(name)}(?![a-zà-ÿ])", proposal):
+            continue
+        low = name.lower()
+        if re.search(rf"\b(van|von|de|des|of)\s+{re.escape(low)}\b|\b{re.escape(low)}-\w|\b{re.escape(low)}'s\b", proposal):
+            # "ziekte van hashimoto", "barlow-test": the name lower-cased where it stays a name.
+            # As a common noun the Woordenlijst writes it lower case ("alzheimer", "downsyndroom").
+            problems.append(message("flags.name-changed.lowercased", name=name))
+        elif low in proposal.lower():
+            continue
+        elif any(fuzz.ratio(name.lower(), w.lower()) >= 75 for w in words if len(w) >= 3):
+            problems.append(message("flags.name-changed.changed", name=name))
+        elif rest and re.search(rf"(?i)\b{re.escape(rest)}\b", proposal):
+            # "Barlow-test" → "test": the name was cut from the word it names; a name replaced
+            # together with its word ("Bell-parese" → "aangezichtsverlamming") is a translation
+            problems.append(message("flags.name-changed.dropped", name=name))
+    for phrase in quoted:
+        if phrase in proposal:
+            continue
+        kept = [w for w in _WORD.findall(phrase) if len(w) >= 4 and re.search(rf"(?i)\b{re.escape(w)}\b", proposal)]
+        if kept:
+            problems.append(message("flags.name-changed.quote", phrase=phrase))
+    return "; ".join(problems) if problems else None
+
+
+def name_changed(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """`rows`: row, term, raw. One flag per row naming each name or quoted phrase changed."""
+    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("term").str.contains(PREFILTER))
+    return found(hits, "name-changed", reason("name-changed.reason", problems=pl.col("what")))

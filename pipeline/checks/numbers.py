@@ -1,0 +1,119 @@
+"""`number-changed`: a number, unit, stage, grade or letter code of the clinical term is lost,
+changed, added or moved away from what it counts ("meer dan 3 cm" → "meer dan cm 3").
+
+Each number is read with what it belongs to: the unit after it ("3 cm", "één centimeter"), the
+label before it ("type 2", "graad II", "stadium 3") or the ordinal's noun ("tweede fase",
+"tweedegraads"). Words and digits, Roman and Arabic numerals, "cm" and "centimeter", "stadium"
+and "fase" count as the same. The proposal must say every number of the term with the same unit
+or label, and no number the term does not have. Letter codes ("bloedgroep A", "vitamine D",
+"D-positief") must stay, in capitals.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import polars as pl
+
+from pipeline.checks.flags import found, judged, reason
+from terms.messages import message
+
+FLAGS = {"number-changed": "error"}
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|%|°", re.UNICODE)
+WORDS = {"één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9,
+         "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "honderd": 100}
+ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6, "zevende": 7,
+            "achtste": 8, "negende": 9, "tiende": 10}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+UNITS = {
+    "cm": "cm", "centimeter": "cm", "mm": "mm", "millimeter": "mm", "m": "m", "meter": "m", "km": "km",
+    "kg": "kg", "kilo": "kg", "kilogram": "kg", "g": "g", "gram": "g", "mg": "mg", "milligram": "mg",
+    "µg": "µg", "microgram": "µg", "mcg": "µg", "ml": "ml", "milliliter": "ml", "cc": "ml", "l": "l", "liter": "l",
+    "dl": "dl", "mmol": "mmol", "mmhg": "mmhg", "%": "%", "procent": "%", "°": "°", "graden": "°",
+    "uur": "uur", "uren": "uur", "u": "uur", "minuut": "min", "minuten": "min", "min": "min",
+    "seconde": "s", "seconden": "s", "dag": "dag", "dagen": "dag", "week": "week", "weken": "week",
+    "maand": "maand", "maanden": "maand", "jaar": "jaar", "jaren": "jaar", "keer": "keer", "maal": "keer",
+    "plusje": "plus", "plusjes": "plus", "punt": "punt", "punten": "punt", "zwangerschapsweken": "week",
+}
+LABELS = {"type": "type", "graad": "graad", "graads": "graad", "gradus": "graad", "stadium": "stadium",
+          "fase": "stadium", "stage": "stadium", "klasse": "klasse", "groep": "groep", "score": "score",
+          "niveau": "niveau", "trimester": "trimester", "trimeste": "trimester", "week": "week"}
+_CODE = re.compile(r"(?<![\w'’])([A-Z])(?![\w'’])|(?<![\w'’-])([A-Z])(?=-\w)")
+PREFILTER = (r"\d|(?i:\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|eerste|tweede|derde|vierde|"
+             r"vijfde|zesde|\w*graads|[ivx]+)\b)|\b[A-Z]\b|\b[A-Z]-")
+
+
+def quantities(text: str) -> list[tuple[str, str]]:
+    """(value, what it belongs to) for each number in `text`: ('3', 'cm'), ('2', 'type'),
+    ('1', 'stadium') for "eerste fase", ('A', 'code'); '' when a number stands alone."""
+    tokens = _TOKEN.findall(text.lower())
+    out: list[tuple[str, str]] = []
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1] if i else ""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok[0].isdigit():
+            value = tok.replace(",", ".")
+        elif tok in WORDS:
+            value = str(WORDS[tok])
+        elif tok in ROMAN and prev in LABELS:
+            value = str(ROMAN[tok])
+        elif tok in ORDINALS:
+            out.append((str(ORDINALS[tok]), LABELS.get(nxt, UNITS.get(nxt, "rang"))))
+            continue
+        elif tok.endswith("graads") and tok[:-6] in ORDINALS:
+            out.append((str(ORDINALS[tok[:-6]]), "graad"))
+            continue
+        else:
+            continue
+        if nxt in UNITS:
+            out.append((value, UNITS[nxt]))
+        elif prev in LABELS:
+            out.append((value, LABELS[prev]))
+        else:
+            out.append((value, ""))
+    for m in _CODE.finditer(text):
+        letter = m.group(1) or m.group(2)
+        before = text[: m.start()].lower().split()
+        if letter in "IVX" and before and before[-1] in LABELS:
+            continue  # "type I", "graad V": a Roman numeral, counted above
+        out.append((letter, "code"))
+    return out
+
+
+def _show(q: tuple[str, str]) -> str:
+    value, what = q
+    if what in ("", "code", "rang"):
+        return value
+    if what in ("type", "graad", "stadium", "klasse", "groep", "score", "niveau", "trimester"):
+        return f"{what} {value}"
+    return f"{value} {what}"
+
+
+def compare(term: str, proposal: str) -> str | None:
+    """A Dutch reason when the proposal loses, adds, changes or moves a number of the term, else None."""
+    want, got = quantities(term), quantities(proposal)
+    if not want and not got:
+        return None
+    problems = []
+    lost = Counter(want) - Counter(got)
+    added = Counter(got) - Counter(want)
+    for q in lost:
+        # the same value with another (or no) unit or label in the proposal: moved or detached
+        moved = [g for g in added if g[0] == q[0]]
+        if moved:
+            added[moved[0]] -= 1
+            problems.append(message("flags.number-changed.moved", want=_show(q), got=_show(moved[0])))
+        else:
+            problems.append(message("flags.number-changed.lost", want=_show(q)))
+    for q, n in added.items():
+        if n > 0:
+            problems.append(message("flags.number-changed.added", got=_show(q)))
+    return "; ".join(problems) if problems else None
+
+
+def number_changed(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """`rows`: row, term, raw. One flag per row naming each number lost, added or moved."""
+    hits = judged(rows, ["term", "raw"], compare,
+                  prefilter=pl.col("term").str.contains(PREFILTER) | pl.col("raw").str.contains(PREFILTER))
+    return found(hits, "number-changed", reason("number-changed.reason", problems=pl.col("what")))

@@ -1,0 +1,86 @@
+"""`repeated-concept`: the proposal says the same thing twice — a word the clinical term has once
+appears twice, a word stands beside a compound made of it ("baarmoederhals baarmoeder"), or a
+clinical word stands beside its own lay translation ("longontsteking (pneumonie)", "cervix
+baarmoederhals")."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+import polars as pl
+
+from pipeline.checks.flags import found, judged, reason
+from pipeline.checks.text import STOPWORDS
+from pipeline.dutch.grammar import known_noun
+from terms.messages import message
+
+FLAGS = {"repeated-concept": "error"}
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden"}
+
+
+@lru_cache(maxsize=1)
+def translations() -> dict[str, set[str]]:
+    """Clinical word → the lay head words the curated lexicon gives for it."""
+    from pipeline.offline.lexicon import Lexicon
+    lex = Lexicon.load()
+    out: dict[str, set[str]] = {}
+    for table in (lex.words, lex.roots):
+        for key, e in table.items():
+            if " " in key or "{" in e.lay or e.lay == "-":
+                continue
+            lay_words = _WORD.findall(e.lay.lower())
+            if key in lay_words:
+                continue  # an expansion ("MRI" → "MRI-scan"), not a translation
+            lay = [w for w in lay_words if w not in _FUNCTION and len(w) >= 4]
+            # a compound's first part says the concept too: "longontsteking" → "long" ("pneumonie van de longen")
+            parts = {w[:i] for w in lay for i in range(4, len(w) - 3) if known_noun(w[:i])}
+            if lay:
+                out.setdefault(key, set()).update(lay)
+                out[key].update(parts)
+    return out
+
+
+def compare(term: str, proposal: str) -> str | None:
+    """A Dutch reason when the proposal repeats a concept the term says once, else None."""
+    words = [w for w in _WORD.findall(proposal.lower())]
+    content = [w for w in words if w not in _FUNCTION and len(w) >= 3]
+    in_term = Counter(w for w in _WORD.findall(term.lower()))
+    problems = []
+    for w, n in Counter(content).items():
+        if n > 1 and in_term[w] < n:
+            problems.append(message("flags.repeated-concept.twice", word=w))
+    for a, b in zip(words, words[1:]):
+        if a == b or a in _FUNCTION or b in _FUNCTION:
+            continue
+        short, long = sorted((a, b), key=len)
+        if len(short) >= 4 and (long.startswith(short) or long.endswith(short)) and f"{a} {b}" not in term.lower():
+            problems.append(message("flags.repeated-concept.compound", first=a, second=b))
+    # "baarmoederhals van de baarmoeder": a compound followed by a genitive restating its first part
+    for i, w in enumerate(words):
+        rest = words[i + 1:i + 4]
+        if rest[:1] == ["van"]:
+            target = rest[2] if len(rest) > 2 and rest[1] in ("de", "het", "een") else rest[1] if len(rest) > 1 else ""
+            if len(target) >= 4 and w != target and w.startswith(target) and f"{w} van" not in term.lower():
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
+    table = translations()
+    present = set(content)
+    for w in present:
+        lay = table.get(w)
+        if lay and any(any(p != w and (p == l or p.endswith(l) or p.startswith(l)) for p in present) for l in lay):
+            problems.append(message("flags.repeated-concept.translated", word=w))
+    # "ontsteking van de schildklier (thyreoïditis)": the clinical term in brackets beside its translation
+    for inner in re.findall(r"\(([^()]+)\)", proposal.lower()):
+        inner_words = [w for w in _WORD.findall(inner) if w not in _FUNCTION]
+        outside = _WORD.findall(re.sub(r"\([^()]*\)", " ", proposal.lower()))
+        if inner_words and all(in_term[w] for w in inner_words) and any(not in_term[w] for w in outside if w not in _FUNCTION):
+            problems.append(message("flags.repeated-concept.bracketed", words=inner.strip()))
+    return "; ".join(dict.fromkeys(problems)) if problems else None
+
+
+def repeated_concept(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """`rows`: row, term, raw (non-empty proposals)."""
+    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S\s+\S"))
+    return found(hits, "repeated-concept", reason("repeated-concept.reason", problems=pl.col("what")))

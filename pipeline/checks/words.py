@@ -1,0 +1,71 @@
+"""Words: `jargon` and `half-translation`.
+
+`jargon`: words a lay reader will not know — medical Latin/Greek, words used only in clinical
+terms, words rare in Dutch, unexplained abbreviations. Judged once per distinct word
+(`pipeline.dutch.words.WordJudge`), so a batch of 380k proposals judges far fewer words."""
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.checks.flags import found, quote, reason
+from pipeline.dutch import words as dutch_words
+from terms.messages import message
+
+FLAGS = {"jargon": "warning", "half-translation": "error"}
+
+ABBREVIATION = r"\b\p{Lu}[\p{Lu}\d]{1,6}(?:-\p{L}+)?\b|\b\p{Lu}{2,}s\b|\b\p{Ll}\p{Lu}{2,}\b"
+
+
+def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations: list[str]) -> pl.DataFrame | None:
+    """`present`: row, raw, norm. One flag per row naming every jargon word in text order."""
+    if present.is_empty():
+        return None
+    words = (present.select("row", pl.col("norm").str.extract_all(r"\p{L}+").alias("w")).explode("w")
+             .drop_nulls("w"))
+    distinct = words.select("w").unique()["w"].to_list()
+    why = {code: message(f"flags.jargon.why.{code}") for code in dutch_words.JARGON_REASONS}
+    judged = pl.DataFrame({"w": distinct, "why": [why.get(judge.jargon_reason(x)) for x in distinct]},
+                          schema={"w": pl.Utf8, "why": pl.Utf8})
+    bad_words = (words.join(judged.drop_nulls("why"), on="w", maintain_order="left")  # words in text order
+                 .select("row", pl.format("{} ({})", quote(pl.col("w")), pl.col("why")).alias("what")))
+    known = sorted(dutch_words.known_abbreviations())
+    abbr = (present.select("row", pl.col("raw").str.extract_all(ABBREVIATION).alias("a")).explode("a").drop_nulls("a")
+            .filter(~pl.col("a").is_in(sorted(set(known) | set(tm_abbreviations)))
+                    & ~pl.col("a").str.replace(r"-.*$", "").is_in(known))
+            .select("row", pl.format("{} ({})", quote(pl.col("a")), pl.lit(message("flags.jargon.why.abbreviation")))
+                    .alias("what")))
+    hits = pl.concat([bad_words, abbr]).unique(maintain_order=True)
+    if hits.is_empty():
+        return None
+    hits = hits.group_by("row", maintain_order=True).agg(pl.col("what").str.join(", "))
+    return found(hits, "jargon", reason("jargon.reason", words=pl.col("what")))
+
+
+def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.DataFrame | None:
+    """`half-translation`: the proposal translated part of the term but left a Latin/Greek or
+    clinical word of it standing beside the lay Dutch ("structuur van maag lateralis hersenen").
+
+    `present`: row, norm, termNorm. A word counts as left when the term has it too; a translation
+    happened when the proposal has a content word (four letters or more) the term does not."""
+    changed = present.filter(pl.col("norm") != pl.col("termNorm"))
+    if changed.is_empty():
+        return None
+    letters = r"\p{L}+"
+    pairs = changed.select("row", pl.col("norm").str.extract_all(letters).alias("p"),
+                           pl.col("termNorm").str.extract_all(letters).alias("t"))
+    pairs = pairs.with_columns(pl.col("p").list.set_intersection(pl.col("t")).alias("kept"),
+                               pl.col("p").list.set_difference(pl.col("t"))
+                               .list.eval(pl.element().filter(pl.element().str.len_chars() >= 4)).alias("new"))
+    pairs = pairs.filter((pl.col("new").list.len() > 0) & (pl.col("kept").list.len() > 0))
+    if pairs.is_empty():
+        return None
+    # a translation happened only if a new word is lay Dutch ("multiple sclerose" translates nothing)
+    new = pairs.select("row", "new").explode("new").drop_nulls("new")
+    lay_new = {w for w in new["new"].unique().to_list() if judge.jargon_reason(w) is None}
+    pairs = pairs.filter(pl.col("row").is_in(new.filter(pl.col("new").is_in(sorted(lay_new)))["row"].implode()))
+    kept = pairs.select("row", "kept").explode("kept").drop_nulls("kept")
+    distinct = kept["kept"].unique().to_list()
+    latin = {w for w in distinct if judge.jargon_reason(w) in ("latin-greek", "lexicon")}
+    hits = (kept.filter(pl.col("kept").is_in(sorted(latin)))
+            .group_by("row", maintain_order=True).agg(pl.col("kept").unique(maintain_order=True).str.join("', '")))
+    return found(hits.sort("row"), "half-translation", reason("half-translation.reason", words=pl.col("kept")))

@@ -1,0 +1,223 @@
+"""Dutch noun phrase grammar, as much as rendering and checking terms needs: noun gender (de/het,
+plural), attributive adjective inflection, compounding.
+
+Sources of the rules: the Algemene Nederlandse Spraakkunst (ANS) on attributive adjectives — the
+-e ending, except before a singular het-noun without a definite article (§ 5.2.2), and spelling
+changes when the -e is added (aa → a, f → v, s → z, consonant doubling after a short vowel); the
+Woordenlijst (Groene Boekje) on the linking -s- and on the hyphen between clashing vowels in
+compounds (leidraad 15.1 and 16). Genders come from a curated list (`data/nouns.tsv`); a compound
+takes the gender of its last part ("dijbeen" → het, like "been").
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+VOWELS = "aeiouyáéíóúëïöüèêô"
+_DOUBLE_VOWEL = re.compile(r"(?:^|[^aeiou])(aa|ee|oo|uu)([bcdfghjklmnpqrstvwxz])$")
+_SHORT_CLOSED = re.compile(r"(?:^|[^aeiouy])([aeiou])([bdfgklmnprstz])$")
+# Suffixes whose final syllable is unstressed: no consonant doubling before -e.
+_UNSTRESSED = ("ig", "lijk", "isch", "el", "er", "em", "baar", "zaam", "loos", "achtig", "es", "ens")
+# Ordinals and superlatives end in -e in every position: they have no bare attributive form.
+ORDINALS = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
+            "laatste", "volgende", "vorige")
+
+
+@lru_cache(maxsize=1)
+def _nouns() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in sorted(DATA.glob("nouns*.tsv")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.startswith("#") or lineno == 1 and line.startswith("noun\t"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2 or parts[1] not in ("de", "het", "pl"):
+                raise ValueError(f"{path}:{lineno}: expected noun<TAB>de|het|pl")
+            out[parts[0].strip().lower()] = parts[1]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _adjectives() -> dict[str, str]:
+    """bare → attributive (-e) form, for adjectives whose -e form the rules below get wrong."""
+    out: dict[str, str] = {}
+    path = DATA / "adjectives.tsv"
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or lineno == 1 and line.startswith("bare\t"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise ValueError(f"{path}:{lineno}: expected bare<TAB>inflected")
+        out[parts[0].strip().lower()] = parts[1].strip().lower()
+    return out
+
+
+def add_nouns(genders: dict[str, str]) -> None:
+    """Teach genders at run time (the lexicon's lay nouns carry theirs); later entries do not
+    override the curated list."""
+    table = _nouns()
+    for noun, article in genders.items():
+        if article in ("de", "het", "pl"):
+            table.setdefault(noun.lower(), article)
+
+
+def gender(noun: str) -> str | None:
+    """'de', 'het' or 'pl' (a plural: takes 'de') for a lay noun, or None when unknown.
+
+    A compound takes the gender of its longest known last part of at least three letters
+    ("linkerdijbeen" → het, "baarmoederhals" → de), as Dutch compounds do."""
+    word = noun.lower().strip()
+    if not word:
+        return None
+    table = _nouns()
+    if word in table:
+        return table[word]
+    word = word.split()[-1]
+    for i in range(1, len(word) - 2):
+        tail = word[i:]
+        if tail in table and (i >= 2 or word[0] == "-"):
+            return table[tail]
+    return None
+
+
+def known_noun(word: str) -> bool:
+    """True for a noun in the curated gender list (a known Dutch noun, lay or not)."""
+    return word.lower() in _nouns()
+
+
+def definite_article(noun: str) -> str | None:
+    """'de' or 'het' for the noun (plurals take 'de'), None when its gender is unknown."""
+    g = gender(noun)
+    return None if g is None else ("het" if g == "het" else "de")
+
+
+def inflected(adjective: str) -> str:
+    """The attributive -e form of an adjective: 'acuut' → 'acute', 'dik' → 'dikke', 'grijs' →
+    'grijze', 'positief' → 'positieve'; already inflected forms, participles in -en ('open',
+    'gebroken') and 'linker'/'rechter' stay as they are. Multi-word adjectives ('te laag') inflect
+    their last word. Where spelling alone cannot tell (snel → snelle, but enkel → enkele) the
+    candidate that Dutch text uses more often wins (wordfreq)."""
+    words = adjective.split()
+    if len(words) > 1:
+        return " ".join(words[:-1] + [inflected(words[-1])])
+    a = adjective.lower()
+    table = _adjectives()
+    if a in table:
+        return table[a]
+    if a in table.values() or a.endswith("e") or a in ("linker", "rechter", "boven", "onder", "achter", "voor"):
+        return a
+    if a.endswith("ieel"):  # partieel → partiële: the diaeresis keeps i and e apart
+        return a[:-3] + "ële"
+    candidates = [a + "e"]
+    m = _DOUBLE_VOWEL.search(a)
+    if m:
+        last = {"f": "v", "s": "z"}.get(m.group(2), m.group(2))
+        candidates.insert(0, a[: m.start(1)] + m.group(1)[0] + last + "e")
+    if re.search(r"(ie|ei|ij|ui|ou|au|eu|oe)[fs]$", a):
+        candidates.insert(0, a[:-1] + {"f": "v", "s": "z"}[a[-1]] + "e")
+    if _SHORT_CLOSED.search(a) and (_syllables(a) == 1 or not a.endswith(_UNSTRESSED)):
+        candidates.append(a + a[-1] + "e")
+    if a.endswith("en"):  # a participle or material adjective keeps its form (open, gebroken)
+        candidates.append(a)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    return best if _zipf(best) > 0 or a.endswith("en") and best == a else candidates[0]
+
+
+def bare(adjective: str) -> str:
+    """The form without -e: 'acute' → 'acuut', 'dikke' → 'dik', 'chronische' → 'chronisch',
+    'perifere' → 'perifeer'. Ordinals, superlatives and words not ending in -e are returned
+    unchanged. Between spelling candidates the one Dutch text uses more often wins (wordfreq)."""
+    words = adjective.split()
+    if len(words) > 1:
+        return " ".join(words[:-1] + [bare(words[-1])])
+    a = adjective.lower()
+    for b, inf in _adjectives().items():
+        if inf == a:
+            return b
+    if not a.endswith("e") or a.endswith(("ee", "ie")) and len(a) <= 4 or a in ORDINALS or a.endswith("ste"):
+        return a
+    if a.endswith("iële"):
+        return a[:-4] + "ieel"
+    stem = a[:-1]
+    candidates = [stem]
+    if re.search(r"([bdfgklmnprstz])\1$", stem):
+        candidates.insert(0, stem[:-1])
+    if re.search(r"(ie|ei|ij|ui|ou|au|eu|oe)[vz]$", stem):
+        candidates.insert(0, stem[:-1] + {"v": "f", "z": "s"}[stem[-1]])
+    m = re.search(r"(?:^|[^aeiou])([aeou])([bcdfgklmnprstvz])$", stem)
+    if m:
+        last = {"v": "f", "z": "s"}.get(m.group(2), m.group(2))
+        long_form = stem[: m.start(1)] + m.group(1) * 2 + last
+        if m.group(1) != "e":  # a single a/o/u before -e is long: lage → laag, grote → groot
+            return long_form
+        candidates.append(long_form)  # e may be long (perifere → perifeer) or a schwa (donkere → donker)
+    return max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+
+
+def attributive(adjective: str, head_gender: str | None, definite: bool = False) -> str:
+    """The adjective as it stands before a head noun of `head_gender` (ANS § 5.2.2): bare before a
+    singular het-noun without a definite article ('acuut hartinfarct', 'een open been'), the -e
+    form otherwise ('acute blindedarmontsteking', 'het acute hartinfarct', 'lage bloeddruk').
+    With an unknown gender the adjective is returned as given."""
+    if head_gender is None:
+        return adjective
+    if head_gender == "het" and not definite:
+        return bare(adjective)
+    return inflected(adjective)
+
+
+def compound(left: str, right: str) -> str:
+    """Two nouns as one Dutch compound: 'gewricht' + 'pijn' → 'gewrichtspijn', 'nier' + 'echo'
+    → 'nierecho', 'hersenen' + 'schudding' → 'hersenschudding', 'zee' + 'egel' → 'zee-egel' (a
+    hyphen between clashing vowels, Woordenlijst leidraad 16). The linking -s- and the stem of a
+    plural left part are not predictable by rule: the form Dutch text uses (wordfreq) wins; for
+    compounds it has never seen, -ing/-heid/-schap/-teit/-je take the -s-."""
+    left, right = left.replace(" ", ""), right.replace(" ", "")
+    if not left or not right:
+        return left + right
+    candidates = compounds(left, right)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    return best
+
+
+def compounds(left: str, right: str) -> list[str]:
+    """Spellings a compound of `left` and `right` could take, the rule's choice first."""
+    left, right = left.replace(" ", ""), right.replace(" ", "")
+    join = lambda l: f"{l}-{right}" if l[-1] in "aeiou" and right[0] in "aeiou" and _clash(l, right) else l + right
+    plain, linked = join(left), join(left + "s")
+    if right.startswith("s") or left.endswith("s"):
+        out = [plain]
+    elif left.endswith(("ing", "heid", "schap", "teit", "tie", "sie", "dom", "je")):
+        out = [linked, plain]
+    else:
+        out = [plain, linked]
+    for stem in (left[:-2] if left.endswith("en") and len(left) > 5 else "", left[:-1] if left.endswith("e") and len(left) > 4 else ""):
+        if stem:
+            out.append(join(stem))
+    return out
+
+
+def attested_compound(left: str, right: str) -> str | None:
+    """The compound of `left` and `right` as Dutch text writes it, or None when Dutch text never
+    uses any spelling of it (wordfreq): then "right van de left" is the safer rendering."""
+    candidates = compounds(left, right)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    return best if _zipf(best) > 0 else None
+
+
+def _clash(left: str, right: str) -> bool:
+    """Vowels that would read as one sound across the join (a+a, e+e, o+o, a+e, e+i, …)."""
+    pair = left[-1] + right[0]
+    return pair in ("aa", "ee", "oo", "uu", "ae", "ai", "au", "ei", "eu", "ie", "oe", "oi", "ou", "ui")
+
+
+def _zipf(word: str) -> float:
+    from pipeline.dutch.words import zipf
+    return zipf(word)
+
+
+def _syllables(word: str) -> int:
+    return len(re.findall(r"[aeiouy]+", word.replace("ij", "y")))

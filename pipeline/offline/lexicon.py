@@ -1,0 +1,173 @@
+"""The curated lexicon: what the offline suggester knows of clinical Dutch, Latin and Greek and how
+a patient says it. Data, not code: every `*.tsv` in `pipeline/lexicon/` (docs/lexicon.md).
+
+Columns `clinical, lay, kind, article, note[, context]`; kinds:
+- `noun` (also `word`): a clinical noun or noun phrase → a lay noun phrase; `article` is the gender
+  of the lay head (de, het, pl). A `{x}` in the lay text makes it a `head` (older files).
+- `adjective`, `qualifier`: a clinical adjective → a lay adjective (`pre`) or a phrase after the
+  noun (`post`); `-` means "not said in lay Dutch". Qualifiers carry meaning that must survive.
+- `head`: a noun that takes an object with "van", as templates tried in order, `|`-separated.
+- `prep`: a clinical preposition → a lay one.
+- `root`, `prefix`, `suffix`: morphology for words no entry covers.
+`context`: a regular expression on the whole clinical term; such an entry wins over the entry
+without context for the same clinical text when it matches (sense by context).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
+_PUNCT = re.compile(r"[^\w\s'’-]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+KINDS = ("word", "noun", "adjective", "qualifier", "head", "prep", "root", "prefix", "suffix")
+ARTICLES = {"noun": ("de", "het", "pl", ""), "head": ("de", "het", "pl", ""), "adjective": ("pre", "post"),
+            "qualifier": ("pre", "post")}
+
+
+_SLOT = re.compile(r"\{(?:de |een )?x\}")
+
+
+def has_slot(lay: str) -> bool:
+    """True when a lay text is a template with an object slot: {x}, {de x} or {een x}."""
+    return _SLOT.search(lay) is not None
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation other than hyphens and apostrophes to spaces, single spaces: the
+    key for lexicon and TM lookups."""
+    return _SPACE.sub(" ", _PUNCT.sub(" ", (text or "").lower())).strip()
+
+
+@dataclass(frozen=True)
+class Entry:
+    clinical: str
+    lay: str
+    kind: str
+    article: str
+    note: str
+    context: str = ""
+    source: str = "curated"      # curated | learned (from the TM)
+    weight: int = 1              # learned: how many TM pairs agree
+
+    def applies(self, term: str) -> bool:
+        return not self.context or re.search(self.context, term) is not None
+
+
+@dataclass
+class Lexicon:
+    """Entries by kind, keyed by normalised clinical text. `words` holds nouns (kind noun/word),
+    `heads` nouns with an object slot; entries with a context sit in `contextual` beside them."""
+    words: dict[str, Entry] = field(default_factory=dict)
+    heads: dict[str, Entry] = field(default_factory=dict)
+    roots: dict[str, Entry] = field(default_factory=dict)
+    prefixes: dict[str, Entry] = field(default_factory=dict)
+    suffixes: dict[str, Entry] = field(default_factory=dict)
+    qualifiers: dict[str, Entry] = field(default_factory=dict)
+    adjectives: dict[str, Entry] = field(default_factory=dict)
+    preps: dict[str, Entry] = field(default_factory=dict)
+    contextual: dict[str, list[Entry]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, paths=None) -> "Lexicon":
+        """All `*.tsv` in `pipeline/lexicon/` (alphabetical; a later file overrides an earlier entry
+        with the same clinical text, kind and context), or the given paths.
+
+        Raises ValueError "FILE:LINE: reason" for a bad line."""
+        paths = list(paths) if paths else sorted(LEXICON_DIR.glob("*.tsv"))
+        lex = cls()
+        for path in paths:
+            with open(path, encoding="utf-8", newline="") as fh:
+                reader = csv.reader((line for line in fh if not line.startswith("#")), delimiter="\t", quoting=csv.QUOTE_NONE)
+                header = next(reader, None)
+                if not header or header[:5] != ["clinical", "lay", "kind", "article", "note"]:
+                    raise ValueError(f"{path}:1: expected the header clinical, lay, kind, article, note[, context]")
+                for lineno, row in enumerate(reader, start=2):
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    lex.add(_entry(row, path, lineno), path, lineno)
+        return lex
+
+    def add(self, entry: Entry, path="lexicon", lineno=0) -> None:
+        """File one entry under its kind. ValueError names the line for an unknown kind."""
+        table = self._table(entry, path, lineno)
+        if entry.context:
+            self.contextual.setdefault(f"{entry.kind}:{entry.clinical}", []).append(entry)
+        else:
+            table[entry.clinical] = entry
+
+    def _table(self, entry: Entry, path, lineno) -> dict[str, Entry]:
+        kind = entry.kind
+        if kind in ("word", "noun"):
+            return self.heads if has_slot(entry.lay) else self.words
+        tables = {"head": self.heads, "root": self.roots, "prefix": self.prefixes, "suffix": self.suffixes,
+                  "qualifier": self.qualifiers, "adjective": self.adjectives, "prep": self.preps}
+        if kind not in tables:
+            raise ValueError(f"{path}:{lineno}: unknown kind {kind!r} ({'|'.join(KINDS)})")
+        return tables[kind]
+
+    def find(self, table: str, key: str, term: str = "") -> Entry | None:
+        """The entry for `key` in `table` ('words', 'heads', 'adjectives', …) that applies to the
+        whole clinical `term`: a matching contextual entry first, else the plain one."""
+        kinds = {"words": ("noun", "word"), "heads": ("head", "noun", "word"), "adjectives": ("adjective",),
+                 "qualifiers": ("qualifier",), "preps": ("prep",), "roots": ("root",)}[table]
+        for kind in kinds:
+            for entry in self.contextual.get(f"{kind}:{key}", ()):
+                if (table != "heads") == (not has_slot(entry.lay)) and entry.applies(term):
+                    return entry
+        return getattr(self, table).get(key)
+
+    def modifier(self, key: str, term: str = "") -> Entry | None:
+        """An adjective or qualifier entry for `key`."""
+        return self.find("qualifiers", key, term) or self.find("adjectives", key, term)
+
+    def phrase_keys(self) -> set[str]:
+        """Every multi-word clinical key, for longest-match grouping of tokens."""
+        keys = {k for t in (self.words, self.heads, self.adjectives, self.qualifiers, self.preps, self.roots)
+                for k in t if " " in k}
+        keys |= {k.split(":", 1)[1] for k in self.contextual if " " in k}
+        return keys
+
+    def lay_words(self) -> set[str]:
+        """Every word of the lay side: B1 Dutch by the lexicon's own standard, so never jargon."""
+        out = set()
+        for table in (self.words, self.heads, self.adjectives, self.qualifiers, self.preps):
+            for e in table.values():
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        for entries in self.contextual.values():
+            for e in entries:
+                out.update(w for w in re.findall(r"[^\W\d_]+", _SLOT.sub(" ", e.lay).lower()) if len(w) >= 3)
+        return out
+
+    def clinical_words(self) -> set[str]:
+        """Single clinical words the lexicon translates into something else: a lay reader does not
+        know them (the word judge treats them as jargon)."""
+        out = set()
+        for table in (self.words, self.heads, self.adjectives, self.qualifiers):
+            for key, e in table.items():
+                if " " not in key and normalise(e.lay) != key and e.lay != "-":
+                    out.add(key)
+        return out
+
+
+def _entry(row: list[str], path, lineno) -> Entry:
+    if len(row) < 5 or len(row) > 6:
+        raise ValueError(f"{path}:{lineno}: expected 5 or 6 tab-separated fields, found {len(row)}")
+    clinical, lay, kind, article, note = (c.strip() for c in row[:5])
+    context = row[5].strip() if len(row) == 6 else ""
+    if not clinical or not lay:
+        raise ValueError(f"{path}:{lineno}: empty clinical or lay field")
+    if kind not in KINDS:
+        raise ValueError(f"{path}:{lineno}: unknown kind {kind!r} ({'|'.join(KINDS)})")
+    allowed = ARTICLES.get("head" if kind == "word" and has_slot(lay) else "noun" if kind == "word" else kind)
+    if allowed and article not in allowed:
+        raise ValueError(f"{path}:{lineno}: article {article!r} for kind {kind} (expected {'|'.join(a or '(empty)' for a in allowed)})")
+    if context:
+        try:
+            re.compile(context)
+        except re.error as exc:
+            raise ValueError(f"{path}:{lineno}: context is not a regular expression ({exc})") from None
+    return Entry(normalise(clinical), lay, kind, article, note, context)

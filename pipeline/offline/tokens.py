@@ -1,0 +1,98 @@
+"""A clinical term as tokens: words, numbers with their units, names, abbreviations and quoted
+phrases, with the case each must keep.
+
+Dutch SNOMED terms are lower case except names and abbreviations (DESIGN.md), but real terms
+arrive as "HOOFDPIJN", "Open fractuur van femur" or "positieve Barlow-test": a term in capitals
+is lower-cased but for its abbreviations, a capital at the start is lower-cased unless the word
+is a name, and every other capitalised word is a name and kept exactly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.dutch import words as dutch_words
+
+_TOKEN = re.compile(
+    r"(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
+    r"|(?P<number>\d+(?:[.,]\d+)?)"
+    r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
+    r"|(?P<punct>[,/()%+:;<>=])",
+    re.UNICODE,
+)
+UNITS = {"cm", "mm", "m", "km", "kg", "g", "mg", "µg", "mcg", "ml", "l", "dl", "mmol", "mmhg", "cmh2o", "%",
+         "uur", "u", "min", "minuten", "seconde", "seconden", "dag", "dagen", "week", "weken", "maand", "maanden",
+         "jaar", "centimeter", "millimeter", "meter", "kilogram", "gram", "liter", "milliliter", "graden", "°c",
+         "keer", "maal", "plusje", "plusjes", "punten"}
+NUMBER_WORDS = {"één", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf",
+                "twaalf", "honderd", "duizend"}
+ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
+            "eerstegraads", "tweedegraads", "derdegraads", "vierdegraads"}
+ROMAN = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x)$")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str        # as it must appear in a proposal (case kept for names and abbreviations)
+    low: str         # lower case, for lookups
+    kind: str        # word | number | name | abbr | quote | punct
+
+    @property
+    def kept(self) -> bool:
+        """Said as is in any proposal: numbers, names, abbreviations, quoted phrases, punctuation."""
+        return self.kind in ("number", "name", "abbr", "quote", "punct")
+
+
+def tokenize(term: str) -> list[Token]:
+    """The tokens of `term`, case settled (module docstring). Empty for an empty term."""
+    raw = [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(term or "")]
+    letters = [c for c in (term or "") if c.isalpha()]
+    shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
+    known = dutch_words.known_abbreviations()
+    eponyms = {e.lower() for e in dutch_words.eponyms()}
+    out: list[Token] = []
+    for i, (kind, text) in enumerate(raw):
+        if kind in ("quote", "qsuffix"):
+            out.append(Token(text, text.lower(), "quote"))
+        elif kind == "number":
+            out.append(Token(text, text, "number"))
+        elif kind == "punct":
+            out.append(Token(text, text, "punct"))
+        elif shouting:
+            out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
+        else:
+            tok = _word(text, first=i == 0, known=known, eponyms=eponyms)
+            prev = out[-1] if out else None
+            if (tok.kind == "word" and prev is not None and prev.kind == "name" and " " not in prev.text
+                    and text.islower() and len(text) >= 3 and dutch_words.zipf(text) < 3.0):
+                # a binomial name: genus and species stay one name ("Escherichia coli")
+                out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
+                continue
+            out.append(tok)
+    return out
+
+
+def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> Token:
+    low = text.lower()
+    head = text.split("-")[0]
+    if text in known or _looks_abbreviation(head):
+        return Token(text, low, "abbr")
+    if not any(c.isupper() for c in text):
+        return Token(text, low, "word")
+    if head[:1].isupper() and head[1:].islower() and (not first or head.lower() in eponyms or "-" in text and head.lower() not in _COMMON_HYPHEN_HEADS):
+        return Token(text, low, "name")
+    if not first:
+        return Token(text, low, "name")
+    # a capital at the start of a term is sentence case, not a name
+    return Token(low, low, "word")
+
+
+# Capitalised first parts of hyphenated words that are ordinary words, not names ("Niet-ingedaalde").
+_COMMON_HYPHEN_HEADS = {"niet", "non", "anti", "pre", "post", "intra", "extra", "para", "peri", "sub", "co",
+                        "hypoxisch", "zelf", "half", "bij", "na", "voor", "over", "onder", "d"}
+
+
+def _looks_abbreviation(word: str) -> bool:
+    """CT, MRI, HELLP, pH, HbA1c: two or more capitals, or a capital after a lower-case letter."""
+    caps = sum(c.isupper() for c in word)
+    return caps >= 2 or (caps >= 1 and not word[:1].isupper() and any(c.isalpha() for c in word))

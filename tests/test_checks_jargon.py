@@ -1,0 +1,42 @@
+"""The jargon flag on real SNOMED terms left unchanged, and on lay words it must leave alone.
+
+Examples from issue 11: terms the offline suggester returned unchanged with only `same-as-source`,
+although a lay reader does not know them; and plain Dutch that frequency alone would underrate.
+"""
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipeline.checks import Checker
+
+TM = pl.DataFrame({"conceptId": ["1", "2"], "term": ["appendicitis", "hypertensie"],
+                   "patientTerm": ["blindedarmontsteking", "hoge bloeddruk"]})
+
+
+@pytest.fixture(scope="module")
+def checker():
+    return Checker(TM, {})
+
+
+def flags(checker, term, proposal=None):
+    out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [proposal or term]}))
+    return set(filter(None, out["flags"][0].split(";")))
+
+
+@pytest.mark.parametrize("term", ["asfyxie", "perinatale asfyxie", "multiorgaanfalen", "decompensatie", "urtica",
+                                  "structuur van calvaria", "structuur van intestinum", "Perifeer intraveneus infuus",
+                                  "totale parenterale voeding", "endometritis", "presbyacusis", "oligohydramnion",
+                                  "lochia", "foetale nood durante partu", "velamenteuze insertie van navelstreng"])
+def test_unchanged_clinical_terms_are_flagged_jargon(checker, term):
+    assert "jargon" in flags(checker, term)
+
+
+@pytest.mark.parametrize("term", ["hielprik", "blauwe huid", "spuugt mondje terug", "bloederige urine", "pijn",
+                                  "Woont bij grootouders", "Samenwonend met partner", "afgevallen navelstrengstomp",
+                                  "helder vruchtwater", "minder leven voelen", "nog geen ontsluiting",
+                                  "probleem met woonruimte", "zwangerschapsstoornis", "Moeite met zich wassen",
+                                  "Stiefzus", "gebroken sleutelbeen", "te lage bloedsuiker bij een pasgeborene",
+                                  "poliep van de baarmoederhals"])
+def test_lay_dutch_is_not_jargon(checker, term):
+    assert "jargon" not in flags(checker, term)
