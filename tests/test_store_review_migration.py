@@ -31,3 +31,25 @@ def test_0005_fills_search_words_for_existing_items_and_goes_back(db_url):
             assert "ix_review_items_source_term_trgm" in {i["name"] for i in inspect(engine).get_indexes("review_items")}
     finally:
         engine.dispose()
+
+
+def test_parents_follow_the_relationship_rows_a_delta_changes_only_what_it_says(store):
+    import polars as pl
+    from sqlalchemy import select
+
+    from review_queue.hierarchy import IS_A, store_parents
+    from review_queue.models import ConceptParent
+
+    _, factory = store
+    snapshot = pl.DataFrame({"sourceId": ["1", "1", "2", "3", "2"], "destinationId": ["10", "11", "10", "12", "14"],
+                             "typeId": [IS_A, IS_A, IS_A, "363698007", IS_A], "active": ["1", "1", "1", "1", "0"]})
+    delta = pl.DataFrame({"sourceId": ["1", "1", "2", "2"], "destinationId": ["11", "13", "14", "14"],
+                          "typeId": [IS_A] * 4, "active": ["0", "1", "0", "1"]})  # 2→14 remodelled: one row each
+    with factory() as s, s.begin():
+        assert store_parents(s, snapshot) == {"added": 3, "removed": 1}
+    with factory() as s, s.begin():
+        assert store_parents(s, delta) == {"added": 2, "removed": 1}
+    with factory() as s:
+        pairs = s.execute(select(ConceptParent.concept_id, ConceptParent.parent_id)
+                          .order_by(ConceptParent.concept_id, ConceptParent.parent_id)).all()
+    assert [tuple(p) for p in pairs] == [("1", "10"), ("1", "13"), ("2", "10"), ("2", "14")]

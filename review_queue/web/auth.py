@@ -193,6 +193,9 @@ async def logout(request: Request):
             who = await current_user(request)
         except NotAuthenticated:
             who = None
+    if who is None:  # the session had ended already (elsewhere, idle, disabled): nothing to protect
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
     check_csrf(request, who, form.get("csrf"))
 
     def end() -> None:
