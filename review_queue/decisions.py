@@ -283,10 +283,13 @@ def last_first_approval(session: Session, item: ReviewItem) -> Decision | None:
 def flags_of_text_to_decide(session: Session, item: ReviewItem) -> list[dict]:
     """The checks of the text being decided: the first reviewer's checked text when one waits for
     a second look, else the primary suggestion's flags (or, without details, the item's codes)."""
-    first = last_first_approval(session, item)
+    return flags_for(item, last_first_approval(session, item), _primary(session, item))
+
+
+def flags_for(item: ReviewItem, first: Decision | None, primary: Suggestion | None) -> list[dict]:
+    """`flags_of_text_to_decide` from what the caller loaded already (the item page has both)."""
     if first is not None and first.flag_details is not None:
         return list(first.flag_details)
-    primary = _primary(session, item)
     if primary is not None and primary.flag_details:
         return list(primary.flag_details)
     codes = [c for c in (item.flags or "").split(";") if c]

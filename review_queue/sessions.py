@@ -77,24 +77,28 @@ def start(session: Session, username: str, *, address: str | None = None, hours:
 
 def lookup(session: Session, sid: str | None, *, idle_minutes: float = IDLE_MINUTES) -> Active | None:
     """The live session for a cookie's id, or None (unknown, ended, idle too long, expired, or its
-    user disabled). Updates last_seen at most once a minute."""
+    user disabled). Writes only to end a dead session or, at most once a minute, to note the time
+    (commits itself then), so a page view normally costs one primary-key read."""
     if not sid or not isinstance(sid, str) or len(sid) > 128:
         return None
+    digest = _digest(sid)
     row = session.execute(
-        select(WebSession, User.role, User.active).join(User, User.username == WebSession.username)
-        .where(WebSession.id == _digest(sid))
+        select(WebSession.username, WebSession.csrf, WebSession.last_seen, WebSession.expires_at, User.role,
+               User.active).join(User, User.username == WebSession.username).where(WebSession.id == digest)
     ).first()
     if row is None:
         return None
-    ws, role, active = row
+    username, csrf, last_seen, expires, role, active = row
     now = _now()
-    last_seen, expires = _aware(ws.last_seen), _aware(ws.expires_at)
+    last_seen, expires = _aware(last_seen), _aware(expires)
     if not active or expires <= now or last_seen + timedelta(minutes=idle_minutes) <= now:
-        session.execute(delete(WebSession).where(WebSession.id == ws.id))
+        session.execute(delete(WebSession).where(WebSession.id == digest))
+        session.commit()
         return None
     if now - last_seen >= TOUCH_EVERY:
-        session.execute(update(WebSession).where(WebSession.id == ws.id).values(last_seen=now))
-    return Active(sid=sid, username=ws.username, role=role, csrf=ws.csrf)
+        session.execute(update(WebSession).where(WebSession.id == digest).values(last_seen=now))
+        session.commit()
+    return Active(sid=sid, username=username, role=role, csrf=csrf)
 
 
 def end(session: Session, sid: str | None) -> None:

@@ -67,7 +67,7 @@ async def current_user(request: Request) -> Reviewer:
             raise NotAuthenticated()
 
         def look() -> sessions.Active | None:
-            with ws.factory() as s, s.begin():
+            with ws.factory() as s:
                 return sessions.lookup(s, sid, idle_minutes=ws.settings.session_idle_minutes)
         active = await run_in_threadpool(look)
         if active is None:  # logged out elsewhere, disabled, password changed, idle, expired

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from review_queue import decisions, labels, queue, spreadsheets
 from review_queue.models import (
@@ -77,10 +78,10 @@ def queue_page(request: Request, who: Reviewer = Depends(current_user)):
         with ws.factory() as s:
             pg = queue.page(s, filters, sort=sort, after=request.query_params.get("after"), limit=limit)
             counts = queue.counts(s)
+            if queue.release_all(s, who.username):  # back at the queue: they moved on from their item
+                s.commit()
     except queue.QueueError as exc:
         raise PageError(422, exc.code, str(exc)) from None
-    with ws.factory() as s, s.begin():
-        queue.release_all(s, who.username)  # back at the queue: they moved on from their item
     keep = {**filters.params(), "sort": sort}
     next_url = "/?" + urlencode({**keep, "after": pg.next_cursor}) if pg.next_cursor else None
     return render(request, "queue.html", who, page=pg, counts=counts, f=filters, sort=sort, next_url=next_url,
@@ -128,28 +129,29 @@ def _claim(request: Request, who: Reviewer, forward: bool):
 
 
 def item_view(s: Session, item: ReviewItem, ws: Workspace) -> dict:
-    """Everything the item page and the API show about an item."""
+    """Everything the item page and the API show about an item (one query per kind of thing)."""
     suggestions = list(s.execute(select(Suggestion).where(Suggestion.item_id == item.id)
                                  .order_by(Suggestion.is_primary.desc(), Suggestion.id)).scalars())
     decided = decisions.history(s, item.id)
-    decision_actions = {d.action for d in decided}
-    extra_audit = [a for a in s.execute(select(AuditLog).where(AuditLog.entity == "review_item",
-                                                               AuditLog.entity_id == str(item.id))
-                                        .order_by(AuditLog.id)).scalars() if a.action not in decision_actions]
+    decision_actions = {d.action for d in decided} | {"undo"}
+    # Changes that were no reviewer's decision (an ingest withdrawing the item) are history too.
+    extra_audit = list(s.execute(select(AuditLog).where(
+        AuditLog.entity_id == str(item.id), AuditLog.entity == "review_item",
+        AuditLog.action.not_in(decision_actions)).order_by(AuditLog.id)).scalars())
     primary = next((x for x in suggestions if x.is_primary), suggestions[0] if suggestions else None)
     concept = s.get(Concept, item.concept_id)
     parents = s.execute(select(ConceptParent.parent_id, Concept.term_nl, Concept.fsn_en)
                         .join(Concept, Concept.id == ConceptParent.parent_id, isouter=True)
                         .where(ConceptParent.concept_id == item.concept_id)
                         .order_by(ConceptParent.parent_id)).all()
-    first = decisions.last_first_approval(s, item)
-    flags = decisions.flags_of_text_to_decide(s, item)
+    waiting = decisions.awaiting_second(item)
+    first = next((d for d in reversed(decided) if d.action.startswith("first-")), None) if waiting else None
+    flags = decisions.flags_for(item, first, next((x for x in suggestions if x.is_primary), None))
     return {"concept": concept, "parents": parents, "suggestions": suggestions, "primary": primary,
             "flags": flags, "similar": (primary.similar or []) if primary else [], "decisions": decided,
             "extra_audit": extra_audit, "first": first, "text_to_decide": decisions.text_to_decide(item),
-            "needs_wording": decisions.needs_wording(item), "awaiting_second": decisions.awaiting_second(item),
-            "explanation_to_decide": item.final_explanation if decisions.awaiting_second(item)
-            else (primary.explanation if primary else None),
+            "needs_wording": decisions.needs_wording(item), "awaiting_second": waiting,
+            "explanation_to_decide": item.final_explanation if waiting else (primary.explanation if primary else None),
             "has_errors": decisions.max_severity(flags) == "error",
             "browser_url": ws.settings.snomed_browser_url.replace("{id}", item.concept_id)}
 
@@ -164,7 +166,8 @@ def _show_item(request: Request, who: Reviewer, item_id: int, *, status: int = 2
             raise NotFound("item_not_found", item=item_id)
         leased = queue.lease(s, item_id, who.username, ws.settings.lease_minutes) \
             if lease and item.state in OPEN_STATES else False
-        s.refresh(item)
+        if leased:  # what the UPDATE wrote, without reading the row again
+            set_committed_value(item, "lease_owner", who.username)
         view = item_view(s, item, ws)
     last = view["decisions"][-1] if view["decisions"] else None
     can_undo = last is not None and last.reviewer == who.username and last.action != "undo"
