@@ -51,14 +51,18 @@ class Rechecker:
         self._build_lock = threading.Lock()  # one build at a time
         self._use_lock = threading.Lock()  # the Checker caches indexes lazily: one check at a time
 
-    def _current(self) -> Checker:
+    def _current(self, wait: bool = True) -> tuple[Checker | None, bool]:
+        """(the checker for the TM as it is now, whether it was built just now). With `wait`
+        False, a build already under way elsewhere is left to finish: (None, False)."""
         with self.factory() as s:
             signature = tm_signature(s)
         if self._checker is not None and signature == self._signature:
-            return self._checker
-        with self._build_lock:
+            return self._checker, False
+        if not self._build_lock.acquire(blocking=wait):
+            return None, False
+        try:
             if self._checker is not None and signature == self._signature:
-                return self._checker  # built by another thread meanwhile
+                return self._checker, False  # built by another thread meanwhile
             with self.factory() as s:
                 signature = tm_signature(s)
                 tm = load_tm(s)
@@ -66,18 +70,22 @@ class Rechecker:
             with self._use_lock:
                 self._checker, self._signature = checker, signature
                 self.builds += 1
-            return checker
+            return checker, True
+        finally:
+            self._build_lock.release()
 
     def tm_changed(self) -> None:
-        """Build the checker for the current TM now, if it changed (safe to call from any thread)."""
-        checker = self._current()
-        with self._use_lock:  # warm the word judge too, so the first real edit is not the slow one
-            checker.check(pl.DataFrame({"conceptId": ["0"], "term": ["x"], "suggestion": ["x"]}))
+        """Build the checker for the current TM now if it changed and nobody is building it
+        already (the web app calls this in a thread after each approval; safe from any thread)."""
+        checker, built = self._current(wait=False)
+        if built:
+            with self._use_lock:  # warm the word judge too, so the next real edit is not the slow one
+                checker.check(pl.DataFrame({"conceptId": ["0"], "term": ["x"], "suggestion": ["x"]}))
 
     def __call__(self, texts: Sequence[TextToCheck]) -> list[CheckedText]:
         if not texts:
             return []
-        checker = self._current()
+        checker, _ = self._current()
         frame = pl.DataFrame({
             "conceptId": [t.concept_id for t in texts],
             "term": [t.clinical_term for t in texts],

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import update
 
 from review_queue import decisions
-from review_queue.models import Decision, ReviewItem
+from review_queue.models import Decision
 from review_queue.spreadsheets import COLUMNS
 from review_queue.web import create_app
 from terms import messages

@@ -1,7 +1,6 @@
 """Requests the workspace refuses cleanly, over real HTTP (uvicorn): size limits and imports off
 the request path, typed API bodies, no 500s for odd ids, security headers on every answer."""
 import socket
-import threading
 import time
 from io import BytesIO
 from pathlib import Path
@@ -9,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from review_queue.models import Decision, ReviewItem
@@ -108,7 +107,7 @@ def test_an_import_runs_in_the_background_with_progress_while_the_server_answers
     assert seen_running and max(took) < 1.0, took
     assert f"{n} besluiten toegepast" in page
     with factory() as s:
-        assert s.execute(select(ReviewItem.state).where(ReviewItem.state == "approved")).all().__len__() == n
+        assert len(s.execute(select(ReviewItem.id).where(ReviewItem.state == "approved")).all()) == n
 
 
 def test_a_bad_import_gives_a_bounded_downloadable_problem_list(served, seed_items, http_login):

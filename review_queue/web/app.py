@@ -175,7 +175,7 @@ def create_app(factory, settings: dict | None = None, routers: list | None = Non
     if recheck is None:
         log.warning("helder web: no checker given; edited texts are not checked again on save")
     app = FastAPI(title="helder review", docs_url=None, redoc_url=None, openapi_url=None)
-    ws = Workspace(factory=factory, settings=web, raw_settings=raw, policy=policy,
+    ws = Workspace(factory=factory, settings=web, policy=policy,
                    throttle=Throttle.from_settings(raw), templates=make_templates(), recheck=recheck)
     ws.jobs = imports.ImportJobs(ws)
     app.state.workspace = ws

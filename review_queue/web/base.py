@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +87,11 @@ class Workspace:
 
     factory: sessionmaker[Session]
     settings: WebSettings
-    raw_settings: dict
     policy: decisions.ReviewPolicy
     throttle: Throttle
     templates: Jinja2Templates
     recheck: decisions.Recheck | None = None
     jobs: Any = None  # review_queue.web.imports.ImportJobs
-    extra: dict = field(default_factory=dict)
 
 
 def workspace(request: Request) -> Workspace:
