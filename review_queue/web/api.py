@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
 from review_queue import decisions, labels, queue
-from review_queue.models import ReviewItem, Suggestion
+from review_queue.models import OPEN_STATES, ReviewItem, Suggestion
 from review_queue.web.auth import check_csrf, current_user
 from review_queue.web.base import NotFound, Reviewer, workspace
 from review_queue.web.review import after_decision, apply_decision, item_id_or_404, item_view
@@ -77,7 +77,7 @@ async def api_user(request: Request, who: Reviewer = Depends(current_user)) -> R
 def item_json(i: ReviewItem) -> dict:
     return {"id": i.id, "version": i.version, "conceptId": i.concept_id, "state": i.state,
             "needsWording": decisions.needs_wording(i), "awaitingSecondReview": decisions.awaiting_second(i),
-            "term": i.source_term, "termToDecide": decisions.text_to_decide(i),
+            "term": i.source_term, "termToDecide": decisions.text_to_decide(i) if i.state in OPEN_STATES else None,
             "semanticTag": i.semantic_tag, "proposal": i.proposal,
             "origin": i.origin, "confidence": i.confidence, "flags": [f for f in i.flags.split(";") if f],
             "maxSeverity": i.max_severity, "finalTerm": i.final_term, "finalExplanation": i.final_explanation,
