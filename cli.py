@@ -311,51 +311,75 @@ def _file_summary(frame, out: Path) -> str:
 # --------------------------------------------------------------------------- review
 
 
-def _decide(fn, item_id: int, **kwargs):
-    from review_queue.decisions import DecisionError
+def _recheck(factory):
+    """The checker `helder run` uses, over the store's TM, for edited texts (pipeline.recheck)."""
+    from pipeline.recheck import Rechecker
 
-    _, factory = _store()
+    return Rechecker(factory, _config().get("checks"))
+
+
+def _policy():
+    from review_queue.decisions import ReviewPolicy
+    from review_queue.web.base import WebSettings
+
+    try:
+        web = WebSettings.from_dict(_config().get("review"))
+    except ValueError as exc:
+        raise fail(_one_line(exc)) from None
+    return ReviewPolicy(four_eyes=web.four_eyes, four_eyes_below_confidence=web.four_eyes_below_confidence)
+
+
+def _decide(fn, item_id: int, factory=None, **kwargs):
+    from review_queue.decisions import DecisionError, awaiting_second
+
+    if factory is None:
+        _, factory = _store()
     try:
         with factory() as session, session.begin():
             item = fn(session, item_id, **kwargs)
-            return item.state, item.version
+            return item.state, item.version, awaiting_second(item)
     except DecisionError as exc:
         raise fail(_one_line(exc)) from None
 
 
+def _decided(item_id: int, outcome) -> str:
+    state, version, waiting = outcome
+    if waiting:
+        return f"Item {item_id}: first approval saved; a second reviewer must confirm it (version {version})"
+    return f"Item {item_id} {state} (version {version})"
+
+
 @review_app.command("list")
 def review_list(
-    state: str = typer.Option("proposed", help="proposed, approved, edited, rejected, deferred or all."),
+    state: str = typer.Option("proposed", help="proposed, needs-wording, second-review, approved, edited, rejected, "
+                                               "deferred, open or all."),
     flag: Optional[str] = typer.Option(None, help="Only items with this flag code."),
-    limit: int = typer.Option(20, min=1, help="How many items to show."),
+    limit: int = typer.Option(20, min=1, max=500, help="How many items to show."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ):
     """List review items.
 
-    Example: helder review list --state proposed --flag tm-conflict --limit 50
+    Example: helder review list --state needs-wording --limit 50
     """
-    from sqlalchemy import select
+    from review_queue import queue
+    from review_queue.decisions import needs_wording
 
-    from review_queue.models import STATES, ReviewItem
-
-    if state != "all" and state not in STATES:
-        raise fail(f"--state must be one of {', '.join(STATES)} or all")
+    if state not in queue.VIEWS:
+        raise fail(f"--state must be one of {', '.join(queue.VIEWS)}")
     _, factory = _store()
-    q = select(ReviewItem).order_by(ReviewItem.id).limit(limit)
-    if state != "all":
-        q = q.where(ReviewItem.state == state)
-    if flag:
-        q = q.where(ReviewItem.flags.contains(flag))
     with factory() as session:
-        items = session.execute(q).scalars().all()
+        items = queue.page(session, queue.QueueFilter(state=None if state == "all" else state, flag=flag),
+                           limit=limit).items
     for it in items:
         if as_json:
             typer.echo(json.dumps({"id": it.id, "conceptId": it.concept_id, "term": it.source_term,
                                    "proposal": it.proposal, "origin": it.origin, "confidence": it.confidence,
-                                   "flags": it.flags, "state": it.state, "version": it.version}, ensure_ascii=False))
+                                   "flags": it.flags, "state": it.state, "needsWording": needs_wording(it),
+                                   "version": it.version}, ensure_ascii=False))
         else:
+            shown = "(no proposal: needs wording)" if needs_wording(it) else it.proposal
             typer.echo(f"{it.id:>7}  {it.state:<9} {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
-                       f"{it.proposal}" + (f"  [{it.flags}]" if it.flags else ""))
+                       f"{shown}" + (f"  [{it.flags}]" if it.flags else ""))
 
 
 @review_app.command("show")
@@ -366,9 +390,13 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     """
     from sqlalchemy import select
 
-    from review_queue.decisions import history
+    from review_queue import labels
+    from review_queue.decisions import awaiting_second, history, needs_wording, text_to_decide
     from review_queue.models import Concept, ReviewItem, Suggestion
+    from review_queue.queue import parse_id
 
+    if parse_id(item_id) is None:
+        raise fail(f"review item {item_id} does not exist")
     _, factory = _store()
     with factory() as session:
         item = session.get(ReviewItem, item_id)
@@ -377,23 +405,28 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
         concept = session.get(Concept, item.concept_id)
         sugg = session.execute(select(Suggestion).where(Suggestion.item_id == item_id).order_by(Suggestion.id)).scalars().all()
         hist = history(session, item_id)
-    typer.echo(f"Item {item.id} (version {item.version}) — {item.state}")
+    typer.echo(f"Item {item.id} (version {item.version}) — {item.state}"
+               + (" — needs wording (no proposal)" if needs_wording(item) else "")
+               + (f" — first approved by {item.first_approver}, waiting for a second reviewer" if awaiting_second(item) else ""))
     typer.echo(f"  concept    {item.concept_id}  {concept.fsn_en if concept else ''}")
     typer.echo(f"  clinical   {item.source_term}")
+    if awaiting_second(item):
+        typer.echo(f"  deciding   {text_to_decide(item)}   (chosen by {item.first_approver})")
     for s in sugg:
         mark = "*" if s.is_primary else " "
         typer.echo(f" {mark}proposal   {s.text}   ({s.origin}{'/' + s.model if s.model else ''}, confidence {s.confidence:.2f})")
         if s.explanation:
             typer.echo(f"  explains   {s.explanation}")
         for f in s.flag_details or []:
-            typer.echo(f"  flag       {f.get('severity')}: {f.get('code')} — {f.get('reason')}")
+            typer.echo(f"  flag       {f.get('severity')}: {f.get('code')} — {labels.flag_reason(f)}")
         for n in (s.similar or [])[:5]:
             typer.echo(f"  similar    {n.get('conceptId')}  {n.get('term')} → {n.get('patientTerm')}")
     if item.final_term:
         typer.echo(f"  final      {item.final_term}")
     for d in hist:
-        typer.echo(f"  history    {d.at:%Y-%m-%d %H:%M} {d.reviewer} {d.action}"
-                   + (f" '{d.term}'" if d.term else "") + (f" — {d.reason}" if d.reason else ""))
+        typer.echo(f"  history    {labels.when(d.at)} {d.reviewer} {d.action}"
+                   + (f" '{d.term}'" if d.term else "") + (f" — {labels.history_reason(d)}" if d.reason or d.undoes else "")
+                   + (f" [{d.flags}]" if d.flags else ""))
 
 
 @review_app.command("approve")
@@ -403,14 +436,16 @@ def review_approve(
     version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
     override: Optional[str] = typer.Option(None, help="Reason to approve despite error flags."),
 ):
-    """Approve the proposal as it stands; it joins the TM.
+    """Approve the term being decided as it stands (the proposal, or under four eyes the first
+    reviewer's term); it joins the TM.
 
     Example: helder review approve 42 --user anna
     """
     from review_queue.decisions import approve
 
-    state, v = _decide(approve, item_id, user=_user(user), expected_version=version, override_reason=override)
-    typer.echo(f"Item {item_id} {state} (version {v})")
+    outcome = _decide(approve, item_id, user=_user(user), expected_version=version, override_reason=override,
+                      policy=_policy())
+    typer.echo(_decided(item_id, outcome))
 
 
 @review_app.command("edit")
@@ -420,15 +455,36 @@ def review_edit(
     explanation: Optional[str] = typer.Option(None, help="A new explanation (B1)."),
     user: Optional[str] = typer.Option(None, help="Reviewer name."),
     version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
+    override: Optional[str] = typer.Option(None, help="Reason to save despite error flags the checks find."),
 ):
-    """Approve with your own wording.
+    """Approve with your own wording; the text is checked again as `helder run` checks proposals.
 
     Example: helder review edit 42 "ontsteking van het hartzakje" --user anna
     """
     from review_queue.decisions import edit
 
-    state, v = _decide(edit, item_id, user=_user(user), term=term, explanation=explanation, expected_version=version)
-    typer.echo(f"Item {item_id} {state} (version {v})")
+    _, factory = _store()
+    outcome = _decide(edit, item_id, factory, user=_user(user), term=term, explanation=explanation,
+                      expected_version=version, override_reason=override, policy=_policy(), recheck=_recheck(factory))
+    typer.echo(_decided(item_id, outcome))
+
+
+@review_app.command("keep")
+def review_keep(
+    item_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., help="Why the clinical term is already patient-friendly."),
+    user: Optional[str] = typer.Option(None, help="Reviewer name."),
+    version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
+):
+    """Keep the clinical term unchanged as the patient-friendly term (items without a proposal).
+
+    Example: helder review keep 42 --reason "griep is al begrijpelijk"
+    """
+    from review_queue.decisions import keep_source
+
+    outcome = _decide(keep_source, item_id, user=_user(user), reason=reason, expected_version=version,
+                      policy=_policy())
+    typer.echo(_decided(item_id, outcome))
 
 
 @review_app.command("reject")
@@ -444,8 +500,8 @@ def review_reject(
     """
     from review_queue.decisions import reject
 
-    state, v = _decide(reject, item_id, user=_user(user), reason=reason, expected_version=version)
-    typer.echo(f"Item {item_id} {state} (version {v})")
+    outcome = _decide(reject, item_id, user=_user(user), reason=reason, expected_version=version)
+    typer.echo(_decided(item_id, outcome))
 
 
 @review_app.command("defer")
@@ -460,8 +516,8 @@ def review_defer(
     """
     from review_queue.decisions import defer
 
-    state, v = _decide(defer, item_id, user=_user(user), comment=comment)
-    typer.echo(f"Item {item_id} {state} (version {v})")
+    outcome = _decide(defer, item_id, user=_user(user), comment=comment)
+    typer.echo(_decided(item_id, outcome))
 
 
 @review_app.command("undo")
@@ -472,8 +528,64 @@ def review_undo(item_id: int = typer.Argument(...), user: Optional[str] = typer.
     """
     from review_queue.decisions import undo
 
-    state, v = _decide(undo, item_id, user=_user(user))
-    typer.echo(f"Item {item_id} back to {state} (version {v})")
+    state, version, _ = _decide(undo, item_id, user=_user(user))
+    typer.echo(f"Item {item_id} back to {state} (version {version})")
+
+
+@review_app.command("export")
+def review_export(
+    out: Path = typer.Argument(..., help="The .xlsx file to write."),
+    state: str = typer.Option("open", help="Which items: open, needs-wording, proposed, second-review, ... or all."),
+    tag: Optional[str] = typer.Option(None, help="Only this semantic tag."),
+    flag: Optional[str] = typer.Option(None, help="Only items with this flag code."),
+):
+    """Write items to a workbook for offline review (flags with reasons, nearest TM terms).
+
+    Example: helder review export batch.xlsx --state needs-wording
+    """
+    from review_queue import queue
+    from review_queue.spreadsheets import export_xlsx
+    from terms.atomic import replaced_atomically
+
+    if state not in queue.VIEWS:
+        raise fail(f"--state must be one of {', '.join(queue.VIEWS)}")
+    _, factory = _store()
+    with factory() as session:
+        data = export_xlsx(session, queue.QueueFilter(state=None if state == "all" else state, semantic_tag=tag,
+                                                      flag=flag))
+    try:
+        with replaced_atomically(out) as tmp:
+            Path(tmp).write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{out}: {_one_line(exc)}") from None
+    typer.echo(f"Wrote {out}")
+
+
+@review_app.command("import")
+def review_import(
+    file: Path = typer.Argument(..., help="A workbook from `helder review export` or the web app, with decisions."),
+    user: Optional[str] = typer.Option(None, help="Reviewer name."),
+):
+    """Apply the decisions in a workbook, all or nothing; edited terms are checked again.
+
+    Example: helder review import batch.xlsx --user anna
+    """
+    from review_queue.spreadsheets import ImportRefused, import_xlsx
+
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    _, factory = _store()
+    try:
+        with factory() as session, session.begin():
+            result = import_xlsx(session, file.read_bytes(), _user(user), _policy(), recheck=_recheck(factory))
+    except ImportRefused as exc:
+        for line in exc.problems[:50]:
+            typer.echo(line, err=True)
+        more = exc.total - min(len(exc.problems), 50)
+        raise fail(f"{file}: nothing applied, {exc.total} problem(s)" + (f" ({more} not shown)" if more else "")) from None
+    for line in result.flagged[:50]:
+        typer.echo(line)
+    typer.echo(f"Applied {result.applied} decision(s) from {file}; {result.skipped} row(s) without a decision")
 
 
 # --------------------------------------------------------------------------- releases
@@ -601,9 +713,31 @@ def serve(
 
     config = _config()
     _store()  # migrates, and fails with one line when the database is unreachable
+    _policy()  # a bad [review] setting: one line now, not a traceback from the server
     typer.echo(f"helder serve on http://{host}:{port}/ (database {_describe_db()}, releases {releases})", err=True)
     serve_app(host=host, port=port, settings=config.get("review"),
-              routers_for=lambda factory: [make_router(factory, releases)])
+              routers_for=lambda factory: [make_router(factory, releases)],
+              recheck_for=_recheck)
+
+
+def _password(password_env: Optional[str]) -> str:
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise fail(f"environment variable {password_env} is empty or not set")
+        return password
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _account(fn, *args, **kwargs):
+    from review_queue.users import UserError
+
+    _, factory = _store()
+    try:
+        with factory.begin() as session:
+            return fn(session, *args, actor=_user(None), **kwargs)
+    except UserError as exc:
+        raise fail(_one_line(exc)) from None
 
 
 @user_app.command("add")
@@ -617,20 +751,9 @@ def user_add(
 
     Example: helder user add anna --role admin
     """
-    from review_queue.users import UserError, add_user
+    from review_queue.users import add_user
 
-    if password_env:
-        password = os.environ.get(password_env)
-        if not password:
-            raise fail(f"environment variable {password_env} is empty or not set")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _, factory = _store()
-    try:
-        with factory.begin() as session:
-            add_user(session, username, password, role, actor=_user(None))
-    except UserError as exc:
-        raise fail(_one_line(exc)) from None
+    _account(add_user, username, _password(password_env), role)
     typer.echo(f"Added {role} {username}")
 
 
@@ -650,19 +773,56 @@ def user_list():
 
 @user_app.command("disable")
 def user_disable(username: str = typer.Argument(..., help="Login name.")):
-    """Disable an account (its decisions and audit history stay).
+    """Disable an account: its sessions end at once (its decisions and audit history stay).
+    The last active admin cannot be disabled.
 
     Example: helder user disable anna
     """
-    from review_queue.users import UserError, disable_user
+    from review_queue.users import disable_user
 
-    _, factory = _store()
-    try:
-        with factory.begin() as session:
-            disable_user(session, username, actor=_user(None))
-    except UserError as exc:
-        raise fail(_one_line(exc)) from None
+    _account(disable_user, username)
     typer.echo(f"Disabled {username}")
+
+
+@user_app.command("enable")
+def user_enable(username: str = typer.Argument(..., help="Login name.")):
+    """Let a disabled account log in again.
+
+    Example: helder user enable anna
+    """
+    from review_queue.users import enable_user
+
+    _account(enable_user, username)
+    typer.echo(f"Enabled {username}")
+
+
+@user_app.command("password")
+def user_password(
+    username: str = typer.Argument(..., help="Login name."),
+    password_env: Optional[str] = typer.Option(
+        None, help="Read the new password from this environment variable instead of asking."),
+):
+    """Set a new password (a reset); every session of the account ends.
+
+    Example: helder user password anna
+    """
+    from review_queue.users import set_password
+
+    _account(set_password, username, _password(password_env))
+    typer.echo(f"New password set for {username}; their sessions ended")
+
+
+@user_app.command("role")
+def user_role(username: str = typer.Argument(..., help="Login name."),
+              role: str = typer.Argument(..., help="reviewer or admin.")):
+    """Make an account a reviewer or an admin (the last active admin stays admin).
+
+    Example: helder user role bert admin
+    """
+    from review_queue.users import set_role
+
+    _account(set_role, username, role)
+    typer.echo(f"{username} is now {role}")
 
 
 @token_app.command("create")
@@ -737,7 +897,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(f"Database: {report['database']}")
     typer.echo(f"Concepts: {report['concepts_active']} active; TM: {report['tm_terms']} patient-friendly terms")
     states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or "empty"
-    typer.echo(f"Review queue: {states}")
+    waiting = report.get("review_waiting") or {}
+    typer.echo(f"Review queue: {states}" + (f" (open: {waiting.get('needs_wording', 0)} need wording, "
+                                            f"{waiting.get('second_review', 0)} wait for a second reviewer)"
+                                            if waiting else ""))
     ingest = report["last_ingest"]
     typer.echo(f"Last ingest: {ingest['kind']} {ingest['effective_time']} from {ingest['path']}" if ingest
                else "Last ingest: none")

@@ -36,6 +36,7 @@ from review_queue.models import (
     Run,
     Suggestion,
     WorkClaim,
+    search_words,
 )
 from review_queue.store import load_tm
 
@@ -268,7 +269,7 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
                 "source_term": r["term"], "semantic_tag": r.get("semanticTag"), "proposal": r["suggestion"],
                 "origin": r["origin"], "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
                 "max_severity": r["maxSeverity"], "created_at": now, "updated_at": now,
-                "needs_second_review": False,
+                "needs_second_review": False, "search_text": search_words(r["term"], r["suggestion"]),
             })
         postgres = session.bind.dialect.name == "postgresql"
         if postgres:

@@ -2,8 +2,9 @@
 
 Clean, confident proposals are approved; proposals a terminologist would reword are edited with
 the wording from demo_edits.tsv (written by hand for the bundled sample); one proposal that
-lost a qualifier, if any, is rejected with a reason. Every decision goes through the same
-state machine and audit log as the web app's.
+lost a qualifier, if any, is rejected with a reason. Items without a proposal (needs wording)
+are left for a person: approving an echoed clinical term is never automatic. Every decision goes
+through the same state machine and audit log as the web app's.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from review_queue.decisions import approve, edit, reject
+from review_queue.decisions import approve, edit, needs_wording, reject
 from review_queue.models import PROPOSED, ReviewItem
 
 EDITS_FILE = Path(__file__).with_name("demo_edits.tsv")
@@ -43,6 +44,8 @@ def review_like_a_terminologist(factory: sessionmaker[Session], user: str = "dem
                 reject(session, item.id, user, "Een kenmerk uit de klinische term (zijde, beloop of type) ontbreekt.",
                        expected_version=item.version)
                 done["rejected"] += 1
+            elif needs_wording(item):
+                continue
             elif item.confidence >= 0.8 and item.max_severity != "error" and done["approved"] < approvals:
                 approve(session, item.id, user, expected_version=item.version)
                 done["approved"] += 1

@@ -7,6 +7,7 @@ Concept and description ids are SCTIDs kept as strings: they are identifiers, no
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 
 from sqlalchemy import (
@@ -135,6 +136,32 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+def fold(text: str | None) -> str:
+    """Search form of a text: NFKD without combining marks, case-folded, single spaces.
+
+    'Thyreoïditis  acuta' → 'thyreoiditis acuta'. Used for stored `search_text` and for the
+    words a reviewer types, so both sides fold the same way.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def search_words(source_term: str | None, proposal: str | None, final_term: str | None = None) -> str:
+    """The folded words a review item is found by (see ReviewItem.search_text)."""
+    parts = [fold(source_term), fold(proposal)]
+    if final_term:
+        parts.append(fold(final_term))
+    return "\n".join(p for p in parts if p)
+
+
+def search_text_default(context) -> str:
+    params = context.get_current_parameters()
+    return search_words(params.get("source_term"), params.get("proposal"), params.get("final_term"))
+
+
 class ReviewItem(Base):
     """A concept waiting for (or having had) a terminologist's decision.
 
@@ -154,6 +181,9 @@ class ReviewItem(Base):
             postgresql_where=text("state IN ('proposed', 'deferred')"),
         ),
         Index("ix_review_items_state_id", "state", "id"),
+        # A reviewer's leases are released when they move on: find them without a scan.
+        Index("ix_review_items_lease_owner", "lease_owner",
+              sqlite_where=text("lease_owner IS NOT NULL"), postgresql_where=text("lease_owner IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -176,6 +206,10 @@ class ReviewItem(Base):
     first_approver: Mapped[str | None] = mapped_column(String(64))
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the queue's word search looks in: clinical term, proposal and final term, folded
+    # (lower case, accents off) so "thyreoiditis" finds "thyreoïditis". Filled by `search_words`
+    # when a row is inserted without it, and again whenever the final term changes.
+    search_text: Mapped[str | None] = mapped_column(Text, default=search_text_default)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -211,20 +245,32 @@ class Suggestion(Base):
 
 
 class Decision(Base):
-    """A reviewer's decision on an item; undo adds a decision too (history is append-only)."""
+    """A reviewer's decision on an item; undo adds a decision too (history is append-only).
+
+    action: approve | edit | keep (the clinical term kept, with a reason) | reject | defer |
+    undo, and first-approve | first-edit | first-keep for the first of two approvals (four eyes).
+    `flags`/`flag_details` are the checks of the decided text as saved (an edit is checked again);
+    `before` is the item as it was, so undo restores exactly that; `undoes` names the decision an
+    undo took back.
+    """
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_reviewer_id", "reviewer", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
     reviewer: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))  # approve|edit|reject|defer|undo|second-approve
+    action: Mapped[str] = mapped_column(String(16))
     term: Mapped[str | None] = mapped_column(Text)
     explanation: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     state_before: Mapped[str] = mapped_column(String(16))
     state_after: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    flags: Mapped[str | None] = mapped_column(String(255))
+    flag_details: Mapped[list | None] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    undoes: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditLog(Base):
@@ -313,6 +359,46 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # reviewer|admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser session, kept on the server so it can be ended (OWASP Session
+    Management Cheat Sheet): logout, disabling the user and a password change delete it.
+
+    `id` is the SHA-256 of the random session id in the cookie, so a copy of this table does not
+    log anyone in. `csrf` is the session's token for state-changing requests.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """Failed logins per account (`user:NAME`) and per address (`addr:IP`), for throttling."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConceptParent(Base):
+    """A concept's direct IS-A parent (SNOMED relationship type 116680003), for the hierarchy a
+    reviewer sees beside an item."""
+
+    __tablename__ = "concept_parents"
+
+    concept_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    parent_id: Mapped[str] = mapped_column(String(18), primary_key=True)
 
 
 class VendorToken(Base):

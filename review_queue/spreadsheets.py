@@ -1,58 +1,127 @@
 """XLSX round trip for agencies and offline review: export a filtered batch, import decisions.
 
+The export carries, per item, what a reviewer needs to decide offline: the clinical term, the
+English FSN, the term to decide on, its explanation, the flags with their Dutch reasons and the
+nearest TM neighbours. Every text cell passes `terms.text.neutralise_cell` (a leading = + - @
+stays text in a spreadsheet program). Headers are Dutch (`review.xlsx.*`); the import also reads
+the English headers of older exports.
+
 Import validates every row first and applies all of them in one transaction, so a file with a
 bad row changes nothing. Refused: unknown item ids, a source term that changed since export, a
-version that moved on (someone decided in between), an unknown decision or a missing term/reason.
+version that moved on (someone decided in between), an unknown decision, a missing term or
+reason, a text terms.text refuses, and an edited text whose re-check finds an error flag without
+a reason. Problems are Dutch, one line each, numbered by row; at most `MAX_PROBLEMS` are kept
+(with the total), so a bad 200,000-row file gives a bounded list.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Callable
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from review_queue import decisions
-from review_queue.models import ReviewItem, Suggestion
-from review_queue.queue import QueueFilter, sql_conditions
+from review_queue import decisions, labels
+from review_queue.models import Concept, Decision, ReviewItem, Suggestion
+from review_queue.queue import QueueFilter, parse_id, sql_conditions
+from terms.messages import message
 from terms.text import neutralise_cell
 
-COLUMNS = ["item id", "version", "concept id", "clinical term", "English FSN", "proposal",
-           "explanation", "flags", "decision", "final term", "reason"]
-DECISIONS = ("approve", "edit", "reject", "defer")
+# Column codes, in order; the header a person reads is review.xlsx.col_<code>.
+COLUMN_CODES = ["item", "version", "concept", "clinical", "fsn", "proposal", "explanation", "state", "flags",
+                "reasons", "neighbours", "decision", "final", "reason"]
+COLUMNS = [message(f"review.xlsx.col_{c}") for c in COLUMN_CODES]
+# Headers of exports made before the workspace spoke Dutch.
+ENGLISH_COLUMNS = {"item id": "item", "version": "version", "concept id": "concept", "clinical term": "clinical",
+                   "english fsn": "fsn", "proposal": "proposal", "explanation": "explanation", "flags": "flags",
+                   "decision": "decision", "final term": "final", "reason": "reason"}
+REQUIRED = ("item", "version", "clinical", "decision", "final", "reason")
+# A decision cell: the code or the Dutch verb.
+DECISIONS = {"approve": "approve", "goedkeuren": "approve", "edit": "edit", "aanpassen": "edit",
+             "keep": "keep", "overnemen": "keep", "reject": "reject", "afwijzen": "reject",
+             "defer": "defer", "uitstellen": "defer"}
 MAX_EXPORT = 50_000
+MAX_ROWS = 100_000  # rows read from one import; more is refused (an export holds at most MAX_EXPORT)
+MAX_PROBLEMS = 1_000
+LOAD_CHUNK = 1_000
+
+Progress = Callable[[str, int, int], None]  # (stage: read|check|apply, done, total)
 
 
 class ImportRefused(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    """Nothing was applied. `problems`: Dutch lines (at most MAX_PROBLEMS); `total`: how many there were."""
+
+    def __init__(self, problems: list[str], total: int | None = None):
+        self.problems = problems[:MAX_PROBLEMS]
+        self.total = total if total is not None else len(problems)
+        super().__init__("; ".join(self.problems[:20]))
 
 
-def _cell(value) -> str:
-    # terms.text.neutralise_cell: the one rule every table writer uses (OWASP CSV injection).
-    return neutralise_cell("" if value is None else str(value))
+class _Problems:
+    """The MAX_PROBLEMS problems of the lowest rows (and the total), in row order, whatever the
+    order they were found in (a heap of the largest kept row on top)."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[int, int, str]] = []  # (-row, -n, line): heapq keeps the smallest on top
+        self.total = 0
+
+    def add(self, row: int, code: str, **params) -> None:
+        self.add_text(row, message(f"review.import.{code}", **params))
+
+    def add_text(self, row: int, text: str) -> None:
+        self.total += 1
+        entry = (-row, -self.total, message("review.import.row", row=row, problem=text))
+        if len(self.kept) < MAX_PROBLEMS:
+            heapq.heappush(self.kept, entry)
+        elif entry > self.kept[0]:  # a lower row than the highest kept
+            heapq.heapreplace(self.kept, entry)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for _, _, line in sorted(self.kept, reverse=True)]
+
+
+def _cell(value) -> object:
+    return neutralise_cell("" if value is None else value)
 
 
 def export_xlsx(session: Session, filters: QueueFilter, limit: int = MAX_EXPORT) -> bytes:
-    from review_queue.models import Concept
-
+    """A workbook (bytes) with the items matching `filters`, oldest first, at most `limit`."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("review")
+    ws = wb.create_sheet(message("review.xlsx.sheet"))
     ws.append(COLUMNS)
-    stmt = (select(ReviewItem, Concept.fsn_en, Suggestion.explanation)
+    stmt = (select(ReviewItem, Concept.fsn_en, Suggestion.explanation, Suggestion.flag_details, Suggestion.similar)
             .join(Concept, Concept.id == ReviewItem.concept_id, isouter=True)
             .join(Suggestion, (Suggestion.item_id == ReviewItem.id) & Suggestion.is_primary, isouter=True)
             .where(*sql_conditions(filters.conditions(), session.get_bind().dialect.name))
             .order_by(ReviewItem.id).limit(limit))
+    rows = []
     seen = set()
-    for item, fsn, explanation in session.execute(stmt):
+    for item, fsn, explanation, details, similar in session.execute(stmt):
         if item.id in seen:  # more than one primary suggestion: the first one
             continue
         seen.add(item.id)
-        ws.append([item.id, item.version, item.concept_id, _cell(item.source_term), _cell(fsn),
-                   _cell(item.proposal), _cell(explanation), item.flags, "", "", ""])
+        rows.append((item, fsn, explanation, details, similar))
+    # Items waiting for a second look are decided on the first reviewer's text and its checks.
+    pending = [item.id for item, *_ in rows if decisions.awaiting_second(item)]
+    first_flags = {}
+    for start in range(0, len(pending), LOAD_CHUNK):
+        for d in session.execute(select(Decision).where(Decision.item_id.in_(pending[start:start + LOAD_CHUNK]),
+                                                        Decision.action.startswith("first-"))
+                                 .order_by(Decision.id)).scalars():
+            first_flags[d.item_id] = d.flag_details or []
+    for item, fsn, explanation, details, similar in rows:
+        waiting = decisions.awaiting_second(item)
+        text = decisions.text_to_decide(item)
+        expl = item.final_explanation if waiting else explanation
+        flags = first_flags.get(item.id, []) if waiting else (details or [])
+        ws.append([item.id, item.version, _cell(item.concept_id), _cell(item.source_term), _cell(fsn), _cell(text),
+                   _cell(expl), _cell(labels.item_state(item)), _cell(labels.flags_line(";".join(
+                       str(f.get("code")) for f in flags)) if flags else labels.flags_line(item.flags)),
+                   _cell(labels.reasons_text(flags)), _cell(labels.neighbours_text(similar)), "", "", ""])
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -62,78 +131,153 @@ def export_xlsx(session: Session, filters: QueueFilter, limit: int = MAX_EXPORT)
 class ImportResult:
     applied: int
     skipped: int  # rows with an empty decision
+    flagged: list[str] = field(default_factory=list)  # rows saved with (non-error) flags, Dutch lines
 
 
 def _text(v) -> str:
     s = "" if v is None else str(v).strip()
-    return s[1:] if s.startswith("'") and s[1:2] in ("=", "+", "-", "@") else s
+    # Undo the export's neutralise_cell: an apostrophe before a formula character.
+    return s[1:] if s.startswith("'") and s[1:2] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
+def _header(raw) -> str | None:
+    name = _text(raw).lower()
+    for code in COLUMN_CODES:
+        if name == message(f"review.xlsx.col_{code}").lower():
+            return code
+    return ENGLISH_COLUMNS.get(name)
+
+
+@dataclass
+class _Row:
+    rownum: int
+    item_id: int
+    version: int
+    action: str
+    term: str
+    explanation: str
+    reason: str
+    clinical: str
 
 
 def import_xlsx(session: Session, data: bytes, user: str,
-                policy: decisions.ReviewPolicy = decisions.ReviewPolicy()) -> ImportResult:
-    """Apply the decisions in an exported workbook, all or nothing; ImportRefused lists every bad row."""
+                policy: decisions.ReviewPolicy = decisions.ReviewPolicy(),
+                recheck: decisions.Recheck | None = None, progress: Progress | None = None) -> ImportResult:
+    """Apply the decisions in an exported workbook, all or nothing; ImportRefused lists the bad rows.
+
+    Edited texts are checked again in one batch (`recheck`) before anything is applied.
+    `progress(stage, done, total)` is called now and then (stage read, check or apply)."""
+    report = progress or (lambda stage, done, total: None)
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = [_header(h) for h in next(rows, [])]
     except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
-        raise ImportRefused([f"not an XLSX workbook ({type(exc).__name__})"]) from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = [(_text(h)).lower() for h in next(rows, [])]
-    missing = [c for c in ("item id", "version", "clinical term", "decision", "final term", "reason")
-               if c not in header]
+        raise ImportRefused([message("review.import.not_xlsx", kind=type(exc).__name__)]) from None
+    missing = [message(f"review.xlsx.col_{c}") for c in REQUIRED if c not in header]
     if missing:
-        raise ImportRefused([f"row 1: missing columns {', '.join(missing)}"])
-    col = {name: header.index(name) for name in header}
-    problems: list[str] = []
-    planned: list[tuple[int, int, str, dict]] = []
+        raise ImportRefused([message("review.import.row", row=1,
+                                     problem=message("review.import.missing_columns", columns=", ".join(missing)))])
+    col = {name: header.index(name) for name in header if name}
+    problems = _Problems()
+    planned: list[_Row] = []
     skipped = 0
     for rownum, row in enumerate(rows, start=2):
-        get = lambda name: row[col[name]] if col[name] < len(row) else None  # noqa: E731
-        action = _text(get("decision")).lower()
-        if not action:
+        if rownum - 1 > MAX_ROWS:
+            problems.add(rownum, "too_many_rows", max=MAX_ROWS)
+            break
+        if rownum % 2000 == 0:
+            report("read", rownum - 1, 0)
+        get = lambda name: row[col[name]] if name in col and col[name] < len(row) else None  # noqa: E731
+        raw_action = _text(get("decision")).lower()
+        if not raw_action:
             skipped += 1
             continue
-        try:
-            item_id, version = int(get("item id")), int(get("version"))
-        except (TypeError, ValueError):
-            problems.append(f"row {rownum}: item id and version must be numbers")
+        item_id, version = parse_id(_text(get("item"))), parse_id(_text(get("version")))
+        if item_id is None or version is None:
+            problems.add(rownum, "not_numbers")
             continue
-        if action not in DECISIONS:
-            problems.append(f"row {rownum}: decision {action[:20]!r} is not one of {', '.join(DECISIONS)}")
+        action = DECISIONS.get(raw_action)
+        if action is None:
+            problems.add(rownum, "unknown_decision", value=raw_action[:20])
             continue
-        item = session.get(ReviewItem, item_id)
+        planned.append(_Row(rownum, item_id, version, action, _text(get("final")), _text(get("explanation")),
+                            _text(get("reason")), _text(get("clinical"))))
+    items = _load_items(session, [r.item_id for r in planned])
+    ready: list[_Row] = []
+    for r in planned:
+        item = items.get(r.item_id)
         if item is None:
-            problems.append(f"row {rownum}: item {item_id} does not exist")
-            continue
-        if _text(get("clinical term")) != item.source_term:
-            problems.append(f"row {rownum}: item {item_id}: the clinical term changed since export")
-            continue
-        if item.version != version:
-            problems.append(f"row {rownum}: item {item_id} changed since export (version {version}, now "
-                            f"{item.version}, {item.state}); export again")
-            continue
-        term, reason = _text(get("final term")), _text(get("reason"))
-        if action == "edit" and not term:
-            problems.append(f"row {rownum}: edit needs a final term")
-            continue
-        if action == "reject" and not reason:
-            problems.append(f"row {rownum}: reject needs a reason")
-            continue
-        planned.append((rownum, item_id, action, {"term": term, "reason": reason, "version": version}))
-    if problems:
-        raise ImportRefused(problems)
-    # All rows valid: apply them; any DecisionError aborts the caller's transaction.
-    for rownum, item_id, action, v in planned:
+            problems.add(r.rownum, "no_such_item", item=r.item_id)
+        elif r.clinical != item.source_term:
+            problems.add(r.rownum, "clinical_changed", item=r.item_id)
+        elif item.version != r.version:
+            problems.add(r.rownum, "changed", item=r.item_id, version=r.version, now=item.version,
+                         state=labels.item_state(item))
+        elif r.action == "edit" and not r.term:
+            problems.add(r.rownum, "edit_needs_term")
+        elif r.action in ("reject", "keep") and not r.reason:
+            problems.add(r.rownum, f"{r.action}_needs_reason")
+        else:
+            ready.append(r)
+    report("read", len(planned), len(planned))
+    checked = _recheck_edits(ready, items, recheck, report)
+    flagged: list[str] = []
+    # Applied even when some rows were refused already: the caller rolls everything back on
+    # ImportRefused, and the reviewer gets every problem of the file at once, not one per try.
+    for n, r in enumerate(ready, start=1):
+        if n % 500 == 0:
+            report("apply", n, len(ready))
         try:
-            if action == "approve":
-                decisions.approve(session, item_id, user, expected_version=v["version"],
-                                  override_reason=v["reason"] or None, policy=policy)
-            elif action == "edit":
-                decisions.edit(session, item_id, user, v["term"], expected_version=v["version"], policy=policy)
-            elif action == "reject":
-                decisions.reject(session, item_id, user, v["reason"], expected_version=v["version"])
-            else:
-                decisions.defer(session, item_id, user, v["reason"] or None, expected_version=v["version"])
+            # A refused decision raises before it writes anything, so the rest can go on and the
+            # file's every problem is listed; any problem rolls the whole file back.
+            _apply(session, r, user, policy, checked.get(r.rownum))
         except decisions.DecisionError as exc:
-            raise ImportRefused([f"row {rownum}: {exc}"]) from None
-    return ImportResult(applied=len(planned), skipped=skipped)
+            problems.add_text(r.rownum, str(exc))
+            continue
+        found = checked.get(r.rownum)
+        if found is not None and found.flags:
+            flagged.append(message("review.import.row", row=r.rownum, problem=message(
+                "review.import.saved_with_flags", flags=labels.flags_line(decisions.flag_codes(found.flags)))))
+    report("apply", len(ready), len(ready))
+    if problems.total:
+        raise ImportRefused(problems.lines, problems.total)
+    return ImportResult(applied=len(ready), skipped=skipped, flagged=flagged[:MAX_PROBLEMS])
+
+
+def _load_items(session: Session, ids: list[int]) -> dict[int, ReviewItem]:
+    out: dict[int, ReviewItem] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), LOAD_CHUNK):
+        for item in session.execute(select(ReviewItem).where(ReviewItem.id.in_(unique[start:start + LOAD_CHUNK]))).scalars():
+            out[item.id] = item
+    return out
+
+
+def _recheck_edits(rows: list[_Row], items: dict[int, ReviewItem], recheck, report) -> dict[int, decisions.CheckedText]:
+    """Every edited text checked in one batch (the checker is vectorised), by row number."""
+    edits = [r for r in rows if r.action == "edit"]
+    if not edits or recheck is None:
+        return {}
+    report("check", 0, len(edits))
+    found = recheck([decisions.TextToCheck(items[r.item_id].concept_id, items[r.item_id].source_term, r.term,
+                                           r.explanation or None) for r in edits])
+    report("check", len(edits), len(edits))
+    return {r.rownum: f for r, f in zip(edits, found)}
+
+
+def _apply(session: Session, r: _Row, user: str, policy, checked) -> None:
+    if r.action == "approve":
+        decisions.approve(session, r.item_id, user, expected_version=r.version,
+                          override_reason=r.reason or None, policy=policy)
+    elif r.action == "edit":
+        decisions.edit(session, r.item_id, user, r.term, explanation=r.explanation or None,
+                       override_reason=r.reason or None, expected_version=r.version, policy=policy,
+                       checked=checked or decisions.CheckedText())
+    elif r.action == "keep":
+        decisions.keep_source(session, r.item_id, user, r.reason, expected_version=r.version, policy=policy)
+    elif r.action == "reject":
+        decisions.reject(session, r.item_id, user, r.reason, expected_version=r.version)
+    else:
+        decisions.defer(session, r.item_id, user, r.reason or None, expected_version=r.version)

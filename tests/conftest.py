@@ -241,7 +241,8 @@ def pf_terms():
 def seed_items():
     """seed_items(factory, n, **overrides) -> item ids: concepts, review items and suggestions."""
     def seed(factory, n=5, term="klinische term {i}", proposal="voorstel {i}", severity=None, flags="",
-             semantic_tag="disorder", origin="lexicon", confidence=0.9, start=1, flag_details=None, similar=None):
+             semantic_tag="disorder", origin="lexicon", confidence=0.9, start=1, flag_details=None, similar=None,
+             explanation="uitleg {i}"):
         from review_queue.models import Concept, ReviewItem, Suggestion
 
         ids = []
@@ -251,35 +252,38 @@ def seed_items():
                 s.add(Concept(id=cid, active=True, effective_time="20250101", module_id="11000146104",
                               term_nl=term.format(i=i), fsn_en=f"Clinical finding {i} (disorder)",
                               semantic_tag=semantic_tag))
-                item = ReviewItem(concept_id=cid, source_term=term.format(i=i), proposal=proposal.format(i=i),
+                text = term.format(i=i) if origin == "none" else proposal.format(i=i)
+                item = ReviewItem(concept_id=cid, source_term=term.format(i=i), proposal=text,
                                   origin=origin, confidence=confidence, max_severity=severity, flags=flags,
                                   semantic_tag=semantic_tag)
                 s.add(item)
                 s.flush()
-                s.add(Suggestion(item_id=item.id, concept_id=cid, text=proposal.format(i=i), origin=origin,
-                                 confidence=confidence, explanation=f"uitleg {i}", flags=flags,
-                                 flag_details=flag_details or [], similar=similar or []))
+                s.add(Suggestion(item_id=item.id, concept_id=cid, text=text, origin=origin,
+                                 confidence=confidence, explanation=explanation.format(i=i) if explanation else None,
+                                 flags=flags, flag_details=flag_details or [], similar=similar or []))
                 ids.append(item.id)
         return ids
     return seed
 
 
+def _csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
 @pytest.fixture
 def web_login():
     """web_login(app, username, password) -> TestClient with a logged-in session and its CSRF token."""
-    import re
-
     from fastapi.testclient import TestClient
 
-    def login(app, username, password):
-        client = TestClient(app)
+    def login(app, username, password, **client_kw):
+        client = TestClient(app, **client_kw)
         page = client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"},
-                        follow_redirects=False)
+        r = client.post("/login", data={"username": username, "password": password, "csrf": _csrf_of(page.text),
+                                        "next": "/"}, follow_redirects=False)
         assert r.status_code == 303, r.text
-        home = client.get("/")
-        client.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+        client.csrf = _csrf_of(client.get("/").text)
         return client
     return login
 
@@ -339,3 +343,59 @@ def llama_server(tmp_path_factory):
         pytest.skip(f"no local model server: {exc}")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def reviewers(store):
+    """The usual accounts on `store`: reviewers anna and bert, admin beheer (passwords wachtwoord-<name>)."""
+    from review_queue import users
+
+    _, factory = store
+    with factory() as s, s.begin():
+        users.add_user(s, "anna", "wachtwoord-anna", "reviewer")
+        users.add_user(s, "bert", "wachtwoord-bert", "reviewer")
+        users.add_user(s, "beheer", "wachtwoord-beheer", "admin")
+    return {"anna": "wachtwoord-anna", "bert": "wachtwoord-bert", "beheer": "wachtwoord-beheer"}
+
+
+@pytest.fixture
+def live_server():
+    """live_server(app) -> base URL of the app served by a real uvicorn on a free port (stopped after the test)."""
+    import threading
+
+    import uvicorn
+
+    servers = []
+
+    def start(app):
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        wait_for_port(port)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def http_login():
+    """http_login(base_url, username, password) -> httpx.Client with a logged-in session (real HTTP)."""
+    import httpx
+
+    clients = []
+
+    def login(base, username, password):
+        client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+        clients.append(client)
+        token = _csrf_of(client.get("/login").text)
+        r = client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"})
+        assert r.status_code == 303, r.text
+        client.csrf = _csrf_of(client.get("/").text)
+        return client
+    yield login
+    for c in clients:
+        c.close()

@@ -143,6 +143,8 @@ def test_status_users_and_tokens(helder_env, monkeypatch):
     helder("user", "add", "anna", "--role", "admin", "--password-env", "PW")
     assert "anna\tadmin\tactive" in helder("user", "list").output
     helder("user", "add", "anna", "--password-env", "PW", code=1)
+    helder("user", "disable", "anna", code=1)  # the last active admin stays
+    helder("user", "add", "beheer", "--role", "admin", "--password-env", "PW")
     helder("user", "disable", "anna")
     assert "anna\tadmin\tdisabled" in helder("user", "list").output
     token = helder("token", "create", "PGO Voorbeeld").stdout.strip().splitlines()[0]

@@ -4,6 +4,13 @@
   function typing(el) {
     return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
   }
+  function focusField(id, select) {
+    var field = document.getElementById(id);
+    if (!field) return false;
+    field.focus();
+    if (select && field.select) field.select();
+    return true;
+  }
   function submit(id, focusId) {
     var form = document.getElementById(id);
     if (!form) return false;
@@ -23,9 +30,11 @@
     if (typing(document.activeElement)) return;
     var done = false;
     switch (ev.key) {
-      case "a": done = submit("f-approve", "approve-reason"); break;
-      case "e": var t = document.getElementById("edit-term"); if (t) { t.focus(); t.select(); done = true; } break;
-      case "r": var r = document.getElementById("reject-reason"); if (r) { r.focus(); done = true; } break;
+      // No proposal to approve ("formulering nodig"): "a" goes to the term to write instead.
+      case "a": done = submit("f-approve", "approve-reason") || focusField("edit-term", true); break;
+      case "e": done = focusField("edit-term", true); break;
+      case "o": done = focusField("keep-reason"); break;
+      case "r": done = focusField("reject-reason"); break;
       case "d": done = submit("f-defer"); break;
       case "u": done = submit("f-undo"); break;
       case "j": done = follow("j"); break;

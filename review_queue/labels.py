@@ -1,0 +1,115 @@
+"""Dutch words for the codes the review workspace stores: states, actions, flags, severities,
+origins, times. Codes stay in the data and the API; people read these (terms/messages:
+`review.*`, and `flags.*` for what the checks own).
+
+Times are shown in Europe/Amsterdam with the zone's abbreviation (CET/CEST), since reviewers
+compare them with their own clock; stored times are UTC.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from terms.messages import has, message
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# Words that occur in English sentences and not in Dutch ones: a stored flag reason containing
+# them was written before the checks spoke Dutch, and its code's Dutch description is shown instead.
+_ENGLISH = re.compile(
+    r"\b(the|and|with|should|cannot|which|been|will|does|from|another|proposal|changed|equals|nearly|"
+    r"reader|know|words|after|before|made|rendered|differently|same|spacing|markup|unsafe|output|"
+    r"says|clinical|lay|repeats|batch|got)\b", re.IGNORECASE)
+
+
+def looks_english(text: str | None) -> bool:
+    return bool(text) and bool(_ENGLISH.search(text))
+
+
+def _or_code(key: str, code: str) -> str:
+    return message(key) if has(key) else code
+
+
+def state(code: str | None) -> str:
+    """'approved' → 'goedgekeurd'; the queue views too ('needs-wording' → 'formulering nodig')."""
+    return _or_code(f"review.state.{code}", code or "—")
+
+
+def item_state(item) -> str:
+    """An item's state as a reviewer reads it: needs wording and a pending second look included."""
+    from review_queue.decisions import awaiting_second, needs_wording
+
+    if needs_wording(item):
+        return state("needs-wording") + (" · " + state("deferred") if item.state == "deferred" else "")
+    if awaiting_second(item):
+        return state("second-review")
+    return state(item.state)
+
+
+def action(code: str | None) -> str:
+    return _or_code(f"review.action.{code}", code or "—")
+
+
+def severity(code: str | None) -> str:
+    return _or_code(f"flags.severity.{code}", code or "—")
+
+
+def origin(code: str | None) -> str:
+    return _or_code(f"flags.origin.{code}", code or "—")
+
+
+def flag_name(code: str | None) -> str:
+    return _or_code(f"flags.{code}.name", code or "—")
+
+
+def flag_reason(detail: dict) -> str:
+    """The reason beside a flag: as stored when it is Dutch; for a reason stored in English (before
+    the checks spoke Dutch) or none at all, the Dutch description of its code."""
+    reason = str(detail.get("reason") or "")
+    code = str(detail.get("code") or "")
+    if reason and not looks_english(reason):
+        return reason
+    key = f"flags.{code}.description"
+    return message(key) if has(key) else message("review.item.flag_unknown")
+
+
+def flags_line(codes: str | None) -> str:
+    """'jargon;too-long' → 'vakjargon, te lang'."""
+    return ", ".join(flag_name(c) for c in (codes or "").split(";") if c)
+
+
+def when(value: datetime | None, seconds: bool = False) -> str:
+    """'24-11-2026 14:05 CET': a stored (UTC) time in Europe/Amsterdam with its zone."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:  # SQLite hands back naive datetimes, stored as UTC
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(AMSTERDAM)
+    return local.strftime("%d-%m-%Y %H:%M:%S %Z" if seconds else "%d-%m-%Y %H:%M %Z")
+
+
+def history_reason(decision) -> str:
+    """The reason column of a decision in the history, in Dutch (an undo names what it undid)."""
+    if decision.action == "undo":
+        undone = decision.undoes
+        if undone is None and decision.reason:  # older rows: "undo of decision 13 (approve)"
+            m = re.match(r"undo of decision (\d+)", decision.reason)
+            undone = int(m.group(1)) if m else None
+        return message("review.history.undo_of", decision=undone) if undone else ""
+    return decision.reason or ""
+
+
+def neighbours_text(similar: list | None, limit: int = 5) -> str:
+    """Nearest TM neighbours as lines 'concept: klinische term → patiëntvriendelijke term (score)'."""
+    lines = []
+    for n in (similar or [])[:limit]:
+        lines.append(message("review.xlsx.neighbour", concept=n.get("conceptId", ""), term=n.get("term", ""),
+                             patient_term=n.get("patientTerm", ""), score=n.get("score", "")))
+    return "\n".join(lines)
+
+
+def reasons_text(flag_details: list | None) -> str:
+    """Flags as lines 'naam (ernst): reden'."""
+    return "\n".join(message("review.xlsx.flag_line", name=flag_name(f.get("code")), severity=severity(f.get("severity")),
+                             reason=flag_reason(f)) for f in (flag_details or []))

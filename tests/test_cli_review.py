@@ -1,0 +1,69 @@
+"""The review commands: an edit checked again like a proposal, keeping the clinical term, needs
+wording, and the spreadsheet round trip from the shell."""
+import json
+from io import BytesIO
+
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from cli import app
+from review_queue.db import database_url, open_store
+from review_queue.models import Decision, ReviewItem
+
+runner = CliRunner()
+
+
+def helder(*args, code=0):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == code, f"helder {' '.join(args)} → {result.exit_code}\n{result.output}"
+    return result
+
+
+def _factory():
+    return open_store(database_url())[1]
+
+
+def test_review_edit_is_checked_again_and_keep_needs_a_reason(helder_env, seed_items, pf_terms):
+    factory = _factory()
+    pf_terms.approve(factory, 1, "suikerziekte", clinical="diabetes mellitus")
+    (item_id,) = seed_items(factory, 1, start=5, term="diabetes type twee", proposal="suikerziekte type twee")
+    (wording,) = seed_items(factory, 1, start=6, origin="none", term="griep", confidence=0.05)
+    r = helder("review", "edit", str(item_id), "suikerziekte", "--user", "anna", code=1)
+    assert "foutvlag (conflict met bestaande term" in r.output
+    helder("review", "edit", str(item_id), "suikerziekte", "--user", "anna", "--override", "bewust hetzelfde")
+    r = helder("review", "approve", str(wording), "--user", "anna", code=1)
+    assert "geen voorstel" in r.output
+    listed = [json.loads(line) for line in helder("review", "list", "--state", "needs-wording", "--json").output.splitlines()]
+    assert [(i["id"], i["needsWording"]) for i in listed] == [(wording, True)]
+    assert "needs wording" in helder("review", "show", str(wording)).output
+    helder("review", "keep", str(wording), "--user", "anna", "--reason", "griep is gewoon Nederlands")
+    with factory() as s:
+        assert (s.get(ReviewItem, item_id).state, s.get(ReviewItem, wording).final_term) == ("edited", "griep")
+        d = s.query(Decision).filter_by(item_id=item_id).one()
+        assert "tm-conflict" in d.flags.split(";") and d.reason == "bewust hetzelfde"
+
+
+def test_review_export_then_import_from_the_shell(helder_env, seed_items):
+    factory = _factory()
+    ids = seed_items(factory, 3, term="schouderklachten", proposal="last van de schouder")
+    out = helder_env / "batch.xlsx"
+    assert helder("review", "export", str(out)).output.strip() == f"Wrote {out}"
+    wb = load_workbook(out)
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("besluit") + 1, value="afwijzen")
+    ws.cell(row=2, column=header.index("reden") + 1, value="te vaag")
+    ws.cell(row=3, column=header.index("besluit") + 1, value="aanpassen")
+    ws.cell(row=3, column=header.index("eindterm") + 1, value="frozen shoulder")
+    buf = BytesIO()
+    wb.save(buf)
+    out.write_bytes(buf.getvalue())
+    r = helder("review", "import", str(out), "--user", "anna", code=1)  # the edit is English: an error flag
+    assert "regel 3:" in r.output and "nothing applied, 1 problem(s)" in r.output
+    with factory() as s:
+        assert [s.get(ReviewItem, i).state for i in ids] == ["proposed"] * 3
+    ws.cell(row=3, column=header.index("eindterm") + 1, value="stijve schouder")
+    wb.save(out)
+    assert "Applied 2 decision(s)" in helder("review", "import", str(out), "--user", "anna").output
+    with factory() as s:
+        assert [s.get(ReviewItem, i).state for i in ids] == ["rejected", "edited", "proposed"]
