@@ -114,13 +114,50 @@ def _kind(path: Path) -> str | None:
     raise TableError("files.table.unknown-type", file=path, suffix=suffix or "(geen)")
 
 
+# The single-byte code pages a spreadsheet or text tool on a Dutch desktop writes: Windows-1252
+# (Excel's "CSV (gescheiden door lijstscheidingsteken)"), DOS Latin-1 (CP850: Excel's "CSV
+# (MS-DOS)", old exports) and Mac OS Roman (Excel for Mac's "CSV (Macintosh)"). Every byte decodes
+# in CP850 and Mac Roman, so which one was meant is judged by what the bytes become: Dutch and
+# other Western text holds accented letters and typographic quotes and dashes (`_EXPECTED`), a wrong
+# code page makes box drawing, ‹ ‰ Ž and the like of the same bytes.
+_CODE_PAGES = (("cp1252", "Windows-1252"), ("cp850", "DOS (CP850)"), ("mac_roman", "Mac OS Roman"))
+# Scores: Dutch lower-case accented letters and typographic quotes, dashes, € and … are what such
+# text holds (+2; a quote or dash between two letters is not, the apostrophe of "baby’s" is); other
+# Western letters and signs may be (+1); anything else is a sign of the wrong code page (-2).
+_LIKELY = set("àáâäçèéêëìíîïñòóôöùúûüýÿ‘’“”–—…€°")
+_POSSIBLE = set("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßãåæõøµ²³×±½¼¾§©®™«»¿¡·\u00a0")
+_PUNCTUATION = set("‘“”–—…")
+
+
+def _plausibility(text: str) -> int:
+    """How much the non-ASCII characters of `text` look like Western text (see _LIKELY)."""
+    score = 0
+    for i, ch in enumerate(text):
+        if ch <= "\x7f":
+            continue
+        if ch in _PUNCTUATION and 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha():
+            score -= 2
+        elif ch in _LIKELY:
+            score += 2
+        elif ch in _POSSIBLE:
+            score += 1
+        else:
+            score -= 2
+    return score
+
+
 def decode_text(raw: bytes, path: Path | str) -> tuple[str, str | None]:
     """(text, name of a non-UTF-8 encoding used or None).
 
-    A byte order mark decides (UTF-8, UTF-16 LE/BE); else UTF-8 when the bytes are UTF-8, else
-    Windows-1252 (what Excel's "CSV (gescheiden door lijstscheidingsteken)" writes on a Dutch
-    Windows). Bytes that are neither: TableError `files.table.encoding`.
+    A byte order mark decides (UTF-8, UTF-16 LE/BE); NUL bytes in every other position mean
+    UTF-16 without one; else UTF-8 when the bytes are UTF-8; else the single-byte code page
+    (Windows-1252, CP850, Mac OS Roman; `_CODE_PAGES`) whose reading looks most like text, ties
+    to Windows-1252. The caller names a non-UTF-8 encoding in a note. Bytes that no encoding
+    reads as text (an XLSX or XLS workbook named .csv, binary data): TableError
+    `files.table.encoding` (or `files.table.workbook`).
     """
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (XLSX, ODS) or an OLE file (XLS)
+        raise TableError("files.table.workbook", file=path)
     for bom, encoding, name in ((codecs.BOM_UTF8, "utf-8-sig", None), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
                                 (codecs.BOM_UTF16_BE, "utf-16", "UTF-16")):
         if raw.startswith(bom):
@@ -128,14 +165,31 @@ def decode_text(raw: bytes, path: Path | str) -> tuple[str, str | None]:
                 return raw.decode(encoding), name
             except UnicodeDecodeError:
                 raise TableError("files.table.encoding", file=path) from None
+    head = raw[:4096]
+    if b"\x00" in head and len(head) >= 2:  # UTF-16 without a byte order mark: ASCII text, NUL beside each
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        encoding = "utf-16-le" if odd > even else "utf-16-be"
+        if max(even, odd) * 2 >= len(head) // 2:
+            try:
+                return raw.decode(encoding), "UTF-16"
+            except UnicodeDecodeError:
+                pass
+        raise TableError("files.table.encoding", file=path)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        raise TableError("files.table.encoding", file=path) from None
+    readings = []
+    for encoding, name in _CODE_PAGES:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readings.append((_plausibility(text), -len(readings), text, name))
+    score, _, text, name = max(readings)
+    if score < 0:  # more strange characters than letters whichever way it is read
+        raise TableError("files.table.encoding", file=path)
+    return text, name
 
 
 def _header_names(line: str, sep: str) -> list[str]:

@@ -59,11 +59,59 @@ def test_excels_unicode_text_and_its_separator_line_read_too(tmp_path):
 
 
 def test_bytes_that_are_no_text_encoding_are_named(tmp_path):
-    path = tmp_path / "tm.csv"
-    path.write_bytes(b"conceptId;term;patientTerm\r\n38341003;a\x81\x8d;b\r\n")
+    path = tmp_path / "tm.csv"  # a PNG saved under a .csv name: NUL bytes here and there, not UTF-16
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00"
+                     + bytes(range(32, 127)) * 4)
     with pytest.raises(TableError) as refused:
         read_tm_file(path)
     assert refused.value.code == "files.table.encoding" and "CSV UTF-8" in str(refused.value)
+
+
+# Dutch words with the letters old code pages put on different bytes (ë ï é ö ü è ç), with
+# Word's curly quotes and dashes where a Windows-1252 text has them.
+DUTCH = [("396230008", "thyreoïditis", "ontsteking van de schildklier", "Eén ontsteking, geëerd, coördinatie."),
+         ("38341003", "hypertensie", "hoge bloeddruk", "Reünie van naïeve crème-brûlée-eters, à la carte.")]
+
+
+@pytest.mark.parametrize("encoding,name", [("cp1252", "Windows-1252"), ("cp850", "CP850"),
+                                           ("mac_roman", "Mac OS Roman")])
+def test_each_code_page_a_dutch_desktop_saves_is_read_as_itself_and_named(tmp_path, encoding, name):
+    # Excel's "CSV (gescheiden door lijstscheidingsteken)", "CSV (MS-DOS)" and "CSV (Macintosh)":
+    # every byte decodes in CP850 and Mac Roman, so a wrong guess would store "thyreo‹ditis".
+    path = tmp_path / "tm.csv"
+    line_end = "\r" if encoding == "mac_roman" else "\r\n"
+    path.write_bytes(line_end.join(";".join(r) for r in [HEADER, *DUTCH]).encode(encoding) + line_end.encode())
+    notes: list[str] = []
+    frame = read_tm_file(path, notes)
+    assert frame.select("term", "explanation").rows() == [(t, e) for _, t, _, e in DUTCH]
+    assert any(name in n for n in notes)
+
+
+def test_windows_1252_quotes_dashes_and_apostrophes_stay_windows_1252(tmp_path):
+    rows = [("38341003", "hypertensie", "‘hoge’ bloeddruk – “te hoog”", "De baby’s bloeddruk, €5, 37°C.")]
+    path = tmp_path / "tm.csv"
+    path.write_bytes("\r\n".join(";".join(r) for r in [HEADER, *rows]).encode("cp1252") + b"\r\n")
+    assert read_tm_file(path).select("patientTerm", "explanation").rows() == [rows[0][2:]]
+
+
+def test_utf16_without_a_byte_order_mark_reads(tmp_path):
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"tm-{encoding}.txt"
+        path.write_bytes(("\r\n".join("\t".join(r) for r in [HEADER, *DUTCH]) + "\r\n").encode(encoding))
+        notes: list[str] = []
+        assert read_tm_file(path, notes)["term"].to_list() == ["thyreoïditis", "hypertensie"]
+        assert any("UTF-16" in n for n in notes)
+
+
+def test_a_workbook_under_a_text_name_is_named_as_a_workbook(tmp_path):
+    book = Workbook()
+    book.active.append(list(HEADER))
+    book.save(tmp_path / "tm.xlsx")
+    path = tmp_path / "tm.csv"
+    path.write_bytes((tmp_path / "tm.xlsx").read_bytes())
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.table.workbook" and ".xlsx" in str(refused.value)
 
 
 def test_dutch_excel_csv_through_helder_tm_import(helder_env):
