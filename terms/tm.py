@@ -25,7 +25,7 @@ from terms import config as C
 from terms.atomic import replaced_atomically
 from terms.messages import message
 from terms.sctid import id_problems
-from terms.text import TermError, neutralise_cell, neutralise_frame, text_problem, validate_explanation, validate_term
+from terms.text import SPACE_CHARS, TermError, neutralise_cell, neutralise_frame, text_problem, validate_explanation, validate_term
 
 TM_COLUMNS = ["conceptId", "term", "patientTerm", "explanation"]
 WORK_REQUIRED = ["conceptId", "term"]
@@ -385,8 +385,16 @@ def read_tm_file(path: str | Path, notes: list[str] | None = None) -> pl.DataFra
         pl.when(pl.col("explanation").str.strip_chars() == "").then(None)
         .otherwise(pl.col("explanation").str.strip_chars()).alias("explanation"))
     _check_texts(frame, path)
+    frame = frame.with_columns(_normalised(c) for c in ("term", "patientTerm", "explanation"))
     frame = _one_term_per_concept(frame, path)
     return frame.drop(_LINE)
+
+
+def _normalised(column: str) -> pl.Expr:
+    """What validate_term stores, column-wise: NFC, trimmed, single spaces. Rows are compared in
+    this form, so 'thyreoïditis' typed twice (composed, and decomposed from a Mac) is one term."""
+    return (pl.col(column).str.normalize("NFC").str.strip_chars(SPACE_CHARS)
+            .str.replace_all(r"\s+", " ").alias(column))
 
 
 def _read_with_lines(path: Path, required: list[str], notes: list[str]) -> pl.DataFrame:
@@ -430,13 +438,17 @@ def _check_texts(frame: pl.DataFrame, path: Path) -> None:
 
 
 def _one_term_per_concept(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """Exact repeats of a row dropped; a concept with two different patient terms refused."""
-    frame = frame.unique(["conceptId", "patientTerm"], keep="first", maintain_order=True)
+    """Repeats of a row dropped; a concept with two different patient terms, or the same term
+    with two different explanations (only one would be kept), refused naming both lines."""
+    frame = frame.unique(["conceptId", "patientTerm", "explanation"], keep="first", maintain_order=True)
     twice = frame.filter(pl.col("conceptId").is_duplicated())
     if twice.is_empty():
         return frame
     concept = twice["conceptId"][0]
     first, second = twice.filter(pl.col("conceptId") == concept).head(2).iter_rows(named=True)
+    if first["patientTerm"] == second["patientTerm"]:
+        raise TableError("files.table.duplicate-explanation", file=path, concept=concept, term=first["patientTerm"],
+                         first=first[_LINE], second=second[_LINE])
     raise TableError("files.table.duplicate-concept", file=path, concept=concept, first=first[_LINE],
                      first_term=first["patientTerm"], second=second[_LINE], second_term=second["patientTerm"])
 

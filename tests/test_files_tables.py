@@ -342,3 +342,31 @@ def test_a_review_edit_that_starts_like_a_formula_is_refused(store, seed_items, 
     with pytest.raises(DecisionError, match="formule"):
         with factory() as s, s.begin():
             edit(s, item_id, "anna", term)
+
+
+# ---------------------------------------------------------------- one concept, one term, as stored
+
+
+def test_the_same_term_typed_two_ways_is_one_term_not_two(tmp_path):
+    # 'thyreoïditis' composed (Windows) and decomposed (pasted from a Mac), and a doubled space:
+    # stored alike (NFC, single spaces), so the file holds one term for the concept, not two.
+    path = tmp_path / "tm.csv"
+    path.write_text("conceptId;term;patientTerm\r\n"
+                    "396230008;thyreoïditis;ontsteking van de schildklier\r\n"
+                    "396230008;thyreoi\u0308ditis;ontsteking van  de schildklier \r\n", encoding="utf-8")
+    frame = read_tm_file(path)
+    assert frame.select("conceptId", "term", "patientTerm").rows() == [
+        ("396230008", "thyreoïditis", "ontsteking van de schildklier")]
+
+
+def test_the_same_term_with_two_explanations_names_both_lines(tmp_path):
+    path = tmp_path / "tm.csv"
+    path.write_text("conceptId;term;patientTerm;explanation\r\n"
+                    "38341003;hypertensie;hoge bloeddruk;Uw bloeddruk is te hoog.\r\n"
+                    "45007003;hypotensie;lage bloeddruk;\r\n"
+                    "38341003;hypertensie;hoge bloeddruk;De druk in uw bloedvaten is te hoog.\r\n", encoding="utf-8")
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    line = str(refused.value)
+    assert refused.value.code == "files.table.duplicate-explanation"
+    assert "38341003" in line and "regel 2" in line and "regel 4" in line and "\n" not in line
