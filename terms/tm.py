@@ -307,8 +307,20 @@ def _check_ids(frame: pl.DataFrame, path: Path) -> None:
             kind = message("files.sctid.kind-description" if problem == "kind-1" else "files.sctid.kind-relationship")
             raise TableError("files.sctid.not-a-concept", file=path, line=line, column=column, value=value,
                              kind=kind, partition=partition)
-        reason = message(f"files.sctid.reason-{problem}", **({"partition": value[-3:-1]} if problem == "partition" else {}))
+        if problem == "digits":
+            reason = message("files.sctid.reason-digits-found", found=_shown(next(ch for ch in value if not "0" <= ch <= "9")))
+        else:
+            reason = message(f"files.sctid.reason-{problem}", **({"partition": value[-3:-1]} if problem == "partition" else {}))
         raise TableError("files.sctid.invalid", file=path, line=line, column=column, value=value, reason=reason)
+
+
+def _shown(ch: str) -> str:
+    """A character as a person can find it in a cell: 'x', or U+200B for one they cannot see."""
+    import unicodedata
+
+    if unicodedata.category(ch)[0] in "CZ":  # control, format (zero-width), separators (spaces)
+        return message("files.sctid.invisible", code=f"U+{ord(ch):04X}")
+    return f"'{ch}'"
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:

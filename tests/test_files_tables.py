@@ -370,3 +370,17 @@ def test_the_same_term_with_two_explanations_names_both_lines(tmp_path):
     line = str(refused.value)
     assert refused.value.code == "files.table.duplicate-explanation"
     assert "38341003" in line and "regel 2" in line and "regel 4" in line and "\n" not in line
+
+
+@pytest.mark.parametrize("value,found", [("38341003\u200b", "U+200B"), ("3834\u00ad1003", "U+00AD"),
+                                         ("\u206038341003", "U+2060"), ("'38341003", "'''"),
+                                         ('="38341003"', "'='")])
+def test_an_id_with_a_character_that_is_no_digit_names_it_even_when_invisible(tmp_path, value, found):
+    # A zero-width space or word joiner pasted from a web page, a no-break space inside the id:
+    # the cell looks like digits, so the line says which character is there.
+    path = tmp_path / "tm.csv"
+    path.write_text(f"conceptId,term,patientTerm\r\n{value},hypertensie,hoge bloeddruk\r\n", encoding="utf-8")
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.sctid.invalid" and ":2:" in str(refused.value)
+    assert found in str(refused.value)
