@@ -229,15 +229,17 @@ def _read_text(path: Path, default: str, required: list[str], notes: list[str]) 
     text = text.lstrip("\ufeff")
     if "\r" in text and "\n" not in text:  # classic Mac line ends (Excel's "CSV (Macintosh)")
         text = text.replace("\r", "\n")
-    first, _, rest = text.partition("\n")
-    offset = 2  # the line number of the first data row
-    sep = None
-    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:  # Excel's separator line
-        sep = first.strip()[4]
-        text, offset = rest, 3
-        first = text.partition("\n")[0]
-    if not first.strip():
+    lines = text.split("\n")
+    start, sep = 0, None
+    if lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:  # Excel's separator line
+        sep, start = lines[0].strip()[4], 1
+    header = _header_line([line.rstrip("\r") for line in lines], start, sep, default, required)
+    if header is None:
         raise TableError("files.table.empty-file", file=path)
+    if header > start:
+        notes.append(message("files.table.header-below", file=path, line=header + 1))
+    first = lines[header]
+    text, offset = "\n".join(lines[header:]), header + 2  # offset: the line number of the first data row
     sep = sep or _choose_separator(first.rstrip("\r"), default, required)
     if sep != default:
         notes.append(message("files.table.separator", file=path, separator=_SEPARATOR_NAMES.get(sep, repr(sep))))
@@ -251,6 +253,35 @@ def _read_text(path: Path, default: str, required: list[str], notes: list[str]) 
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TableError("files.table.unreadable", file=path, reason=first_line[:200]) from None
     return frame.with_columns(pl.col(_LINE).cast(pl.Int64))
+
+
+_LOOK_FOR_HEADER = 10  # rows above the header (titles, empty rows) looked past
+
+
+def _blank_row(cells: list[object]) -> bool:
+    return all(c is None or not str(c).strip(" \t\"\u00a0") for c in cells)
+
+
+def _best_header(rows: list[list[str]], required: list[str]) -> int | None:
+    """The index of the header among `rows` (the first ones of a sheet): the first non-empty row,
+    unless it lacks a required column and a later row (a title or empty rows above it) has them all."""
+    wanted = {_column_key(c) for c in required}
+    filled = [i for i, row in enumerate(rows) if not _blank_row(row)]
+    if not filled:
+        return None
+    for i in filled[:_LOOK_FOR_HEADER]:
+        if wanted <= {_column_key(str(c)) for c in rows[i] if c is not None}:
+            return i
+    return filled[0]
+
+
+def _header_line(lines: list[str], start: int, sep: str | None, default: str, required: list[str]) -> int | None:
+    """`_best_header` for text lines from `start`, each split by `sep` or the separator that suits it."""
+    rows = []
+    for line in lines[start:start + 100]:
+        rows.append(_header_names(line, sep or _choose_separator(line, default, required)))
+    found = _best_header(rows, required)
+    return None if found is None else start + found
 
 
 def _tidy(frame: pl.DataFrame, path: Path, required: list[str], notes: list[str]) -> pl.DataFrame:
@@ -323,7 +354,7 @@ def _shown(ch: str) -> str:
     return f"'{ch}'"
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
+def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] | None = None) -> pl.DataFrame:
     """The first sheet as text; an id column cell stored as a number is refused (files.sctid.number).
 
     Excel keeps numbers as IEEE doubles: 15 significant digits, so an 18-digit SCTID typed into a
@@ -342,11 +373,12 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
         rows = list(book.worksheets[0].iter_rows(values_only=True))
     finally:
         book.close()
-    while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[0]):
-        rows.pop(0)  # leading empty rows above the header
-    if not rows:
+    top = _best_header([list(r) for r in rows[:100]], required or [])  # past empty and title rows
+    if top is None:
         raise TableError("files.xlsx.empty-sheet", file=path)
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    if top and notes is not None:
+        notes.append(message("files.table.header-below", file=path, line=top + 1))
+    header = [str(h).strip() if h is not None else "" for h in rows[top]]
     seen = set()
     for h in header:
         if h and h in seen:
@@ -364,7 +396,7 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     columns: dict[str, list] = {h or f"column_{i + 1}": [] for i, h in enumerate(header)}
     names = list(columns)
     lines = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows[top + 1:], start=top + 2):
         for i in ids:
             v = row[i] if i < len(row) else None
             if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -414,7 +446,7 @@ def _read_with_lines(path: Path, required: list[str], notes: list[str]) -> pl.Da
     if not path.is_file():
         raise TableError("files.table.no-such-file", file=path)
     default = _kind(path)
-    frame = _read_xlsx(path) if default is None else _read_text(path, default, required, notes)
+    frame = _read_xlsx(path, required, notes) if default is None else _read_text(path, default, required, notes)
     frame = _tidy(frame, path, required, notes)
     missing = [c for c in required if c not in frame.columns]
     if missing:

@@ -384,3 +384,50 @@ def test_an_id_with_a_character_that_is_no_digit_names_it_even_when_invisible(tm
         read_tm_file(path)
     assert refused.value.code == "files.sctid.invalid" and ":2:" in str(refused.value)
     assert found in str(refused.value)
+
+
+# ---------------------------------------------------------------- rows above the header
+
+
+def test_empty_rows_and_a_title_above_the_header_are_passed_over_in_csv(tmp_path):
+    # A sheet that starts with an empty row, or with a title and an empty row, saved as Dutch CSV:
+    # the empty rows are ';;;' lines like the ones Excel leaves at the end.
+    for top in (";;;\r\n", "TM bureau Klaartaal, november 2026;;;\r\n;;;\r\n"):
+        path = tmp_path / "tm.csv"
+        path.write_bytes((top + _dutch_csv(TM, empty_rows=False)).encode("cp1252"))
+        notes: list[str] = []
+        frame = read_tm_file(path, notes)
+        assert frame["patientTerm"].to_list() == [p for _, _, p, _ in TM]
+        header_line = top.count("\n") + 1
+        assert any(f"regel {header_line}" in n for n in notes)
+    # a bad row is still named by its line in the file
+    path.write_bytes((top + _dutch_csv(TM, empty_rows=False) + "45007003x;a;b;\r\n").encode("cp1252"))
+    with pytest.raises(TableError, match=r"tm\.csv:7: conceptId"):
+        read_tm_file(path)
+
+
+def test_a_title_above_the_header_is_passed_over_in_xlsx(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Patiëntvriendelijke termen, aangeleverd door bureau Klaartaal"])
+    sheet.append([])
+    sheet.append(list(HEADER))
+    for row in TM:
+        sheet.append(list(row))
+    sheet.append(["45007003x", "hypotensie", "lage bloeddruk", None])
+    book.save(tmp_path / "tm.xlsx")
+    with pytest.raises(TableError, match=r"tm\.xlsx:7: conceptId"):
+        read_tm_file(tmp_path / "tm.xlsx")
+    sheet.delete_rows(7)
+    book.save(tmp_path / "tm.xlsx")
+    notes: list[str] = []
+    assert read_tm_file(tmp_path / "tm.xlsx", notes)["patientTerm"].to_list() == [p for _, _, p, _ in TM]
+    assert any("regel 3" in n for n in notes)
+
+
+def test_a_sheet_without_the_columns_anywhere_still_names_the_first_row(tmp_path):
+    path = tmp_path / "tm.csv"
+    path.write_text("Titel;;\r\nid;naam;lekenterm\r\n38341003;hypertensie;hoge bloeddruk\r\n", encoding="utf-8")
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.table.missing-column" and "Titel" in str(refused.value)
