@@ -141,7 +141,8 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
         raise fail(_one_line(exc)) from None
     for note in notes:
         typer.echo(note, err=True)
-    typer.echo(f"TM import from {file}: {counts['added']} added, {counts['replaced']} replaced, "
+    # The store counts a replacement as added too (a new row is written); people count each pair once.
+    typer.echo(f"TM import from {file}: {counts['added'] - counts['replaced']} added, {counts['replaced']} replaced, "
                f"{counts['unchanged']} unchanged")
 
 

@@ -431,3 +431,14 @@ def test_a_sheet_without_the_columns_anywhere_still_names_the_first_row(tmp_path
     with pytest.raises(TableError) as refused:
         read_tm_file(path)
     assert refused.value.code == "files.table.missing-column" and "Titel" in str(refused.value)
+
+
+def test_tm_import_counts_each_pair_once(helder_env):
+    (helder_env / "one.csv").write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n"
+                                        "45007003,hypotensie,lage bloeddruk\r\n", encoding="utf-8")
+    assert "2 added, 0 replaced, 0 unchanged" in runner.invoke(app, ["tm", "import", "one.csv"]).output
+    (helder_env / "two.csv").write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,te hoge bloeddruk\r\n"
+                                        "45007003,hypotensie,lage bloeddruk\r\n74400008,appendicitis,"
+                                        "blindedarmontsteking\r\n", encoding="utf-8")
+    # three pairs: one new, one replacing another term, one as it was
+    assert "1 added, 1 replaced, 1 unchanged" in runner.invoke(app, ["tm", "import", "two.csv"]).output
