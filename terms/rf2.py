@@ -462,18 +462,19 @@ def read_relationships(path: Path, name: str) -> pl.DataFrame:
     The file is scanned lazily and every row parsed (that is what finds a row with a field too
     many or too few), but only IS-A rows and rows that break the format are kept: an
     international Full (millions of rows) never sits in memory whole. Every row must have its
-    ten fields, none empty, an effectiveTime YYYYMMDD, active 0 or 1 and a typeId shaped like an
-    SCTID (an IS-A row cannot hide behind a damaged typeId); the kept rows' ids, sourceIds and
-    destinationIds pass the Verhoeff check like any other component's.
+    ten fields, none empty, an eight-character effectiveTime, active 0 or 1 and a typeId shaped
+    like an SCTID (an IS-A row cannot hide behind a damaged typeId); the IS-A rows are then
+    checked as any other component's (effectiveTime a date, Verhoeff check digits of id,
+    sourceId, destinationId). The other rows are not used, so their ids are not checked.
     """
     expected = COLUMNS["Relationship"]
     with path.open("rb") as fh:
         _check_header(fh.readline(65536), name, expected)
     scan = pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False,
                        truncate_ragged_lines=False, encoding="utf8", row_index_name="_line", row_index_offset=2)
-    # A field missing or empty (polars pads a short row with nulls). Every column is in here, so
+    # A field missing or empty (polars pads a short row, with "" or null). Every column is in here, so
     # polars parses every field of every row, and refuses a row with a field too many.
-    short = pl.min_horizontal(pl.col(c).str.len_bytes() for c in expected).fill_null(0) == 0
+    short = pl.min_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in expected) == 0
     # Blank lines (empty, or only spaces and tabs) hold no row, as in read_file.
     blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in expected)
     odd = ((pl.col("effectiveTime").str.len_bytes() != 8) | ~pl.col("active").is_in(["0", "1"])
@@ -502,8 +503,8 @@ def _field_missing(path: Path, name: str, line_no: int, expected: list[str]) -> 
     found = line.count(b"\t") + 1
     if found != len(expected):
         return RF2Error(name, line_no, f"expected {len(expected)} tab-separated fields, found {found}")
-    empty = next(c for c, v in zip(expected, line.split(b"\t")) if not v)
-    return RF2Error(name, line_no, f"empty {empty}")
+    empty = next((c for c, v in zip(expected, line.split(b"\t")) if not v), None)
+    return RF2Error(name, line_no, f"empty {empty}" if empty else "cannot be read as tab-separated fields")
 
 
 def _check_header(first_line: bytes, name: str, expected: list[str]) -> None:
