@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
+import review_queue.store as store_module
 from cli import app
 from review_queue.models import Concept, ConceptParent, Ingest, ReviewItem, Suggestion
 from review_queue.store import ingest_release
@@ -211,3 +213,12 @@ def test_the_item_page_shows_the_ingested_parents_with_their_dutch_terms(tmp_pat
                                                                 (ACUTE_INFLAMMATION, "acute ontsteking")]
     # A parent helder holds no term for is shown by its id.
     assert f'<a href="/tm/{DISEASE}">{DISEASE}</a>' in client.get(f"/item/{parent}").text
+
+
+def test_a_first_bulk_load_of_parents_keeps_the_primary_key(tmp_path, store, rf2_package, monkeypatch):
+    monkeypatch.setattr(store_module, "BULK_REBUILD", 1)  # PostgreSQL: COPY with the key dropped and put back
+    engine, factory = store
+    ingest(factory, snapshot(tmp_path, rf2_package))
+    assert len(parents(factory)) == 3
+    with engine.connect() as conn, pytest.raises(IntegrityError):
+        conn.execute(insert(ConceptParent.__table__), [{"concept_id": ACUTE_APPENDICITIS, "parent_id": APPENDICITIS}])
