@@ -4,7 +4,9 @@ Ingest works the same for a Snapshot, a Full (already collapsed by the reader) a
 rows are upserted by id, and the per-concept fields helder works with (the Dutch clinical
 term, FSNs, semantic tag) are derived again for every concept the release touched. A concept
 whose Dutch term changed marks its patient-friendly term and open review items `stale-source`
-and goes back to the queue; an inactivated concept's open items are withdrawn.
+and goes back to the queue; an inactivated concept's open items are withdrawn. The IS-A rows of
+a release's relationship files update the concepts' parents (review_queue.hierarchy); a Delta
+changes only the links it names.
 Everything happens in one transaction: a release either lands whole or not at all.
 
 Refused before anything is written (IngestRefused, one line): a release older than one already
@@ -23,6 +25,7 @@ import polars as pl
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from review_queue.hierarchy import store_parents
 from review_queue.models import (
     OPEN_STATES,
     PROPOSED,
@@ -88,6 +91,9 @@ class IngestReport:
     withdrawn_items: int = 0
     quarantined: int = 0  # rows kept out: their text breaks the term rules (terms.text)
     quarantine: list[dict] = field(default_factory=list)  # the first QUARANTINE_LISTED: file, line, id, message
+    relationships: int = 0  # IS-A relationship rows in the release
+    parents_added: int = 0  # IS-A links (concept → parent) the release added to the store
+    parents_removed: int = 0  # and the ones it inactivated
     changed_concepts: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -103,6 +109,8 @@ class IngestReport:
                  f"{self.withdrawn_items} open review items withdrawn (concept inactivated)"]
         if self.requeued_stale:
             parts.append(f"{self.requeued_stale} approved terms back in the queue (stale-source)")
+        if self.relationships or self.parents_added or self.parents_removed:
+            parts.append(f"{self.parents_added} parent links added, {self.parents_removed} removed")
         line = ", ".join(parts)
         if self.quarantined:
             first = self.quarantine[0] if self.quarantine else {}
@@ -378,6 +386,8 @@ def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
     newer content back; `allow_older=True` ingests it anyway), NothingForHelder, and
     IngestRefused for patient-friendly terms of unknown concepts; nothing is written then.
     Rows the reader quarantined (`release.quarantined`) are counted and named in the report.
+    IS-A relationship rows (`release.relationships`) update the stored parents
+    (`hierarchy.store_parents`); the report counts the links added and removed.
     """
     report = IngestReport(kind=release.kind, effective_time=release.effective_time or "")
     quarantined = getattr(release, "quarantined", None)
@@ -502,6 +512,13 @@ def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
         report.concepts_inactivated = inactivated.height
         _withdraw_open_items(session, inactivated["id"].to_list(), report)
         _requeue_stale(session, report.changed_concepts, report)
+
+        # 6. the hierarchy: IS-A links the relationship files add or inactivate
+        relationships = getattr(release, "relationships", None)
+        if relationships is not None and relationships.height:
+            report.relationships = relationships.height
+            changed_links = store_parents(session, relationships)
+            report.parents_added, report.parents_removed = changed_links["added"], changed_links["removed"]
 
         session.add(Ingest(path=str(source), kind=release.kind, effective_time=stamp or "", counts=report.as_dict()))
     return report

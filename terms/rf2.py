@@ -4,21 +4,27 @@ Reading is column-wise with polars: each file is parsed in one call, then checke
 expressions (header, field count, UTF-8, Verhoeff check digits, effectiveTime, active flags,
 language refset members that point nowhere). The first problem stops the read with an
 `RF2Error` whose text is one line, "FILE:LINE: message", so nothing half-read reaches the store.
+
+Relationship files (a full release holds millions of rows) are scanned lazily and only their
+IS-A rows are kept, six columns of them: what the reviewer's view of the hierarchy needs.
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import polars as pl
 
 from terms.atomic import replaced_atomically
-from terms.sctid import valid_series
+from terms.sctid import SHAPE, valid_series
 
 KINDS = ("Snapshot", "Full", "Delta")
 
@@ -29,6 +35,13 @@ COLUMNS = {
     "Language": ["id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId", "acceptabilityId"],
 }
 COLUMNS["TextDefinition"] = COLUMNS["Description"]
+COLUMNS["Relationship"] = ["id", "effectiveTime", "active", "moduleId", "sourceId", "destinationId",
+                           "relationshipGroup", "typeId", "characteristicTypeId", "modifierId"]
+COLUMNS["StatedRelationship"] = COLUMNS["Relationship"]
+TERM_COMPONENTS = ("Concept", "Description", "TextDefinition", "Language")
+# The columns of a relationship row helder keeps (Release.relationships), and the one type it keeps.
+RELATIONSHIP_COLUMNS = ["id", "effectiveTime", "active", "sourceId", "destinationId", "typeId"]
+IS_A = "116680003"
 
 # Which columns hold SCTIDs (checked with Verhoeff); member ids are UUIDs.
 SCTID_COLUMNS = {
@@ -36,6 +49,7 @@ SCTID_COLUMNS = {
     "Description": ["id", "moduleId", "conceptId", "typeId", "caseSignificanceId"],
     "TextDefinition": ["id", "moduleId", "conceptId", "typeId", "caseSignificanceId"],
     "Language": ["moduleId", "refsetId", "referencedComponentId", "acceptabilityId"],
+    "Relationship": ["id", "sourceId", "destinationId", "typeId"],  # of the rows kept (IS-A)
 }
 
 # SNOMED CT Release File Specification, §3.3.2 "Release File Naming Convention":
@@ -56,7 +70,8 @@ _NAME = re.compile(
 # text-like extension or none (RF2 files are .txt; a .csv or .tsv copy is one made by hand).
 _LOOKS_LIKE_RF2 = re.compile(r"(?:^|[^A-Za-z0-9])[xz]?(?:sct|der)2_[^.]*(?:\.(?:txt|csv|tsv|tab|dat|xlsx?))?$",
                              re.IGNORECASE)
-_READ = {"concept": "Concept", "description": "Description", "textdefinition": "TextDefinition"}
+_READ = {"concept": "Concept", "description": "Description", "textdefinition": "TextDefinition",
+         "relationship": "Relationship", "statedrelationship": "StatedRelationship"}
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
@@ -83,16 +98,24 @@ class Release:
     skipped: list[str] = field(default_factory=list)  # RF2 files of other components, not needed
     # Rows kept out because their text breaks the term rules: file, line, component, id, conceptId, code, message.
     quarantined: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    # IS-A rows (typeId 116680003) of the inferred relationship files, or of the stated ones when
+    # the release has no inferred file: RELATIONSHIP_COLUMNS, `active` as bool; empty when none.
+    relationships: pl.DataFrame = field(default_factory=lambda: _empty_relationships())
 
     def counts(self) -> dict[str, int]:
         return {"concepts": self.concepts.height, "descriptions": self.descriptions.height,
-                "text_definitions": self.text_definitions.height, "language_members": self.language_members.height}
+                "text_definitions": self.text_definitions.height, "language_members": self.language_members.height,
+                "relationships": self.relationships.height}
 
 
 def _empty(component: str) -> pl.DataFrame:
     schema = {c: pl.Utf8 for c in COLUMNS[component]}
     schema["active"] = pl.Boolean
     return pl.DataFrame(schema=schema)
+
+
+def _empty_relationships() -> pl.DataFrame:
+    return pl.DataFrame(schema={c: pl.Boolean if c == "active" else pl.Utf8 for c in RELATIONSHIP_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -131,8 +154,9 @@ def looks_like_rf2(name: str) -> bool:
 def classify(name: str, header: list[str] | None = None) -> tuple[str, str] | None:
     """(component, kind) for an RF2 file helder reads, else None.
 
-    Components: Concept, Description, TextDefinition (sct2, any Summary such as
-    `sct2_Concept_MedicalDevicesSnapshot_INT_20140731.txt`) and Language: a cRefset whose
+    Components: Concept, Description, TextDefinition, Relationship, StatedRelationship (sct2, any
+    Summary such as `sct2_Concept_MedicalDevicesSnapshot_INT_20140731.txt`; not
+    RelationshipConcreteValues) and Language: a cRefset whose
     Summary starts with "Language" (`der2_cRefset_LanguageUKEDSnapshot-en_GB_20210512.txt`,
     `der2_cRefset_Language900000000000508004Delta_INT_20210731.txt`) or, given its `header`,
     any cRefset with the language refset's columns. Archival (z) and RF1 files are not read.
@@ -164,7 +188,7 @@ class _Source:
     """The RF2 files of a folder or zip that helder reads: (display name, component, kind, opener).
 
     Every `.txt` whose name says it is RF2 data is either classified or named in an RF2Error;
-    RF2 files helder does not need (relationships, OWL, other refsets) are listed in `skipped`.
+    RF2 files helder does not need (concrete values, OWL, other refsets) are listed in `skipped`.
     Zip entry names written with `\\` (older Windows zip tools) read like `/`; macOS resource
     forks (`__MACOSX/`, `._*`) are not files of the release.
     """
@@ -231,6 +255,19 @@ class _Source:
             return self.zip.read(opener)
 
     @contextlib.contextmanager
+    def as_file(self, opener) -> Iterator[Path]:
+        """A path polars can scan: the file itself, or a zip entry unpacked to a temporary file
+        (streamed: a relationship file of several hundred MB never sits in memory whole)."""
+        if isinstance(opener, Path):
+            yield opener
+            return
+        with tempfile.TemporaryDirectory(prefix="helder-rf2-") as tmp:
+            target = Path(tmp) / "entry.txt"
+            with self._unzipping(opener), self.zip.open(opener) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            yield target
+
+    @contextlib.contextmanager
     def _unzipping(self, info):
         """A damaged entry, a password, or a method Python cannot unpack (Deflate64 from Windows'
         own zip for big files): one RF2Error naming the entry, not a traceback."""
@@ -248,10 +285,15 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
     Files are recognised by the RF2 naming rule (`classify`). Full collapses to the newest row
     per id. Malformed files raise RF2Error on the first problem; rows whose text breaks the
     term rules (terms.text) are kept out and listed in `Release.quarantined` with file and line.
+    Relationship files give `Release.relationships` (IS-A rows, see `read_relationships`): the
+    inferred ones (`sct2_Relationship_…`), or the stated ones when the release has no inferred
+    file of its kind (a stated file beside an inferred one is listed in `skipped`). They do not
+    make a release on their own: the kind is that of the concept, description, text definition
+    and language refset files.
     """
     path = Path(path)
     source = _Source(path)
-    kinds = {k for _, _, k, _ in source.entries}
+    kinds = {k for _, c, k, _ in source.entries if c in TERM_COMPONENTS}
     if not kinds:
         hint = ""
         if source.zips:
@@ -266,16 +308,24 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
         raise RF2Error(path, None, f"unknown release kind {kind!r}; use Snapshot, Full or Delta")
     elif kind not in kinds:
         raise RF2Error(path, None, f"no {kind} files (found {', '.join(sorted(kinds))})")
-    frames: dict[str, list[pl.DataFrame]] = {c: [] for c in COLUMNS}
-    names, dates = [], []
+    frames: dict[str, list[pl.DataFrame]] = {c: [] for c in (*TERM_COMPONENTS, "Relationship")}
+    names, dates, skipped = [], [], list(source.skipped)
+    inferred = any(c == "Relationship" and k == kind for _, c, k, _ in source.entries)
     for name, component, k, opener in source.entries:
         if k != kind:
             continue
-        frames[component].append(read_file(source.read_bytes(opener), name, component))
+        if component == "StatedRelationship" and inferred:
+            skipped.append(name)  # the inferred relationships are the hierarchy; stated ones only stand in
+            continue
+        if component in ("Relationship", "StatedRelationship"):
+            with source.as_file(opener) as scannable:
+                frames["Relationship"].append(read_relationships(scannable, name))
+        else:
+            frames[component].append(read_file(source.read_bytes(opener), name, component))
         names.append(name)
         if date := _name_date(name):
             dates.append(date)
-    joined = {c: (pl.concat(fs) if fs else _empty(c).with_columns(_file=pl.lit(""), _line=pl.lit(0, pl.Int64)))
+    joined = {c: (pl.concat(fs) if fs else _empty_frame(c).with_columns(_file=pl.lit(""), _line=pl.lit(0, pl.Int64)))
               for c, fs in frames.items()}
     if kind == "Full":
         joined = {c: f.sort("effectiveTime", maintain_order=True).unique("id", keep="last", maintain_order=True)
@@ -291,8 +341,12 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
     return Release(path=path, kind=kind, effective_time=effective,
                    concepts=joined["Concept"].drop(drop), descriptions=joined["Description"].drop(drop),
                    text_definitions=joined["TextDefinition"].drop(drop),
-                   language_members=joined["Language"].drop(drop), files=names, skipped=source.skipped,
-                   quarantined=quarantined)
+                   language_members=joined["Language"].drop(drop), files=names, skipped=skipped,
+                   quarantined=quarantined, relationships=joined["Relationship"].drop(drop))
+
+
+def _empty_frame(component: str) -> pl.DataFrame:
+    return _empty_relationships() if component == "Relationship" else _empty(component)
 
 
 QUARANTINE_SCHEMA = {"file": pl.Utf8, "line": pl.Int64, "component": pl.Utf8, "id": pl.Utf8, "conceptId": pl.Utf8,
@@ -368,18 +422,13 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
     """One RF2 file, checked; columns per COLUMNS[component] plus _file and _line."""
     expected = COLUMNS[component]
     raw = data.read_bytes() if isinstance(data, Path) else data
-    first_line = raw.split(b"\n", 1)[0].rstrip(b"\r")
-    if first_line.startswith(b"\xef\xbb\xbf"):
-        raise RF2Error(name, 1, "starts with a byte order mark; RF2 is UTF-8 without BOM")
-    header = first_line.decode("utf-8", errors="replace").split("\t")
-    if header != expected:
-        raise RF2Error(name, 1, f"header is {' '.join(header)!r}, expected {' '.join(expected)!r}")
+    _check_header(raw.split(b"\n", 1)[0], name, expected)
     try:
         frame = pl.read_csv(io.BytesIO(raw), separator="\t", quote_char=None, infer_schema=False,
                             empty_string_is_null=False, truncate_ragged_lines=False, encoding="utf8",
                             row_index_name="_line", row_index_offset=2)
     except pl.exceptions.PolarsError:
-        raise _locate(raw, name, len(expected)) from None
+        raise _locate(raw.split(b"\n"), name, len(expected)) from None
     # Blank lines (a file that ends in an empty line, as editors and some exports leave, or a line
     # of only spaces or tabs) hold no row; polars reads them as empty fields.
     no_id = pl.col("id").is_null() | (pl.col("id").str.len_bytes() == 0) | pl.col("id").str.starts_with(" ")
@@ -406,9 +455,73 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
     ).select(*expected, "_file", "_line")
 
 
-def _locate(raw: bytes, name: str, n_fields: int) -> RF2Error:
-    """The slow path after polars refused a file: find the first bad line and say what is wrong."""
-    for i, line in enumerate(raw.split(b"\n"), start=1):
+def read_relationships(path: Path, name: str) -> pl.DataFrame:
+    """The IS-A rows of one relationship file (inferred or stated), checked; RELATIONSHIP_COLUMNS
+    (`active` as bool) plus _file and _line.
+
+    The file is scanned lazily and every row parsed (that is what finds a row with a field too
+    many or too few), but only IS-A rows and rows that break the format are kept: an
+    international Full (millions of rows) never sits in memory whole. Every row must have its
+    ten fields, none empty, an eight-character effectiveTime, active 0 or 1 and a typeId shaped
+    like an SCTID (an IS-A row cannot hide behind a damaged typeId); the IS-A rows are then
+    checked as any other component's (effectiveTime a date, Verhoeff check digits of id,
+    sourceId, destinationId). The other rows are not used, so their ids are not checked.
+    """
+    expected = COLUMNS["Relationship"]
+    with path.open("rb") as fh:
+        _check_header(fh.readline(65536), name, expected)
+    scan = pl.scan_csv(path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False,
+                       truncate_ragged_lines=False, encoding="utf8", row_index_name="_line", row_index_offset=2)
+    # A field missing or empty (polars pads a short row, with "" or null). Every column is in here, so
+    # polars parses every field of every row, and refuses a row with a field too many.
+    short = pl.min_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in expected) == 0
+    # Blank lines (empty, or only spaces and tabs) hold no row, as in read_file.
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in expected)
+    odd = ((pl.col("effectiveTime").str.len_bytes() != 8) | ~pl.col("active").is_in(["0", "1"])
+           | ~pl.col("typeId").str.contains(SHAPE))
+    try:
+        frame = (scan.filter((pl.col("typeId") == IS_A) | short | odd)
+                 .select(*RELATIONSHIP_COLUMNS, pl.col("_line").cast(pl.Int64), _short=short,
+                         _blank=pl.when(short).then(blank).otherwise(False))
+                 .filter(~pl.col("_blank"))
+                 .collect())
+    except pl.exceptions.PolarsError:
+        with path.open("rb") as fh:
+            raise _locate(fh, name, len(expected)) from None
+    if frame.select(pl.col("_short").any()).item():
+        raise _field_missing(path, name, frame.filter("_short")["_line"].min(), expected)
+    if frame.height:
+        _check_values(frame, name, "Relationship")
+    return frame.select(*[pl.col(c) for c in RELATIONSHIP_COLUMNS if c != "active"], pl.col("active") == "1",
+                        _file=pl.lit(name), _line="_line").select(*RELATIONSHIP_COLUMNS, "_file", "_line")
+
+
+def _field_missing(path: Path, name: str, line_no: int, expected: list[str]) -> RF2Error:
+    """The error for line `line_no`, which polars read with a field missing or empty."""
+    with path.open("rb") as fh:
+        line = next(line for i, line in enumerate(fh, start=1) if i == line_no).rstrip(b"\r\n")
+    found = line.count(b"\t") + 1
+    if found != len(expected):
+        return RF2Error(name, line_no, f"expected {len(expected)} tab-separated fields, found {found}")
+    empty = next((c for c, v in zip(expected, line.split(b"\t")) if not v), None)
+    return RF2Error(name, line_no, f"empty {empty}" if empty else "cannot be read as tab-separated fields")
+
+
+def _check_header(first_line: bytes, name: str, expected: list[str]) -> None:
+    first_line = first_line.rstrip(b"\r\n")
+    if first_line.startswith(b"\xef\xbb\xbf"):
+        raise RF2Error(name, 1, "starts with a byte order mark; RF2 is UTF-8 without BOM")
+    header = first_line.decode("utf-8", errors="replace").split("\t")
+    if header != expected:
+        raise RF2Error(name, 1, f"header is {' '.join(header)!r}, expected {' '.join(expected)!r}")
+
+
+def _locate(lines: Iterable[bytes], name: str, n_fields: int) -> RF2Error:
+    """The slow path after polars refused a file: find the first bad line and say what is wrong.
+
+    `lines`: the file's lines (`raw.split(b"\\n")`, or an open file, which is not read whole)."""
+    for i, line in enumerate(lines, start=1):
+        line = line.rstrip(b"\n")
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:

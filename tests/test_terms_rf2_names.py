@@ -66,8 +66,10 @@ def nl_release(pf_term="suikerziekte", pf_explanation="Uw bloed bevat te veel su
     ("sct2_Concept_Snapshot_ExtensionA_20180931.txt", ("Concept", "Snapshot")),  # Snowstorm test resource
     ("xsct2_Description_Snapshot-nl_NL1000146_20260331.txt", ("Description", "Snapshot")),  # beta (provisional)
     ("SCT2_DESCRIPTION_SNAPSHOT-NL_NL1000146_20260331.TXT", ("Description", "Snapshot")),
+    ("sct2_Relationship_Snapshot_INT_20250701.txt", ("Relationship", "Snapshot")),
+    ("sct2_StatedRelationship_Full_INT_20180731.txt", ("StatedRelationship", "Full")),
+    ("sct2_Relationship_MedicalDevicesDelta_INT_20140731.txt", ("Relationship", "Delta")),
     # RF2 files helder does not read
-    ("sct2_Relationship_Snapshot_INT_20250701.txt", None),
     ("sct2_RelationshipConcreteValues_Snapshot_INT_20250701.txt", None),
     ("sct2_sRefset_OWLExpressionSnapshot_INT_20250701.txt", None),
     ("der2_cissccRefset_MRCMAttributeDomainDelta_INT_20180731.txt", None),
@@ -103,7 +105,8 @@ def test_a_package_with_content_sub_types_reads_whole_and_keeps_acceptability(tm
     root = rf2_package(tmp_path / folder, {f"Snapshot/{names[c]}": rows[c] for c in names})
     release = read_release(root)
     assert release.kind == "Snapshot" and release.effective_time == "20260331"
-    assert release.counts() == {"concepts": 1, "descriptions": 2, "text_definitions": 1, "language_members": 2}
+    assert release.counts() == {"concepts": 1, "descriptions": 2, "text_definitions": 1, "language_members": 2,
+                                "relationships": 0}
     tm = tm_from_release(release)
     assert tm.rows() == [(CONCEPT, "diabetes mellitus", "suikerziekte", "Uw bloed bevat te veel suiker.")]
 
@@ -170,7 +173,8 @@ def test_a_blank_last_line_and_blank_lines_are_ignored(tmp_path, rf2_package):
                        (root / "der2_cRefset_LanguageSnapshot-nl_NL1000146_20260331.txt", b"\n")):
         path.write_bytes(path.read_bytes() + tail)
     release = read_release(root)
-    assert release.counts() == {"concepts": 1, "descriptions": 2, "text_definitions": 0, "language_members": 2}
+    assert release.counts() == {"concepts": 1, "descriptions": 2, "text_definitions": 0, "language_members": 2,
+                                "relationships": 0}
 
 
 def test_a_zip_written_with_backslashes_reads_like_its_folder(tmp_path, rf2_package):
