@@ -36,7 +36,7 @@ from review_queue.models import (
     Run,
     Suggestion,
     WorkClaim,
-    search_words,
+    search_words_expr,
 )
 from review_queue.store import load_tm
 
@@ -259,7 +259,8 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
     """Store checked proposals as review items + suggestions and release the claims; returns items added."""
     if checked.is_empty():
         return 0
-    records = _with_severity(checked).to_dicts()
+    records = _with_severity(checked).with_columns(
+        search_words_expr(pl.col("term"), pl.col("suggestion")).alias("searchText")).to_dicts()
     now = _now()  # one time for the chunk: its rows are written in one transaction
     with factory() as session, session.begin():
         items = []
@@ -269,7 +270,7 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
                 "source_term": r["term"], "semantic_tag": r.get("semanticTag"), "proposal": r["suggestion"],
                 "origin": r["origin"], "confidence": float(r["confidence"] or 0.0), "flags": r.get("flags") or "",
                 "max_severity": r["maxSeverity"], "created_at": now, "updated_at": now,
-                "needs_second_review": False, "search_text": search_words(r["term"], r["suggestion"]),
+                "needs_second_review": False, "search_text": r["searchText"],
             })
         postgres = session.bind.dialect.name == "postgresql"
         if postgres:
