@@ -39,6 +39,7 @@ from review_queue.models import (
     Suggestion,
 )
 from terms import config as C
+from terms.messages import message
 from terms.text import TermError, validate_explanation, validate_term
 
 CHUNK = 5_000
@@ -47,7 +48,6 @@ BULK_REBUILD = 200_000  # rows: a first load this big goes in before its table's
 STALE_FLAG = {
     "code": "stale-source",
     "severity": "warning",
-    "reason": "The Dutch clinical term changed after this proposal was made; check it still fits.",
     "related": [],
 }
 
@@ -558,8 +558,13 @@ def _ingest_patient_terms(session: Session, release, report: IngestReport) -> No
     tm = tm_from_release(release)
     pf_members = release.language_members.filter(pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET)
     retired_ids = set(pf_members.filter(~pl.col("active"))["referencedComponentId"].to_list())
+    # A patient-friendly description inactivated by itself (its refset member left as it was, so the
+    # release carries no member row for it) retires too: an inactive description is never a TM term.
+    stored = [r[0] for r in session.execute(
+        select(PatientTerm.description_id).where(PatientTerm.active, PatientTerm.description_id.is_not(None)))]
+    known = pl.concat([pf_members["referencedComponentId"], pl.Series(stored, dtype=pl.Utf8)])
     retired_ids |= set(
-        release.descriptions.filter(~pl.col("active") & pl.col("id").is_in(pf_members["referencedComponentId"].implode()))["id"].to_list()
+        release.descriptions.filter(~pl.col("active") & pl.col("id").is_in(known.implode()))["id"].to_list()
     )
     if retired_ids:
         res = session.execute(
@@ -643,10 +648,8 @@ def _requeue_stale(session: Session, concept_ids: list[str], report: IngestRepor
             )
             session.add(item)
             session.flush()
-            flag = dict(STALE_FLAG, reason=(
-                f"The Dutch clinical term changed from '{pt.clinical_term}' to '{concept.term_nl}' after "
-                f"'{pt.term}' was approved; check it still fits."
-            ), related=[pt.concept_id])
+            flag = dict(STALE_FLAG, reason=message("flags.stale-source.reason", previous=pt.clinical_term or "",
+                                                   term=concept.term_nl), related=[pt.concept_id])
             session.add(Suggestion(item_id=item.id, concept_id=pt.concept_id, text=pt.term,
                                    explanation=pt.explanation, origin="tm-exact", confidence=0.5,
                                    flags="stale-source", flag_details=[flag], similar=[], is_primary=True))

@@ -209,6 +209,24 @@ def test_the_summary_says_what_a_delta_retired_and_withdrew(helder_env, store, r
     assert "1 retired" in out and "1 open review items withdrawn" in out and "1 concepts inactivated" in out
 
 
+def test_a_delta_that_inactivates_only_the_patient_friendly_description_retires_the_term(helder_env, store,
+                                                                                         rf2_package):
+    """The refset member stays active (the Delta does not carry it): the description alone says the term is gone."""
+    _, factory = store
+    helder("ingest", str(sample_path("snapshot")))
+    release = read_release(sample_path("snapshot"))
+    pf = release.language_members.filter((pl.col("refsetId") == C.PATIENT_FRIENDLY_REFSET) & pl.col("active"))
+    description = release.descriptions.filter(pl.col("id") == pf.row(0, named=True)["referencedComponentId"]) \
+        .row(0, named=True)
+    path = rf2_package(helder_env / "SnomedCT_NL_20260930", {
+        "sct2_Description_Delta-nl_NL1000146_20260930.txt": [{**description, "effectiveTime": "20260930",
+                                                              "active": False}],
+    })
+    out = helder("ingest", str(path)).output
+    assert "1 retired" in out
+    assert _count(factory, PatientTerm, PatientTerm.description_id == description["id"], PatientTerm.active) == 0
+
+
 # ---------------------------------------------------------------- untrusted text (point 5)
 
 
