@@ -87,6 +87,9 @@ def ingest(
     path: Path = typer.Argument(..., help="RF2 release: a folder or a .zip (Snapshot, Full or Delta)."),
     allow_older: bool = typer.Option(
         False, "--allow-older", help="Ingest a release older than one already ingested (it rolls newer rows back)."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Snapshot, Full or Delta: which files of the package to read (default: Snapshot, "
+                             "else Full, else Delta)."),
 ):
     """Load a SNOMED CT release into the store; its patient-friendly terms become the TM.
 
@@ -102,7 +105,7 @@ def ingest(
     if not path.exists():
         raise fail(f"{path}: no such file or folder")
     try:
-        release = read_release(path)
+        release = read_release(path, kind)
     except RF2Error as exc:
         raise fail(_one_line(exc)) from None
     except (OSError, ValueError) as exc:  # a damaged zip, an unreadable file

@@ -302,8 +302,21 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
             hint = f" (only other RF2 files, e.g. {source.skipped[0].rsplit('/', 1)[-1]})"
         raise RF2Error(path, None, "no RF2 concept, description, text definition or language refset files found"
                        + hint)
+    kind = kind.strip().capitalize() if kind else None
     if kind is None:
         kind = next(k for k in KINDS if k in kinds)
+        # A package ships its Snapshot, Full and Delta with one date. A newer file of another kind
+        # beside the chosen one is a second release put in the same place: reading only one of them
+        # would drop the other without a word.
+        newest = {}
+        for name, component, k, _ in source.entries:
+            if component in TERM_COMPONENTS and (date := _name_date(name)):
+                newest[k] = max(newest.get(k, ""), date)
+        later = sorted((d, k) for k, d in newest.items() if k != kind and d > newest.get(kind, d))
+        if later:
+            raise RF2Error(path, None, f"holds a {kind} of {newest[kind]} and a {later[-1][1]} of {later[-1][0]}: "
+                           "two releases in one place; ingest each from its own folder, oldest first "
+                           "(or name the one to read with --kind)")
     elif kind not in KINDS:
         raise RF2Error(path, None, f"unknown release kind {kind!r}; use Snapshot, Full or Delta")
     elif kind not in kinds:

@@ -6,6 +6,7 @@ SnomedCT_InternationalRF2_PRODUCTION_20250701T120000Z.zip, a patient-friendly-on
 """
 from __future__ import annotations
 
+import shutil
 import uuid
 import zipfile
 from pathlib import Path
@@ -258,3 +259,20 @@ def test_quarantined_rows_are_named_with_file_and_line_and_exports_keep_working(
     assert "goede term" in terms and "x" * 404 not in terms and "suiker\u2028ziekte" not in terms
     release_dir = create_release(factory, root=helder_env / "releases")
     assert (release_dir / "manifest.json").is_file()
+
+
+def test_a_snapshot_and_a_newer_delta_in_one_folder_are_refused_naming_both(helder_env, store, rf2_package):
+    """Reading only the Snapshot would drop the Delta's changes without a word."""
+    _, factory = store
+    release = read_release(sample_path("snapshot"))
+    root = helder_env / "two-releases"
+    shutil.copytree(sample_path("snapshot"), root / "snapshot")
+    concept = release.concepts.row(0, named=True)
+    rf2_package(root / "delta", {
+        "sct2_Concept_Delta_NL1000146_20260331.txt": [{**concept, "effectiveTime": "20260331", "active": False}],
+    })
+    message = helder("ingest", str(root), code=1).output.strip()
+    assert message.count("\n") == 0 and "Snapshot of 20250930" in message and "Delta of 20260331" in message
+    assert _count(factory, Concept) == 0
+    out = helder("ingest", str(root), "--kind", "snapshot").output
+    assert "Ingested Snapshot 20250930" in out
