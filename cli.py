@@ -146,7 +146,8 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
         typer.echo(note, err=True)
     # The store counts a replacement as added too (a new row is written); people count each pair once.
     typer.echo(f"TM import from {file}: {counts['added'] - counts['replaced']} added, {counts['replaced']} replaced, "
-               f"{counts['unchanged']} unchanged")
+               f"{counts['unchanged']} unchanged"
+               + (f", {counts['explanations_updated']} explanations updated" if counts["explanations_updated"] else ""))
 
 
 @tm_app.command("export")

@@ -683,7 +683,7 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     """
     from terms.sctid import id_problems
 
-    counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0}
+    counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0, "explanations_updated": 0}
     rows, first_row = [], {}
     problems = id_problems(tm["conceptId"].cast(pl.Utf8).fill_null("")).to_list() if tm.height else []
     for i, (r, problem) in enumerate(zip(tm.iter_rows(named=True), problems), start=2):
@@ -708,7 +708,7 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
         current = {
             r["concept_id"]: r for r in _existing(
                 session, PatientTerm.concept_id, ids, PatientTerm.concept_id, PatientTerm.id, PatientTerm.term,
-                PatientTerm.active, PatientTerm.preferred,
+                PatientTerm.active, PatientTerm.preferred, PatientTerm.explanation,
             ).iter_rows(named=True) if r["active"] and r["preferred"]
         }
         for concept_id, term, patient_term, explanation in rows:
@@ -718,7 +718,14 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
                 counts["new_concepts"] += 1
             old = current.get(concept_id)
             if old is not None and old["term"] == patient_term:
-                counts["unchanged"] += 1
+                # The same term with a new explanation updates the explanation (a blank cell keeps
+                # the stored one: the file says nothing about it).
+                if explanation and explanation != old.get("explanation") and old["id"] is not None:
+                    session.execute(update(PatientTerm).where(PatientTerm.id == old["id"])
+                                    .values(explanation=explanation, updated_at=_now()))
+                    counts["explanations_updated"] += 1
+                else:
+                    counts["unchanged"] += 1
                 continue
             if old is not None:
                 session.execute(update(PatientTerm).where(PatientTerm.id == old["id"]).values(active=False))

@@ -442,3 +442,23 @@ def test_tm_import_counts_each_pair_once(helder_env):
                                         "blindedarmontsteking\r\n", encoding="utf-8")
     # three pairs: one new, one replacing another term, one as it was
     assert "1 added, 1 replaced, 1 unchanged" in runner.invoke(app, ["tm", "import", "two.csv"]).output
+
+
+def test_a_new_explanation_for_the_same_term_is_stored_not_dropped(helder_env, store):
+    from review_queue.models import PatientTerm
+
+    _, factory = store
+    (helder_env / "one.csv").write_text("conceptId,term,patientTerm,explanation\r\n"
+                                        "38341003,hypertensie,hoge bloeddruk,\r\n", encoding="utf-8")
+    runner.invoke(app, ["tm", "import", "one.csv"])
+    (helder_env / "two.csv").write_text("conceptId,term,patientTerm,explanation\r\n"
+                                        "38341003,hypertensie,hoge bloeddruk,De druk in de bloedvaten is te hoog.\r\n",
+                                        encoding="utf-8")
+    out = runner.invoke(app, ["tm", "import", "two.csv"]).output
+    assert "0 added, 0 replaced, 0 unchanged, 1 explanations updated" in out
+    (helder_env / "three.csv").write_text("conceptId,term,patientTerm,explanation\r\n"
+                                          "38341003,hypertensie,hoge bloeddruk,\r\n", encoding="utf-8")
+    assert "1 unchanged" in runner.invoke(app, ["tm", "import", "three.csv"]).output  # a blank cell keeps it
+    with factory() as s:
+        kept = s.query(PatientTerm.explanation).filter(PatientTerm.concept_id == "38341003", PatientTerm.active).all()
+    assert kept == [("De druk in de bloedvaten is te hoog.",)]
