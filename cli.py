@@ -177,7 +177,8 @@ def run_cmd(
     suggester: str = typer.Option("offline", help="offline or llm."),
     model: Optional[str] = typer.Option(None, help="LLM model name (with --suggester llm)."),
     limit: Optional[int] = typer.Option(None, min=1, help="Propose for at most N concepts."),
-    chunk_size: int = typer.Option(2000, min=1, help="Concepts claimed and committed per step."),
+    chunk_size: int | None = typer.Option(
+        None, min=1, help="Concepts claimed and committed per step (default 10000 offline, 2000 with --suggester llm)."),
     worker: Optional[str] = typer.Option(None, help="Worker name (default host:pid) when several run at once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ask the LLM again even for cached inputs."),
     max_requests: Optional[int] = typer.Option(None, help="Stop cleanly after N LLM requests."),

@@ -261,7 +261,7 @@ def measure_families(kind: str, work: Path, pg, snapshot: Path, chunk_size: int)
 
 
 def main(out_path: str | Path = "bench/results.md", n: int = N_CONCEPTS, n_tm: int = N_TM,
-         chunk_size: int = 2_000, backends: tuple[str, ...] = ("sqlite", "postgres"),
+         chunk_size: int = 10_000, backends: tuple[str, ...] = ("sqlite", "postgres"),
          modes: tuple[str, ...] = ("default", "families")) -> dict:
     started = time.perf_counter()
     figures: dict = {"n": n, "n_tm": n_tm, "chunk_size": chunk_size, "modes": modes}
@@ -426,7 +426,7 @@ if __name__ == "__main__":
     parser.add_argument("--out", default="bench/results.md")
     parser.add_argument("-n", type=int, default=N_CONCEPTS, help="Concepts in the synthetic release (default 380000).")
     parser.add_argument("--tm", type=int, default=N_TM, help="Concepts with a patient-friendly term (default 15000).")
-    parser.add_argument("--chunk-size", type=int, default=2_000)
+    parser.add_argument("--chunk-size", type=int, default=10_000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--modes", default="default,families",
                         help="Releases: default (terms.synthetic), families (--families: near-identical term families).")
