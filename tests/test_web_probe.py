@@ -42,3 +42,51 @@ def test_parallel_wrong_logins_cannot_outrun_the_throttle(store, reviewers, live
     assert codes.count(429) >= 40 - 7
     with factory() as s:
         assert s.get(LoginFailure, "user:anna").failures <= 5 + 2
+
+
+# ---- a spreadsheet row never drops the term its reviewer typed -----------------------------------
+
+
+def _xlsx_with(data: bytes, changes: dict) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(data))
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    for row, values in changes.items():
+        for name, value in values.items():
+            ws.cell(row=row, column=header.index(name) + 1, value=value)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("decision, origin", [("goedkeuren", "lexicon"), ("overnemen", "none")])
+def test_approve_or_keep_row_with_another_final_term_is_a_row_problem(store, seed_items, decision, origin):
+    """`goedkeuren` (or `overnemen`) with an eindterm of the reviewer's own used to publish the
+    machine's proposal (the clinical term) and throw the typed term away without a word."""
+    from review_queue.models import ReviewItem
+    from review_queue.queue import QueueFilter
+    from review_queue.spreadsheets import ImportRefused, export_xlsx, import_xlsx
+
+    _, factory = store
+    (item_id,) = seed_items(factory, 1, origin=origin)
+    with factory() as s:
+        data = export_xlsx(s, QueueFilter())
+    data = _xlsx_with(data, {2: {"besluit": decision, "eindterm": "mijn eigen betere term", "reden": "zo beter"}})
+    with pytest.raises(ImportRefused) as refused:
+        with factory() as s, s.begin():
+            import_xlsx(s, data, "anna")
+    assert refused.value.problems[0].startswith("regel 2: ") and "aanpassen" in refused.value.problems[0]
+    with factory() as s:
+        item = s.get(ReviewItem, item_id)
+        assert item.state == "proposed" and item.final_term is None
+    # The same row with the term being decided (spacing aside) in eindterm is fine.
+    same = "voorstel 1" if origin == "lexicon" else "klinische term 1"
+    data = _xlsx_with(data, {2: {"eindterm": "  " + same.replace(" ", "  ")}})
+    with factory() as s, s.begin():
+        assert import_xlsx(s, data, "anna").applied == 1
+    with factory() as s:
+        assert s.get(ReviewItem, item_id).final_term == same
