@@ -90,3 +90,32 @@ def test_approve_or_keep_row_with_another_final_term_is_a_row_problem(store, see
         assert import_xlsx(s, data, "anna").applied == 1
     with factory() as s:
         assert s.get(ReviewItem, item_id).final_term == same
+
+
+# ---- HEAD is GET without the body, on every kind of route ----------------------------------------
+
+
+def test_head_answers_like_get_without_a_body(store, reviewers, seed_items, live_server, http_login):
+    _, factory = store
+    (item_id,) = seed_items(factory, 1)
+    base = live_server(create_app(factory, {"secret": "s"}))
+    c = http_login(base, "anna", "wachtwoord-anna")
+    paths = ["/healthz", "/", f"/item/{item_id}", "/mine", "/api/queue", f"/api/queue/{item_id}",
+             "/static/app.css", "/login"]
+    heads = {path: c.head(path) for path in paths}
+    # A HEAD never claims work: neither an item's lease nor the next item.
+    assert c.head("/next").status_code == 405
+    from review_queue.models import ReviewItem
+    with factory() as s:
+        assert s.get(ReviewItem, item_id).lease_owner is None
+    for path in paths:
+        get, head = c.get(path), heads[path]
+        assert head.status_code == get.status_code == 200, (path, head.status_code)
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"], path
+        assert head.headers["x-content-type-options"] == "nosniff" and "frame-ancestors 'none'" in \
+            head.headers["content-security-policy"], path
+    for path in ["/item/99999999999999999999999", "/api/queue/abc", "/nirgends"]:
+        assert c.head(path).status_code == 404 and c.head(path).content == b""
+    with httpx.Client(base_url=base) as anonymous:
+        assert anonymous.head("/api/queue").status_code == 401
+        assert anonymous.head("/").status_code == 303

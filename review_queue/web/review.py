@@ -180,7 +180,7 @@ def _show_item(request: Request, who: Reviewer, item_id: int, *, status: int = 2
 
 @router.get("/item/{item_id}")
 def item_page(request: Request, item_id: str, who: Reviewer = Depends(current_user)):
-    return _show_item(request, who, item_id_or_404(item_id))
+    return _show_item(request, who, item_id_or_404(item_id), lease=not request.scope.get("helder.head"))
 
 
 def apply_decision(s: Session, ws: Workspace, item_id: int, action: str, user: str, data: dict) -> ReviewItem:
