@@ -119,3 +119,27 @@ def test_head_answers_like_get_without_a_body(store, reviewers, seed_items, live
     with httpx.Client(base_url=base) as anonymous:
         assert anonymous.head("/api/queue").status_code == 401
         assert anonymous.head("/").status_code == 303
+
+
+# ---- leases: moving on to any other page of one's own frees the item -----------------------------
+
+
+@pytest.mark.parametrize("elsewhere", ["/mine", "/import", "/account", "/admin/users", "/item/{decided}"])
+def test_leaving_an_item_for_another_page_releases_it(store, reviewers, seed_items, web_login, elsewhere):
+    """Opening an item leases it; going to one's decisions, the import, one's account, the users
+    page or a decided item used to keep it claimed for the lease's 15 minutes."""
+    from review_queue import decisions
+    from review_queue.models import ReviewItem
+
+    _, factory = store
+    open_id, decided_id = seed_items(factory, 2)
+    with factory() as s, s.begin():
+        decisions.approve(s, decided_id, "bert")
+    app = create_app(factory, {"secret": "s"})
+    c = web_login(app, "beheer", "wachtwoord-beheer")
+    assert c.get(f"/item/{open_id}").status_code == 200
+    with factory() as s:
+        assert s.get(ReviewItem, open_id).lease_owner == "beheer"
+    assert c.get(elsewhere.format(decided=decided_id)).status_code == 200
+    with factory() as s:
+        assert s.get(ReviewItem, open_id).lease_owner is None

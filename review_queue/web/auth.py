@@ -218,6 +218,9 @@ async def logout(request: Request):
 
 @router.get("/account")
 def account(request: Request, who: Reviewer = Depends(current_user)):
+    from review_queue.web.review import moved_on
+
+    moved_on(workspace(request), who)
     return render(request, "account.html", who, error=None, flash=pop_flash(request))
 
 
