@@ -143,3 +143,24 @@ def test_leaving_an_item_for_another_page_releases_it(store, reviewers, seed_ite
     assert c.get(elsewhere.format(decided=decided_id)).status_code == 200
     with factory() as s:
         assert s.get(ReviewItem, open_id).lease_owner is None
+
+
+# ---- Dutch: SNOMED semantic tags are named as the Dutch edition names them -----------------------
+
+
+def test_semantic_tags_are_dutch_on_the_pages(store, reviewers, seed_items, web_login):
+    from tests.test_web_dutch import visible
+
+    _, factory = store
+    (disorder,) = seed_items(factory, 1, semantic_tag="disorder")
+    seed_items(factory, 1, start=2, semantic_tag="body structure")
+    seed_items(factory, 1, start=3, semantic_tag="procedure")
+    c = web_login(create_app(factory, {"secret": "s"}), "anna", "wachtwoord-anna")
+    queue_page, item_page = visible(c.get("/").text), visible(c.get(f"/item/{disorder}").text)
+    for english in ("disorder", "body structure", "procedure"):
+        assert english not in queue_page and english not in item_page, english
+    assert "aandoening (1)" in queue_page and "lichaamsstructuur (1)" in queue_page and "verrichting (1)" in queue_page
+    assert "aandoening" in item_page
+    # The filter still works by code, and the API keeps codes.
+    assert c.get("/?tag=body+structure").status_code == 200
+    assert c.get(f"/api/queue/{disorder}").json()["semanticTag"] == "disorder"
