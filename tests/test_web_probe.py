@@ -164,3 +164,29 @@ def test_semantic_tags_are_dutch_on_the_pages(store, reviewers, seed_items, web_
     # The filter still works by code, and the API keeps codes.
     assert c.get("/?tag=body+structure").status_code == 200
     assert c.get(f"/api/queue/{disorder}").json()["semanticTag"] == "disorder"
+
+
+# ---- CSRF: without an Origin header, a Referer from another site is refused too ------------------
+
+
+@pytest.mark.parametrize("path, kind", [("/api/queue/{id}/defer", "api"), ("/item/{id}/defer", "page")])
+def test_a_state_change_referred_from_another_site_is_refused(store, reviewers, seed_items, web_login, path, kind):
+    from review_queue.models import ReviewItem
+
+    _, factory = store
+    (item_id,) = seed_items(factory, 1)
+    app = create_app(factory, {"secret": "s"})
+    c = web_login(app, "anna", "wachtwoord-anna")
+    url = path.format(id=item_id)
+
+    def send(referer):
+        headers = {"Referer": referer} if referer else {}
+        if kind == "api":
+            return c.post(url, json={"version": 1}, headers={**headers, "X-CSRF-Token": c.csrf},
+                          follow_redirects=False)
+        return c.post(url, data={"csrf": c.csrf, "version": "1"}, headers=headers, follow_redirects=False)
+    r = send("https://evil.example/page")
+    assert r.status_code == 403
+    with factory() as s:
+        assert s.get(ReviewItem, item_id).state == "proposed"
+    assert send("http://testserver/item/1").status_code in (200, 303)  # this site's own page

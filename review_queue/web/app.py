@@ -9,8 +9,9 @@ Middleware, outermost first:
 - `HeadAsGet`: HEAD answered as the GET route would, without its body (not for /next, /prev).
 - Starlette's `SessionMiddleware`: the signed cookie `helder_session` (HttpOnly, SameSite=Strict,
   Secure with `https_only`) carrying the session id, the pre-login CSRF token and flash messages.
-- `RequestGuard` on state changes (POST, PUT, PATCH, DELETE): an `Origin` (or `Sec-Fetch-Site`)
-  from another site is refused (403); under /api/ only `application/json` is accepted (415).
+- `RequestGuard` on state changes (POST, PUT, PATCH, DELETE): an `Origin` (or, without one,
+  `Sec-Fetch-Site` or `Referer`) from another site is refused (403); under /api/ only
+  `application/json` is accepted (415).
 - `BodyLimit`: a body over `max_body_kb` (an import: `max_upload_mb`) is refused with 413 —
   from Content-Length before reading, or as soon as a chunked body passes the limit.
 """
@@ -174,6 +175,13 @@ class RequestGuard:
         elif headers.get("sec-fetch-site") in ("cross-site", "same-site"):
             return await error_response(request, 403, "cross_origin", message("review.error.cross_origin"))(
                 scope, receive, send)
+        elif headers.get("referer"):
+            # No Origin (older browsers, some privacy settings): the Referer, when sent, must be
+            # this site too (OWASP CSRF cheat sheet, "verifying origin with standard headers").
+            netloc = urlsplit(headers["referer"]).netloc.lower()
+            if netloc and netloc != host and netloc not in self.allowed:
+                return await error_response(request, 403, "cross_origin", message("review.error.cross_origin"))(
+                    scope, receive, send)
         if scope.get("path", "").startswith("/api/"):
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
