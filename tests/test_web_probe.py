@@ -190,3 +190,47 @@ def test_a_state_change_referred_from_another_site_is_refused(store, reviewers, 
     with factory() as s:
         assert s.get(ReviewItem, item_id).state == "proposed"
     assert send("http://testserver/item/1").status_code in (200, 303)  # this site's own page
+
+
+# ---- accounts: two admins removing each other at once still leave one ----------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["disable", "demote"])
+def test_two_admins_removing_each_other_at_once_leave_one(pg_url, how):
+    import threading
+
+    from review_queue import users
+    from review_queue.db import open_store
+    from review_queue.models import User
+
+    _, factory = open_store(pg_url)
+    with factory() as s, s.begin():
+        users.add_user(s, "admin-a", "wachtwoord-a", "admin")
+        users.add_user(s, "admin-b", "wachtwoord-b", "admin")
+
+    def remove(s, name):
+        return users.disable_user(s, name) if how == "disable" else users.set_role(s, name, "reviewer")
+    first = factory()
+    first.begin()
+    remove(first, "admin-a")  # not committed yet
+    outcome = {}
+
+    def second():
+        with factory() as s:
+            try:
+                with s.begin():
+                    remove(s, "admin-b")
+                outcome["b"] = "done"
+            except users.UserError as exc:
+                outcome["b"] = exc.code
+    t = threading.Thread(target=second)
+    t.start()
+    t.join(1.0)  # waits on the first transaction's lock
+    first.commit()
+    first.close()
+    t.join(10)
+    assert outcome == {"b": "last_admin"}
+    with factory() as s:
+        active_admins = [u.username for u in s.query(User).filter(User.role == "admin", User.active)]
+    assert active_admins == ["admin-b"]
