@@ -234,3 +234,16 @@ def test_two_admins_removing_each_other_at_once_leave_one(pg_url, how):
     with factory() as s:
         active_admins = [u.username for u in s.query(User).filter(User.role == "admin", User.active)]
     assert active_admins == ["admin-b"]
+
+
+def test_broken_json_names_the_body_not_a_character_position(store, reviewers, seed_items):
+    _, factory = store
+    (item_id,) = seed_items(factory, 1)
+    c = TestClient(create_app(factory, {"secret": "s"}))
+    for raw in (b'{"version": 1', b"\xff\xfe", b"{'version': 1}"):
+        r = c.post(f"/api/queue/{item_id}/defer", content=raw, auth=("anna", "wachtwoord-anna"),
+                   headers={"Content-Type": "application/json"})
+        assert r.status_code == 422, raw
+        error = r.json()["error"]
+        assert error["code"] == "invalid" and [f["field"] for f in error["fields"]] == ["body"], error
+        assert error["message"].startswith("body: ")

@@ -269,9 +269,10 @@ def _error_pages(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError):
         fields = []
         for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-            name = ".".join(loc) or "body"
             kind = str(e.get("type", "value_error"))
+            # A JSON syntax error's loc is ("body", <character position>): the body, not a field "1".
+            loc = [] if kind == "json_invalid" else [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            name = ".".join(loc) or "body"
             key = f"review.validation.{kind}"
             from terms.messages import has
 
