@@ -184,12 +184,17 @@ def pop_flash(request: Request):
     return request.session.pop("flash", None)
 
 
-def tag_label(code: str | None) -> str:
-    """A SNOMED semantic tag in Dutch ('disorder' → 'aandoening'); an unknown one as it is."""
+def tag_label(code: str | None, with_code: bool = False) -> str:
+    """A SNOMED semantic tag in Dutch ('disorder' → 'aandoening'); an unknown one as it is.
+    `with_code`: followed by the code the data, the filter and SNOMED browsers use
+    ('aandoening · disorder'), so a reviewer can match the two."""
     from terms.messages import has
 
     key = f"review.semantic_tag.{code}"
-    return message(key) if code and has(key) else (code or "—")
+    if not code or not has(key):
+        return code or "—"
+    dutch = message(key)
+    return f"{dutch} · {code}" if with_code and dutch != code else dutch
 
 
 def make_templates() -> Jinja2Templates:
