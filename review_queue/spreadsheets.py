@@ -219,6 +219,12 @@ def import_xlsx(session: Session, data: bytes, user: str,
             problems.add(r.rownum, "edit_needs_term")
         elif r.action in ("reject", "keep") and not r.reason:
             problems.add(r.rownum, f"{r.action}_needs_reason")
+        elif r.action == "approve" and r.term and not _same_text(r.term, decisions.text_to_decide(item)):
+            # Approving applies the term being decided; a different eindterm would be dropped
+            # without a word. The reviewer meant an edit (or typed in the wrong row).
+            problems.add(r.rownum, "approve_other_term", item=r.item_id)
+        elif r.action == "keep" and r.term and not _same_text(r.term, item.source_term):
+            problems.add(r.rownum, "keep_other_term", item=r.item_id)
         else:
             ready.append(r)
     report("read", len(planned), len(planned))
@@ -244,6 +250,15 @@ def import_xlsx(session: Session, data: bytes, user: str,
     if problems.total:
         raise ImportRefused(problems.lines, problems.total)
     return ImportResult(applied=len(ready), skipped=skipped, flagged=flagged[:MAX_PROBLEMS])
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    """The same text but for spacing and Unicode form (what validate_term evens out)."""
+    import unicodedata
+
+    def plain(t):
+        return " ".join(unicodedata.normalize("NFC", t or "").split())
+    return plain(a) == plain(b)
 
 
 def _load_items(session: Session, ids: list[int]) -> dict[int, ReviewItem]:

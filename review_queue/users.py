@@ -17,7 +17,7 @@ import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review_queue import sessions
@@ -84,8 +84,12 @@ def list_users(session: Session) -> list[User]:
 
 
 def _other_active_admins(session: Session, username: str) -> int:
-    return session.execute(select(func.count()).select_from(User).where(
-        User.role == "admin", User.active, User.username != username)).scalar_one()
+    """How many other active admins there are, with every active admin's row locked (PostgreSQL)
+    until the caller's transaction ends: two admins disabling (or demoting) each other at the
+    same moment both counted the other and left none; now the second waits and counts again."""
+    admins = session.execute(select(User.username).where(User.role == "admin", User.active)
+                             .order_by(User.username).with_for_update()).scalars().all()
+    return sum(1 for name in admins if name != username)
 
 
 def disable_user(session: Session, username: str, *, actor: str = "cli") -> User:

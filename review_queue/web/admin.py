@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from review_queue import sessions, users
 from review_queue.web.auth import admin, hash_limiter, page_form
 from review_queue.web.base import Reviewer, flash, pop_flash, render, workspace
+from review_queue.web.review import moved_on
 from terms.messages import message
 
 router = APIRouter(prefix="/admin")
@@ -22,6 +23,7 @@ def admin_users(request: Request, who: Reviewer = Depends(admin)):
     ws = workspace(request)
     with ws.factory() as s:
         rows = [(u, sessions.count_for(s, u.username)) for u in users.list_users(s)]
+    moved_on(ws, who)
     return render(request, "users.html", who, users=rows, roles=users.ROLES, flash=pop_flash(request))
 
 

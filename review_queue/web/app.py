@@ -6,10 +6,12 @@ Middleware, outermost first:
   (no framing, so no clickjacking), `X-Content-Type-Options: nosniff`, `Referrer-Policy`,
   `X-Frame-Options: DENY` for old browsers, and `Cache-Control: no-store` on pages and API
   answers (OWASP HTTP Headers Cheat Sheet).
+- `HeadAsGet`: HEAD answered as the GET route would, without its body (not for /next, /prev).
 - Starlette's `SessionMiddleware`: the signed cookie `helder_session` (HttpOnly, SameSite=Strict,
   Secure with `https_only`) carrying the session id, the pre-login CSRF token and flash messages.
-- `RequestGuard` on state changes (POST, PUT, PATCH, DELETE): an `Origin` (or `Sec-Fetch-Site`)
-  from another site is refused (403); under /api/ only `application/json` is accepted (415).
+- `RequestGuard` on state changes (POST, PUT, PATCH, DELETE): an `Origin` (or, without one,
+  `Sec-Fetch-Site` or `Referer`) from another site is refused (403); under /api/ only
+  `application/json` is accepted (415).
 - `BodyLimit`: a body over `max_body_kb` (an import: `max_upload_mb`) is refused with 413 —
   from Content-Length before reading, or as soon as a chunked body passes the limit.
 """
@@ -71,6 +73,28 @@ class SecurityHeaders:
                 msg = {**msg, "headers": headers}
             await send(msg)
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """HEAD answered as GET without the body (RFC 9110 §9.3.2): FastAPI routes declared for GET
+    answered HEAD with 405, so a monitor's `HEAD /healthz` or a link checker failed. Not for the
+    routes that claim an item (/next, /prev), where a HEAD must not hand out work."""
+
+    NOT = ("/next", "/prev")
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD" or scope.get("path") in self.NOT:
+            return await self.app(scope, receive, send)
+
+        async def headers_only(msg):
+            if msg["type"] == "http.response.body":
+                msg = {**msg, "body": b""}
+            await send(msg)
+        # `helder.head`: a page that would claim something on GET (an item's lease) does not.
+        await self.app({**scope, "method": "GET", "helder.head": True}, receive, headers_only)
 
 
 class BodyTooLarge(Exception):
@@ -151,6 +175,13 @@ class RequestGuard:
         elif headers.get("sec-fetch-site") in ("cross-site", "same-site"):
             return await error_response(request, 403, "cross_origin", message("review.error.cross_origin"))(
                 scope, receive, send)
+        elif headers.get("referer"):
+            # No Origin (older browsers, some privacy settings): the Referer, when sent, must be
+            # this site too (OWASP CSRF cheat sheet, "verifying origin with standard headers").
+            netloc = urlsplit(headers["referer"]).netloc.lower()
+            if netloc and netloc != host and netloc not in self.allowed:
+                return await error_response(request, 403, "cross_origin", message("review.error.cross_origin"))(
+                    scope, receive, send)
         if scope.get("path", "").startswith("/api/"):
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
@@ -185,6 +216,7 @@ def create_app(factory, settings: dict | None = None, routers: list | None = Non
     app.add_middleware(RequestGuard, allowed=web.allowed_origins)
     app.add_middleware(SessionMiddleware, secret_key=load_secret(raw), session_cookie="helder_session",
                        same_site="strict", https_only=web.https_only, max_age=int(web.session_hours * 3600))
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz")
@@ -237,9 +269,10 @@ def _error_pages(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError):
         fields = []
         for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
-            name = ".".join(loc) or "body"
             kind = str(e.get("type", "value_error"))
+            # A JSON syntax error's loc is ("body", <character position>): the body, not a field "1".
+            loc = [] if kind == "json_invalid" else [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            name = ".".join(loc) or "body"
             key = f"review.validation.{kind}"
             from terms.messages import has
 

@@ -184,13 +184,26 @@ def pop_flash(request: Request):
     return request.session.pop("flash", None)
 
 
+def tag_label(code: str | None, with_code: bool = False) -> str:
+    """A SNOMED semantic tag in Dutch ('disorder' → 'aandoening'); an unknown one as it is.
+    `with_code`: followed by the code the data, the filter and SNOMED browsers use
+    ('aandoening · disorder'), so a reviewer can match the two."""
+    from terms.messages import has
+
+    key = f"review.semantic_tag.{code}"
+    if not code or not has(key):
+        return code or "—"
+    dutch = message(key)
+    return f"{dutch} · {code}" if with_code and dutch != code else dutch
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
     env = templates.env
     env.globals.update(t=message, state_label=labels.state, item_state=labels.item_state,
                        action_label=labels.action, severity_label=labels.severity, origin_label=labels.origin,
                        flag_name=labels.flag_name, flag_reason=labels.flag_reason, flags_line=labels.flags_line,
-                       history_reason=labels.history_reason, when=labels.when)
+                       history_reason=labels.history_reason, when=labels.when, tag_label=tag_label)
     return templates
 
 

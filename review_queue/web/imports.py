@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from review_queue import queue, spreadsheets
 from review_queue.web.auth import current_user, page_form
 from review_queue.web.base import NotFound, Reviewer, Workspace, render, workspace
+from review_queue.web.review import moved_on
 from terms.messages import message
 from terms.text import neutralise_cell
 
@@ -125,6 +126,7 @@ class ImportJobs:
 @router.get("/import")
 def import_form(request: Request, who: Reviewer = Depends(current_user)):
     ws = workspace(request)
+    moved_on(ws, who)
     return render(request, "import.html", who, job=None, max_mb=ws.settings.max_upload_mb)
 
 

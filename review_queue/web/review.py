@@ -166,6 +166,8 @@ def _show_item(request: Request, who: Reviewer, item_id: int, *, status: int = 2
             raise NotFound("item_not_found", item=item_id)
         leased = queue.lease(s, item_id, who.username, ws.settings.lease_minutes) \
             if lease and item.state in OPEN_STATES else False
+        if lease and item.state not in OPEN_STATES:  # looking at a decided item: moved on from theirs
+            queue.release_all(s, who.username)
         if leased:  # what the UPDATE wrote, without reading the row again
             set_committed_value(item, "lease_owner", who.username)
         view = item_view(s, item, ws)
@@ -180,7 +182,7 @@ def _show_item(request: Request, who: Reviewer, item_id: int, *, status: int = 2
 
 @router.get("/item/{item_id}")
 def item_page(request: Request, item_id: str, who: Reviewer = Depends(current_user)):
-    return _show_item(request, who, item_id_or_404(item_id))
+    return _show_item(request, who, item_id_or_404(item_id), lease=not request.scope.get("helder.head"))
 
 
 def apply_decision(s: Session, ws: Workspace, item_id: int, action: str, user: str, data: dict) -> ReviewItem:
@@ -212,6 +214,13 @@ def apply_decision(s: Session, ws: Workspace, item_id: int, action: str, user: s
     if action == "undo":
         return decisions.undo(s, item_id, user, expected_version=version)
     raise decisions.DecisionError("unknown_action", action=action[:20])
+
+
+def moved_on(ws: Workspace, who: Reviewer) -> None:
+    """The reviewer left their item for another page of their own (their decisions, an import,
+    their account, the users): what they held is free for others at once, not after the lease."""
+    with ws.factory() as s, s.begin():
+        queue.release_all(s, who.username)
 
 
 def after_decision(ws: Workspace, item: ReviewItem, action: str) -> None:
@@ -294,6 +303,7 @@ def my_decisions(request: Request, who: Reviewer = Depends(current_user)):
     ws = workspace(request)
     with ws.factory() as s:
         rows = decisions.recent_decisions(s, who.username, limit=30)
+    moved_on(ws, who)
     return render(request, "mine.html", who, rows=rows, flash=pop_flash(request))
 
 
