@@ -1,4 +1,4 @@
-"""`unsafe-output` (markup, control characters, links, instructions or chat text, text that is
+"""`unsafe-output` (markup, control characters, a spreadsheet formula start, links, instructions or chat text, text that is
 not Dutch — in the proposal or its explanation) and the LLM path's own flags (`llmFlags`:
 `unsafe-output`, `llm-failed`), which the checker merges with the rest because it owns `flags`."""
 from __future__ import annotations
@@ -8,6 +8,7 @@ import polars as pl
 from pipeline.checks.flags import found, reason
 from pipeline.dutch import words as dutch_words
 from terms.messages import message
+from terms.text import NEUTRALISE
 
 FLAGS = {"unsafe-output": "error", "llm-failed": "warning"}
 
@@ -34,6 +35,8 @@ def unsafe(rows: pl.DataFrame) -> pl.DataFrame | None:
         problems = [
             (text.str.contains(CONTROL), "control"),
             (text.str.contains(MARKUP), "markup"),
+            # what every entry refuses and every file neutralises: a proposal must not start so either
+            (text.str.contains(NEUTRALISE), "formula"),
             (text.str.contains(URL), "link"),
             (text.str.contains(INSTRUCTION), "instructions"),
         ]
