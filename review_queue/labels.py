@@ -79,6 +79,13 @@ def flags_line(codes: str | None) -> str:
     return ", ".join(flag_name(c) for c in (codes or "").split(";") if c)
 
 
+def decimal(value: float | None, places: int = 2) -> str:
+    """A number as Dutch writes it: decimal comma (0.9 → '0,90'); None → '—'."""
+    if value is None:
+        return "—"
+    return f"{value:.{places}f}".replace(".", ",")
+
+
 def when(value: datetime | None, seconds: bool = False) -> str:
     """'24-11-2026 14:05 CET': a stored (UTC) time in Europe/Amsterdam with its zone."""
     if value is None:

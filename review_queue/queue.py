@@ -89,7 +89,7 @@ class QueueFilter:
             if not raw:
                 return None
             try:
-                value = float(raw)
+                value = float(raw.replace(",", "."))  # 0,8 as a Dutch reviewer types it
             except ValueError:
                 raise QueueError("not_a_number", name=name, value=raw[:20]) from None
             if not math.isfinite(value):

@@ -221,6 +221,16 @@ def test_search_ignores_accents_and_looks_in_proposals(app, store, seed_items, w
     assert "thyreoïditis acuta" in c.get("/", params={"q": "thyreoiditis"}).text
 
 
+def test_confidence_reads_and_is_typed_with_a_decimal_comma(app, store, seed_items, web_login):
+    f = store[1]
+    seed_items(f, 2, origin="lexicon", confidence=0.9)
+    seed_items(f, 1, start=50, origin="llm", confidence=0.3)
+    c = web_login(app, "anna", "wachtwoord-anna")
+    page = c.get("/").text
+    assert "0,90" in page and "0,30" in page and "0.90" not in page
+    assert len(c.get("/api/queue", params={"min": "0,5"}).json()["items"]) == 2  # as a Dutch reviewer types it
+
+
 def test_j_and_k_follow_the_filter(app, store, seed_items, web_login):
     f = store[1]
     disorders = seed_items(f, 3, semantic_tag="disorder")

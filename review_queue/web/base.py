@@ -203,7 +203,8 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(t=message, state_label=labels.state, item_state=labels.item_state,
                        action_label=labels.action, severity_label=labels.severity, origin_label=labels.origin,
                        flag_name=labels.flag_name, flag_reason=labels.flag_reason, flags_line=labels.flags_line,
-                       history_reason=labels.history_reason, when=labels.when, tag_label=tag_label)
+                       history_reason=labels.history_reason, when=labels.when, tag_label=tag_label,
+                       decimal=labels.decimal)
     return templates
 
 
