@@ -41,6 +41,10 @@ def checker(tm) -> Checker:
     ("Open fractuur van femur", "open botbreuk van het dijbeen"),
     ("fractuur van clavicula", "gebroken sleutelbeen"),
     ("urineweginfectie tijdens zwangerschap", "infectie van de urinewegen tijdens de zwangerschap"),
+    # a new user's reading of the demo: the right lay word, not a near one
+    ("chalazion", "hagelkorrel"),                      # not gerstekorrel: that is a stye (hordeolum)
+    ("hemorroïden interna", "inwendige aambeien"),     # not 'binnenste aambeien'
+    ("otitis interna", "ontsteking van het binnenoor"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -51,6 +55,7 @@ def test_issue_examples_render_right(suggester, term, expected):
     ("neonatale hypoglykemie", "neonatale te laag"),               # no adjective pasted before a phrase
     ("endometritis", "binnenkant van baarmoederontsteking"),       # morphemes glued in the wrong place
     ("urineweginfectie tijdens zwangerschap", "blaasontsteking"),  # a UTI is not only the bladder
+    ("perifere aangezichtsverlamming", "armen en benen"),          # peripheral here: of the nerve, not the limbs
 ])
 def test_issue_examples_never_come_back_broken(suggester, term, wrong):
     assert wrong not in suggester.suggest_one(term)[0]

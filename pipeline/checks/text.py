@@ -26,6 +26,9 @@ QUALIFIERS: list[tuple[str, str, str]] = [
     ("stage", r"\bstadium\b|\bstage\b", r"stadium|\bfase|\bstage"),
     ("grade", r"\bgraad\b|\bgradus\b", r"graad|\bernst|\bmate"),
     ("grade", r"\bklasse\b", r"klasse|\bgraad"),
+    # Opposite findings: 'kleur van feces normaal' may not become 'afwijkend', nor the reverse.
+    ("normal", r"\b(normaal|normale)\b", r"\bnormaa?l|\bgewone?\b|\bgezonde?\b|\bin orde\b|\bgoed\b"),
+    ("abnormal", r"\b(abnorma\w*|afwijk\w*)", r"abnorma|afwijk|\bniet normaal|\bniet goed|\bgestoord|\bverstoord"),
 ]
 QUALIFIER_WORDS = (
     r"links|linker\w*|rechts|rechter\w*|sinist\w*|dext\w*|bilatera\w*|beiderzijd\w*|dubbelzijd\w*|unilatera\w*|"
