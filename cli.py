@@ -148,6 +148,9 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
     typer.echo(f"TM import from {file}: {counts['added'] - counts['replaced']} added, {counts['replaced']} replaced, "
                f"{counts['unchanged']} unchanged"
                + (f", {counts['explanations_updated']} explanations updated" if counts["explanations_updated"] else ""))
+    if counts["unreleased"]:
+        typer.echo(f"{counts['unreleased']} of them are for concepts no ingested release holds: releases leave "
+                   "those terms out until a release brings the concept (helder ingest)", err=True)
 
 
 @tm_app.command("export")

@@ -166,20 +166,31 @@ def select_terms(session: Session, publish_stale: bool = False) -> tuple[pl.Data
     pt, c = PatientTerm, Concept
     query = (
         select(pt.id, pt.concept_id, pt.term, pt.explanation, pt.preferred, pt.description_id, pt.definition_id,
-               pt.source, func.coalesce(c.term_nl, pt.clinical_term), c.fsn_en, c.semantic_tag)
+               pt.source, func.coalesce(c.term_nl, pt.clinical_term), c.fsn_en, c.semantic_tag,
+               func.coalesce(c.effective_time, ""))
         .join(c, c.id == pt.concept_id)
         .where(pt.active, c.active, pt.source.in_(SOURCES))
     )
     if not publish_stale:
         query = query.where(~pt.stale)
     rows = session.execute(query).all()
-    cols = list(zip(*rows)) if rows else [[] for _ in CURRENT_SCHEMA]
-    frame = pl.DataFrame({name: list(col) for name, col in zip(CURRENT_SCHEMA, cols)}, schema=CURRENT_SCHEMA)
+    schema = {**CURRENT_SCHEMA, "conceptEffectiveTime": pl.Utf8}
+    cols = list(zip(*rows)) if rows else [[] for _ in schema]
+    frame = pl.DataFrame({name: list(col) for name, col in zip(schema, cols)}, schema=schema)
     frame = frame.with_columns(
         pl.col("preferred").fill_null(False),
         explanation=pl.when(pl.col("explanation").str.strip_chars() != "").then(pl.col("explanation")),
     )
+    # A concept only a TM import named (no ingested release holds it) is no concept a vendor's
+    # terminology server knows: its term waits until a release brings the concept.
+    # (A term that breaks the entry rules, or whose id is no SCTID, is left out for that first.)
     frame, left_out = publishable(frame)
+    unreleased = frame.filter(pl.col("conceptEffectiveTime") == "")
+    frame = frame.filter(pl.col("conceptEffectiveTime") != "").drop("conceptEffectiveTime")
+    if unreleased.height:
+        reasons = [message("files.sctid.not-released", value=cid) for cid in unreleased["conceptId"]]
+        left_out = pl.concat([left_out, unreleased.select(
+            "ptId", "conceptId", pl.lit("conceptId").alias("field"), pl.Series("reason", reasons, dtype=pl.Utf8))])
     # Preferred first, then newest; the first row per concept is the preferred synonym (a
     # concept left with only acceptable terms has its newest promoted: exactly one preferred).
     frame = (

@@ -683,7 +683,8 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     """
     from terms.sctid import id_problems
 
-    counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0, "explanations_updated": 0}
+    counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0, "explanations_updated": 0,
+              "unreleased": 0}
     rows, first_row = [], {}
     problems = id_problems(tm["conceptId"].cast(pl.Utf8).fill_null("")).to_list() if tm.height else []
     for i, (r, problem) in enumerate(zip(tm.iter_rows(named=True), problems), start=2):
@@ -704,7 +705,10 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
         rows.append(row)
     with factory() as session, session.begin():
         ids = [r[0] for r in rows]
-        known = set(_existing(session, Concept.id, ids, Concept.id)["id"].to_list())
+        stored = _existing(session, Concept.id, ids, Concept.id, Concept.effective_time)
+        known = set(stored["id"].to_list())
+        # concepts no ingested release holds (named only by a TM import): exports leave their terms out
+        unreleased = set(stored.filter(pl.col("effective_time").fill_null("") == "")["id"].to_list())
         current = {
             r["concept_id"]: r for r in _existing(
                 session, PatientTerm.concept_id, ids, PatientTerm.concept_id, PatientTerm.id, PatientTerm.term,
@@ -715,7 +719,9 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
             if concept_id not in known:
                 session.add(Concept(id=concept_id, active=True, effective_time="", module_id="", term_nl=term))
                 known.add(concept_id)
+                unreleased.add(concept_id)
                 counts["new_concepts"] += 1
+            counts["unreleased"] += concept_id in unreleased
             old = current.get(concept_id)
             if old is not None and old["term"] == patient_term:
                 # The same term with a new explanation updates the explanation (a blank cell keeps

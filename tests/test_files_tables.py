@@ -462,3 +462,25 @@ def test_a_new_explanation_for_the_same_term_is_stored_not_dropped(helder_env, s
     with factory() as s:
         kept = s.query(PatientTerm.explanation).filter(PatientTerm.concept_id == "38341003", PatientTerm.active).all()
     assert kept == [("De druk in de bloedvaten is te hoog.",)]
+
+
+def test_a_tm_term_for_a_concept_no_release_holds_is_not_published(helder_env, store):
+    """A TM import may name a concept the edition does not have (a typo'd id that passes Verhoeff,
+    a concept from another edition): its term waits, and the release says why."""
+    import json
+
+    from terms.sample import sample_path
+
+    runner.invoke(app, ["ingest", str(sample_path("snapshot"))])
+    (helder_env / "pairs.csv").write_text("conceptId;term;patientTerm\r\n73211009;diabetes mellitus;suikerziekte\r\n",
+                                          encoding="cp1252")
+    out = runner.invoke(app, ["tm", "import", "pairs.csv"]).output
+    assert "1 added" in out and "no ingested release holds" in out
+    result = runner.invoke(app, ["export"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(next((helder_env / "releases").glob("*/manifest.json")).read_text(encoding="utf-8"))
+    left = [x for x in manifest["leftOut"] if x["conceptId"] == "73211009"]
+    assert left and "geen ingelezen SNOMED-release" in left[0]["reason"]
+    published = next((helder_env / "releases").glob("*/csv/*.csv")).read_text(encoding="utf-8")
+    rows = published.splitlines()
+    assert not [r for r in rows if r.startswith("73211009,")] and not [r for r in rows if ",suikerziekte," in r]
