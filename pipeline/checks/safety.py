@@ -27,7 +27,7 @@ ENGLISH_MARKERS = ["the", "and", "with", "you", "your", "this", "that", "please"
 
 
 def unsafe(rows: pl.DataFrame) -> pl.DataFrame | None:
-    """`rows`: row, raw (the proposal), expl (its explanation)[, term]. Every row, also empty proposals."""
+    """`rows`: row, raw (the proposal), expl (its explanation). Every row, also empty proposals."""
     frames = []
     for column in ("raw", "expl"):
         field = message(f"flags.unsafe-output.field.{column}")
@@ -43,10 +43,7 @@ def unsafe(rows: pl.DataFrame) -> pl.DataFrame | None:
         for cond, what in problems:
             frames.append(rows.filter(cond).select(
                 "row", pl.lit(message(f"flags.unsafe-output.problem.{what}", field=field)).alias("what")))
-        # An echoed clinical term (no proposal) is SNOMED's own wording, not output: English in it
-        # ('frozen shoulder') is jargon for a person to word, not unsafe output.
-        echoed = rows.filter(pl.col("raw") != pl.col("term")) if column == "raw" and "term" in rows.columns else rows
-        frames.append(_not_dutch(echoed, column, field))
+        frames.append(_not_dutch(rows, column, field))
     hits = pl.concat([f for f in frames if f is not None])
     if hits.is_empty():
         return None
