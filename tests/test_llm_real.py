@@ -90,12 +90,15 @@ def test_several_items_per_request_answered_by_concept_id(asked):
 
 def test_few_shot_examples_from_the_tm_are_sent_and_counted_by_the_real_tokenizer(asked):
     log = [(b, r) for b, r in asked["log"] if "choices" in json.loads(r)]
-    user = log[0][0]["messages"][-1]["content"]
-    assert "drinkt geen alcohol => drinkt geen alcohol" not in user  # a pair that only teaches copying
-    assert "zus => zus" not in user
-    assert "hypertensie => hoge bloeddruk" in user or "bradycardie => trage hartslag" in user
-    usage = json.loads(log[0][1])["usage"]
-    assert usage["prompt_tokens"] > len(user) // 8  # the server's tokenizer saw the examples too
+    users = [body["messages"][-1]["content"] for body, _ in log]
+    # the two batches go out in either order: look at every request, not the first one logged
+    assert not any("drinkt geen alcohol => drinkt geen alcohol" in u for u in users)  # teaches only copying
+    assert not any("zus => zus" in u for u in users)
+    taught = [i for i, u in enumerate(users) if "hypertensie => hoge bloeddruk" in u or "bradycardie => trage hartslag" in u]
+    assert taught
+    body, reply = log[taught[0]]
+    usage = json.loads(reply)["usage"]
+    assert usage["prompt_tokens"] > len(users[taught[0]]) // 8  # the server's tokenizer saw the examples too
 
 
 def test_tokens_are_recorded_per_request_and_per_suggestion(asked):
