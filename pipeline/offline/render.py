@@ -41,6 +41,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "borstvoeding", "flesvoeding", "melk", "moedermelk", "water", "vocht", "insuline", "ijzer", "calcium",
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
 
+NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
         "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
 # Lay names of bones: "os X" with one of these as X is that bone itself.
@@ -138,6 +139,12 @@ class Renderer:
         # (a TM of SNOMED-like families teaches thousands of phrases of up to ~14 words).
         self._phrase_prefixes = {" ".join(k.split(" ")[:n]) for k in self._phrases for n in range(1, k.count(" ") + 2)}
         self._clinical = lexicon.clinical_words()
+        # Rendered noun phrases, with what rendering them did to the term's state (see `_memo`):
+        # SNOMED's families repeat the same phrases ("van linker femur", "met verplaatsing") across
+        # thousands of terms, so most phrases of a term were rendered for an earlier one.
+        self._np_cache: dict[tuple, tuple] = {}
+        self._template_heads: dict[tuple, Entry | None] = {}  # units → the head that takes an object, if any
+        self._context_used = False
         grammar.add_nouns({_lay_head(e.lay): e.article for e in list(lexicon.words.values())
                            if e.article in ("de", "het", "pl") and "{" not in e.lay})
 
@@ -181,14 +188,14 @@ class Renderer:
                     if tokens[k].kind != "word":
                         break
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
-                    if key not in self._phrase_prefixes and key.replace("-", "") not in self._phrase_prefixes:
+                    if key not in self._phrase_prefixes and ("-" not in key or key.replace("-", "") not in self._phrase_prefixes):
                         break
                     longest = k + 1
                 for j in range(longest, i + 1, -1):
                     run = tokens[i:j]
                     if all(t.kind == "word" for t in run):
                         key = " ".join(t.low for t in run)
-                        if key not in self._phrases and key.replace("-", "") not in self._phrases:
+                        if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
                             continue  # no lexicon phrase is these words: skip the lookups
                         entry = self._lookup(key)
                         if entry is not None and self._crosses(tokens, i, j):
@@ -265,7 +272,12 @@ class Renderer:
             if not units:
                 self._unknown.append(prep.text if prep else "")
                 return ""
-            head_entry = self._template_head(units)
+            units_key = _units_key(units)
+            head_entry = self._template_heads.get(units_key, False)
+            if head_entry is False:
+                if len(self._template_heads) >= NP_CACHE_SIZE:
+                    self._template_heads.clear()
+                head_entry = self._template_heads[units_key] = self._template_head(units)
             if head_entry is not None:
                 # "X van Y (van Z)*": a template head's object is Y with its genitive chain
                 # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
@@ -274,14 +286,17 @@ class Renderer:
                 while j < len(chain) and (chain[j][0].low == "van" or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
-                text = self._render_template(head_entry, units, objects,
-                                             definite=prep is not None and _lay_prep(prep) not in BARE_AFTER)
+                definite = prep is not None and _lay_prep(prep) not in BARE_AFTER
+                key = ("t", id(head_entry), definite, units_key,
+                       tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
+                text = self._memo(key, self._render_template, head_entry, units, objects, definite)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
             self._adjective_after = False
             previous = self._np_head
-            text = self._render_np(units, article=prep is not None and _lay_prep(prep) not in BARE_AFTER)
+            article = prep is not None and _lay_prep(prep) not in BARE_AFTER
+            text = self._memo(("np", article, units_key), self._render_np, units, article)
             if prep is not None and prep.low == "van" and _restates(previous, self._np_head):
                 # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
                 i += 1
@@ -293,6 +308,38 @@ class Renderer:
                 self._score.append(CONF["ambiguous"])
             i += 1
         return " ".join(parts)
+
+    def _memo(self, key: tuple, render, *args) -> str:
+        """`render(*args)` (a noun phrase's text), remembered under `key` with its effects on the
+        term's state — confidences noted, words translated, words not understood, the last head,
+        an adjective said after — and those effects replayed on a hit, so a remembered phrase
+        leaves the term exactly as rendering it again would. A phrase whose rendering looked up a
+        word with a contextual entry (whose sense depends on the whole term) is not remembered."""
+        hit = self._np_cache.get(key)
+        if hit is None:
+            scores, unknown, translated = len(self._score), len(self._unknown), self._translated
+            after, self._adjective_after = self._adjective_after, False
+            head, self._np_head = self._np_head, None  # None: this phrase set no head of its own
+            self._context_used = False
+            text = render(*args)
+            hit = (text, self._score[scores:], self._unknown[unknown:], self._translated - translated,
+                   self._np_head, self._adjective_after)
+            self._adjective_after = after or self._adjective_after
+            if self._np_head is None:
+                self._np_head = head
+            if not self._context_used:
+                if len(self._np_cache) >= NP_CACHE_SIZE:
+                    self._np_cache.clear()  # bounded memory over a whole release; a chunk refills it
+                self._np_cache[key] = hit
+            return text
+        text, scores, unknown, translated, head, after = hit
+        self._score.extend(scores)
+        self._unknown.extend(unknown)
+        self._translated += translated
+        self._adjective_after = self._adjective_after or after
+        if head is not None:
+            self._np_head = head
+        return text
 
     def _prep(self, prep: Unit) -> str:
         if prep.entry is not None and prep.entry.kind == "prep":
@@ -402,6 +449,7 @@ class Renderer:
         if tok.kind in ("name", "abbr", "quote"):
             tail = tok.text.rsplit("-", 1)[-1] if "-" in tok.text else ""
             if tail and tok.kind in ("name", "quote") and tail.islower():
+                self._note_context(tail)
                 entry = self._lookup(tail)
                 if entry is not None and entry.kind in ("noun", "word") and " " not in entry.lay and not has_slot(entry.lay):
                     self._count(entry)  # "Doppler-echocardiografie" → "Doppler-hartecho"
@@ -480,12 +528,18 @@ class Renderer:
         """(lay, translated) for a compound part: a one-word lexicon noun, or a lay word."""
         if len(part) < 3:
             return None
+        self._note_context(part)
         e = self.lex.find("words", part, self._term)
         if e is not None and " " not in e.lay and not has_slot(e.lay) and e.lay != part:
             return e.lay, True
         if len(part) >= 4 and part not in self._clinical and self.judge.jargon_reason(part) is None and zipf(part) >= 3.0:
             return part, False
         return None
+
+    def _note_context(self, key: str) -> None:
+        """Note a lookup whose answer may depend on the whole term (a contextual entry is filed under it)."""
+        if key in self._context_keys or key.replace("-", "") in self._context_keys:
+            self._context_used = True
 
     def _is_lay(self, word: str) -> bool:
         if "-" in word:
@@ -704,6 +758,11 @@ def _restates(compound: str, noun: str) -> bool:
     core = re.sub(r"^(linker|rechter)", "", compound.lower())
     stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
     return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
+
+
+def _units_key(units: list[Unit]) -> tuple:
+    """What a noun phrase's rendering depends on: each unit's role, lexicon entry and tokens."""
+    return tuple((u.role, id(u.entry), tuple((t.text, t.low, t.kind) for t in u.tokens)) for u in units)
 
 
 def _lay_prep(prep: Unit) -> str:

@@ -47,8 +47,10 @@ class Token:
 def tokenize(term: str) -> list[Token]:
     """The tokens of `term`, case settled (module docstring). Empty for an empty term."""
     raw = [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(term or "")]
-    letters = [c for c in (term or "") if c.isalpha()]
-    shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
+    shouting = False
+    if term and term != term.lower():  # most terms are lower case: no letter to count
+        letters = [c for c in term if c.isalpha()]
+        shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
     known = dutch_words.known_abbreviations()
     eponyms = _lower_eponyms()
     out: list[Token] = []
