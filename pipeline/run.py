@@ -365,10 +365,15 @@ def _make_suggest(opts: RunOptions, tm: pl.DataFrame, factory, run: Run):
 
 
 _AHEAD: object = None  # the child's OfflineSuggester
+_AHEAD_CHECKER: object = None  # the child's Checker, for AHEAD_CHECKS
+# Row checks the suggest-ahead child runs on the proposals it made, so this process only runs the
+# TM checks and the rest: the four that cost most per proposal (per distinct text, in Python),
+# which balance the two processes at full SNOMED scale (bench/results.md, issue 11).
+AHEAD_CHECKS = ("number-changed", "repeated-concept", "looping-text", "grammar")
 
 
-def _ahead_init(tm: pl.DataFrame) -> None:
-    global _AHEAD
+def _ahead_init(tm: pl.DataFrame, check_settings: dict | None = None) -> None:
+    global _AHEAD, _AHEAD_CHECKER
     import threading
 
     from pipeline.offline import OfflineSuggester
@@ -383,26 +388,33 @@ def _ahead_init(tm: pl.DataFrame) -> None:
         os._exit(0)
 
     threading.Thread(target=orphaned, daemon=True).start()
+    from pipeline.checks import Checker
+
     _AHEAD = OfflineSuggester(tm)
+    _AHEAD_CHECKER = Checker(tm, check_settings)
 
 
-def _ahead_suggest(work: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+def _ahead_suggest(work: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, float, dict[str, float]]:
+    """(proposals, findings of AHEAD_CHECKS in them, seconds suggesting, seconds per check so far)."""
     started = time.perf_counter()
     proposals = _AHEAD.suggest(work)
-    return proposals, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    found = _AHEAD_CHECKER.findings(proposals, AHEAD_CHECKS)
+    return proposals, found, seconds, dict(_AHEAD_CHECKER.timings)
 
 
 class _AheadSuggester:
-    """The offline suggester in one child process: `submit(work)` returns a future of
-    (proposals, seconds). Spawned, not forked: the parent's polars thread pool must not be copied
-    mid-flight. The child builds its own suggester from the TM, as the parent would."""
+    """The offline suggester and the row checks of AHEAD_CHECKS in one child process:
+    `submit(work)` returns a future of `_ahead_suggest`'s answer. Spawned, not forked: the parent's
+    polars thread pool must not be copied mid-flight. The child builds its own suggester and
+    checker from the TM, as the parent would."""
 
-    def __init__(self, tm: pl.DataFrame) -> None:
+    def __init__(self, tm: pl.DataFrame, check_settings: dict | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_ahead_init, initargs=(tm,))
+                                        initializer=_ahead_init, initargs=(tm, check_settings))
 
     def submit(self, work: pl.DataFrame):
         return self.pool.submit(_ahead_suggest, work)
@@ -445,7 +457,7 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
         if ahead is None:
             ahead = total >= AHEAD_MIN_CHUNKS * opts.chunk_size
         if ahead and opts.suggester == "offline":
-            pool = _AheadSuggester(tm)  # started first: the child builds its suggester while we build the checker
+            pool = _AheadSuggester(tm, (opts.config or {}).get("checks"))  # started first: the child builds its suggester while we build the checker
             llm_totals = None
         else:
             suggest, llm_totals = _make_suggest(opts, tm, factory, run_row)
@@ -471,13 +483,16 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
                 done += work.height
                 yield work
 
-        def finish(work: pl.DataFrame, proposals: pl.DataFrame) -> None:
-            """Check a chunk's proposals, enqueue them, release its claims, save the counts."""
+        ahead_timings: dict[str, float] = {}  # the child's seconds per check, so far
+
+        def finish(work: pl.DataFrame, proposals: pl.DataFrame, found=None) -> None:
+            """Check a chunk's proposals (`found`: what the child's checks found in them already),
+            enqueue them, release its claims, save the counts."""
             t = time.perf_counter()
-            checked = checker.check(proposals)
+            checked = checker.check(proposals, found)
             durations["check"] += time.perf_counter() - t
-            for name, seconds in checker.timings.items():  # per check, so a slow one shows (not update: Counter adds)
-                durations[f"check.{name}"] = seconds
+            for name in set(checker.timings) | set(ahead_timings):  # per check, so a slow one shows
+                durations[f"check.{name}"] = checker.timings.get(name, 0.0) + ahead_timings.get(name, 0.0)
             t = time.perf_counter()
             added = enqueue(factory, checked, run_id, opts.worker)
             durations["enqueue"] += time.perf_counter() - t
@@ -491,17 +506,20 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
 
         if pool is not None:
             # One chunk ahead: chunk k+1 is claimed and handed to the child before chunk k is checked,
-            # so the child suggests while this process checks and enqueues. "suggest" is the child's
-            # own time; "suggest.wait" the time this process waited for it (what overlap did not hide).
+            # so the child suggests (and runs AHEAD_CHECKS) while this process checks and enqueues.
+            # "suggest" is the child's own suggesting time, "check.ahead" its checking time;
+            # "suggest.wait" the time this process waited for it (what overlap did not hide).
             queue: list = []
 
             def collect() -> None:
                 work, future = queue.pop(0)
                 t = time.perf_counter()
-                proposals, seconds = future.result()
+                proposals, found, seconds, timings = future.result()
                 durations["suggest.wait"] += time.perf_counter() - t
                 durations["suggest"] += seconds
-                finish(work, proposals)
+                durations["check.ahead"] = sum(timings.values())
+                ahead_timings.update(timings)
+                finish(work, proposals, (AHEAD_CHECKS, found))
 
             for work in chunks():
                 queue.append((work, pool.submit(work)))

@@ -16,7 +16,7 @@ import json
 
 import polars as pl
 
-from pipeline.run import RunOptions, _AheadSuggester, _max_severity, _with_severity, enqueue, run
+from pipeline.run import AHEAD_CHECKS, RunOptions, _AheadSuggester, _max_severity, _with_severity, enqueue, run
 from review_queue.models import ReviewItem, Suggestion
 from test_run_faults import Sample
 
@@ -51,8 +51,9 @@ def test_the_ahead_child_leaves_when_its_pool_is_closed():
     import polars as pl
 
     pool = _AheadSuggester(pl.DataFrame({"conceptId": ["1"], "term": ["appendicitis"], "patientTerm": ["blindedarmontsteking"]}))
-    proposals, seconds = pool.submit(pl.DataFrame({"conceptId": ["2"], "term": ["appendicitis"]})).result(timeout=120)
+    proposals, found, seconds, timings = pool.submit(pl.DataFrame({"conceptId": ["2"], "term": ["appendicitis"]})).result(timeout=120)
     assert proposals["suggestion"].to_list() == ["blindedarmontsteking"] and seconds >= 0
+    assert found.columns == ["row", "code", "reason", "related"] and set(timings) == set(AHEAD_CHECKS)
     children = list(pool.pool._processes)
     pool.close()
     deadline = time.monotonic() + 30

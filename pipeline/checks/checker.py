@@ -34,6 +34,11 @@ ORDER = {code: i for i, code in enumerate(FLAGS)}
 BROKEN = ("number-changed", "name-changed", "repeated-concept", "half-translation", "grammar", "looping-text",
           "added-aside")
 BROKEN_CONFIDENCE = 0.3
+# Checks that read each proposal (and its batch) without the TM index: they can run anywhere the
+# proposals are, e.g. beside the suggester in another process (`Checker.findings`).
+ROW_CHECKS = ("lost-qualifier", "number-changed", "name-changed", "repeated-concept", "looping-text", "added-aside",
+              "half-translation", "grammar", "jargon", "too-long", "format", "same-as-source", "not-understood",
+              "duplicate-in-batch", "unsafe-output", "stale-source", "llm-failed")
 
 
 @lru_cache(maxsize=1)
@@ -89,15 +94,13 @@ class Checker:
         finally:
             self.timings[name] += time.perf_counter() - started
 
-    def check(self, proposals: pl.DataFrame) -> pl.DataFrame:
-        """`proposals` (conceptId, term, suggestion; optional explanation, previousTerm, llmFlags,
-        llmReason) plus `flags`, `flagDetails`, `similar`. ValueError names a missing column."""
+    def _rows(self, proposals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """(df, rows, present): the proposals without earlier check columns; one row each with
+        `row` and the normalised texts; the rows with a proposal. ValueError names a missing column."""
         for col in ("conceptId", "term", "suggestion"):
             if col not in proposals.columns:
                 raise ValueError(f"proposals: missing column {col!r}")
         df = proposals.drop([c for c in ("flags", "flagDetails", "similar") if c in proposals.columns])
-        if df.is_empty():
-            return df.with_columns(pl.lit("").alias("flags"), pl.lit("[]").alias("flagDetails"), pl.lit("[]").alias("similar"))
         rows = df.select(
             pl.col("conceptId").cast(pl.Utf8),
             pl.col("term").cast(pl.Utf8).fill_null(""),
@@ -107,37 +110,63 @@ class Checker:
         ).with_row_index("row").with_columns(
             _norm(pl.col("raw")).alias("norm"), _norm(pl.col("term")).alias("termNorm"),
         ).with_columns(_sorted_key(pl.col("norm")).alias("sorted"))
-        present = rows.filter(pl.col("norm") != "")
+        return df, rows, rows.filter(pl.col("norm") != "")
 
+    def _checks(self, df: pl.DataFrame, rows: pl.DataFrame, present: pl.DataFrame) -> list[tuple[str, str, object, tuple]]:
+        """(code, timing name, function, arguments) of every check but the TM neighbours
+        (`similar`, tm-conflict), in the order their findings are merged."""
+        return [
+            ("tm-inconsistent", "tm-inconsistent", self.index.inconsistent, (present,)),
+            ("lost-qualifier", "lost-qualifier", qualifiers.lost_qualifier, (present,)),
+            ("number-changed", "number-changed", numbers.number_changed, (present,)),
+            ("name-changed", "name-changed", names.name_changed, (present,)),
+            ("repeated-concept", "repeated-concept", repeats.repeated_concept, (present,)),
+            ("looping-text", "looping-text", output.looping, (rows,)),
+            ("added-aside", "added-aside", output.added_aside, (present,)),
+            ("half-translation", "half-translation", words.half_translation, (present, self.judge)),
+            ("grammar", "grammar", grammar.grammar, (present,)),
+            ("jargon", "jargon", words.jargon, (present, self.judge, self.tm_abbreviations)),
+            ("too-long", "formatting", formatting.too_long, (present, self.settings)),
+            ("format", "formatting", formatting.format_problems, (present, self.allowed_capitals)),
+            ("same-as-source", "same", same.same_as_source, (present,)),
+            ("not-understood", "same", same.not_understood, (df,)),
+            ("duplicate-in-batch", "same", same.duplicates, (present,)),
+            ("unsafe-output", "safety", safety.unsafe, (rows,)),
+            ("stale-source", "same", same.stale, (rows,)),
+            ("llm-failed", "safety", safety.from_llm, (df,)),
+        ]
+
+    def findings(self, proposals: pl.DataFrame, codes: tuple[str, ...]) -> pl.DataFrame:
+        """The flags that the checks of `codes` (any of ROW_CHECKS) find in `proposals`, as rows
+        (row, code, reason, related) — for `check(proposals, found=(codes, this))`, so the text
+        checks of a chunk can run in another process than the TM checks. ValueError names a
+        missing column or a code that is not a row check."""
+        unknown = set(codes) - set(ROW_CHECKS)
+        if unknown:
+            raise ValueError(f"not row checks: {', '.join(sorted(unknown))}")
+        df, rows, present = self._rows(proposals)
+        if df.is_empty():
+            return EMPTY
+        return _merged([self._timed(name, fn, *args) for code, name, fn, args in self._checks(df, rows, present)
+                        if code in codes])
+
+    def check(self, proposals: pl.DataFrame, found: tuple[tuple[str, ...], pl.DataFrame] | None = None) -> pl.DataFrame:
+        """`proposals` (conceptId, term, suggestion; optional explanation, previousTerm, llmFlags,
+        llmReason) plus `flags`, `flagDetails`, `similar`. ValueError names a missing column.
+
+        `found`: (codes, `findings(proposals, codes)`) made earlier — those checks are not run again."""
+        df, rows, present = self._rows(proposals)
+        if df.is_empty():
+            return df.with_columns(pl.lit("").alias("flags"), pl.lit("[]").alias("flagDetails"), pl.lit("[]").alias("similar"))
+        done, earlier = found if found is not None else ((), EMPTY)
         timed = self._timed
         similar, conflicts = timed("similar", self.index.similar_and_conflicts, present)
-        found = [
-            conflicts,
-            timed("tm-inconsistent", self.index.inconsistent, present),
-            timed("lost-qualifier", qualifiers.lost_qualifier, present),
-            timed("number-changed", numbers.number_changed, present),
-            timed("name-changed", names.name_changed, present),
-            timed("repeated-concept", repeats.repeated_concept, present),
-            timed("looping-text", output.looping, rows),
-            timed("added-aside", output.added_aside, present),
-            timed("half-translation", words.half_translation, present, self.judge),
-            timed("grammar", grammar.grammar, present),
-            timed("jargon", words.jargon, present, self.judge, self.tm_abbreviations),
-            timed("formatting", formatting.too_long, present, self.settings),
-            timed("formatting", formatting.format_problems, present, self.allowed_capitals),
-            timed("same", same.same_as_source, present),
-            timed("same", same.not_understood, df),
-            timed("same", same.duplicates, present),
-            timed("safety", safety.unsafe, rows),
-            timed("same", same.stale, rows),
-            timed("safety", safety.from_llm, df),
-        ]
-        found = [f.select("row", "code", "reason", pl.col("related").cast(pl.List(pl.Utf8)))
-                 for f in found if f is not None and not f.is_empty()]
-        found = pl.concat(found, how="vertical") if found else EMPTY
-        per_row = (found.with_columns(pl.col("code").replace_strict(ORDER, return_dtype=pl.Int32).alias("order"),
+        mine = [conflicts] + [timed(name, fn, *args) for code, name, fn, args in self._checks(df, rows, present)
+                              if code not in done]
+        merged = _merged(mine + [earlier])
+        per_row = (merged.with_columns(pl.col("code").replace_strict(ORDER, return_dtype=pl.Int32).alias("order"),
                                       pl.col("code").replace_strict(SEVERITY, return_dtype=pl.Utf8).alias("severity"))
-                   .sort("row", "order")
+                   .sort("row", "order", maintain_order=True)  # one check's flags for a row keep their order
                    .with_columns(pl.struct("code", "severity", "reason", "related").struct.json_encode().alias("detail"))
                    .group_by("row", maintain_order=True)
                    .agg(pl.col("code").unique(maintain_order=True).str.join(";").alias("flags"),
@@ -154,6 +183,13 @@ class Checker:
             checked = checked.with_columns(pl.when(broken).then(pl.min_horizontal(conf, pl.lit(BROKEN_CONFIDENCE)))
                                            .otherwise(conf).alias("confidence"))
         return checked
+
+
+def _merged(found: list[pl.DataFrame | None]) -> pl.DataFrame:
+    """The checks' findings as one frame (row, code, reason, related), in the order given."""
+    found = [f.select("row", "code", "reason", pl.col("related").cast(pl.List(pl.Utf8)))
+             for f in found if f is not None and not f.is_empty()]
+    return pl.concat(found, how="vertical") if found else EMPTY
 
 
 def check(proposals: pl.DataFrame, tm: pl.DataFrame, settings: CheckSettings | dict | None = None) -> pl.DataFrame:
