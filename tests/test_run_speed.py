@@ -133,3 +133,58 @@ def test_enqueue_stores_the_flags_and_neighbours_the_checker_wrote(store):
     assert [sugg[c].flag_details for c in "1234"] == [[], json.loads(DETAILS[3]), json.loads(DETAILS[5]), []]
     assert [sugg[c].similar for c in "1234"] == [[], json.loads(similar), json.loads(similar), []]
     assert sugg["2"].explanation == "uitleg" and sugg["3"].confidence == 0.0
+
+
+def test_enqueue_writes_what_the_orm_would(store):
+    """enqueue writes through the driver in bulk: every column must read back as the ORM writes it
+    (times, booleans, JSON, NULLs), alternatives beside the primary suggestion, and a concept that
+    already has an open item is left alone."""
+    import re
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from review_queue.models import Concept, Run
+
+    _, factory = store
+    with factory() as s, s.begin():
+        s.add_all([Concept(id=str(i), active=True, effective_time="20260930", module_id="1", term_nl=f"term {i}")
+                   for i in range(1, 4)])
+        s.add(Run(id=1, suggester="llm", worker="w:1", status="running", counts={}, durations={}))
+        s.flush()
+        s.add(ReviewItem(concept_id="3", state="proposed", run_id=1, source_term="term 3", proposal="al open",
+                         origin="lexicon", confidence=0.5, flags="", created_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+                         updated_at=datetime(2026, 1, 2, tzinfo=timezone.utc)))
+    checked = pl.DataFrame({
+        "conceptId": ["1", "2", "3"], "term": ["Hypertensie", "otitis media", "x"], "semanticTag": ["aandoening", None, None],
+        "suggestion": ["hoge bloeddruk", "middenoorontsteking 'x'", "y"], "origin": ["llm", "lexicon", "llm"],
+        "confidence": [0.9, 0.4, 0.5], "explanation": ["", "uitleg", None], "model": ["m", None, "m"],
+        "promptVersion": ["v1", None, "v1"], "tokensIn": [10, None, 3], "tokensOut": [5, None, 1],
+        "flags": ["", "jargon", ""], "flagDetails": ["[]", DETAILS[3], "[]"], "similar": ["[]", "[]", "[]"],
+        "alternatives": ['[{"suggestion": "verhoogde bloeddruk", "origin": "lexicon", "confidence": 0.85}]', "[]", None]})
+    before = datetime.now(timezone.utc)
+    assert enqueue(factory, checked, 1, "w:1") == 2
+    with factory() as s:
+        items = {i.concept_id: i for i in s.execute(select(ReviewItem).where(ReviewItem.run_id == 1)).scalars()}
+        sugg = s.execute(select(Suggestion).order_by(Suggestion.id)).scalars().all()
+        formats = s.execute(text("SELECT concept_id, created_at FROM review_items ORDER BY concept_id")).all()
+    one, two = items["1"], items["2"]
+    assert (one.state, one.version, one.run_id, one.needs_second_review, one.source_term, one.semantic_tag,
+            one.proposal, one.origin, one.confidence, one.max_severity) == \
+        ("proposed", 1, 1, False, "Hypertensie", "aandoening", "hoge bloeddruk", "llm", 0.9, None)
+    assert two.semantic_tag is None and two.max_severity == "info" and two.flags == "jargon"
+    assert "bloeddruk" in one.search_text and "hypertensie" in one.search_text
+    assert items["3"].proposal == "al open"  # already open: not replaced, no suggestion added
+    created = one.created_at if one.created_at.tzinfo else one.created_at.replace(tzinfo=timezone.utc)
+    assert before <= created <= datetime.now(timezone.utc)
+    # the bulk-written time has the ORM's own stored form: SQLite keeps SQLAlchemy's text, PostgreSQL a timestamptz
+    for _, stored in formats:
+        assert (isinstance(stored, datetime) and stored.tzinfo is not None
+                or re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", stored)), stored
+    assert [(x.concept_id, x.is_primary, x.text, x.origin) for x in sugg] == [
+        ("1", True, "hoge bloeddruk", "llm"), ("2", True, "middenoorontsteking 'x'", "lexicon"),
+        ("1", False, "verhoogde bloeddruk", "lexicon")]
+    first, second, alt = sugg
+    assert (first.explanation, first.model, first.prompt_version, first.tokens_in, first.tokens_out) == (None, "m", "v1", 10, 5)
+    assert (second.explanation, second.model, second.tokens_in, second.flag_details) == ("uitleg", None, 0, json.loads(DETAILS[3]))
+    assert alt.item_id == one.id and alt.confidence == 0.85 and alt.flag_details == [] and alt.similar == []
