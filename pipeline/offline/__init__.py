@@ -46,8 +46,9 @@ class OfflineSuggester:
         """(suggestion, explanation, confidence, origin) for one clinical term."""
         return self._one(term)[:4]
 
-    def _one(self, term: str) -> tuple[str, str, float, str, str]:
-        key = normalise(term)
+    def _one(self, term: str, key: str | None = None) -> tuple[str, str, float, str, str]:
+        """(suggestion, explanation, confidence, origin, unknown words); `key`: normalise(term), if known."""
+        key = normalise(term) if key is None else key
         if key in self._cache:
             cached = self._cache[key]
             return (term,) + cached[1:] if cached[3] == "none" else cached
@@ -58,7 +59,7 @@ class OfflineSuggester:
             out = (carried, "", CONF["tm-fuzzy"], "tm-fuzzy", "")
         else:
             try:
-                r = self.renderer.render(term)
+                r = self.renderer.render(term, key)
                 if normalise(r.text) == key:
                     raise NotRendered([], "nothing")  # every word kept as it was: nothing to propose
                 # a morpheme explanation says what the one word means. Beside a qualifier it still
@@ -85,7 +86,7 @@ class OfflineSuggester:
             if i in numbers:
                 rows.append((numbers[i], "", CONF["tm-fuzzy-number"], "tm-fuzzy", ""))
             else:
-                rows.append(self._one(term))
+                rows.append(self._one(term, keys[i]))
         # spelling variants of a TM term beat no proposal or a morpheme guess
         weak = [i for i, r in enumerate(rows) if r[3] == "none" or (r[3] == "lexicon" and r[2] < 0.5)]
         for j, (patient, conf) in self.memory.near([keys[i] for i in weak], workers=workers).items():

@@ -149,10 +149,11 @@ class Renderer:
                            if e.article in ("de", "het", "pl") and "{" not in e.lay})
 
     # --- public --------------------------------------------------------------------------------
-    def render(self, term: str) -> Rendering:
-        """The lay rendering of `term`. Raises NotRendered naming the words not understood, with
-        `why` 'unknown' (words) or 'nothing' (every word is already lay: nothing to change)."""
-        self._term = normalise(term)
+    def render(self, term: str, key: str | None = None) -> Rendering:
+        """The lay rendering of `term` (`key`: normalise(term), if known). Raises NotRendered naming
+        the words not understood, with `why` 'unknown' (words) or 'nothing' (every word is already
+        lay: nothing to change)."""
+        self._term = normalise(term) if key is None else key
         self._score = [CONF["curated"]]
         self._translated = 0
         self._unknown: list[str] = []
@@ -183,12 +184,12 @@ class Renderer:
             if tok.kind == "word":
                 # the longest run of words from here that is still the start of some lexicon phrase:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
-                longest, key = i, ""
+                longest, key, prefixes = i, "", self._phrase_prefixes
                 for k in range(i, min(len(tokens), i + self._max_phrase)):
                     if tokens[k].kind != "word":
                         break
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
-                    if key not in self._phrase_prefixes and ("-" not in key or key.replace("-", "") not in self._phrase_prefixes):
+                    if key not in prefixes and ("-" not in key or key.replace("-", "") not in prefixes):
                         break
                     longest = k + 1
                 for j in range(longest, i + 1, -1):
