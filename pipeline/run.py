@@ -20,10 +20,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 import polars as pl
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -168,19 +167,30 @@ def claim_next(factory: sessionmaker[Session], run_id: int, opts: RunOptions, si
         if not rows:
             return _work_frame([]), None
         expires = now + timedelta(seconds=opts.lease_seconds or default_lease_seconds())
-        ins = _insert_for(session)(WorkClaim.__table__).on_conflict_do_nothing().returning(WorkClaim.concept_id)
-        claimed = set(session.execute(
-            ins, [{"concept_id": r[0], "worker": opts.worker, "run_id": run_id, "lease_expires": expires} for r in rows]
-        ).scalars().all())
+        ids = [r[0] for r in rows]
+        if session.bind.dialect.name == "postgresql":
+            # one array parameter: a statement with 10,000 placeholders costs the driver more to
+            # parse than the server to run
+            claimed = set(session.execute(text(
+                "INSERT INTO work_claims (concept_id, worker, run_id, lease_expires) "
+                "SELECT unnest(CAST(:ids AS varchar[])), :worker, :run_id, :expires "
+                "ON CONFLICT DO NOTHING RETURNING concept_id"),
+                {"ids": ids, "worker": opts.worker, "run_id": run_id, "expires": expires}).scalars())
+        else:
+            frame = _stored(session, WorkClaim.__table__, pl.DataFrame({"concept_id": ids}, schema={"concept_id": pl.Utf8}),
+                            {"worker": opts.worker, "run_id": run_id, "lease_expires": expires})
+            claimed = {r[0] for r in _sqlite_insert_returning(session, WorkClaim.__tablename__, frame, "concept_id")}
     return _work_frame([r for r in rows if r[0] in claimed]), rows[-1][0]
 
 
-def _insert_for(session: Session) -> Callable:
+def _among(column, ids: list[str], session: Session):
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter instead of one per id."""
     if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert
+        from sqlalchemy import String, any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam("ids", ids, type_=ARRAY(String)))
+    return column.in_(ids)
 
 
 def _work_frame(rows) -> pl.DataFrame:
@@ -326,7 +336,7 @@ def enqueue(factory: sessionmaker[Session], checked: pl.DataFrame, run_id: int, 
             else:
                 _sqlite_insert(session, Suggestion.__tablename__, suggestions)
         session.execute(delete(WorkClaim).where(
-            WorkClaim.worker == worker, WorkClaim.concept_id.in_(records["conceptId"].to_list())
+            WorkClaim.worker == worker, _among(WorkClaim.concept_id, records["conceptId"].to_list(), session)
         ))
     return len(added)
 
@@ -397,10 +407,10 @@ def _make_suggest(opts: RunOptions, tm: pl.DataFrame, factory, run: Run):
 _AHEAD: object = None  # the child's OfflineSuggester
 _AHEAD_CHECKER: object = None  # the child's Checker, for AHEAD_CHECKS
 # Row checks the suggest-ahead child runs on the proposals it made, so this process only runs the
-# TM checks and the rest: three that cost most per proposal (per distinct text, in Python), chosen
+# TM checks and the rest: two that cost most per proposal (per distinct text, in Python), chosen
 # so the two processes take about as long at full SNOMED scale, on the default release and on the
 # families one (bench/results.md, issue 11).
-AHEAD_CHECKS = ("number-changed", "repeated-concept", "grammar")
+AHEAD_CHECKS = ("number-changed", "repeated-concept")
 
 
 def _ahead_init(tm: pl.DataFrame, check_settings: dict | None = None) -> None:
@@ -454,6 +464,31 @@ class _AheadSuggester:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _Writer:
+    """Enqueues chunks in one background thread, one at a time and in order, while the run checks
+    the next chunk: the database's work — and the driver's, which leaves the GIL to other threads
+    while it waits — overlaps the checks. `put(fn, *args)` first waits for the chunk before it
+    (raising its error here), so at most one chunk is in hand; `drain()` waits for the last."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="helder-enqueue")
+        self.pending = None
+
+    def put(self, fn, *args) -> None:
+        self.drain()
+        self.pending = self.pool.submit(fn, *args)
+
+    def drain(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
 def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress: bool = False) -> Run:
     """Run one batch to the end (or to `opts.limit` concepts); returns the finished Run record."""
     from pipeline.checks import Checker
@@ -482,6 +517,7 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
     bar = _Progress(total, progress)
     status, error = "completed", None
     pool = None
+    writer = _Writer()
     try:
         t = time.perf_counter()
         ahead = opts.suggest_ahead
@@ -517,13 +553,19 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
         ahead_timings: dict[str, float] = {}  # the child's seconds per check, so far
 
         def finish(work: pl.DataFrame, proposals: pl.DataFrame, found=None) -> None:
-            """Check a chunk's proposals (`found`: what the child's checks found in them already),
-            enqueue them, release its claims, save the counts."""
+            """Check a chunk's proposals (`found`: what the child's checks found in them already)
+            and hand them to the writer."""
             t = time.perf_counter()
             checked = checker.check(proposals, found)
             durations["check"] += time.perf_counter() - t
             for name in set(checker.timings) | set(ahead_timings):  # per check, so a slow one shows
                 durations[f"check.{name}"] = checker.timings.get(name, 0.0) + ahead_timings.get(name, 0.0)
+            t = time.perf_counter()
+            writer.put(store, work, checked)
+            durations["enqueue.wait"] += time.perf_counter() - t
+
+        def store(work: pl.DataFrame, checked: pl.DataFrame) -> None:
+            """(The writer's thread) enqueue a chunk, release its claims, save the counts."""
             t = time.perf_counter()
             added = enqueue(factory, checked, run_id, opts.worker)
             durations["enqueue"] += time.perf_counter() - t
@@ -533,7 +575,8 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
             for f in checked["flags"].to_list():
                 flags.update(x for x in (f or "").split(";") if x)
             bar.advance(work.height, f"{counts['proposed']} queued")
-            _save_progress(factory, run_id, counts, origins, flags, durations, llm_totals)
+            # a copy: the other thread may add a key meanwhile (copying a dict is one step under the GIL)
+            _save_progress(factory, run_id, counts, origins, flags, dict(durations), llm_totals)
 
         if pool is not None:
             # One chunk ahead: chunk k+1 is claimed and handed to the child before chunk k is checked,
@@ -567,6 +610,7 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
                 if stopped:  # a budget ran out: what is done is kept, the rest waits for the next run
                     status = "stopped"
                     break
+        writer.drain()
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the operator"
         raise
@@ -578,6 +622,7 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        writer.close()  # the chunk in hand is written (or fails) before the claims are let go
         if pool is not None:
             pool.close()
         bar.close()
