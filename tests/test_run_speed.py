@@ -188,3 +188,29 @@ def test_enqueue_writes_what_the_orm_would(store):
     assert (first.explanation, first.model, first.prompt_version, first.tokens_in, first.tokens_out) == (None, "m", "v1", 10, 5)
     assert (second.explanation, second.model, second.tokens_in, second.flag_details) == ("uitleg", None, 0, json.loads(DETAILS[3]))
     assert alt.item_id == one.id and alt.confidence == 0.85 and alt.flag_details == [] and alt.similar == []
+
+
+def test_a_chunk_the_writer_cannot_store_fails_the_run_and_keeps_what_was_stored(sqlite_url, monkeypatch):
+    """Chunks are enqueued by a writer thread while the next is checked: its error must still end
+    the run as failed, with the chunks before it committed, nothing after it queued, and every
+    claim let go — as when enqueue ran in the run's own thread."""
+    import pipeline.run as run_module
+
+    sample = Sample(sqlite_url)
+    real, calls = run_module.enqueue, []
+
+    def enqueue_then_fail(factory, checked, run_id, worker):
+        calls.append(checked.height)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(factory, checked, run_id, worker)
+
+    monkeypatch.setattr(run_module, "enqueue", enqueue_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(sample.factory, RunOptions(chunk_size=25, suggest_ahead=False, worker="w:1"))
+    assert len(calls) == 2  # the writer took no chunk after the one that failed
+    assert sum(sample.queued().values()) == calls[0]
+    assert sample.claims() == {}
+    last = sample.runs()[-1]
+    assert last.status == "failed" and "disk full" in last.error and last.counts["proposed"] == calls[0]
+    sample.close()
