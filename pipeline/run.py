@@ -346,8 +346,9 @@ def _alternatives(mine: pl.DataFrame, schema) -> pl.DataFrame:
     as the primary rows): kept beside the primary one for the reviewer."""
     rows = []
     if "alternatives" in mine.columns:
-        for item_id, concept_id, alternatives in mine.select("item_id", "conceptId", "alternatives").iter_rows():
-            for alt in json.loads(alternatives) if alternatives and alternatives != "[]" else ():
+        having = mine.filter(pl.col("alternatives").is_not_null() & ~pl.col("alternatives").is_in(["", "[]"]))
+        for item_id, concept_id, alternatives in having.select("item_id", "conceptId", "alternatives").iter_rows():
+            for alt in json.loads(alternatives):
                 rows.append({
                     "item_id": item_id, "concept_id": concept_id, "is_primary": False,
                     "text": alt.get("suggestion") or alt.get("text") or "", "explanation": alt.get("explanation"),
