@@ -51,3 +51,49 @@ def test_gemma3_turns_keep_the_system_text_in_the_first_user_turn():
     assert out.prompt == ("<start_of_turn>user\nRegels.\n\nTermen.<end_of_turn>\n<start_of_turn>model\n{}<end_of_turn>\n"
                           "<start_of_turn>user\nNog een.<end_of_turn>\n<start_of_turn>model\n")
     assert out.stop == ["<end_of_turn>"]
+
+
+# A stand-in for `helder llm serve` built for another CPU: it lists its model, then dies of SIGILL
+# at the first request that would run the model — what a native llama.cpp build does on a CPU
+# without the instructions it was compiled for (AVX-512, AMX).
+DIES_AT_FIRST_COMPUTATION = r'''
+import http.server, os, signal, sys
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"object": "list", "data": [{"id": "m", "object": "model"}]}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        print("ggml: computing", flush=True)
+        os.kill(os.getpid(), signal.SIGILL)
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+'''
+
+
+def test_a_server_that_dies_at_its_first_computation_is_refused_at_start_and_named(tmp_path):
+    from pipeline.llm.server import LocalServer, ServerUnavailable
+
+    class Stand_in(LocalServer):
+        def command(self):
+            return [sys.executable, "-c", DIES_AT_FIRST_COMPUTATION, str(self.port)]
+
+    server = Stand_in(model_file=tmp_path / "m.gguf", startup_timeout=30, log_path=tmp_path / "server.log")
+    with pytest.raises(ServerUnavailable) as refused:
+        server.start()
+    message = str(refused.value)
+    assert "SIGILL" in message and "another CPU" in message and "make local-llm" in message
+    assert "ggml: computing" in message  # the child's last output
+    assert "\n" not in message and server.process is None
+
+
+def test_exit_reasons_name_the_signal():
+    from pipeline.llm.server import exit_reason
+
+    assert exit_reason(1) == "exited with 1"
+    assert exit_reason(-9) == "died of SIGKILL"
+    assert exit_reason(-4).startswith("died of SIGILL (illegal instruction)")

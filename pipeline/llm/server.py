@@ -194,15 +194,7 @@ class LocalServer:
         import time
         import urllib.request
 
-        _require_llama_cpp()
-        if self.model_file is None:
-            default_model_file()  # fails with one line before a child is started
-        args = [sys.executable, "-c", "import cli; cli.app()", "llm", "serve", "--port", str(self.port),
-                "--alias", self.alias, "--context", str(self.context)]
-        if self.model_file:
-            args += ["--model-file", str(self.model_file)]
-        if self.threads:
-            args += ["--threads", str(self.threads)]
+        args = self.command()
         self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()
         root = Path(__file__).resolve().parents[2]
         self.process = subprocess.Popen(args, cwd=root, stdout=self._log, stderr=subprocess.STDOUT,
@@ -210,16 +202,59 @@ class LocalServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerUnavailable(f"helder llm serve exited with {self.process.returncode}: {self._tail()}")
+                raise ServerUnavailable(f"helder llm serve {exit_reason(self.process.returncode)}: {self._tail()}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
                     if r.status == 200:
-                        return self
+                        return self._warmed_up(deadline)
             except OSError:
                 pass
             time.sleep(0.25)
         self.stop()
         raise ServerUnavailable(f"helder llm serve did not answer within {self.startup_timeout:.0f}s: {self._tail()}")
+
+    def command(self) -> list[str]:
+        """The child's argv: `helder llm serve` on this server's port, alias, context and threads.
+        Raises ServerUnavailable (one line) before any child starts when llama-cpp-python or the
+        default model is missing."""
+        _require_llama_cpp()
+        if self.model_file is None:
+            default_model_file()
+        args = [sys.executable, "-c", "import cli; cli.app()", "llm", "serve", "--port", str(self.port),
+                "--alias", self.alias, "--context", str(self.context)]
+        if self.model_file:
+            args += ["--model-file", str(self.model_file)]
+        if self.threads:
+            args += ["--threads", str(self.threads)]
+        return args
+
+    def _warmed_up(self, deadline: float) -> "LocalServer":
+        """Ask for one token before anyone else asks: `GET /models` answers without running the
+        model, and a llama.cpp build made for another CPU dies only at its first computation
+        (SIGILL) — then every test after it would read as a 500 or a refused connection."""
+        import json
+        import time
+        import urllib.request
+
+        body = json.dumps({"model": self.alias, "max_tokens": 1, "temperature": 0,
+                           "messages": [{"role": "user", "content": "ja"}]}).encode()
+        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=max(5.0, deadline - time.monotonic())) as r:
+                r.read()
+                return self
+        except OSError as exc:
+            try:
+                self.process.wait(timeout=5)
+            except Exception:
+                pass
+            died = self.process.poll()
+            tail = self._tail()
+            self.stop()
+            if died is not None:
+                raise ServerUnavailable(f"helder llm serve {exit_reason(died)} at its first computation: {tail}") from None
+            raise ServerUnavailable(f"helder llm serve answered no test question ({exc}): {tail}") from None
 
     def _tail(self) -> str:
         if self._log is None:
@@ -246,6 +281,23 @@ class LocalServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def exit_reason(returncode: int) -> str:
+    """How a child process ended, for one line: "exited with 1", or "died of SIGILL (…)" with what a
+    signal that means a wrong build says to do about it."""
+    import signal
+
+    if returncode >= 0:
+        return f"exited with {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        return f"died of signal {-returncode}"
+    if name == "SIGILL":
+        return ("died of SIGILL (illegal instruction): this llama-cpp-python was compiled for another CPU; "
+                "reinstall it portable with `rm .venv/bin/.local-llm && make local-llm`")
+    return f"died of {name}"
 
 
 def _die_with_parent() -> None:
