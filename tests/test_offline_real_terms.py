@@ -45,6 +45,13 @@ def checker(tm) -> Checker:
     ("chalazion", "hagelkorrel"),                      # not gerstekorrel: that is a stye (hordeolum)
     ("hemorroïden interna", "inwendige aambeien"),     # not 'binnenste aambeien'
     ("otitis interna", "ontsteking van het binnenoor"),
+    # a second reading of real terms (stop 18): agreement, articles, eponyms, fixed Latin phrases
+    ("compressiefractuur van wervellichaam", "ingezakt wervellichaam"),   # het-noun: no -e
+    ("anemie door ijzertekort", "bloedarmoede door ijzertekort"),        # a shortage takes no article
+    ("contractuur van Dupuytren", "ziekte van Dupuytren"),                # the eponym names the disease
+    ("sectio caesarea in verband met foetale nood", "keizersnede door zuurstoftekort bij de baby"),
+    ("longembolie met acuut cor pulmonale",
+     "bloedstolsel in de long met acute overbelasting van het hart door een longziekte"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -56,15 +63,32 @@ def test_issue_examples_render_right(suggester, term, expected):
     ("endometritis", "binnenkant van baarmoederontsteking"),       # morphemes glued in the wrong place
     ("urineweginfectie tijdens zwangerschap", "blaasontsteking"),  # a UTI is not only the bladder
     ("perifere aangezichtsverlamming", "armen en benen"),          # peripheral here: of the nerve, not the limbs
+    ("cerebrale parese", "krachtsverlies van de hersenen"),        # cerebral palsy is no weakness of the brain
+    ("contractuur van Dupuytren", "gewricht van Dupuytren"),       # no joint belonging to Dupuytren
+    ("carcinoom van mamma in situ", "borstkanker in situ"),       # Latin left beside lay Dutch
+    ("longembolie met acuut cor pulmonale", "hart van de longen"), # cor pulmonale is no "heart of the lungs"
 ])
+
 def test_issue_examples_never_come_back_broken(suggester, term, wrong):
     assert wrong not in suggester.suggest_one(term)[0]
+
+
+def test_a_site_after_a_described_disorder_is_kept(suggester):
+    """"van colon sigmoideum" was dropped after "… van de darmwand" because both say "darm"."""
+    assert "laatste bocht van de dikke darm" in suggester.suggest_one("diverticulitis van colon sigmoideum")[0]
+
+
+def test_a_lay_head_before_an_eponym_stays_out_of_the_high_band(suggester):
+    suggestion, _, confidence, _ = suggester.suggest_one("thyreoïditis van Hashimoto")
+    assert "Hashimoto" in suggestion and confidence < 0.8
 
 
 @pytest.mark.parametrize("term", [
     "structuur van ventriculus lateralis cerebri", "neonatale hypoglykemie", "endometritis", "structuur van calvaria",
     "asfyxie", "perinatale asfyxie", "multiorgaanfalen", "decompensatie", "urtica", "structuur van intestinum",
     "Perifeer intraveneus infuus", "totale parenterale voeding",
+    "onychomycose van teennagel", "totale knieartroplastiek van linker knie", "carcinoom van mamma in situ",
+    "linkerbundeltakblok", "acute contractuur van Volkmann",
 ])
 def test_proposal_or_honest_nothing_never_a_broken_proposal(suggester, checker, term):
     """Either a proposal with no broken-output flag, or no proposal with the reason flagged."""

@@ -30,9 +30,10 @@ assert set(_ORDERED) == set(SEVERITY), "every flag code needs a place in _ORDERE
 # code -> (severity, Dutch description): the catalogue of flags a reviewer can meet.
 FLAGS: dict[str, tuple[str, str]] = {code: (SEVERITY[code], message(f"flags.{code}.description")) for code in _ORDERED}
 ORDER = {code: i for i, code in enumerate(FLAGS)}
-# Broken output, whatever its source: a proposal carrying one of these is capped at BROKEN_CONFIDENCE.
-BROKEN = ("number-changed", "name-changed", "repeated-concept", "half-translation", "grammar", "looping-text",
-          "added-aside")
+# Broken output, whatever its source: a proposal carrying one of these is capped at BROKEN_CONFIDENCE —
+# every error (a lost side or stage, a clash with another concept's term, unsafe text are as wrong as
+# broken Dutch) and the warnings that only broken text earns.
+BROKEN = tuple(code for code in _ORDERED if SEVERITY[code] == "error") + ("grammar", "added-aside")
 BROKEN_CONFIDENCE = 0.3
 # Checks that read each proposal (and its batch) without the TM index: they can run anywhere the
 # proposals are, e.g. beside the suggester in another process (`Checker.findings`).

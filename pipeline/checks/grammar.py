@@ -131,11 +131,11 @@ def compare(term: str, proposal: str) -> str | None:
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
-        elif nxt and dutch.ADJECTIVE_E_ENDING.search(w) and w not in _NOT_ADJECTIVES and not dutch.known_noun(w) \
+        elif nxt and _e_adjective(w) and w not in _NOT_ADJECTIVES and not dutch.known_noun(w) \
                 and not w.endswith("ste") and noun_gender(nxt) == "het":
-            # "bootvormige handwortelbeentje": an -e adjective unknown to word frequency, before a
-            # singular het-noun without a definite article
-            prev = next((p for p in reversed(words[:i]) if not dutch.ADJECTIVE_E_ENDING.search(p)), "")
+            # "bootvormige handwortelbeentje", "ingezakte wervellichaam": an -e adjective or participle
+            # unknown to word frequency, before a singular het-noun without a definite article
+            prev = next((p for p in reversed(words[:i]) if not _e_adjective(p)), "")
             if prev not in ("de", "het", "deze", "die", "dit", "dat"):
                 problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.bare(w)))
         if w in QUANTITIES and nxt:
@@ -156,6 +156,14 @@ def compare(term: str, proposal: str) -> str | None:
     if words and words[-1] in DANGLING and not term_low.rstrip().endswith(words[-1]):
         problems.append(message("flags.grammar.dangling", word=words[-1]))
     return "; ".join(dict.fromkeys(problems)) if problems else None
+
+
+def _e_adjective(word: str) -> bool:
+    """An inflected adjective by its form: a Latinate or Dutch adjective ending, or a past participle
+    whose bare form Dutch text uses ("ingezakte" → "ingezakt")."""
+    if dutch.ADJECTIVE_E_ENDING.search(word):
+        return True
+    return dutch.PARTICIPLE_E.match(word) is not None and zipf(word[:-1]) >= 1.0
 
 
 def _side_moved(term: str, side: str, nxt: str) -> str | None:

@@ -1,7 +1,8 @@
 """`repeated-concept`: the proposal says the same thing twice — a word the clinical term has once
 appears twice, a word stands beside a compound made of it ("baarmoederhals baarmoeder"), or a
 clinical word stands beside its own lay translation ("longontsteking (pneumonie)", "cervix
-baarmoederhals")."""
+baarmoederhals"), or a compound and the phrase after it end in the same noun ("schimmelnagel van de
+teennagel")."""
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS
-from pipeline.dutch.grammar import known_noun
+from pipeline.dutch.grammar import known_noun, shared_head
 from terms.messages import message
 
 FLAGS = {"repeated-concept": "error"}
@@ -45,6 +46,8 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+# Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
+_DETERMINERS = {"de", "het", "een"}
 # Prepositions after which a phrase can restate part of the compound before it.
 _LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit"}
 
@@ -71,12 +74,15 @@ def compare(term: str, proposal: str) -> str | None:
     for i, w in enumerate(words):
         rest = words[i + 1:i + 4]
         if rest[:1] and rest[0] in _LINKS:
-            target = rest[2] if len(rest) > 2 and rest[1] in ("de", "het", "een") else rest[1] if len(rest) > 1 else ""
+            target = rest[2] if len(rest) > 2 and rest[1] in _DETERMINERS else rest[1] if len(rest) > 1 else ""
             core = re.sub(r"^(linker|rechter)", "", w)
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
-            if w != target and f"{w} {rest[0]}" not in term.lower() and any(
-                    len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st):
+            if w == target or f"{w} {rest[0]}" in term.lower():
+                continue
+            if any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st):
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
+            elif head := shared_head(core, target):
+                problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=head))
     table = translations()
     present = set(content)
     for w in present:

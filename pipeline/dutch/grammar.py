@@ -21,6 +21,9 @@ DIMINUTIVES = ("tje", "pje", "kje", "etje", "je")
 # Endings of adjectives in their -e form, also where word frequency does not know the word
 # ("bootvormige", "terugstromende"): enough to re-inflect them before a het-word.
 ADJECTIVE_E_ENDING = re.compile(r"(ige|ische|lijke|vormige|ende|ale|ele|aire|ieve|iële|ene|bare|zame|loze|achtige)$")
+# An inflected past participle used as an adjective: a prefix (ge-, also after a separable particle:
+# "ingezakte"; or ver-/be-/ont-/her-/er-) and -de/-te ("ingezakte", "verdikte", "beschadigde").
+PARTICIPLE_E = re.compile(r"^(?:\w*ge|ver|be|ont|her|er)\w{2,}[dt]e$")
 _DOUBLE_VOWEL = re.compile(r"(?:^|[^aeiou])(aa|ee|oo|uu)([bcdfghjklmnpqrstvwxz])$")
 _SHORT_CLOSED = re.compile(r"(?:^|[^aeiouy])([aeiou])([bdfgklmnprstz])$")
 # Suffixes whose final syllable is unstressed: no consonant doubling before -e.
@@ -109,6 +112,25 @@ def gender(noun: str) -> str | None:
 def known_noun(word: str) -> bool:
     """True for a noun in the curated gender list (a known Dutch noun, lay or not)."""
     return word.lower() in _nouns()
+
+
+# "been" is a leg and a bone: "scheenbeen van het onderbeen" names two things.
+_AMBIGUOUS_HEADS = {"been", "beentje"}
+
+
+def shared_head(a: str, b: str) -> str | None:
+    """The noun two words end in, when it is a known noun of four letters or more — both then name
+    the same kind of thing: "schimmelnagel" and "teennagel" → "nagel", "kunstknie" and
+    "linkerknie" → "knie". None otherwise, and for "been" (a leg or a bone)."""
+    a, b = a.lower(), b.lower()
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    for k in range(n, 3, -1):
+        head = a[-k:]
+        if head not in _AMBIGUOUS_HEADS and known_noun(head):
+            return head
+    return None
 
 
 def definite_article(noun: str) -> str | None:

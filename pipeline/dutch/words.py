@@ -52,6 +52,12 @@ def known_abbreviations() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def latin_words() -> frozenset[str]:
+    """Latin words Dutch text uses often ("situ", "utero", "novo") that stay jargon in a term."""
+    return frozenset(_read_list("latin_words.txt"))
+
+
+@lru_cache(maxsize=1)
 def eponyms() -> frozenset[str]:
     return frozenset(_read_list("eponyms.txt"))
 
@@ -155,6 +161,8 @@ class WordJudge:
         z = zipf(word)
         if word in self.lexicon_words and z < 4.5:
             return "lexicon"
+        if word in latin_words():
+            return "latin-greek"
         if z < 3.5 and (MEDICAL_MORPHEMES.search(word) or LATIN_PREFIX.match(word) and not self.is_lay_compound(word)):
             return "latin-greek"
         if z < self.common_zipf and LATIN_FORM.search(word) and not self.is_lay_compound(word):

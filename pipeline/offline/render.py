@@ -40,10 +40,12 @@ SIDES = {"linker", "rechter"}
 MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "medicatie", "medicijnen", "voeding",
         "borstvoeding", "flesvoeding", "melk", "moedermelk", "water", "vocht", "insuline", "ijzer", "calcium",
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
+# ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
+MASS_ENDINGS = ("tekort", "gebrek")
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
-        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
+        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75, "eponym": 0.6}
 # Lay names of bones: "os X" with one of these as X is that bone itself.
 BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
@@ -186,15 +188,15 @@ class Renderer:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
                 longest, key, prefixes = i, "", self._phrase_prefixes
                 for k in range(i, min(len(tokens), i + self._max_phrase)):
-                    if tokens[k].kind != "word":
-                        break
+                    if tokens[k].kind != "word" and not (k > i and tokens[k].kind == "name"):
+                        break  # a name may end a phrase: "contractuur van Dupuytren"
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
                     if key not in prefixes and ("-" not in key or key.replace("-", "") not in prefixes):
                         break
                     longest = k + 1
                 for j in range(longest, i + 1, -1):
                     run = tokens[i:j]
-                    if all(t.kind == "word" for t in run):
+                    if run[0].kind == "word" and all(t.kind in ("word", "name") for t in run):
                         key = " ".join(t.low for t in run)
                         if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
                             continue  # no lexicon phrase is these words: skip the lookups
@@ -294,14 +296,32 @@ class Renderer:
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
+            if prep is not None and prep.low == "van" and parts and " " in parts[-1] and \
+                    all(t.kind == "name" for u in units for t in u.tokens):
+                # "contractuur van Dupuytren": an eponym names the whole disease; after a lay
+                # description ("blijvende verstijving van een gewricht") it would read as its owner
+                self._unknown.append(f"{chain[i - 1][1][-1].text} van {units[0].text}")
+                return ""
+            if prep is not None and prep.low == "van" and parts and parts[-1].lower() not in self._term and \
+                    all(t.kind == "name" for u in units for t in u.tokens):
+                # "parese van Bell" → "krachtsverlies van Bell": a lay head before an eponym is not
+                # always the name patients know the disease by
+                self._score.append(CONF["eponym"])
             self._adjective_after = False
             previous = self._np_head
             article = prep is not None and _lay_prep(prep) not in BARE_AFTER
             text = self._memo(("np", article, units_key), self._render_np, units, article)
-            if prep is not None and prep.low == "van" and _restates(previous, self._np_head):
+            if prep is not None and prep.low == "van" and _restates(previous, self._np_head) and _only_noun(text):
                 # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
                 i += 1
                 continue
+            before, after = (parts[-1].split() or [""])[-1] if parts else "", (text.split() or [""])[-1]
+            if prep is not None and prep.low == "van" and before and after and before != after and \
+                    grammar.shared_head(before, after):
+                # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the nail;
+                # no rule here can merge them, so no proposal rather than the concept twice
+                self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
+                return ""
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -468,7 +488,7 @@ class Renderer:
         if rendered is None:
             return None
         lay, gender = rendered
-        return Phrase(lay, gender, articleless=lay in MASS, bare_noun=" " not in lay, translated=lay != tok.low)
+        return Phrase(lay, gender, articleless=_mass(lay), bare_noun=" " not in lay, translated=lay != tok.low)
 
     def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
@@ -567,7 +587,7 @@ class Renderer:
         pre = [(w, i == len(before) - 2 and _adjectival(w)) for i, w in enumerate(before[:-1])]
         gender = entry.article if entry.article in ("de", "het", "pl") else grammar.gender(head)
         return Phrase(head, gender, pre=pre, post=[" ".join(after)] if after else [],
-                      bare_noun=len(words) == 1, articleless=lay in MASS, translated=normalise(lay) != entry.clinical)
+                      bare_noun=len(words) == 1, articleless=_mass(lay), translated=normalise(lay) != entry.clinical)
 
     def _count(self, entry: Entry) -> None:
         if normalise(entry.lay) != entry.clinical:
@@ -678,10 +698,17 @@ class Renderer:
             said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
             if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
                 self._count(entry)
-            gender = entry.article if entry.article in ("de", "het", "pl") else None
-            words = text.split(" ", 1)
-            phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
-                            translated=True, object_post=slotted)
+            adjective = re.fullmatch(r"(\w+e) \{x\}", alt)
+            if adjective and x is not None and not x.det and not x.articleless and x.gender is not None:
+                # "ingezakte {x}", "lekkende {x}": the object is the phrase's noun, and the adjective
+                # agrees with it ("ingezakt wervellichaam", "het ingezakte wervellichaam")
+                phrase = Phrase(x.head, x.gender, pre=[(adjective.group(1), True)] + x.pre, post=list(x.post),
+                                bare_noun=False, sided=x.sided, translated=True, object_post=True)
+            else:
+                gender = entry.article if entry.article in ("de", "het", "pl") else None
+                words = text.split(" ", 1)
+                phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
+                                translated=True, object_post=slotted)
             phrase = self._modify(phrase, det, mods, post)
             if phrase is None:
                 return ""
@@ -706,7 +733,7 @@ class Renderer:
             text = self._render_np(units, article=True)
             if not text:
                 return None
-            if prep.low == "van" and not first.post and _restates(first.head, self._np_head):
+            if prep.low == "van" and not first.post and _restates(first.head, self._np_head) and _only_noun(text):
                 continue  # "linkerhersenhelft (van de hersenen)": already said
             first.post.append(f"{self._prep(prep).strip()} {text}")
             first.bare_noun = False
@@ -759,6 +786,18 @@ def _restates(compound: str, noun: str) -> bool:
     core = re.sub(r"^(linker|rechter)", "", compound.lower())
     stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
     return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
+
+
+def _mass(lay: str) -> bool:
+    """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
+    return lay in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS)
+
+
+def _only_noun(text: str) -> bool:
+    """A genitive that says nothing but its noun ("de hersenen"), which a compound before it can
+    already say; "de laatste bocht van de dikke darm" says more and stays."""
+    words = text.split()
+    return len(words) - (words[0] in ("de", "het", "een") if words else 0) == 1
 
 
 def _units_key(units: list[Unit]) -> tuple:
