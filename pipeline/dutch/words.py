@@ -163,8 +163,12 @@ class WordJudge:
             return "lexicon"
         if word in latin_words():
             return "latin-greek"
-        if z < 3.5 and (MEDICAL_MORPHEMES.search(word) or LATIN_PREFIX.match(word) and not self.is_lay_compound(word)):
+        if z < 3.5 and (MEDICAL_MORPHEMES.search(word) or LATIN_PREFIX.match(word)) and not self.is_lay_compound(word):
+            # a compound of lay words may end in a lay word that looks Greek ("prikkelbaredarmsyndroom")
             return "latin-greek"
+        shape = re.match(r"(.{3,}?)vormige?$", word)
+        if shape and (self._known_part(shape.group(1)) or self.is_lay_compound(shape.group(1))):
+            return None  # "bootvormig", "stervormige": shaped like a lay thing
         if z < self.common_zipf and LATIN_FORM.search(word) and not self.is_lay_compound(word):
             return "latin-greek"
         if z >= self.common_zipf or self.is_lay_compound(word):
