@@ -52,6 +52,14 @@ def checker(tm) -> Checker:
     ("sectio caesarea in verband met foetale nood", "keizersnede door zuurstoftekort bij de baby"),
     ("longembolie met acuut cor pulmonale",
      "bloedstolsel in de long met acute overbelasting van het hart door een longziekte"),
+    ("hemiparese aan rechterzijde", "krachtsverlies aan de rechterkant van het lichaam"),  # not "één kant … rechts"
+    ("linker hemiplegie", "verlamming van de linkerkant van het lichaam"),
+    # a helper's reading of 336 further real terms (stop 18)
+    ("amblyopie", "lui oog"),
+    ("totale abdominale hysterectomie", "totaal verwijderen van de baarmoeder via de buik"),  # a route, not a place
+    ("implantatie van intra-oculaire lens", "plaatsen van een kunstlens in het oog"),        # not the eye's own lens
+    ("spinale musculaire atrofie type 1", "spierziekte SMA type 1"),
+    ("lumpectomie van mamma", "borstsparende operatie"),                                     # the breast once
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -67,6 +75,7 @@ def test_issue_examples_render_right(suggester, term, expected):
     ("contractuur van Dupuytren", "gewricht van Dupuytren"),       # no joint belonging to Dupuytren
     ("carcinoom van mamma in situ", "borstkanker in situ"),       # Latin left beside lay Dutch
     ("longembolie met acuut cor pulmonale", "hart van de longen"), # cor pulmonale is no "heart of the lungs"
+    ("fractuur van Colles", "gebroken Colles"),                     # an eponym, not a bone
 ])
 
 def test_issue_examples_never_come_back_broken(suggester, term, wrong):
@@ -76,6 +85,12 @@ def test_issue_examples_never_come_back_broken(suggester, term, wrong):
 def test_a_site_after_a_described_disorder_is_kept(suggester):
     """"van colon sigmoideum" was dropped after "… van de darmwand" because both say "darm"."""
     assert "laatste bocht van de dikke darm" in suggester.suggest_one("diverticulitis van colon sigmoideum")[0]
+
+
+def test_a_genitive_after_a_phrase_with_its_own_phrase_stays_out_of_the_high_band(suggester):
+    """"… door opgehoopte urine van de rechternier" reads as the urine of the kidney."""
+    suggestion, _, confidence, _ = suggester.suggest_one("hydronefrose van rechter nier")
+    assert suggestion.endswith("van de rechternier") and confidence < 0.8
 
 
 def test_a_lay_head_before_an_eponym_stays_out_of_the_high_band(suggester):

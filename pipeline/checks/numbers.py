@@ -82,7 +82,7 @@ def quantities(text: str) -> list[tuple[str, str]]:
 
 
 # Greek and Latin number morphemes: "monochoriaal" may be said "met één placenta".
-_MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("hemi", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
+_MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("primi", "1"), ("secundi", "2"), ("hemi", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
                      ("quadri", "4"), ("penta", "5"), ("tweeling", "2"), ("drieling", "3"), ("vierling", "4"))
 
 
@@ -123,9 +123,10 @@ def compare(term: str, proposal: str) -> str | None:
     implied = _implied(term)
     words_only = not want and not re.search(r"\d", proposal)
     for q, n in added.items():
-        if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only):
+        if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only) or q[1] == "keer" and q[0] in implied:
             # a number word a lay definition says where the term has no number at all ("aan één
-            # kant", "de eerste lymfeklier") is wording; a digit or a unit never is
+            # kant", "de eerste lymfeklier") is wording, and so is the count a Latin word says
+            # ("primipara": "voor de eerste keer"); a digit or another unit never is
             continue
         problems.append(message("flags.number-changed.added", got=_show(q)))
     return "; ".join(problems) if problems else None

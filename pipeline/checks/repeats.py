@@ -46,10 +46,11 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+_SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b")
 # Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
 _DETERMINERS = {"de", "het", "een"}
 # Prepositions after which a phrase can restate part of the compound before it.
-_LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit"}
+_LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit", "via"}
 
 
 def compare(term: str, proposal: str) -> str | None:
@@ -75,6 +76,12 @@ def compare(term: str, proposal: str) -> str | None:
         rest = words[i + 1:i + 4]
         if rest[:1] and rest[0] in _LINKS:
             target = rest[2] if len(rest) > 2 and rest[1] in _DETERMINERS else rest[1] if len(rest) > 1 else ""
+            before = words[i - 1] if i > 0 and words[i - 1] not in _FUNCTION else ""
+            if before and target and f"{before} {w}" not in term.lower() and any(
+                    len(st) >= 4 and before.startswith(st) for st in (target, target[:-2] if target.endswith("en") else "") if st):
+                # "borstsparende operatie van de borst": the word before the noun says it already
+                problems.append(message("flags.repeated-concept.genitive", compound=before, word=target))
+                continue
             core = re.sub(r"^(linker|rechter)", "", w)
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
@@ -83,6 +90,9 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
             elif head := shared_head(core, target):
                 problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=head))
+    # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
+    if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):
+        problems.append(message("flags.repeated-concept.side", side=_SIDE.search(proposal.lower()).group(0)))
     table = translations()
     present = set(content)
     for w in present:

@@ -36,6 +36,7 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
     known = sorted(dutch_words.known_abbreviations())
     abbr = (present.select("row", pl.col("raw").str.extract_all(ABBREVIATION).alias("a")).explode("a").drop_nulls("a")
             .filter(~pl.col("a").is_in(sorted(set(known) | set(tm_abbreviations)))
+                    & ~pl.col("a").str.contains(r"^[IVX]+$")  # a Roman numeral ("stadium III") is a number
                     & ~pl.col("a").str.replace(r"-.*$", "").is_in(known))
             .select("row", pl.format("{} ({})", quote(pl.col("a")), pl.lit(message("flags.jargon.why.abbreviation")))
                     .alias("what")))

@@ -311,7 +311,8 @@ class Renderer:
             previous = self._np_head
             article = prep is not None and _lay_prep(prep) not in BARE_AFTER
             text = self._memo(("np", article, units_key), self._render_np, units, article)
-            if prep is not None and prep.low == "van" and _restates(previous, self._np_head) and _only_noun(text):
+            if prep is not None and prep.low == "van" and _only_noun(text) and (_restates(previous, self._np_head) or any(
+                    _restates(w, self._np_head) for w in (parts[-1].split() if parts else []))):
                 # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
                 i += 1
                 continue
@@ -322,6 +323,10 @@ class Renderer:
                 # no rule here can merge them, so no proposal rather than the concept twice
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
+            if prep is not None and prep.low == "van" and parts and re.search(rf" ({'|'.join(PREPOSITIONS)}) ", parts[-1]):
+                # "verwijding van het nierbekken door opgehoopte urine | van de rechternier": after a
+                # lay phrase with a phrase of its own, "van" reads as belonging to its last noun
+                self._score.append(CONF["ambiguous"])
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -677,6 +682,10 @@ class Renderer:
     # --- heads that take an object ---------------------------------------------------------------
     def _render_template(self, entry: Entry, units: list[Unit], objects, definite: bool) -> str:
         det, mods, head, post = self._parts(units)
+        if objects and all(t.kind == "name" for u in objects[0][1] for t in u.tokens):
+            # "fractuur van Colles" is a kind of fracture named after a doctor, not a broken "Colles"
+            self._unknown.append(f"{entry.clinical} van {' '.join(t.text for u in objects[0][1] for t in u.tokens)}")
+            return ""
         x = self._object(objects) if objects else None
         if objects and x is None:
             return ""
