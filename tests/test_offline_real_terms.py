@@ -60,6 +60,12 @@ def checker(tm) -> Checker:
     ("implantatie van intra-oculaire lens", "plaatsen van een kunstlens in het oog"),        # not the eye's own lens
     ("spinale musculaire atrofie type 1", "spierziekte SMA type 1"),
     ("lumpectomie van mamma", "borstsparende operatie"),                                     # the breast once
+    # a third reading (stop 18): articles, senses and word order
+    ("ulcus van voet bij diabetes mellitus", "zweer van de voet bij diabetes"),              # not "bij de diabetes"
+    ("structuur van cervicale wervelkolom", "nekwervels"),                                   # the bones, not the region
+    ("aangezichtsligging", "ligging met het gezicht voorop"),
+    ("transfemorale amputatie", "bovenbeenamputatie"),                                       # through the thigh
+    ("fractuur van proximaal uiteinde van humerus", "gebroken bovenkant van het bovenarmbeen"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -87,15 +93,30 @@ def test_a_site_after_a_described_disorder_is_kept(suggester):
     assert "laatste bocht van de dikke darm" in suggester.suggest_one("diverticulitis van colon sigmoideum")[0]
 
 
-def test_a_genitive_after_a_phrase_with_its_own_phrase_stays_out_of_the_high_band(suggester):
-    """"… door opgehoopte urine van de rechternier" reads as the urine of the kidney."""
-    suggestion, _, confidence, _ = suggester.suggest_one("hydronefrose van rechter nier")
-    assert suggestion.endswith("van de rechternier") and confidence < 0.8
+def test_a_genitive_goes_before_the_lay_phrases_own_phrase(suggester):
+    """"… door opgehoopte urine van de rechternier" read as the urine of the kidney, and "… met een
+    naald van de schildklier" as the thyroid's needle."""
+    assert suggester.suggest_one("hydronefrose van rechter nier")[0] == \
+        "verwijding van het nierbekken van de rechternier door opgehoopte urine"
+    assert suggester.suggest_one("naaldbiopsie van schildklier")[0] == "weefselonderzoek van de schildklier met een naald"
 
 
-def test_a_lay_head_before_an_eponym_stays_out_of_the_high_band(suggester):
-    suggestion, _, confidence, _ = suggester.suggest_one("thyreoïditis van Hashimoto")
-    assert "Hashimoto" in suggestion and confidence < 0.8
+@pytest.mark.parametrize("term", ["thyreoïditis van Hashimoto", "parese van Erb", "fractuur van Colles",
+                                  "contractuur van Volkmann"])
+def test_an_eponym_after_a_translated_head_gives_no_proposal(suggester, term):
+    """"krachtsverlies van Erb" reads Erb as the one who is weak: only a lexicon phrase or a generic
+    head ("ziekte van …") carries an eponym."""
+    suggestion, _, _, origin = suggester.suggest_one(term)
+    assert origin == "none" and suggestion == term
+
+
+def test_a_compound_that_the_genitive_makes_precise_keeps_only_its_rest(suggester):
+    assert suggester.suggest_one("tendinitis van achillespees")[0] == "ontsteking van de achillespees"
+
+
+def test_what_is_put_in_is_new(suggester):
+    assert suggester.suggest_one("plaatsen van centraal veneuze katheter")[0] == \
+        "plaatsen van een infuuslijn in een grote ader"
 
 
 @pytest.mark.parametrize("term", [

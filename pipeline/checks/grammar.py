@@ -37,6 +37,7 @@ SIDES = {"linker", "rechter"}
 # morpheme to the wrong word ("binnenkant van de baarmoeder" + "ontsteking").
 PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "onderkant", "zijkant", "wand",
           "bekleding", "slijmvlies", "deel", "gedeelte", "structuur", "gebied"}
+POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
 adjective_forms = dutch.adjective_forms
@@ -145,6 +146,11 @@ def compare(term: str, proposal: str) -> str | None:
             noun = words[j] if j < len(words) else ""
             if noun and _singular(noun) and f"{w} {noun}" not in term_low:
                 problems.append(message("flags.grammar.plural", word=w, noun=noun))
+        if w + "e" in dutch.QUANTITIES and nxt:
+            problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
+        if w in POSITIONS and nxt.endswith(DISORDERS):
+            # "voorste ontsteking van het vaatvlies": the front is of the body part, not of the disorder
+            problems.append(message("flags.grammar.position", adjective=w, noun=nxt))
         if w in PLACES and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:

@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS
-from pipeline.dutch.grammar import known_noun, shared_head
+from pipeline.dutch.grammar import known_noun, rest_after_part, shared_head
 from terms.messages import message
 
 FLAGS = {"repeated-concept": "error"}
@@ -90,6 +90,11 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
             elif head := shared_head(core, target):
                 problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=head))
+            elif rest := rest_after_part(core, target):
+                # "peesontsteking van de achillespees": the compound begins with the genitive's noun
+                part = core[: len(core) - len(rest)]
+                part = part if known_noun(part) else part[:-1]  # the linking s of "gewrichtsontsteking"
+                problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=part))
     # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
     if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):
         problems.append(message("flags.repeated-concept.side", side=_SIDE.search(proposal.lower()).group(0)))

@@ -28,6 +28,8 @@ _DOUBLE_VOWEL = re.compile(r"(?:^|[^aeiou])(aa|ee|oo|uu)([bcdfghjklmnpqrstvwxz])
 _SHORT_CLOSED = re.compile(r"(?:^|[^aeiouy])([aeiou])([bdfgklmnprstz])$")
 # Suffixes whose final syllable is unstressed: no consonant doubling before -e.
 _UNSTRESSED = ("ig", "lijk", "isch", "el", "er", "em", "baar", "zaam", "loos", "achtig", "es", "ens")
+# Quantities have no bare attributive form: "meerdere" never becomes "meerder" ("meerdere gezwellen").
+QUANTITIES = {"meerdere", "verschillende", "diverse", "enkele", "vele", "sommige", "beide", "andere"}
 # Ordinals and superlatives end in -e in every position: they have no bare attributive form.
 ORDINALS = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
             "laatste", "volgende", "vorige")
@@ -114,6 +116,22 @@ def known_noun(word: str) -> bool:
     return word.lower() in _nouns()
 
 
+def rest_after_part(compound: str, genitive: str) -> str | None:
+    """The rest of `compound` when it begins with the noun that `genitive` ends in: "peesontsteking"
+    before "achillespees" → "ontsteking"; "nierontsteking" before "linkernier" → "ontsteking". The
+    rest must be a known noun; None otherwise."""
+    if not compound or not genitive or compound == genitive:
+        return None
+    for k in range(len(genitive) - 1, 3, -1):
+        head = genitive[-k:]
+        if compound.startswith(head) and known_noun(head):
+            rest = compound[len(head):]
+            for candidate in (rest, rest[1:] if rest[:1] in ("s", "e") else ""):
+                if len(candidate) >= 4 and known_noun(candidate):
+                    return candidate
+    return None
+
+
 # "been" is a leg and a bone: "scheenbeen van het onderbeen" names two things.
 _AMBIGUOUS_HEADS = {"been", "beentje"}
 
@@ -184,7 +202,8 @@ def bare(adjective: str) -> str:
     for b, inf in _adjectives().items():
         if inf == a:
             return b
-    if not a.endswith("e") or a.endswith(("ee", "ie")) and len(a) <= 4 or a in ORDINALS or a.endswith("ste"):
+    if not a.endswith("e") or a.endswith(("ee", "ie")) and len(a) <= 4 or a in ORDINALS or a in QUANTITIES \
+            or a.endswith("ste"):
         return a
     if a.endswith("iële"):
         return a[:-4] + "ieel"

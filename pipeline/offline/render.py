@@ -39,13 +39,19 @@ SIDES = {"linker", "rechter"}
 # Nouns a patient reads without an article in "van X": substances and activities.
 MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "medicatie", "medicijnen", "voeding",
         "borstvoeding", "flesvoeding", "melk", "moedermelk", "water", "vocht", "insuline", "ijzer", "calcium",
-        "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken"}
+        "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken",
+        # diseases named as conditions: "bij diabetes", "door astma"
+        "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker"}
+# Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
+EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
+# Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
+PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
 MASS_ENDINGS = ("tekort", "gebrek")
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
-        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75, "eponym": 0.6}
+        "rare-kept": 0.75, "bare-process": 0.6, "ambiguous": 0.75}
 # Lay names of bones: "os X" with one of these as X is that bone itself.
 BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
@@ -296,17 +302,13 @@ class Renderer:
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
-            if prep is not None and prep.low == "van" and parts and " " in parts[-1] and \
-                    all(t.kind == "name" for u in units for t in u.tokens):
-                # "contractuur van Dupuytren": an eponym names the whole disease; after a lay
-                # description ("blijvende verstijving van een gewricht") it would read as its owner
+            if prep is not None and prep.low == "van" and parts and all(t.kind == "name" for u in units for t in u.tokens) \
+                    and (" " in parts[-1] or parts[-1].lower() not in self._term and parts[-1] not in EPONYM_HEADS):
+                # "contractuur van Dupuytren", "parese van Erb": an eponym names the whole disease;
+                # after a lay description or a translated head ("krachtsverlies van Erb") it reads
+                # as its owner. Only a lexicon phrase or a generic head ("ziekte van …") carries it
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {units[0].text}")
                 return ""
-            if prep is not None and prep.low == "van" and parts and parts[-1].lower() not in self._term and \
-                    all(t.kind == "name" for u in units for t in u.tokens):
-                # "parese van Bell" → "krachtsverlies van Bell": a lay head before an eponym is not
-                # always the name patients know the disease by
-                self._score.append(CONF["eponym"])
             self._adjective_after = False
             previous = self._np_head
             article = prep is not None and _lay_prep(prep) not in BARE_AFTER
@@ -317,15 +319,32 @@ class Renderer:
                 i += 1
                 continue
             before, after = (parts[-1].split() or [""])[-1] if parts else "", (text.split() or [""])[-1]
+            rest = grammar.rest_after_part(before, after) if prep is not None and prep.low == "van" else None
+            if rest:
+                # "tendinitis van achillespees": "peesontsteking van de achillespees" says the tendon
+                # twice; the genitive is the more precise, so the compound keeps only the rest
+                parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + rest
+                before = rest
             if prep is not None and prep.low == "van" and before and after and before != after and \
                     grammar.shared_head(before, after):
                 # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the nail;
                 # no rule here can merge them, so no proposal rather than the concept twice
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
-            if prep is not None and prep.low == "van" and parts and re.search(rf" ({'|'.join(PREPOSITIONS)}) ", parts[-1]):
-                # "verwijding van het nierbekken door opgehoopte urine | van de rechternier": after a
-                # lay phrase with a phrase of its own, "van" reads as belonging to its last noun
+            if prep is not None and prep.low == "van" and parts and before in PLACING and \
+                    re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+                # "plaatsen van een infuuslijn": what is put in is new, not one already named
+                text = "een " + text.split(" ", 1)[1]
+            inner = re.search(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) ", parts[-1]) if parts else None
+            if prep is not None and prep.low == "van" and inner:
+                # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
+                # genitive goes before the lay phrase's own phrase, or it would read as the urine's
+                parts[-1] = f"{parts[-1][:inner.start()]} {self._prep(prep).strip()} {text}{parts[-1][inner.start():]}"
+                i += 1
+                continue
+            if prep is not None and prep.low == "van" and parts and " van " in parts[-1]:
+                # "ontsteking van een uitstulping van de darmwand | van …": "van" after "van" may
+                # read as belonging to the last noun
                 self._score.append(CONF["ambiguous"])
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
