@@ -271,10 +271,14 @@ Gemma's 262k vocabulary tokens against the grammar at each step: most of the tim
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--real"]
-    out = args[0] if args else "bench/results.md"
-    if "--real" in sys.argv[1:]:  # the real-model part alone: python -m bench.bench_llm --real out.md
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example: python -m bench.bench_llm --real --out /tmp/llm.md")
+    parser.add_argument("--out", default="bench/results.md", help="Markdown file the section is appended to.")
+    parser.add_argument("--real", action="store_true", help="Only the part against a real local model.")
+    args = parser.parse_args()
+    if args.real:
         work, tm, offline = _data()
-        real_model(out, work, tm, offline)
+        real_model(args.out, work, tm, offline)
     else:
-        main(out)
+        main(args.out)

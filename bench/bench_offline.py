@@ -125,4 +125,8 @@ def main(out_path: str | Path = "bench/results.md") -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "bench/results.md")
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example: python -m bench.bench_offline --out /tmp/offline.md")
+    parser.add_argument("--out", default="bench/results.md", help="Markdown file the section is appended to.")
+    main(parser.parse_args().out)
