@@ -51,7 +51,7 @@ def checker(tm) -> Checker:
     ("contractuur van Dupuytren", "ziekte van Dupuytren"),                # the eponym names the disease
     ("sectio caesarea in verband met foetale nood", "keizersnede door zuurstoftekort bij de baby"),
     ("longembolie met acuut cor pulmonale",
-     "bloedstolsel in de long met acute overbelasting van het hart door een longziekte"),
+     "bloedstolsel in de long met een acute overbelasting van de rechterhelft van het hart"),
     ("hemiparese aan rechterzijde", "krachtsverlies aan de rechterkant van het lichaam"),  # not "één kant … rechts"
     ("linker hemiplegie", "verlamming van de linkerkant van het lichaam"),
     # a helper's reading of 336 further real terms (stop 18)
@@ -66,6 +66,13 @@ def checker(tm) -> Checker:
     ("aangezichtsligging", "ligging met het gezicht voorop"),
     ("transfemorale amputatie", "bovenbeenamputatie"),                                       # through the thigh
     ("fractuur van proximaal uiteinde van humerus", "gebroken bovenkant van het bovenarmbeen"),
+    # a fourth reading (stop 18): the genitive as the phrase's own place, "met een", senses
+    ("leeftijdsgebonden maculadegeneratie van linker oog",
+     "achteruitgang van de gele vlek in het linkeroog door ouderdom"),                       # not "… linkeroog in het oog"
+    ("diabetes mellitus type 1 met retinopathie", "diabetes type 1 met een aandoening van het netvlies"),
+    ("trombose van vena porta", "bloedstolsel in de poortader"),
+    ("neiging tot ongewenste reactie op voedsel", "neiging tot overgevoeligheid voor voedsel"),  # no "bijwerking"
+    ("invasief meten van arteriële bloeddruk", "bloeddruk meten via een slangetje in een slagader"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -26,6 +26,16 @@ from pipeline.checks.text import (QUALIFIER_WORDS, STOPWORDS, _distinguishing, _
 FLAGS = {"tm-conflict": "error", "tm-inconsistent": "warning"}
 
 
+def _other_words(a: str, b: str) -> bool:
+    """True when the words in which `a` and `b` differ are, on both sides, real Dutch words (known
+    nouns, compounds of them, or words Dutch text uses: wordfreq zipf ≥ 2.5)."""
+    from pipeline.checks.grammar import noun_gender
+    from pipeline.dutch.words import zipf
+    left, right = set(a.split()) - set(b.split()), set(b.split()) - set(a.split())
+    real = lambda w: zipf(w) >= 2.5 or noun_gender(w) is not None
+    return bool(left and right) and all(real(w) for w in left | right)
+
+
 def _token_set_keys(frame: pl.DataFrame, id_col: str, deletions: int = 2, min_left: int = 1) -> pl.DataFrame:
     """(id, key, d): a hash of each text's multiset of words, and of it with one or two words left
     out; `d` is how many were left out (0, 1, 2; a one-word text's letter-deletion keys count 1).
@@ -173,6 +183,11 @@ class TmIndex:
             # "type 1"/"type 2", "linker"/"rechter": close strings, different things — never a conflict.
             near = (cand.filter(pl.Series(best >= s.conflict_ratio))
                     .filter(_distinguishing(pl.col("norm")) == _distinguishing(pl.col("ptNorm"))))
+            if not near.is_empty():
+                # "borstontsteking"/"botontsteking": close strings, but each word is a real word of its
+                # own — a patient reads two things. A typo ("bloedruk") or a word moved stays a conflict.
+                near = near.filter(pl.Series([not _other_words(a, b) for a, b in
+                                              zip(near["norm"].to_list(), near["ptNorm"].to_list())], dtype=pl.Boolean))
         exact = self._exact_conflicts(present)
         # exact matches named first, then near ones; sorted because joins keep no order
         pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm", pl.lit(rank).alias("rank"))

@@ -146,7 +146,7 @@ def compare(term: str, proposal: str) -> str | None:
             noun = words[j] if j < len(words) else ""
             if noun and _singular(noun) and f"{w} {noun}" not in term_low:
                 problems.append(message("flags.grammar.plural", word=w, noun=noun))
-        if w + "e" in dutch.QUANTITIES and nxt:
+        if w in ("meerder", "verschillend", "divers", "sommig") and nxt:
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
         if w in POSITIONS and nxt.endswith(DISORDERS):
             # "voorste ontsteking van het vaatvlies": the front is of the body part, not of the disorder

@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS
-from pipeline.dutch.grammar import known_noun, rest_after_part, shared_head
+from pipeline.dutch.grammar import known_noun, shared_head
 from terms.messages import message
 
 FLAGS = {"repeated-concept": "error"}
@@ -46,7 +46,7 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
-_SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b")
+_SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
 # Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
 _DETERMINERS = {"de", "het", "een"}
 # Prepositions after which a phrase can restate part of the compound before it.
@@ -86,18 +86,19 @@ def compare(term: str, proposal: str) -> str | None:
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue
-            if any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st):
+            if any((len(st) >= 4 or len(st) == 3 and known_noun(st)) and (core.startswith(st) or core.endswith(st))
+                   for st in stems if st):  # "linkeroog in het oog": three-letter body parts count too
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
             elif head := shared_head(core, target):
                 problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=head))
-            elif rest := rest_after_part(core, target):
-                # "peesontsteking van de achillespees": the compound begins with the genitive's noun
-                part = core[: len(core) - len(rest)]
-                part = part if known_noun(part) else part[:-1]  # the linking s of "gewrichtsontsteking"
-                problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=part))
+
     # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
     if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):
         problems.append(message("flags.repeated-concept.side", side=_SIDE.search(proposal.lower()).group(0)))
+    # "botbreuk door een ziekte van het bot door de botontkalking": one cause chained onto another
+    if proposal.lower().split().count("door") > term.lower().split().count("door") + term.lower().count("gevolg") \
+            and proposal.lower().split().count("door") >= 2:
+        problems.append(message("flags.repeated-concept.twice", word="door"))
     table = translations()
     present = set(content)
     for w in present:

@@ -144,7 +144,7 @@ def shared_head(a: str, b: str) -> str | None:
     n = 0
     while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
         n += 1
-    for k in range(n, 3, -1):
+    for k in range(n, 2, -1):  # three letters at least: "oog", "oor", "bot"
         head = a[-k:]
         if head not in _AMBIGUOUS_HEADS and known_noun(head):
             return head

@@ -325,21 +325,36 @@ class Renderer:
                 # twice; the genitive is the more precise, so the compound keeps only the rest
                 parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + rest
                 before = rest
-            if prep is not None and prep.low == "van" and before and after and before != after and \
-                    grammar.shared_head(before, after):
+            shared = grammar.shared_head(before, after) if prep is not None and prep.low == "van" and before and after \
+                and before != after else None
+            if shared and shared not in (before, after):
                 # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the nail;
                 # no rule here can merge them, so no proposal rather than the concept twice
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
+            if prep is not None and _lay_prep(prep) in ("met", "zonder") and " van " in text and \
+                    not re.match(r"(de|het|een|geen) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+                # "met een aandoening van het netvlies": bare after "met" is for what is not counted
+                # ("met ontsluiting"); a thing of something is one thing
+                text = "een " + text
             if prep is not None and prep.low == "van" and parts and before in PLACING and \
                     re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
                 # "plaatsen van een infuuslijn": what is put in is new, not one already named
                 text = "een " + text.split(" ", 1)[1]
             inner = re.search(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) ", parts[-1]) if parts else None
             if prep is not None and prep.low == "van" and inner:
-                # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
-                # genitive goes before the lay phrase's own phrase, or it would read as the urine's
-                parts[-1] = f"{parts[-1][:inner.start()]} {self._prep(prep).strip()} {text}{parts[-1][inner.start():]}"
+                place = next((m for m in re.finditer(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) (?:(?:de|het|een) )?(\w+)",
+                                                     parts[-1])
+                              if m.group(2) != after and (after.endswith(m.group(2)) or grammar.shared_head(m.group(2), after))),
+                             None)
+                if place is not None:
+                    # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive
+                    # is the phrase's own place, said more precisely ("… in het linkeroog")
+                    parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text}{parts[-1][place.end():]}"
+                else:
+                    # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
+                    # genitive goes before the lay phrase's own phrase, or it would read as the urine's
+                    parts[-1] = f"{parts[-1][:inner.start()]} {self._prep(prep).strip()} {text}{parts[-1][inner.start():]}"
                 i += 1
                 continue
             if prep is not None and prep.low == "van" and parts and " van " in parts[-1]:
