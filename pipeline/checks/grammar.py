@@ -114,7 +114,9 @@ def compare(term: str, proposal: str) -> str | None:
                 j += 1
             if j < len(words):
                 g = noun_gender(words[j])
-                infinitive = w == "het" and words[j].endswith("en") and not dutch.known_noun(words[j])  # "het bevallen"
+                # "het bevallen", "aan het bevallen is": an infinitive takes "het" whatever noun it also is
+                infinitive = w == "het" and words[j].endswith("en") and (not dutch.known_noun(words[j]) or
+                                                                        i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
         forms = adjective_forms(w)

@@ -189,20 +189,35 @@ class Renderer:
                 out[-1] = Unit([Token("en/of", "en/of", "word")], role="conj")
                 i += 2
                 continue
+            if tok.kind == "name" and i + 1 < len(tokens):
+                # an English run or a name that begins a lexicon phrase: "low anterior resectie"
+                for j in range(min(len(tokens), i + self._max_phrase), i + 1, -1):
+                    run = tokens[i:j]
+                    key = " ".join(t.low for t in run)
+                    entry = self._lookup(key) if all(t.kind in ("word", "name") for t in run) and key in self._phrases \
+                        else None
+                    if entry is not None:
+                        out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
+                        i = j
+                        break
+                else:
+                    entry = None
+                if entry is not None:
+                    continue
             if tok.kind == "word":
                 # the longest run of words from here that is still the start of some lexicon phrase:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
                 longest, key, prefixes = i, "", self._phrase_prefixes
                 for k in range(i, min(len(tokens), i + self._max_phrase)):
-                    if tokens[k].kind != "word" and not (k > i and tokens[k].kind == "name"):
-                        break  # a name may end a phrase: "contractuur van Dupuytren"
+                    if tokens[k].kind not in ("word", "name"):
+                        break  # a name may be part of a phrase: "contractuur van Dupuytren", "low anterior resectie"
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
                     if key not in prefixes and ("-" not in key or key.replace("-", "") not in prefixes):
                         break
                     longest = k + 1
                 for j in range(longest, i + 1, -1):
                     run = tokens[i:j]
-                    if run[0].kind == "word" and all(t.kind in ("word", "name") for t in run):
+                    if all(t.kind in ("word", "name") for t in run) and (len(run) > 1 or run[0].kind == "word"):
                         key = " ".join(t.low for t in run)
                         if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
                             continue  # no lexicon phrase is these words: skip the lookups
