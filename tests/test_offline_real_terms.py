@@ -73,6 +73,16 @@ def checker(tm) -> Checker:
     ("trombose van vena porta", "bloedstolsel in de poortader"),
     ("neiging tot ongewenste reactie op voedsel", "neiging tot overgevoeligheid voor voedsel"),  # no "bijwerking"
     ("invasief meten van arteriële bloeddruk", "bloeddruk meten via een slangetje in een slagader"),
+    # a fifth reading (stop 18): people, places, coordination, senses
+    ("hyperbilirubinemie van pasgeborene", "te veel bilirubine in het bloed bij de pasgeborene"),  # "bij" a person
+    ("diepe veneuze trombose van vena poplitea", "bloedstolsel in de knieholteader"),           # the place, precisely
+    ("spondylolisthesis van vijfde lumbale wervel", "verschoven vijfde lendenwervel"),
+    ("fractuur van vijfde metacarpale bot van rechter hand", "gebroken vijfde middenhandsbeentje van de rechterhand"),
+    ("fractuur van schacht van rechter radius en ulna", "gebroken schacht van het spaakbeen en de ellepijp rechts"),
+    ("fractuur van rechter radius en ulna", "botbreuk van het spaakbeen en de ellepijp rechts"),
+    ("cataractextractie met implantatie van intra-oculaire lens",
+     "staaroperatie met plaatsen van een kunstlens in het oog"),                               # no "een plaatsen"
+    ("vasculaire dementie", "dementie door problemen met de bloedvaten in de hersenen"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -148,6 +148,10 @@ def compare(term: str, proposal: str) -> str | None:
             noun = words[j] if j < len(words) else ""
             if noun and _singular(noun) and f"{w} {noun}" not in term_low:
                 problems.append(message("flags.grammar.plural", word=w, noun=noun))
+        if nxt in ("de", "het") and re.fullmatch(r"(?:\w*ge|ver|ont)\w{2,}en", w) and not dutch.known_noun(w) \
+                and zipf(w) >= 3.0 and (i == 0 or words[i - 1] not in ("is", "zijn", "wordt", "worden", "te")):
+            # "gebroken het spaakbeen": a participle used as an adjective stands before its noun's article
+            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         if w in ("meerder", "verschillend", "divers", "sommig") and nxt:
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
         if w in POSITIONS and nxt.endswith(DISORDERS):

@@ -44,6 +44,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
+# People a condition is "bij": "te veel bilirubine in het bloed bij de pasgeborene".
+PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "foetus",
+           "zwangere", "kraamvrouw", "tweeling", "prematuur"}
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
 PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
@@ -348,7 +351,9 @@ class Renderer:
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
             if prep is not None and _lay_prep(prep) in ("met", "zonder") and " van " in text and \
-                    not re.match(r"(de|het|een|geen) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+                    not re.match(r"(de|het|een|geen) ", text) and grammar.gender(self._np_head or "") in ("de", "het") \
+                    and text.split()[0] not in PLACING and not (text.split()[0].endswith("en")
+                                                                and grammar.gender(text.split()[0]) is None):
                 # "met een aandoening van het netvlies": bare after "met" is for what is not counted
                 # ("met ontsluiting"); a thing of something is one thing
                 text = "een " + text
@@ -357,15 +362,23 @@ class Renderer:
                 # "plaatsen van een infuuslijn": what is put in is new, not one already named
                 text = "een " + text.split(" ", 1)[1]
             inner = re.search(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) ", parts[-1]) if parts else None
+            if prep is not None and prep.low == "van" and inner and after in PERSONS and " van " not in text:
+                # "te veel bilirubine in het bloed" + "van pasgeborene": a condition described with a
+                # place of its own is "bij" the person, said last (not "bilirubine van de pasgeborene")
+                parts.append(f"bij {text}")
+                i += 1
+                continue
             if prep is not None and prep.low == "van" and inner:
-                place = next((m for m in re.finditer(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) (?:(?:de|het|een) )?(\w+)",
-                                                     parts[-1])
-                              if m.group(2) != after and (after.endswith(m.group(2)) or grammar.shared_head(m.group(2), after))),
+                preps = '|'.join(sorted(PREPOSITIONS - {'van'}))
+                # each phrase of the lay text: its preposition and its words up to the next one
+                place = next((m for m in re.finditer(rf" ({preps}) ((?:(?!(?:{preps}) )\w+ ?)+)", parts[-1])
+                              if m.group(2).split()[-1] != after and (after.endswith(m.group(2).split()[-1])
+                                                                      or grammar.shared_head(m.group(2).split()[-1], after))),
                              None)
                 if place is not None:
                     # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive
                     # is the phrase's own place, said more precisely ("… in het linkeroog")
-                    parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text}{parts[-1][place.end():]}"
+                    parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
                 else:
                     # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
                     # genitive goes before the lay phrase's own phrase, or it would read as the urine's
@@ -455,7 +468,17 @@ class Renderer:
 
     def _render_np(self, units: list[Unit], article: bool) -> str:
         pieces = []
-        for coord in _split_coordination(units):
+        coords = _split_coordination(units)
+        side = ""
+        if len(coords) > 1 and coords[0] and coords[0][0].low in SIDES and \
+                not any(u.low in SIDES for c in coords[1:] if isinstance(c, list) for u in c):
+            # "rechter radius en ulna": the side is of both, so it goes after both ("het spaakbeen en
+            # de ellepijp rechts"); joined to the first ("rechterspaakbeen") it would lose the second
+            side = {"linker": "links", "rechter": "rechts"}[coords[0][0].low]
+            coords[0] = coords[0][1:]
+            if not coords[0]:
+                return ""
+        for coord in coords:
             if isinstance(coord, Unit):  # the conjunction itself
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
                 continue
@@ -467,7 +490,7 @@ class Renderer:
             if missing:
                 self._score.append(CONF["missing-article"])
             pieces.append(text)
-        return " ".join(pieces).replace(" , ", ", ")
+        return (" ".join(pieces) + (f" {side}" if side else "")).replace(" , ", ", ")
 
     def _phrase(self, units: list[Unit]) -> Phrase | None:
         det, mods, head, post = self._parts(units)
@@ -706,6 +729,8 @@ class Renderer:
         if side:
             phrase.head = grammar.compound(side, phrase.head)
             phrase.sided = True
+        # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun
+        after.sort(key=lambda text: not text.startswith("van "))
         phrase.pre = pre + phrase.pre
         if phrase.object_post:
             phrase.post = [u.text for u in post] + phrase.post + after
@@ -826,6 +851,8 @@ class Renderer:
                 return None  # "luchtpijptakkanker" is no Dutch word: "kanker van de luchtpijptak"
             rest = after.split(" ", 1)[1] if glued_right and " " in after else ("" if glued_right else after)
             return (before if not glued_left else "") + word + ((" " + rest) if rest else "")
+        if not kind and before and re.search(r"\b(de|het|een) ", x.head) and x.articleless:
+            return None  # "gebroken het spaakbeen en de ellepijp": a coordination takes "van" ("botbreuk van …")
         if kind == "een":
             if x.gender == "pl" or x.det:
                 return None
