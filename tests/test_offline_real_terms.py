@@ -83,6 +83,12 @@ def checker(tm) -> Checker:
     ("cataractextractie met implantatie van intra-oculaire lens",
      "staaroperatie met plaatsen van een kunstlens in het oog"),                               # no "een plaatsen"
     ("vasculaire dementie", "dementie door problemen met de bloedvaten in de hersenen"),
+    # a sixth reading (stop 18): a body part holds a place, a side joins its body part, grades
+    ("diepe veneuze trombose van linker onderste extremiteit", "bloedstolsel in een diepe ader van het linkerbeen"),
+    ("acute otitis media met effusie van linker oor", "acuut vocht achter het trommelvlies van het linkeroor"),
+    ("cytologische punctie van schildklier", "celonderzoek van de schildklier met een naald"),
+    ("bursitis van linker olecranon", "slijmbeursontsteking van de punt van de linkerelleboog"),
+    ("cervicale intra-epitheliale neoplasie graad 2", "afwijkende cellen graad 2 in de baarmoederhals"),
 ])
 def test_issue_examples_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -51,7 +51,8 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
     """`half-translation`: the proposal translated part of the term but left a Latin/Greek or
     clinical word of it standing beside the lay Dutch ("structuur van maag lateralis hersenen").
 
-    `present`: row, norm, termNorm. A word counts as left when the term has it too; a translation
+    `present`: row, raw, norm, termNorm. A word counts as left when the term has it too (not a
+    word of an organism's name, "Staphylococcus aureus", which has no lay name); a translation
     happened when the proposal has a content word (four letters or more) the term does not."""
     changed = present.filter(pl.col("norm") != pl.col("termNorm"))
     if changed.is_empty():
@@ -70,6 +71,12 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
     lay_new = {w for w in new["new"].unique().to_list() if judge.jargon_reason(w) is None}
     pairs = pairs.filter(pl.col("row").is_in(new.filter(pl.col("new").is_in(sorted(lay_new)))["row"].implode()))
     kept = pairs.select("row", "kept").explode("kept").drop_nulls("kept")
+    # an organism's Latin name stays as it is ("door Staphylococcus aureus"): no lay name to give
+    organisms = (changed.select("row", pl.col("raw").str.extract_all(r"\b\p{Lu}\p{Ll}+ \p{Ll}+\b").alias("o"))
+                 .explode("o").drop_nulls("o")
+                 .filter(pl.col("o").str.contains(r"^\p{Lu}\p{Ll}+ \p{Ll}*(us|um|ae|a|is|ii|i|e|es)$"))
+                 .select("row", pl.col("o").str.to_lowercase().str.split(" ").alias("kept")).explode("kept"))
+    kept = kept.join(organisms, on=["row", "kept"], how="anti")
     distinct = kept["kept"].unique().to_list()
     latin = {w for w in distinct if judge.jargon_reason(w) in ("latin-greek", "lexicon")}
     hits = (kept.filter(pl.col("kept").is_in(sorted(latin)))

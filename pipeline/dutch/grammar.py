@@ -140,7 +140,13 @@ def shared_head(a: str, b: str) -> str | None:
     """The noun two words end in, when it is a known noun of four letters or more — both then name
     the same kind of thing: "schimmelnagel" and "teennagel" → "nagel", "kunstknie" and
     "linkerknie" → "knie". None otherwise, and for "been" (a leg or a bone)."""
-    a, b = a.lower(), b.lower()
+    return _shared_head(a.lower(), b.lower(), _version)
+
+
+# Remembered per pair and gender-table version: the checks ask it for every word before a
+# preposition of ~380k proposals, over a few thousand distinct words.
+@lru_cache(maxsize=1 << 16)
+def _shared_head(a: str, b: str, version: int) -> str | None:
     n = 0
     while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
         n += 1

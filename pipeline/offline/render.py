@@ -44,6 +44,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
+# Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
+# van het linkerbeen"); after the others (door, met, via …) the body part goes before them.
+LOCATIONS = {"in", "achter", "op", "aan", "onder", "boven", "naast", "rond", "rondom", "tussen", "binnen", "buiten"}
 # People a condition is "bij": "te veel bilirubine in het bloed bij de pasgeborene".
 PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "foetus",
            "zwangere", "kraamvrouw", "tweeling", "prematuur"}
@@ -331,64 +334,18 @@ class Renderer:
             previous = self._np_head
             article = prep is not None and _lay_prep(prep) not in BARE_AFTER
             text = self._memo(("np", article, units_key), self._render_np, units, article)
-            if prep is not None and prep.low == "van" and _only_noun(text) and (_restates(previous, self._np_head) or any(
-                    _restates(w, self._np_head) for w in (parts[-1].split() if parts else []))):
-                # "hemisfeer van cerebrum" → "linkerhersenhelft": the compound already says whose
-                i += 1
-                continue
-            before, after = (parts[-1].split() or [""])[-1] if parts else "", (text.split() or [""])[-1]
-            rest = grammar.rest_after_part(before, after) if prep is not None and prep.low == "van" else None
-            if rest:
-                # "tendinitis van achillespees": "peesontsteking van de achillespees" says the tendon
-                # twice; the genitive is the more precise, so the compound keeps only the rest
-                parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + rest
-                before = rest
-            shared = grammar.shared_head(before, after) if prep is not None and prep.low == "van" and before and after \
-                and before != after else None
-            if shared and shared not in (before, after):
-                # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the nail;
-                # no rule here can merge them, so no proposal rather than the concept twice
-                self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
-                return ""
-            if prep is not None and _lay_prep(prep) in ("met", "zonder") and " van " in text and \
-                    not re.match(r"(de|het|een|geen) ", text) and grammar.gender(self._np_head or "") in ("de", "het") \
-                    and text.split()[0] not in PLACING and not (text.split()[0].endswith("en")
-                                                                and grammar.gender(text.split()[0]) is None):
-                # "met een aandoening van het netvlies": bare after "met" is for what is not counted
-                # ("met ontsluiting"); a thing of something is one thing
-                text = "een " + text
-            if prep is not None and prep.low == "van" and parts and before in PLACING and \
-                    re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
-                # "plaatsen van een infuuslijn": what is put in is new, not one already named
-                text = "een " + text.split(" ", 1)[1]
-            inner = re.search(rf" ({'|'.join(sorted(PREPOSITIONS - {'van'}))}) ", parts[-1]) if parts else None
-            if prep is not None and prep.low == "van" and inner and after in PERSONS and " van " not in text:
-                # "te veel bilirubine in het bloed" + "van pasgeborene": a condition described with a
-                # place of its own is "bij" the person, said last (not "bilirubine van de pasgeborene")
-                parts.append(f"bij {text}")
-                i += 1
-                continue
-            if prep is not None and prep.low == "van" and inner:
-                preps = '|'.join(sorted(PREPOSITIONS - {'van'}))
-                # each phrase of the lay text: its preposition and its words up to the next one
-                place = next((m for m in re.finditer(rf" ({preps}) ((?:(?!(?:{preps}) )\w+ ?)+)", parts[-1])
-                              if m.group(2).split()[-1] != after and (after.endswith(m.group(2).split()[-1])
-                                                                      or grammar.shared_head(m.group(2).split()[-1], after))),
-                             None)
-                if place is not None:
-                    # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive
-                    # is the phrase's own place, said more precisely ("… in het linkeroog")
-                    parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
-                else:
-                    # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
-                    # genitive goes before the lay phrase's own phrase, or it would read as the urine's
-                    parts[-1] = f"{parts[-1][:inner.start()]} {self._prep(prep).strip()} {text}{parts[-1][inner.start():]}"
-                i += 1
-                continue
-            if prep is not None and prep.low == "van" and parts and " van " in parts[-1]:
-                # "ontsteking van een uitstulping van de darmwand | van …": "van" after "van" may
-                # read as belonging to the last noun
-                self._score.append(CONF["ambiguous"])
+            if prep is not None and _lay_prep(prep) in ("met", "zonder"):
+                text = self._counted(text)
+            elif prep is not None and prep.low == "van" and parts:
+                action, text = self._genitive_after(parts, text, previous)
+                if action == "refuse":
+                    # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the
+                    # nail; no rule here can merge them, so no proposal rather than the concept twice
+                    self._unknown.append(f"{chain[i - 1][1][-1].text} van {' '.join(t.text for u in units for t in u.tokens)}")
+                    return ""
+                if action in ("drop", "placed"):
+                    i += 1
+                    continue
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -396,6 +353,69 @@ class Renderer:
                 self._score.append(CONF["ambiguous"])
             i += 1
         return " ".join(parts)
+
+    def _counted(self, text: str) -> str:
+        """After "met"/"zonder": "met een aandoening van het netvlies" — bare is for what is not
+        counted ("met ontsluiting"); a thing of something is one thing. Not before an infinitive
+        ("met plaatsen van een kunstlens")."""
+        first = text.split()[0] if text.split() else ""
+        if " van " in text and not re.match(r"(de|het|een|geen) ", text) and first not in PLACING and \
+                grammar.gender(self._np_head or "") in ("de", "het") and \
+                not (first.endswith("en") and grammar.gender(first) is None):
+            return "een " + text
+        return text
+
+    def _genitive_after(self, parts: list[str], text: str, previous: str) -> tuple[str, str]:
+        """How the rendered genitive `text` ("de rechternier") joins the phrase before it
+        (`parts[-1]`, whose head was `previous`): ("drop", text) when the phrase already says it,
+        ("refuse", text) when both name the same thing and cannot merge, ("placed", text) when it
+        went into `parts[-1]`, else ("append", text) with `text` as it should follow "van"."""
+        if _only_noun(text) and (_restates(previous, self._np_head) or any(_restates(w, self._np_head)
+                                                                          for w in parts[-1].split())):
+            return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
+        before, after = (parts[-1].split() or [""])[-1], (text.split() or [""])[-1]
+        rest = grammar.rest_after_part(before, after)
+        if rest:
+            # "tendinitis van achillespees": "peesontsteking van de achillespees" says the tendon
+            # twice; the genitive is the more precise, so the compound keeps only the rest
+            parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + rest
+            before = rest
+        shared = grammar.shared_head(before, after) if before and after and before != after else None
+        if shared and shared not in (before, after):
+            return "refuse", text
+        if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+            text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
+        preps = "|".join(sorted(PREPOSITIONS - {"van"}))
+        inner = re.search(rf" ({preps}) ", parts[-1])
+        if inner is None:
+            if " van " in parts[-1]:
+                # "ontsteking van een uitstulping van de darmwand | van …": "van" after "van" may
+                # read as belonging to the last noun
+                self._score.append(CONF["ambiguous"])
+            return "append", text
+        if after in PERSONS and " van " not in text:
+            # "te veel bilirubine in het bloed" + "van pasgeborene": a condition described with a
+            # place of its own is "bij" the person, said last (not "bilirubine van de pasgeborene")
+            parts[-1] = f"{parts[-1]} bij {text}"
+            return "placed", text
+        # each phrase of the lay text: its preposition and its words up to the next one
+        place = next((m for m in re.finditer(rf" ({preps}) ((?:(?!(?:{preps}) )\w+ ?)+)", parts[-1])
+                      if m.group(2).split()[-1] != after and (after.endswith(m.group(2).split()[-1])
+                                                              or grammar.shared_head(m.group(2).split()[-1], after))),
+                     None)
+        if place is not None:
+            # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive is the
+            # phrase's own place, said more precisely ("… in het linkeroog")
+            parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
+        elif inner.group(1) in LOCATIONS and not re.search(rf" ({preps}) ", parts[-1][inner.end():]):
+            # "bloedstolsel in een diepe ader" + "van het linkerbeen", "vocht achter het trommelvlies"
+            # + "van het linkeroor": the body part holds the place, so it follows the place
+            parts[-1] = f"{parts[-1]} van {text}"
+        else:
+            # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
+            # genitive goes before the lay phrase's own phrase, or it would read as the urine's
+            parts[-1] = f"{parts[-1][:inner.start()]} van {text}{parts[-1][inner.start():]}"
+        return "placed", text
 
     def _memo(self, key: tuple, render, *args) -> str:
         """`render(*args)` (a noun phrase's text), remembered under `key` with its effects on the
@@ -663,8 +683,11 @@ class Renderer:
         # need the bare form for a het-word ("te langzaam werkende": "langzaam" is an adverb)
         pre = [(w, i == len(before) - 2 and _adjectival(w)) for i, w in enumerate(before[:-1])]
         gender = entry.article if entry.article in ("de", "het", "pl") else grammar.gender(head)
+        # object_post: a number or grade of the term goes before the lay phrase's own phrase
+        # ("afwijkende cellen graad 2 in de baarmoederhals", not "… baarmoederhals graad 2")
         return Phrase(head, gender, pre=pre, post=[" ".join(after)] if after else [],
-                      bare_noun=len(words) == 1, articleless=_mass(lay), translated=normalise(lay) != entry.clinical)
+                      bare_noun=len(words) == 1, articleless=_mass(lay), translated=normalise(lay) != entry.clinical,
+                      object_post=bool(after))
 
     def _count(self, entry: Entry) -> None:
         if normalise(entry.lay) != entry.clinical:
@@ -688,7 +711,7 @@ class Renderer:
                     continue
                 if e.article == "post":
                     after.append(e.lay)
-                elif e.lay in SIDES and last and phrase.bare_noun:
+                elif e.lay in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                     side = e.lay
                 elif phrase.translated:
                     pre.append((e.lay, True))  # the noun changed: its gender sets the ending
@@ -709,7 +732,7 @@ class Renderer:
             if tok.kept:
                 pre.append((tok.text, False))
                 continue
-            if tok.low in SIDES and last and phrase.bare_noun:
+            if tok.low in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                 side = tok.low
                 continue
             if not self._is_lay(tok.low):
@@ -726,9 +749,14 @@ class Renderer:
             # "neonatale te lage bloedsuiker": an adjective cannot stand before the lay head's own modifiers
             self._unknown.append(" ".join(u.text for u in mods))
             return None
-        if side:
+        if side and phrase.bare_noun:
             phrase.head = grammar.compound(side, phrase.head)
             phrase.sided = True
+        elif side:
+            # "linker olecranon" → "punt van de linkerelleboog": the side joins the body part the
+            # lay phrase names, not its first word ("de linker punt van de elleboog")
+            m = _side_noun(phrase)
+            phrase.post[-1] = phrase.post[-1][: m.start(1)] + grammar.compound(side, m.group(1))
         # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun
         after.sort(key=lambda text: not text.startswith("van "))
         phrase.pre = pre + phrase.pre
@@ -876,6 +904,12 @@ def _restates(compound: str, noun: str) -> bool:
 def _mass(lay: str) -> bool:
     """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
     return lay in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS)
+
+
+def _side_noun(phrase: Phrase) -> re.Match | None:
+    """The body part at the end of a lay phrase's own genitive ("punt | van de elleboog"), where a
+    side belongs; None when there is none."""
+    return re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
 
 
 def _only_noun(text: str) -> bool:
