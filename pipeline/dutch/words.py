@@ -113,6 +113,10 @@ class WordJudge:
             return True
         return len(part) >= 4 and zipf(part) >= self.part_zipf and not is_english(part)
 
+    def _ends_in_lay(self, word: str) -> bool:
+        """True when a lay word of four letters or more ends `word` ("darmsyndroom": "syndroom")."""
+        return any(word[k:] in self.lay for k in range(1, len(word) - 3))
+
     def is_lay_compound(self, word: str) -> bool:
         """True when `word` splits into two or more known lay parts (with Dutch linking letters),
         none of them Latin/Greek or a word the lexicon translates."""
@@ -163,8 +167,11 @@ class WordJudge:
             return "lexicon"
         if word in latin_words():
             return "latin-greek"
-        if z < 3.5 and (MEDICAL_MORPHEMES.search(word) or LATIN_PREFIX.match(word)) and not self.is_lay_compound(word):
-            # a compound of lay words may end in a lay word that looks Greek ("prikkelbaredarmsyndroom")
+        if z < 3.5 and MEDICAL_MORPHEMES.search(word) and not (self._ends_in_lay(word) and self.is_lay_compound(word)):
+            # a compound of lay words may end in a lay word that looks Greek ("darmsyndroom"); the
+            # split is only tried when it does (it is the costly part of judging a word)
+            return "latin-greek"
+        if z < 3.5 and LATIN_PREFIX.match(word) and not self.is_lay_compound(word):
             return "latin-greek"
         shape = re.match(r"(.{3,}?)vormige?$", word)
         if shape and (self._known_part(shape.group(1)) or self.is_lay_compound(shape.group(1))):
