@@ -74,7 +74,7 @@ def checker(tm) -> Checker:
     ("neiging tot ongewenste reactie op voedsel", "neiging tot overgevoeligheid voor voedsel"),  # no "bijwerking"
     ("invasief meten van arteriële bloeddruk", "bloeddruk meten via een slangetje in een slagader"),
     # a fifth reading (stop 18): people, places, coordination, senses
-    ("hyperbilirubinemie van pasgeborene", "te veel bilirubine in het bloed bij de pasgeborene"),  # "bij" a person
+    ("hyperbilirubinemie van pasgeborene", "te veel bilirubine in het bloed bij een pasgeborene"),  # "bij" a person
     ("diepe veneuze trombose van vena poplitea", "bloedstolsel in de knieholteader"),           # the place, precisely
     ("spondylolisthesis van vijfde lumbale wervel", "verschoven vijfde lendenwervel"),
     ("fractuur van vijfde metacarpale bot van rechter hand", "gebroken vijfde middenhandsbeentje van de rechterhand"),
@@ -162,3 +162,49 @@ def test_proposal_or_honest_nothing_never_a_broken_proposal(suggester, checker, 
         errors = [d for d in json.loads(out["flagDetails"][0]) if FLAGS[d["code"]][0] == "error"]
         checked = out["confidence"][0]
         assert not errors or checked < 0.8, f"{term} → {suggestion} at {checked}: {errors}"
+
+
+# Reading 7 (611 fresh real terms): the kinds it found broken with no flag, with their right values.
+@pytest.mark.parametrize("term,expected", [
+    # a lay gloss of a place gives way to the precise place the term names
+    ("perifere arteriële vaatziekte van linker been", "vaatziekte van de slagaders in het linkerbeen"),
+    # a genitive that is the phrase's own last noun, more precisely, or with a side
+    ("ulcus cruris van rechter been", "open been rechts"),
+    ("fractuur van processus transversus van wervel L3", "gebroken dwarsuitsteeksel van de wervel L3"),
+    # a level code belongs to its noun, which keeps its article
+    ("hernia nuclei pulposi van tussenwervelschijf L4-L5", "hernia van de tussenwervelschijf L4-L5"),
+    ("spondylodese L4-L5", "vastzetten van wervels L4-L5"),
+    # a measure is "van", a count goes first
+    ("tumor van 2 cm", "gezwel van 2 cm"),
+    ("fractuur van 2 ribben", "2 gebroken ribben"),
+    # a cause, an earlier event, a person "bij": any one, not a known one; an agent is a known one
+    ("conjunctivitis door allergie", "bindvliesontsteking door een allergie"),
+    ("ruptuur van nier na trauma", "scheur in de nier na letsel"),
+    ("intraventriculaire bloeding bij prematuur", "bloeding in de hersenkamers bij een te vroeg geboren baby"),
+    ("prenataal huisbezoek door kraamzorg", "huisbezoek voor de geboorte door de kraamzorg"),
+    ("voorgeschiedenis van myocardinfarct", "eerder een hartinfarct gehad"),
+    ("voorgeschiedenis van maligniteit", "eerder kanker gehad"),
+    ("verdenking op sepsis", "verdenking op een bloedvergiftiging"),
+    # a substance goes before the place it is put; a body part after it
+    ("subcutane injectie van insuline", "injectie van insuline onder de huid"),
+    # the side of a described body part is said after it
+    ("structuur van rechter sacro-iliacaal gewricht", "gewricht tussen heiligbeen en bekken rechts"),
+    # a compound whose first part the object names keeps only its rest
+    ("artrose van linker acromioclaviculair gewricht", "slijtage van het gewricht tussen sleutelbeen en schouderdak links"),
+    ("endocarditis van mitralisklep", "ontsteking van de mitralisklep"),
+    # "hart- en vaatziekte" is one word group
+    ("familieanamnese van hart- en vaatziekte", "hart- en vaatziekte in de familie"),
+    # a perforated ulcer broke through; it has no hole in it
+    ("perforatie van ulcus duodeni", "doorgebroken zweer in de twaalfvingerige darm"),
+    ("perforatie van maagzweer", "doorgebroken maagzweer"),
+])
+def test_reading_7_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "ulcus cruris van linker onderbeen",  # "open been van het linkeronderbeen": no rule merges them
+    "herpes simplex keratitis",           # a disorder is never the owner of a disorder
+])
+def test_reading_7_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

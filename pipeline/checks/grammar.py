@@ -40,6 +40,9 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
 POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
+_INFLAMED = ("ontsteking", "infectie")
+_ULCERS = ("zweer", "zweren", "gezwel")
+_BREACHES = {"gat", "scheur", "scheurtje"}
 adjective_forms = dutch.adjective_forms
 _NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
@@ -157,6 +160,12 @@ def compare(term: str, proposal: str) -> str | None:
         if w in POSITIONS and nxt.endswith(DISORDERS):
             # "voorste ontsteking van het vaatvlies": the front is of the body part, not of the disorder
             problems.append(message("flags.grammar.position", adjective=w, noun=nxt))
+        if nxt in ("van", "in") and i + 2 < len(words) and (w.endswith(_INFLAMED) or w in _BREACHES):
+            obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            if obj.endswith(_INFLAMED + _ULCERS if w in _BREACHES else _INFLAMED) and f"{w} {nxt}" not in term_low:
+                # "herpesinfectie van de hoornvliesontsteking", "gat in de zweer": a disorder has no
+                # place or owner that is itself a disorder
+                problems.append(message("flags.grammar.disorder", first=w, prep=nxt, word=obj))
         if w in PLACES and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:

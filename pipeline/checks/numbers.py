@@ -20,7 +20,10 @@ from terms.messages import message
 
 FLAGS = {"number-changed": "error"}
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|%|°", re.UNICODE)
+# a number with a letter glued on is one code ("stadium 3A"); split, it is another ("3 A")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
+# Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
+_MEASURE_PREPS = {"van", "in", "op", "over", "tot", "na", "binnen", "sinds", "bij", "per", "met", "om", "voor"}
 WORDS = {"één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9,
          "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "honderd": 100}
 ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6, "zevende": 7,
@@ -53,7 +56,7 @@ def quantities(text: str) -> list[tuple[str, str]]:
         prev = tokens[i - 1] if i else ""
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if tok[0].isdigit():
-            value = tok.replace(",", ".")
+            value = tok.replace(",", ".").upper()
         elif tok in WORDS:
             value = str(WORDS[tok])
         elif tok in ROMAN and prev in LABELS:
@@ -120,9 +123,14 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.number-changed.moved", want=_show(q), got=_show(moved[0])))
         else:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
+    if not problems:
+        problems += _prepositions_changed(term, proposal)
     implied = _implied(term)
     words_only = not want and not re.search(r"\d", proposal)
+    glued = {v[-1] for v, _ in want if v[-1:].isalpha()}  # "3A": its "A" is no new code
     for q, n in added.items():
+        if q[1] == "code" and q[0] in glued:
+            continue
         if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only) or q[1] == "keer" and q[0] in implied:
             # a number word a lay definition says where the term has no number at all ("aan één
             # kant", "de eerste lymfeklier") is wording, and so is the count a Latin word says
@@ -130,6 +138,25 @@ def compare(term: str, proposal: str) -> str | None:
             continue
         problems.append(message("flags.number-changed.added", got=_show(q)))
     return "; ".join(problems) if problems else None
+
+
+def _measures(text: str) -> Counter:
+    """(preposition, value, unit) of each measure after a preposition: ("van", "2", "cm")."""
+    tokens = _TOKEN.findall(text.lower())
+    return Counter((tokens[i - 1], tok, UNITS[tokens[i + 1]]) for i, tok in enumerate(tokens)
+                   if tok[0].isdigit() and 0 < i and i + 1 < len(tokens) and tokens[i - 1] in _MEASURE_PREPS
+                   and tokens[i + 1] in UNITS)
+
+
+def _prepositions_changed(term: str, proposal: str) -> list[str]:
+    """"gezwel van 2 cm" → "gezwel in 2 cm": the measure stays, but is now of something else."""
+    want, got = _measures(term), _measures(proposal)
+    out = []
+    for prep, value, unit in want - got:
+        other = next((g for g in got - want if g[1:] == (value, unit)), None)
+        if other is not None:
+            out.append(message("flags.number-changed.moved", want=f"{prep} {value} {unit}", got=f"{other[0]} {value} {unit}"))
+    return out
 
 
 def number_changed(rows: pl.DataFrame) -> pl.DataFrame | None:

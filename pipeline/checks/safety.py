@@ -27,7 +27,7 @@ ENGLISH_MARKERS = ["the", "and", "with", "you", "your", "this", "that", "please"
 
 
 def unsafe(rows: pl.DataFrame) -> pl.DataFrame | None:
-    """`rows`: row, raw (the proposal), expl (its explanation). Every row, also empty proposals."""
+    """`rows`: row, term, raw (the proposal), expl (its explanation). Every row, also empty proposals."""
     frames = []
     for column in ("raw", "expl"):
         field = message(f"flags.unsafe-output.field.{column}")
@@ -60,8 +60,15 @@ def _not_dutch(rows: pl.DataFrame, column: str, field: str) -> pl.DataFrame | No
     distinct = words.select("w").unique()["w"].to_list()
     english = pl.DataFrame({"w": distinct, "en": [dutch_words.is_english(x) or x in ENGLISH_MARKERS and x not in ("is",)
                                                   for x in distinct]}, schema={"w": pl.Utf8, "en": pl.Boolean})
-    counts = (words.join(english, on="w").group_by("row")
-              .agg(pl.col("en").sum().alias("n_en"), pl.len().alias("n")))
+    # a common Dutch word the clinical term says itself is not the proposal's English ("long- of
+    # hartziekte"); an English term kept as it was still is ("frozen shoulder")
+    said = (rows.select("row", pl.col("term").str.to_lowercase().str.extract_all(r"\p{L}+").alias("w"))
+            .explode("w").drop_nulls("w").unique())
+    dutch = set(w for w in said["w"].unique().to_list() if dutch_words.zipf(w) >= 3.5)
+    said = said.filter(pl.col("w").is_in(sorted(dutch))).with_columns(pl.lit(True).alias("said"))
+    counts = (words.join(english, on="w").join(said, on=["row", "w"], how="left")
+              .with_columns(pl.col("en") & pl.col("said").is_null())
+              .group_by("row").agg(pl.col("en").sum().alias("n_en"), pl.len().alias("n")))
     return (counts.filter((pl.col("n_en") >= 2) & (pl.col("n_en") * 2 >= pl.col("n")))
             .select("row", pl.lit(message("flags.unsafe-output.problem.english", field=field)).alias("what")))
 

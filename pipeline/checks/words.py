@@ -37,6 +37,8 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
     abbr = (present.select("row", pl.col("raw").str.extract_all(ABBREVIATION).alias("a")).explode("a").drop_nulls("a")
             .filter(~pl.col("a").is_in(sorted(set(known) | set(tm_abbreviations)))
                     & ~pl.col("a").str.contains(r"^[IVX]+$")  # a Roman numeral ("stadium III") is a number
+                    # a spinal level ("L4-L5", "C7") is kept as the patient's own report says it
+                    & ~pl.col("a").str.contains(r"^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?$")
                     & ~pl.col("a").str.replace(r"-.*$", "").is_in(known))
             .select("row", pl.format("{} ({})", quote(pl.col("a")), pl.lit(message("flags.jargon.why.abbreviation")))
                     .alias("what")))

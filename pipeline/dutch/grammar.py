@@ -118,28 +118,62 @@ def known_noun(word: str) -> bool:
 
 def rest_after_part(compound: str, genitive: str) -> str | None:
     """The rest of `compound` when it begins with the noun that `genitive` ends in: "peesontsteking"
-    before "achillespees" → "ontsteking"; "nierontsteking" before "linkernier" → "ontsteking". The
+    before "achillespees" → "ontsteking"; "nierontsteking" before "linkernier" → "ontsteking"; or
+    with a noun of the same kind: "hartklepontsteking" before "mitralisklep" → "ontsteking". The
     rest must be a known noun; None otherwise."""
     if not compound or not genitive or compound == genitive:
         return None
-    for k in range(len(genitive) - 1, 3, -1):
+    for k in range(len(genitive), 3, -1):
         head = genitive[-k:]
         if compound.startswith(head) and known_noun(head):
             rest = compound[len(head):]
             for candidate in (rest, rest[1:] if rest[:1] in ("s", "e") else ""):
                 if len(candidate) >= 4 and known_noun(candidate):
                     return candidate
+    # "hartklepontsteking" before "mitralisklep": the first part names the same kind of thing
+    for i in range(len(compound) - 4, 3, -1):
+        first, rest = compound[:i], compound[i:]
+        if known_noun(rest) and len(rest) >= 4 and first != genitive and shared_head(first, genitive) \
+                and (known_noun(first) or gender(first) is not None):
+            return rest
     return None
 
 
 # "been" is a leg and a bone: "scheenbeen van het onderbeen" names two things.
 _AMBIGUOUS_HEADS = {"been", "beentje"}
+# ... except between words that each name (part of) a leg: "open been van het linkeronderbeen".
+_LEGS = {"been", "onderbeen", "bovenbeen", "benen", "onderbenen", "bovenbenen"}
+_SIDE_PREFIX = re.compile(r"^(linker|rechter)")
+
+
+def singulars(noun: str) -> set[str]:
+    """The singulars a Dutch plural noun may have, known nouns only: "benen" → {"been"}, "ogen" →
+    {"oog"}, "armen" → {"arm"}, "enkels" → {"enkel"}; empty for a word that is no such plural.
+
+    Rules: ANS on plurals — -en, with a long vowel written double again once the syllable closes
+    ("benen" → "been"), v → f and z → s before it ("neven"/"huizen"); and -s."""
+    word = noun.lower()
+    stems: set[str] = set()
+    if word.endswith("en") and len(word) >= 4:
+        stem = word[:-2]
+        stems.add(stem)
+        if len(stem) >= 3 and stem[-1] in "bcdfgklmnprstvz" and stem[-2] in "aeou" and stem[-3] not in VOWELS:
+            stems.add(stem[:-1] + stem[-2] + stem[-1])  # "ben" → "been", "og" → "oog"
+        elif len(stem) == 2 and stem[0] in "aeou":
+            stems.add(stem[0] + stem)
+        if len(stem) >= 2 and stem[-1] == stem[-2]:
+            stems.add(stem[:-1])  # "vinnen" → "vin"
+        stems |= {s[:-1] + {"v": "f", "z": "s"}[s[-1]] for s in list(stems) if s[-1:] in ("v", "z")}
+    if word.endswith("s") and len(word) >= 4:
+        stems.add(word[:-1])
+    return {s for s in stems if s != word and known_noun(s)}
 
 
 def shared_head(a: str, b: str) -> str | None:
     """The noun two words end in, when it is a known noun of four letters or more — both then name
     the same kind of thing: "schimmelnagel" and "teennagel" → "nagel", "kunstknie" and
-    "linkerknie" → "knie". None otherwise, and for "been" (a leg or a bone)."""
+    "linkerknie" → "knie". None otherwise, and for "been" (a leg or a bone) unless both words name
+    a leg ("been", "linkeronderbeen")."""
     return _shared_head(a.lower(), b.lower(), _version)
 
 
@@ -152,7 +186,9 @@ def _shared_head(a: str, b: str, version: int) -> str | None:
         n += 1
     for k in range(n, 2, -1):  # three letters at least: "oog", "oor", "bot"
         head = a[-k:]
-        if head not in _AMBIGUOUS_HEADS and known_noun(head):
+        if head in _AMBIGUOUS_HEADS and not {_SIDE_PREFIX.sub("", a), _SIDE_PREFIX.sub("", b)} <= _LEGS:
+            continue
+        if known_noun(head):
             return head
     return None
 
@@ -300,7 +336,9 @@ NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "vo
                             "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met",
                             "van", "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of",
                             "als", "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier",
-                            "daar", "per", "via", "tijdens", "zonder", "tegen", "sinds"})
+                            "daar", "per", "via", "tijdens", "zonder", "tegen", "sinds",
+                            # adverbs of time before a noun phrase: "eerder kanker gehad", "later een kind"
+                            "eerder", "later", "vroeger", "ooit", "nooit", "eens"})
 
 
 def adjective_forms(word: str) -> tuple[str, str] | None:

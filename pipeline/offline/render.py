@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, WordJudge, zipf
-from pipeline.offline.lexicon import Entry, Lexicon, has_slot, normalise
+from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
@@ -63,6 +64,20 @@ BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "kniesc
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
 BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
+# A cause or an earlier event is one of its kind, not a known one: "bindvliesontsteking door een
+# allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
+INDEFINITE_AFTER = {"door", "na"}
+# Nouns said without any article in that place: "door letsel", "na gebruik van …".
+ABSTRACT = {"letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+            "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld"}
+# Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
+AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
+          "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
+          "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
+# A person a condition is "bij" is any such person ("bij een te vroeg geboren baby"); the mother of
+# a perinatal term is a known one ("bij de moeder").
+ANY_PERSON = {"pasgeborene", "baby", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "zwangere",
+              "kraamvrouw", "tweeling", "prematuur", "volwassene", "tiener", "kleuter"}
 
 
 class NotRendered(Exception):
@@ -108,9 +123,19 @@ class Phrase:
     translated: bool = False     # the head is a lay word in place of the term's own (its gender may differ)
     object_post: bool = False    # the post text is a template's object: numbers go before it ("doorligwond graad 2 aan …")
 
-    def text(self, article: bool = False) -> tuple[str, bool]:
-        """(text, article missing): with `article`, the definite article its gender asks for."""
+    def text(self, article: bool | str = False) -> tuple[str, bool]:
+        """(text, article missing): with `article` True, the definite article its gender asks for;
+        with "een", the indefinite one — none for a plural or an abstract noun ("door letsel"), and
+        the definite one for an infinitive ("na het eten")."""
         words, missing, definite = [], False, False
+        if article == "een" and not self.det and not self.articleless and self.gender is not None:
+            if self.head in AGENTS:
+                article = True
+            elif self.gender == "pl" or self.head in ABSTRACT:
+                article = False
+            elif not (self.head.endswith("en") and self.gender == "het"):
+                words.append("een")
+                article = False
         if self.det:
             words.append(self.det)
             definite = self.det in ("de", "het")
@@ -313,10 +338,11 @@ class Renderer:
                 # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
                 own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
-                while j < len(chain) and (chain[j][0].low == "van" or not objects and chain[j][0].low in own):
+                while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1])
+                                          or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
-                definite = prep is not None and _lay_prep(prep) not in BARE_AFTER
+                definite = _article_after(prep)
                 key = ("t", id(head_entry), definite, units_key,
                        tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
                 text = self._memo(key, self._render_template, head_entry, units, objects, definite)
@@ -332,8 +358,10 @@ class Renderer:
                 return ""
             self._adjective_after = False
             previous = self._np_head
-            article = prep is not None and _lay_prep(prep) not in BARE_AFTER
+            article = _article_after(prep)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
+            if article is True and _lay_prep(prep) == "bij" and self._np_head in ANY_PERSON:
+                text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted(text)
             elif prep is not None and prep.low == "van" and parts:
@@ -373,7 +401,9 @@ class Renderer:
         if _only_noun(text) and (_restates(previous, self._np_head) or any(_restates(w, self._np_head)
                                                                           for w in parts[-1].split())):
             return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
-        before, after = (parts[-1].split() or [""])[-1], (text.split() or [""])[-1]
+        # the genitive's noun, not a level code or number after it ("de wervel L3")
+        nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower()))]
+        before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
         rest = grammar.rest_after_part(before, after)
         if rest:
             # "tendinitis van achillespees": "peesontsteking van de achillespees" says the tendon
@@ -383,10 +413,23 @@ class Renderer:
         shared = grammar.shared_head(before, after) if before and after and before != after else None
         if shared and shared not in (before, after):
             return "refuse", text
-        if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
-            text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
         preps = "|".join(sorted(PREPOSITIONS - {"van"}))
         inner = re.search(rf" ({preps}) ", parts[-1])
+        if (shared == before or before == after) and inner is None:
+            # "ontsteking van het oor" + "van het rechteroor", "open been" + "van het rechterbeen",
+            # "dwarsuitsteeksel van de wervel" + "van de wervel L3": the genitive names the phrase's
+            # own last noun, more precisely
+            words = parts[-1].split()
+            if len(words) >= 2 and words[-2] in ("de", "het") and grammar.gender(after) == grammar.gender(before):
+                parts[-1] = " ".join(words[:-2] + [text])  # "… van het rechteroor"
+                return "placed", text
+            side = re.fullmatch(rf"(linker|rechter){re.escape(before)}", after)
+            if side is not None and _only_noun(text):
+                parts[-1] += " links" if side.group(1) == "linker" else " rechts"  # "open been rechts"
+                return "placed", text
+            return "refuse", text  # "open been van het linkeronderbeen": no rule merges them
+        if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+            text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
         if inner is None:
             if " van " in parts[-1]:
                 # "ontsteking van een uitstulping van de darmwand | van …": "van" after "van" may
@@ -396,18 +439,19 @@ class Renderer:
         if after in PERSONS and " van " not in text:
             # "te veel bilirubine in het bloed" + "van pasgeborene": a condition described with a
             # place of its own is "bij" the person, said last (not "bilirubine van de pasgeborene")
+            if after in ANY_PERSON and re.match(r"de |het \w+$", text):
+                text = "een " + text.split(" ", 1)[1]  # "bij een pasgeborene": any newborn
             parts[-1] = f"{parts[-1]} bij {text}"
             return "placed", text
         # each phrase of the lay text: its preposition and its words up to the next one
         place = next((m for m in re.finditer(rf" ({preps}) ((?:(?!(?:{preps}) )\w+ ?)+)", parts[-1])
-                      if m.group(2).split()[-1] != after and (after.endswith(m.group(2).split()[-1])
-                                                              or grammar.shared_head(m.group(2).split()[-1], after))),
-                     None)
+                      if m.group(2).split()[-1] != after and _names_place(m.group(2).split(), after)), None)
         if place is not None:
             # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive is the
             # phrase's own place, said more precisely ("… in het linkeroog")
             parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
-        elif inner.group(1) in LOCATIONS and not re.search(rf" ({preps}) ", parts[-1][inner.end():]):
+        elif inner.group(1) in LOCATIONS and not re.search(rf" ({preps}) ", parts[-1][inner.end():]) \
+                and _body_part(after):
             # "bloedstolsel in een diepe ader" + "van het linkerbeen", "vocht achter het trommelvlies"
             # + "van het linkeroor": the body part holds the place, so it follows the place
             parts[-1] = f"{parts[-1]} van {text}"
@@ -581,6 +625,13 @@ class Renderer:
             return Phrase(tok.text, None, articleless=True, bare_noun=False)
         if tok.kind in ("number", "punct"):
             return Phrase(tok.text, None, articleless=True, bare_noun=False)
+        if tok.kind == "ellipsis":
+            # "hart- en vaatziekte": kept whole when each part is lay Dutch, else not understood
+            parts = re.findall(r"[^\W\d_]+", tok.low)
+            if not all(self._is_lay(p) for p in parts if p not in ("en", "of")):
+                self._unknown.append(tok.text)
+                return None
+            return Phrase(tok.text, grammar.gender(parts[-1]), bare_noun=False)
         rendered = self._word(tok.low)
         if rendered is None:
             return None
@@ -589,6 +640,11 @@ class Renderer:
 
     def _genitive(self, governing: Unit, genitive: Unit) -> Phrase | None:
         gov, gen = self._lay_phrase(governing.entry), self._lay_phrase(genitive.entry)
+        if gen.head.endswith(DISORDER_HEADS):
+            # "herpes simplex keratitis": a disorder after a noun is what it causes or names, never
+            # whose it is ("herpesinfectie van de hoornvliesontsteking")
+            self._unknown.append(f"{governing.text} {genitive.text}")
+            return None
         if gen.bare_noun and gen.head in gov.head:
             return gov  # "cervix uteri": "baarmoederhals" already says whose neck
         if gov.bare_noun and gov.head in ("bot", "been", "beenderen", "botten") and gen.head.endswith(BONES):
@@ -713,6 +769,10 @@ class Renderer:
                     after.append(e.lay)
                 elif e.lay in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                     side = e.lay
+                elif e.lay in SIDES and last and phrase.post:
+                    # "gewricht tussen heiligbeen en bekken rechts": the side of a described part
+                    # is said after it, not as a loose "rechter" before it
+                    after.append({"linker": "links", "rechter": "rechts"}[e.lay])
                 elif phrase.translated:
                     pre.append((e.lay, True))  # the noun changed: its gender sets the ending
                 else:
@@ -734,6 +794,9 @@ class Renderer:
                 continue
             if tok.low in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                 side = tok.low
+                continue
+            if tok.low in SIDES and last and phrase.post:
+                after.append({"linker": "links", "rechter": "rechts"}[tok.low])
                 continue
             if not self._is_lay(tok.low):
                 self._unknown.append(tok.low)
@@ -761,7 +824,9 @@ class Renderer:
         after.sort(key=lambda text: not text.startswith("van "))
         phrase.pre = pre + phrase.pre
         if phrase.object_post:
-            phrase.post = [u.text for u in post] + phrase.post + after
+            # a level code belongs to the body part, said last ("vastzetten van wervels L4-L5")
+            codes = [u.text for u in post if _CODE.match(u.text)]
+            phrase.post = [u.text for u in post if not _CODE.match(u.text)] + phrase.post + after + codes
         else:
             phrase.post = phrase.post + [u.text for u in post] + after
         self._adjective_after = self._adjective_after or bool(after)
@@ -798,6 +863,16 @@ class Renderer:
             if slotted and any(self._stands_before(u) for u in mods) and \
                     not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
                 continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
+            if slotted and x is not None:
+                own = re.match(r"(\w+)( (?:van|in|aan) \{(?:de |een )?x\}.*)", alt)
+                rest = grammar.rest_after_part(own.group(1), x.head.split()[-1]) if own else None
+                if rest:
+                    # "gewrichtsslijtage van {de x}" + "het gewricht tussen …": the object is the
+                    # compound's own first part, said more precisely ("slijtage van het gewricht …")
+                    alt = rest + own.group(2)
+            if slotted and x is not None and re.match(r"(gat|scheur|breuk|binnenkant|wand) ", alt) \
+                    and x.head.endswith(DISORDER_HEADS):
+                continue  # "gat in de zweer": the hole is in the wall the disorder is in
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
@@ -841,13 +916,28 @@ class Renderer:
         if first is None:
             return None
         for prep, units in objects[1:]:
+            previous = first.head
             text = self._render_np(units, article=True)
             if not text:
                 return None
-            if prep.low == "van" and not first.post and _restates(first.head, self._np_head) and _only_noun(text):
-                continue  # "linkerhersenhelft (van de hersenen)": already said
-            first.post.append(f"{self._prep(prep).strip()} {text}")
-            first.bare_noun = False
+            if prep.low != "van":
+                first.post.append(f"{self._prep(prep).strip()} {text}")
+                first.bare_noun = False
+                continue
+            # the same rules as a genitive after any phrase ("dwarsuitsteeksel van de wervel" +
+            # "van de wervel L3" → "dwarsuitsteeksel van de wervel L3"), on the object said so far
+            parts = [" ".join([first.head] + first.post)]
+            action, text = self._genitive_after(parts, text, previous)
+            if action == "refuse":
+                self._unknown.append(f"{previous} van {' '.join(t.text for u in units for t in u.tokens)}")
+                return None
+            if action == "append":
+                parts[0] = f"{parts[0]} van {text}"
+            head, _, rest = parts[0].partition(" ")
+            if head != first.head:  # "peesontsteking" + "van de achillespees" → "ontsteking …"
+                first.head, first.gender = head, grammar.gender(head) or first.gender
+            first.post = [rest] if rest else []
+            first.bare_noun = first.bare_noun and not rest
         return first
 
     def _phrase_or_coord(self, units: list[Unit]) -> Phrase | None:
@@ -879,13 +969,20 @@ class Renderer:
                 return None  # "luchtpijptakkanker" is no Dutch word: "kanker van de luchtpijptak"
             rest = after.split(" ", 1)[1] if glued_right and " " in after else ("" if glued_right else after)
             return (before if not glued_left else "") + word + ((" " + rest) if rest else "")
+        if not kind and re.fullmatch(r"\w+ ", before) and not after and x.pre and \
+                (x.pre[0][0][:1].isdigit() or x.pre[0][0] in NUMBER_WORDS | {"beide", "meerdere"}):
+            # "gebroken {x}" + "2 ribben": the count goes first ("2 gebroken ribben")
+            count, x.pre = x.pre[0][0], x.pre[1:]
+            text, _ = x.text(article=False)
+            x.pre.insert(0, (count, False))
+            return f"{count} {before}{text}"
         if not kind and before and re.search(r"\b(de|het|een) ", x.head) and x.articleless:
             return None  # "gebroken het spaakbeen en de ellepijp": a coordination takes "van" ("botbreuk van …")
         if kind == "een":
-            if x.gender == "pl" or x.det:
+            if x.det:
                 return None
-            text, _ = x.text(article=False)
-            return f"{before}een {text}{after}"
+            text, _ = x.text(article="een")  # "een zakje", but "rode bloedcellen", "kanker"
+            return f"{before}{text}{after}"
         text, missing = x.text(article=kind == "de")
         if missing:
             self._score.append(CONF["missing-article"])
@@ -912,6 +1009,14 @@ def _side_noun(phrase: Phrase) -> re.Match | None:
     return re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
 
 
+def _names_place(place: list[str], noun: str) -> bool:
+    """True when `noun` ("linkerbeen") names a place a lay phrase gives more generally — one of its
+    nouns, singular or plural ("in het oog", "in de armen en benen")."""
+    return any(len(form) >= 3 and (noun.endswith(form) or grammar.shared_head(form, noun))
+               for word in place if word not in ("de", "het", "een", "en", "of")
+               for form in {word} | grammar.singulars(word))
+
+
 def _only_noun(text: str) -> bool:
     """A genitive that says nothing but its noun ("de hersenen"), which a compound before it can
     already say; "de laatste bocht van de dikke darm" says more and stays."""
@@ -922,6 +1027,36 @@ def _only_noun(text: str) -> bool:
 def _units_key(units: list[Unit]) -> tuple:
     """What a noun phrase's rendering depends on: each unit's role, lexicon entry and tokens."""
     return tuple((u.role, id(u.entry), tuple((t.text, t.low, t.kind) for t in u.tokens)) for u in units)
+
+
+@lru_cache(maxsize=1)
+def _body_part_heads() -> frozenset[str]:
+    """The lay nouns of the curated anatomy lexicon ("oor", "dijbeen", "halsader")."""
+    lex = Lexicon.load([LEXICON_DIR / "anatomy.tsv"])
+    heads = {_lay_head(e.lay) for table in (lex.words, lex.roots) for e in table.values() if "{" not in e.lay}
+    return frozenset(h for h in heads if len(h) >= 3 and h.isalpha())
+
+
+@lru_cache(maxsize=1 << 14)
+def _body_part(noun: str) -> bool:
+    """True for a body part ("linkerbeen", "bovenarm"): an anatomy noun or a compound ending in one.
+    A substance or a device is none ("injectie van insuline onder de huid")."""
+    heads = _body_part_heads()
+    return any(noun.endswith(h) for h in heads if len(h) <= len(noun))
+
+
+def _quantity(units: list[Unit]) -> bool:
+    """A measure, not an object: "van 2 cm", "van meer dan 3 cm" ("gezwel van 2 cm", never "in 2 cm")."""
+    if not units or units[0].low in ("meer", "minder"):
+        return bool(units)
+    return (units[0].token.kind == "number" or units[0].low in NUMBER_WORDS) and len(units) > 1 and units[1].low in UNITS
+
+
+def _article_after(prep: Unit | None) -> bool | str:
+    """The article a noun phrase takes after `prep`: True (definite), "een" or False (none)."""
+    if prep is None or _lay_prep(prep) in BARE_AFTER:
+        return False
+    return "een" if _lay_prep(prep) in INDEFINITE_AFTER else True
 
 
 def _lay_prep(prep: Unit) -> str:
@@ -940,12 +1075,18 @@ def _split_coordination(units: list[Unit]) -> list:
     return [o for o in out if not isinstance(o, list) or o]
 
 
+# Lay heads of disorders: a disorder is never a body part's place or owner.
+DISORDER_HEADS = ("ontsteking", "infectie", "zweer", "zweren", "gezwel", "kanker", "aandoening", "ziekte")
+# A level or segment code after its noun: "tussenwervelschijf L4-L5", "wervel C7", "segment S1-S2".
+_CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
+
+
 def _is_post(unit: Unit) -> bool:
     tok = unit.token
     if unit.entry is not None:
         return False
     return (tok.kind == "number" or ROMAN.match(tok.low) is not None and len(unit.tokens) == 1
-            or (tok.kind in ("name", "abbr") and len(tok.text) <= 2) or tok.low in UNITS and False)
+            or (tok.kind in ("name", "abbr") and (len(tok.text) <= 2 or _CODE.match(tok.text) is not None)))
 
 
 _FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele", "meerdere", "elke", "weinige", "vele",

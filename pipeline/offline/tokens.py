@@ -16,8 +16,8 @@ from pipeline.dutch import words as dutch_words
 
 _TOKEN = re.compile(
     r"(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
-    r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?)"
-    r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*)"
+    r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-zA-Z](?![\w]))?)"
+    r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
     r"|(?P<punct>[,/()%+:;<>=])",
     re.UNICODE,
 )
@@ -36,12 +36,12 @@ ROMAN = re.compile(r"^(i{1,3}|iv|v|vi{1,3}|ix|x)$")
 class Token:
     text: str        # as it must appear in a proposal (case kept for names and abbreviations)
     low: str         # lower case, for lookups
-    kind: str        # word | number | name | abbr | quote | punct
+    kind: str        # word | number | name | abbr | quote | punct | ellipsis ("hart- en vaatziekte")
 
     @property
     def kept(self) -> bool:
         """Said as is in any proposal: numbers, names, abbreviations, quoted phrases, punctuation."""
-        return self.kind in ("number", "name", "abbr", "quote", "punct")
+        return self.kind in ("number", "name", "abbr", "quote", "punct", "ellipsis")
 
 
 def tokenize(term: str) -> list[Token]:
@@ -72,7 +72,26 @@ def tokenize(term: str) -> list[Token]:
                 out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
                 continue
             out.append(tok)
-    return _english_runs(out)
+    return _ellipses(_english_runs(out))
+
+
+def _ellipses(tokens: list[Token]) -> list[Token]:
+    """"hart- en vaatziekte", "long- of hartziekte": a first part that leaves its head to the
+    compound after the conjunction is one token with it — split, "hart" would read as an organ of
+    its own. A trailing hyphen anywhere else stays on its word (and is understood by nothing)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.text.endswith("-") and i + 2 < len(tokens) and tokens[i + 1].low in ("en", "of") \
+                and tokens[i + 2].kind == "word":
+            text = f"{tok.text} {tokens[i + 1].low} {tokens[i + 2].text}"
+            out.append(Token(text, text.lower(), "ellipsis"))
+            i += 3
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def _english_runs(tokens: list[Token]) -> list[Token]:
