@@ -44,3 +44,12 @@ def test_unchanged_clinical_terms_are_flagged_jargon(checker, term):
                                   "allergie voor koemelkeiwit"])
 def test_lay_dutch_is_not_jargon(checker, term):
     assert "jargon" not in flags(checker, term)
+
+
+
+@pytest.mark.parametrize("term", ["oprispingen", "poliepen van neus", "verwardheid", "roodheid van oog",
+                                  "vergiftiging door gootsteenontstopper", "tussenwervelschijf L4-L5"])
+def test_plurals_heid_nouns_and_spinal_levels_are_not_jargon(checker, term):
+    """Reading 7: ordinary Dutch that word frequency finds rare in this form, and the spinal level
+    a patient reads in their own report, were flagged jargon."""
+    assert "jargon" not in flags(checker, term)

@@ -197,6 +197,35 @@ def test_proposal_or_honest_nothing_never_a_broken_proposal(suggester, checker, 
     # a perforated ulcer broke through; it has no hole in it
     ("perforatie van ulcus duodeni", "doorgebroken zweer in de twaalfvingerige darm"),
     ("perforatie van maagzweer", "doorgebroken maagzweer"),
+    # a place that is the genitive's own part takes its side; a compound on the organ takes it after
+    ("ruptuur van rotatorcuff van rechter schouder", "scheur in de spieren en pezen rond het rechterschoudergewricht"),
+    ("orbitale cellulitis van rechter oog", "ontsteking van het weefsel in de rechteroogkas"),
+    ("pyelonefritis van linker nier", "nierbekkenontsteking links"),
+    ("tinnitus van rechter oor", "oorsuizen rechts"),
+    # ... but "regenboog" does not end in the noun "oog", and a side alone is no more precise
+    ("iritis van rechter oog", "ontsteking van het regenboogvlies van het rechteroog"),
+    ("fractuur van proximale humerus van linker arm", "gebroken bovenste deel van het bovenarmbeen van de linkerarm"),
+    # a grade is the disorder's: before its place, after a description, a named scale's last
+    ("decubitus van sacrum categorie 2", "doorligwond categorie 2 aan het heiligbeen"),
+    ("bronchopulmonale dysplasie graad 3", "chronische longziekte graad 3 bij een te vroeg geboren baby"),
+    ("chronische obstructieve longziekte GOLD-klasse 3", "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3"),
+    # a phrase of the term before an adjective said as a phrase; a side stays by its noun
+    ("laparoscopische liesbreukcorrectie met mat", "liesbreukcorrectie met mat via een kijkoperatie in de buik"),
+    ("totale heupartroplastiek links met cement", "plaatsen van een kunstheup links met cement"),
+    # articles: an ordinal's noun, a disease as a condition
+    ("echografie van zwangere uterus in eerste trimester", "echo van de zwangere baarmoeder in het eerste trimester"),
+    ("fototherapie bij neonatale icterus", "lichtbehandeling bij geelzucht bij een pasgeborene"),
+    # senses the lexicon had wrong: the implant, not its placing; a transplant or a replacement,
+    # not a repair; the groin, not the lower leg; a calque; the PIP joint
+    ("revisie van totale heupprothese", "heroperatie aan de volledige kunstheup"),
+    ("keratoplastiek", "hoornvliestransplantatie"),
+    ("totale schouderartroplastiek", "plaatsen van een volledige kunstschouder"),
+    ("tinea cruris", "schimmelinfectie in de liezen"),
+    ("caudasyndroom", "beknelling van de zenuwen onder in het wervelkanaal"),
+    ("luxatie van proximaal interfalangeaal gewricht van vinger", "ontwrichting van het middelste gewricht van de vinger"),
+    ("retentie van placentaresten", "achtergebleven stukjes moederkoek"),
+    ("opgeven van sputum", "slijm ophoesten"),
+    ("excisie van neuroom van Morton", "wegsnijden van de verdikte zenuw tussen de tenen"),
 ])
 def test_reading_7_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -205,6 +234,7 @@ def test_reading_7_kinds_render_right(suggester, term, expected):
 @pytest.mark.parametrize("term", [
     "ulcus cruris van linker onderbeen",  # "open been van het linkeronderbeen": no rule merges them
     "herpes simplex keratitis",           # a disorder is never the owner of a disorder
+    "sereus carcinoom van ovarium",       # "met helder vocht" is of fluid, not of a cell type
 ])
 def test_reading_7_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"

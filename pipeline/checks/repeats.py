@@ -49,10 +49,24 @@ def translations() -> dict[str, set[str]]:
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
+_DISORDERS = ("ontsteking", "infectie", "kanker", "pijn", "zweer", "suizen", "slijtage", "bloeding", "breuk", "scheur")
 # Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
 _DETERMINERS = {"de", "het", "een"}
 # Prepositions after which a phrase can restate part of the compound before it.
 _LINKS = {"van", "voor", "in", "aan", "bij", "op", "uit", "via"}
+
+
+@lru_cache(maxsize=1 << 16)  # per word pair: a batch asks the same few thousand pairs again and again
+def _first_part_restated(compound: str, noun: str) -> bool:
+    """"hartklepontsteking" and "mitralisklep": the compound's first part is a compound on the noun's head."""
+    if len(compound) <= len(noun) or re.sub(r"^(linker|rechter)", "", noun) != noun:
+        return False  # "bovenarmbeen van de linkerarm": the genitive adds only a side
+    for i in range(len(compound) - 4, 3, -1):
+        first = compound[:i]
+        head = shared_head(first, noun)
+        if head and head != first and head != noun and known_noun(compound[i:]):
+            return True
+    return False
 
 
 def compare(term: str, proposal: str) -> str | None:
@@ -92,8 +106,14 @@ def compare(term: str, proposal: str) -> str | None:
                 # "borstsparende operatie van de borst": the word before the noun says it already
                 problems.append(message("flags.repeated-concept.genitive", compound=before, word=target))
                 continue
+            if rest[0] == "uit" and target and re.search(rf"\buit (?:de |het |een )?{re.escape(target)}\b", term.lower()):
+                continue  # "oorsmeer uit het oor": where it is taken from is the term's own phrase ("cerumen uit oor")
             core = re.sub(r"^(linker|rechter)", "", w)
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
+            if not w.endswith(_DISORDERS):
+                # "schoudergewricht van de rechterschouder"; a disorder of a part of the organ may
+                # say the organ's side so ("nierbekkenontsteking van de linkernier")
+                stems.add(re.sub(r"^(linker|rechter)", "", target))
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue
             if any((len(st) >= 4 or len(st) == 3 and known_noun(st)) and (core.startswith(st) or core.endswith(st))
@@ -101,6 +121,9 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
             elif head := shared_head(core, target):
                 problems.append(message("flags.repeated-concept.head", compound=w, other=target, word=head))
+            elif rest[0] == "van" and _first_part_restated(core, target):
+                # "hartklepontsteking van de mitralisklep": the compound's first part is the same kind of thing
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
 
     # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
     if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):

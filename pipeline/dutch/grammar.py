@@ -130,7 +130,10 @@ def rest_after_part(compound: str, genitive: str) -> str | None:
             for candidate in (rest, rest[1:] if rest[:1] in ("s", "e") else ""):
                 if len(candidate) >= 4 and known_noun(candidate):
                     return candidate
-    # "hartklepontsteking" before "mitralisklep": the first part names the same kind of thing
+    # "hartklepontsteking" before "mitralisklep": the first part names the same kind of thing; not
+    # when the genitive only adds a side ("bovenarmbeen" before "linkerarm" is the more precise)
+    if _SIDE_PREFIX.sub("", genitive) != genitive and known_noun(_SIDE_PREFIX.sub("", genitive)):
+        return None
     for i in range(len(compound) - 4, 3, -1):
         first, rest = compound[:i], compound[i:]
         if known_noun(rest) and len(rest) >= 4 and first != genitive and shared_head(first, genitive) \
@@ -188,9 +191,20 @@ def _shared_head(a: str, b: str, version: int) -> str | None:
         head = a[-k:]
         if head in _AMBIGUOUS_HEADS and not {_SIDE_PREFIX.sub("", a), _SIDE_PREFIX.sub("", b)} <= _LEGS:
             continue
-        if known_noun(head):
+        # a three-letter head must follow whole words on both sides: "regenboog" does not end in "oog"
+        if known_noun(head) and (k >= 4 or _word_before(a[:-k]) and _word_before(b[:-k])):
             return head
     return None
+
+
+def _word_before(left: str) -> bool:
+    """The part of a compound before its head is a word ("teen|nagel", "linker|knie"), not a
+    piece of another word ("regenb|oog" does not end in "oog" as a compound does)."""
+    if not left or left in ("linker", "rechter"):
+        return True
+    stem = left[:-1] if left[-1:] in ("s", "e") and len(left) > 3 else left
+    return known_noun(left) or known_noun(stem) or _zipf(left) >= 3.0 or _zipf(stem) >= 3.0 \
+        or _SIDE_PREFIX.sub("", left) != left and _word_before(_SIDE_PREFIX.sub("", left))
 
 
 def definite_article(noun: str) -> str | None:

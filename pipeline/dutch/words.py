@@ -181,8 +181,10 @@ class WordJudge:
         if z >= self.common_zipf or self.is_lay_compound(word):
             return None
         # inflected forms of common words: "bloederige" (bloederig), "samenwonend" (samenwonen)
-        for variant in {word[:-1] if word.endswith(("e", "nd")) else "", word[:-2] if word.endswith("de") else ""} - {""}:
-            if len(variant) >= 4 and (zipf(variant) >= self.common_zipf or self.is_lay_compound(variant)):
+        # and plurals and -heid nouns of lay words: "oprispingen", "poliepen", "verwardheid", "roodheid"
+        for variant in {word[:-1] if word.endswith(("e", "nd", "s")) else "", word[:-2] if word.endswith(("de", "en")) else "",
+                        word[:-4] if word.endswith("heid") else ""} - {""}:
+            if len(variant) >= 4 and (zipf(variant) >= self.common_zipf or variant in self.lay or self.is_lay_compound(variant)):
                 return None
         if word in self.clinical_only and z < 3.5:
             return "clinical-only"

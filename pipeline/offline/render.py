@@ -35,14 +35,15 @@ PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan",
 CONJUNCTIONS = {"en", "of", "en/of"}
 DETERMINERS = {"de", "het", "een", "geen", "alle", "beide", "enkele", "meerdere", "elke", "ieder"}
 # After these, a number or letter belongs to the word ("type 2", "graad 3", "bloedgroep A").
-LABELS = {"type", "graad", "stadium", "fase", "klasse", "groep", "bloedgroep", "score", "niveau", "gradus"}
+LABELS = {"type", "graad", "stadium", "fase", "klasse", "groep", "bloedgroep", "score", "niveau", "gradus", "categorie"}
 SIDES = {"linker", "rechter"}
 # Nouns a patient reads without an article in "van X": substances and activities.
 MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "medicatie", "medicijnen", "voeding",
         "borstvoeding", "flesvoeding", "melk", "moedermelk", "water", "vocht", "insuline", "ijzer", "calcium",
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken",
         # diseases named as conditions: "bij diabetes", "door astma"
-        "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker"}
+        "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker",
+        "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -196,7 +197,7 @@ class Renderer:
         self._score = [CONF["curated"]]
         self._translated = 0
         self._unknown: list[str] = []
-        self._adjective_after = False
+        self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
         units = self._group(tokenize(term))
         chain = self._chain(units)
@@ -321,6 +322,7 @@ class Renderer:
 
     def _render_chain(self, chain) -> str:
         parts: list[str] = []
+        trailing: list[str] = []
         i = 0
         while i < len(chain):
             prep, units = chain[i]
@@ -356,11 +358,11 @@ class Renderer:
                 # as its owner. Only a lexicon phrase or a generic head ("ziekte van …") carries it
                 self._unknown.append(f"{chain[i - 1][1][-1].text} van {units[0].text}")
                 return ""
-            self._adjective_after = False
+            said_after, self._adjective_after = self._adjective_after, ()
             previous = self._np_head
             article = _article_after(prep)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
-            if article is True and _lay_prep(prep) == "bij" and self._np_head in ANY_PERSON:
+            if article is True and _lay_prep(prep) == "bij" and _lay_head(text) in ANY_PERSON:
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted(text)
@@ -374,13 +376,20 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
+            tail = " " + " ".join(said_after)
+            if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
+                    and not set(said_after) & {"links", "rechts"}:
+                # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
+                # before an adjective said as a phrase, which is said last
+                parts[-1] = parts[-1][: -len(tail)]
+                trailing.append(tail.strip())
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
                 # belonging to the adjective's phrase
                 self._score.append(CONF["ambiguous"])
             i += 1
-        return " ".join(parts)
+        return " ".join(parts + trailing)
 
     def _counted(self, text: str) -> str:
         """After "met"/"zonder": "met een aandoening van het netvlies" — bare is for what is not
@@ -404,7 +413,24 @@ class Renderer:
         # the genitive's noun, not a level code or number after it ("de wervel L3")
         nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower()))]
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
+        sided = re.fullmatch(r"(linker|rechter)?(\w{3,})", after) if _only_noun(text) else None
+        if sided:
+            places = "|".join(sorted(LOCATIONS))
+            for m in re.finditer(rf"\b(?:{places}) (?:de |het |een )?(\w+)", parts[-1]):
+                word = m.group(1)
+                if word.startswith(sided.group(2)) and len(word) >= len(sided.group(2)) + 3:
+                    # "pezen rond het schoudergewricht" + "van de rechterschouder": the place is
+                    # the genitive's own part ("rond het rechterschoudergewricht")
+                    new = grammar.compound(sided.group(1), word) if sided.group(1) else word
+                    parts[-1] = parts[-1][:m.start(1)] + new + parts[-1][m.end(1):]
+                    return "placed", text
         rest = grammar.rest_after_part(before, after)
+        if not rest and sided and sided.group(1) and before.startswith(sided.group(2)) \
+                and len(before) >= len(sided.group(2)) + 3 and " " not in parts[-1]:
+            # "oorsuizen" + "van het rechteroor", "nierbekkenontsteking" + "van de linkernier": the
+            # compound already names the organ, the genitive adds only its side ("oorsuizen rechts")
+            parts[-1] += " links" if sided.group(1) == "linker" else " rechts"
+            return "placed", text
         if rest:
             # "tendinitis van achillespees": "peesontsteking van de achillespees" says the tendon
             # twice; the genitive is the more precise, so the compound keeps only the rest
@@ -470,13 +496,13 @@ class Renderer:
         hit = self._np_cache.get(key)
         if hit is None:
             scores, unknown, translated = len(self._score), len(self._unknown), self._translated
-            after, self._adjective_after = self._adjective_after, False
+            after, self._adjective_after = self._adjective_after, ()
             head, self._np_head = self._np_head, None  # None: this phrase set no head of its own
             self._context_used = False
             text = render(*args)
             hit = (text, self._score[scores:], self._unknown[unknown:], self._translated - translated,
                    self._np_head, self._adjective_after)
-            self._adjective_after = after or self._adjective_after
+            self._adjective_after = after + self._adjective_after
             if self._np_head is None:
                 self._np_head = head
             if not self._context_used:
@@ -488,7 +514,7 @@ class Renderer:
         self._score.extend(scores)
         self._unknown.extend(unknown)
         self._translated += translated
-        self._adjective_after = self._adjective_after or after
+        self._adjective_after = self._adjective_after + after
         if head is not None:
             self._np_head = head
         return text
@@ -823,13 +849,21 @@ class Renderer:
         # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun
         after.sort(key=lambda text: not text.startswith("van "))
         phrase.pre = pre + phrase.pre
-        if phrase.object_post:
+        if phrase.object_post and post and phrase.post and phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door"):
+            # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a grade goes before a
+            # place ("graad 2 in de baarmoederhals"), not into a description of the disease
+            phrase.post = phrase.post + ([", " + " ".join(u.text for u in post)] if post else []) + after
+        elif after and post and _label_name(post[0].low):
+            # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a named scale's grade
+            # is said last, after what the disease is
+            phrase.post = phrase.post + after + [", " + " ".join(u.text for u in post)]
+        elif phrase.object_post:
             # a level code belongs to the body part, said last ("vastzetten van wervels L4-L5")
             codes = [u.text for u in post if _CODE.match(u.text)]
             phrase.post = [u.text for u in post if not _CODE.match(u.text)] + phrase.post + after + codes
         else:
             phrase.post = phrase.post + [u.text for u in post] + after
-        self._adjective_after = self._adjective_after or bool(after)
+        self._adjective_after = self._adjective_after + tuple(after)
         phrase.det = det
         if pre or post or after:
             phrase.bare_noun = False
@@ -856,10 +890,24 @@ class Renderer:
         x = self._object(objects) if objects else None
         if objects and x is None:
             return ""
+        whole, graded, grade = x, None, None
+        if x is not None and x.post:
+            said = re.search(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$", " ".join(x.post))
+            if said:
+                grade = said.group(1)
+                rest = " ".join(x.post)[: said.start()].strip()
+                graded = Phrase(x.head, x.gender, pre=list(x.pre), post=[rest] if rest else [], det=x.det,
+                                bare_noun=x.bare_noun and not rest, sided=x.sided, articleless=x.articleless,
+                                translated=x.translated, object_post=x.object_post)
         for alt in entry.lay.split("|"):
             slotted = has_slot(alt)
-            if slotted != (x is not None):
+            if slotted != (whole is not None):
                 continue
+            x = whole
+            if graded is not None and re.match(r"\w+ (?:van|aan|in|op|bij) \{", alt):
+                # "decubitus van sacrum categorie 2": the grade is the wound's, said before its
+                # place ("doorligwond categorie 2 aan het heiligbeen"), not the bone's
+                x, alt = graded, re.sub(r"^(\w+) ", rf"\1 {grade} ", alt, count=1)
             if slotted and any(self._stands_before(u) for u in mods) and \
                     not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
                 continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
@@ -1000,7 +1048,7 @@ def _restates(compound: str, noun: str) -> bool:
 
 def _mass(lay: str) -> bool:
     """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
-    return lay in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS)
+    return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS)
 
 
 def _side_noun(phrase: Phrase) -> re.Match | None:
@@ -1086,7 +1134,13 @@ def _is_post(unit: Unit) -> bool:
     if unit.entry is not None:
         return False
     return (tok.kind == "number" or ROMAN.match(tok.low) is not None and len(unit.tokens) == 1
-            or (tok.kind in ("name", "abbr") and (len(tok.text) <= 2 or _CODE.match(tok.text) is not None)))
+            or (tok.kind in ("name", "abbr") and (len(tok.text) <= 2 or _CODE.match(tok.text) is not None
+                                                  or _label_name(tok.low))))
+
+
+def _label_name(word: str) -> bool:
+    """A named scale's label: "GOLD-klasse", "NYHA-klasse", "Gleason-score"."""
+    return "-" in word and word.rsplit("-", 1)[-1] in LABELS
 
 
 _FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele", "meerdere", "elke", "weinige", "vele",
