@@ -198,3 +198,12 @@ def test_blocked_scoring_finds_exact_and_shared_token_neighbours():
     assert "tm-conflict" in flags
     out = blocked.check(pl.DataFrame({"conceptId": ["1"], "term": ["x"], "suggestion": ["lage bloeddruk thuis"]}))
     assert json.loads(out["similar"][0])[0]["conceptId"] == "45007003"
+
+
+def test_a_swapped_side_is_named_as_the_other_side_not_as_lost():
+    """Reading 8: 'gebroken rechterdijbeen' for a left femur read as if no side was said."""
+    tm = pl.DataFrame({"conceptId": ["1"], "term": ["appendicitis"], "patientTerm": ["blindedarmontsteking"]})
+    out = Checker(tm, {}).check(pl.DataFrame({"conceptId": ["9"], "term": ["fractuur van linker femur"],
+                                              "suggestion": ["gebroken rechterdijbeen"]}))
+    reasons = [d["reason"] for d in json.loads(out["flagDetails"][0]) if d["code"] == "lost-qualifier"]
+    assert reasons and "de andere kant" in reasons[0] and "rechterdijbeen" in reasons[0]

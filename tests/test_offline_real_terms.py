@@ -238,3 +238,57 @@ def test_reading_7_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_7_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 8 (644 fresh real terms): the kinds it found broken with no flag, with their right values.
+@pytest.mark.parametrize("term,expected", [
+    # a side said after the term joins its body part, not the last phrase; one organ keeps it after
+    ("laparoscopische adrenalectomie links", "verwijderen van de linkerbijnier via een kijkoperatie in de buik"),
+    ("osteosynthese van distale fibula links", "vastzetten van het onderste deel van het linkerkuitbeen met een operatie"),
+    ("laparoscopische hemicolectomie links", "verwijderen van de helft van de dikke darm links via een kijkoperatie in de buik"),
+    ("varicokèle links", "spatader in de balzak links"),
+    ("spontane pneumothorax rechts", "spontane klaplong rechts"),
+    ("chronische nefritis rechts", "chronische nierontsteking rechts"),
+    # the head of a wrapped phrase takes the article ("het bovenste deel")
+    ("repositie van fractuur van distale radius", "rechtzetten van de botbreuk van het onderste deel van het spaakbeen"),
+    # any case of its kind after risico/zorg; a thing counted after "met"; no "een" before an infinitive
+    ("risico op decubitus", "risico op een doorligwond"),
+    ("risico op suïcide", "risico op zelfdoding"),
+    ("verpleegkundige zorg bij decubitus", "verpleegkundige zorg bij een doorligwond"),
+    ("acute appendicitis met perforatie", "acute blindedarmontsteking met een gat"),
+    ("artroscopie van knie met meniscectomie", "kijkoperatie van de knie met verwijderen van de meniscus"),
+    ("plaatsen van kroon op premolaar", "plaatsen van een kroon op de kleine kies"),
+    ("fototherapie bij neonatale hyperbilirubinemie", "lichtbehandeling bij te veel bilirubine in het bloed bij een pasgeborene"),
+    ("oedeem van enkels", "vochtophoping van de enkels"),
+    # "postoperatief" is said once, and of the whole coordination
+    ("postoperatieve wondinfectie na appendectomie", "wondinfectie na een blindedarmoperatie"),
+    ("postoperatieve misselijkheid en braken", "misselijkheid en braken na een operatie"),
+    # a stage is the cancer's, said last
+    ("maligne neoplasma van rectum stadium II", "kanker van de endeldarm, stadium II"),
+    ("maligne neoplasma van ovarium stadium IIIC", "kanker van de eierstok, stadium IIIC"),
+    # each alternative's own head sets the adjective's ending
+    ("kritieke ischemie van rechter been", "kritieke doorbloedingsstoornis van het rechterbeen"),
+    # lexicon senses and phrases the reading found wrong
+    ("scintigrafie van skelet", "scan van het skelet met een licht radioactieve stof"),
+    ("intubatie van trachea", "inbrengen van een beademingsbuis in de luchtpijp"),
+    ("paracentese van trommelvlies", "doorprikken van het trommelvlies"),
+    ("microalbuminurie", "kleine hoeveelheid eiwit in de urine"),
+    ("doppler-echografie van arteria umbilicalis", "echo van de slagader in de navelstreng"),
+    ("hartslag op apex", "hartslag op de punt van het hart"),
+    ("acute biliaire pancreatitis", "acute alvleesklierontsteking door galstenen"),
+    ("geen diabetes mellitus in familieanamnese", "geen diabetes in de familie"),
+    ("defecatiepatroon", "ontlastingspatroon"),
+    ("intoxicatie door paracetamol", "vergiftiging met paracetamol"),
+])
+def test_reading_8_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "endometriose van ovarium",                # "… buiten de baarmoeder van de eierstok": no sound place
+    "cardiomyopathie hypertrofisch",           # "verdikte hartspierziekte": a state is of the muscle
+    "multipele sclerose relapsing-remitting",  # "meerdere … verharding": a count before one thing
+    "facialisparese van Bell links",           # an eponym after a lay description reads as its owner
+])
+def test_reading_8_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

@@ -23,6 +23,7 @@ import polars as pl
 from pipeline.checks.flags import found, judged, reason
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
+from pipeline.offline.lexicon import body_part
 from terms.messages import message
 
 FLAGS = {"grammar": "warning"}
@@ -41,6 +42,11 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
 _INFLAMED = ("ontsteking", "infectie")
+_ADVERBS = {"te", "zeer", "erg", "heel", "telkens", "steeds", "vaak", "soms", "weer"}
+# States of a body part ("verdikt"), courses of a disorder ("acuut"), events that own no body part.
+_STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt", "verzakt", "gezwollen", "verslapt"}
+_COURSES = {"acute", "acuut", "chronische", "chronisch", "subacute", "subacuut", "recidiverende", "terugkerende"}
+_EVENTS = {"zwangerschap", "bevalling", "geboorte"}
 _ULCERS = ("zweer", "zweren", "gezwel")
 _BREACHES = {"gat", "scheur", "scheurtje"}
 adjective_forms = dutch.adjective_forms
@@ -95,7 +101,8 @@ def _noun_gender(word: str, version: int) -> str | None:
         if not dutch.known_noun(right):
             continue
         stem = left[:-1] if left.endswith("s") else left  # the linking s of "zwangerschapsdiabetes"
-        if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None:
+        if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None \
+                or left.endswith("ings") and len(left) >= 7:  # "doorbloedings|stoornis"
             return dutch.gender(right)
     return None
 
@@ -146,8 +153,8 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.bare(w)))
         if w in QUANTITIES and nxt:
             j = i + 1
-            while j < len(words) and adjective_forms(words[j]):
-                j += 1
+            while j < len(words) and (adjective_forms(words[j]) or words[j] in _ADVERBS or _e_adjective(words[j])):
+                j += 1  # "meerdere telkens opvlammende verharding"
             noun = words[j] if j < len(words) else ""
             if noun and _singular(noun) and f"{w} {noun}" not in term_low:
                 problems.append(message("flags.grammar.plural", word=w, noun=noun))
@@ -157,9 +164,25 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         if w in ("meerder", "verschillend", "divers", "sommig") and nxt:
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
-        if w in POSITIONS and nxt.endswith(DISORDERS):
+        if nxt.endswith(DISORDERS) and w in POSITIONS:
             # "voorste ontsteking van het vaatvlies": the front is of the body part, not of the disorder
             problems.append(message("flags.grammar.position", adjective=w, noun=nxt))
+        elif nxt.endswith(DISORDERS) and dutch.bare(w) in _STATES:
+            # "verdikte hartspierziekte": the muscle is thick, not the disease
+            problems.append(message("flags.grammar.state", adjective=w, noun=nxt))
+        elif w in _COURSES and nxt and body_part(nxt) and i > 0 and words[i - 1] in ("de", "het", "een") \
+                and f"{w} {nxt}" not in term_low:
+            # "ontsteking van het acute rechteroor": acute is the disorder, not the ear
+            problems.append(message("flags.grammar.course", adjective=w, noun=nxt))
+        elif w in SIDES and nxt and not body_part(nxt) and not adjective_forms(nxt) and nxt not in SIDES \
+                and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
+            # "linker breuk van het spaakbeen": a side is of a body part
+            problems.append(message("flags.grammar.side-on", side=w, word=nxt))
+        if w in _EVENTS and nxt == "van" and i + 2 < len(words):
+            obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            if body_part(obj) and f"{w} van" not in term_low:
+                # "infectie tijdens de zwangerschap van de urinewegen": the body part reads as the pregnancy's
+                problems.append(message("flags.grammar.disorder", first=w, prep=nxt, word=obj))
         if nxt in ("van", "in") and i + 2 < len(words) and (w.endswith(_INFLAMED) or w in _BREACHES):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(_INFLAMED + _ULCERS if w in _BREACHES else _INFLAMED) and f"{w} {nxt}" not in term_low:

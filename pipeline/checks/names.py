@@ -11,6 +11,7 @@ kept exactly or replaced as a whole ("'magnetic resonance imaging'" → "MRI-sca
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import polars as pl
 from rapidfuzz import fuzz
@@ -49,7 +50,14 @@ def names(term: str) -> tuple[list[tuple[str, str]], list[str]]:
                 continue
         rest = word[len(name) + 1:] if "-" in word else ""
         out.append((name, rest))
+        if rest[:1].isupper():
+            out.append((rest, "-"))  # "Guillain-Barré": two names, each must stay
     return list(dict.fromkeys(out)), quoted
+
+
+def _folded(word: str) -> str:
+    """The word lower-cased without accents: "Ménière" → "meniere"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def compare(term: str, proposal: str) -> str | None:
@@ -67,9 +75,12 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.name-changed.lowercased", name=name))
         elif low in proposal.lower():
             continue
-        elif any(fuzz.ratio(name.lower(), w.lower()) >= 75 for w in words if len(w) >= 3):
+        elif any(_folded(name) == _folded(w) or fuzz.ratio(name.lower(), w.lower()) >= 75 for w in words if len(w) >= 3):
+            # "Meniere" for "Ménière": a name without its accents is misspelt
             problems.append(message("flags.name-changed.changed", name=name))
-        elif rest and re.search(rf"(?i)\b{re.escape(rest)}\b", proposal):
+        elif rest == "-" and re.search(rf"\b{re.escape(found_names[0][0])}\b", proposal):
+            problems.append(message("flags.name-changed.dropped", name=name))  # "syndroom van Guillain"
+        elif rest and rest != "-" and re.search(rf"(?i)\b{re.escape(rest)}\b", proposal):
             # "Barlow-test" → "test": the name was cut from the word it names; a name replaced
             # together with its word ("Bell-parese" → "aangezichtsverlamming") is a translation
             problems.append(message("flags.name-changed.dropped", name=name))

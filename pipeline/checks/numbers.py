@@ -56,7 +56,8 @@ def quantities(text: str) -> list[tuple[str, str]]:
         prev = tokens[i - 1] if i else ""
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if tok[0].isdigit():
-            value = tok.replace(",", ".").upper()
+            value = tok.replace(",", ".")
+            value = value[:-1] + value[-1].upper() if value[-1:].isalpha() and value[-1] != "e" else value  # "3A", "5e"
         elif tok in WORDS:
             value = str(WORDS[tok])
         elif tok in ROMAN and prev in LABELS:
@@ -161,6 +162,8 @@ def _prepositions_changed(term: str, proposal: str) -> list[str]:
 
 def number_changed(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, raw. One flag per row naming each number lost, added or moved."""
+    # a letter code lower-cased ("bloedgroep A" → "bloedgroep a") is a change only case tells
     hits = judged(rows, ["term", "raw"], compare,
-                  prefilter=pl.col("term").str.contains(PREFILTER) | pl.col("raw").str.contains(PREFILTER), changed_only=True)
+                  prefilter=(pl.col("term").str.contains(PREFILTER) | pl.col("raw").str.contains(PREFILTER))
+                  & (pl.col("raw") != pl.col("term")), changed_only=False)
     return found(hits, "number-changed", reason("number-changed.reason", problems=pl.col("what")))

@@ -16,12 +16,19 @@ def lost_qualifier(present: pl.DataFrame) -> pl.DataFrame | None:
     """`present`: row, termNorm, norm. One flag per row, every lost qualifier named."""
     t, p = pl.col("termNorm"), pl.col("norm")
     frames = []
+    sides = [q for q in QUALIFIERS if q[0] == "side"]
     for label, in_term, kept in QUALIFIERS:
         hit = present.filter(t.str.contains(in_term) & ~p.str.contains(kept))
         if not hit.is_empty():
             what = message(f"flags.lost-qualifier.kind.{label.replace(' ', '-')}")
-            frames.append(hit.select("row", reason("lost-qualifier.reason", word=t.str.extract(f"({in_term})"),
-                                                   what=what).alias("reason")))
+            text = reason("lost-qualifier.reason", word=t.str.extract(f"({in_term})"), what=what)
+            if label == "side":
+                # "rechterdijbeen" for "linker femur": not lost but swapped — say which side it names
+                other = next(q for q in sides if q[1] != in_term)
+                text = pl.when(p.str.contains(other[1])).then(
+                    reason("lost-qualifier.swapped", word=t.str.extract(f"({in_term})"), other=p.str.extract(f"({other[1]})"))
+                ).otherwise(text)
+            frames.append(hit.select("row", text.alias("reason")))
     if not frames:
         return None
     hits = pl.concat(frames).group_by("row", maintain_order=True).agg(pl.col("reason").str.join("; "))

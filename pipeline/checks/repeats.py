@@ -128,12 +128,19 @@ def compare(term: str, proposal: str) -> str | None:
     # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
     if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):
         problems.append(message("flags.repeated-concept.side", side=_SIDE.search(proposal.lower()).group(0)))
-    # "botbreuk door een ziekte van het bot door de botontkalking": one cause chained onto another
-    if proposal.lower().split().count("door") > term.lower().split().count("door") + term.lower().count("gevolg") \
-            and proposal.lower().split().count("door") >= 2:
-        problems.append(message("flags.repeated-concept.twice", word="door"))
+    # "botbreuk door een ziekte van het bot door de botontkalking", "wondinfectie na een operatie na
+    # een blindedarmoperatie": one cause or time chained onto another ("met … met" may nest: "met een
+    # slangetje met een camera")
+    said, proposed = term.lower().split(), proposal.lower().split()
+    for link in ("door", "na"):
+        extra = term.lower().count("gevolg") if link == "door" else 0
+        if proposed.count(link) >= 2 and proposed.count(link) > said.count(link) + extra:
+            problems.append(message("flags.repeated-concept.twice", word=link))
     table = translations()
-    present = set(content)
+    # a word inside a name with a letter is the name's ("leverontsteking door het hepatitis-C-virus")
+    named = {part.lower() for token in re.findall(r"[^\W_]+(?:-[^\W_]+)+", proposal) if re.search(r"-[A-Z]\b|\b[A-Z]-", token)
+             for part in token.split("-")}
+    present = set(content) - named
     for w in present:
         lay = table.get(w)
         if lay and any(any(p != w and (p == l or p.endswith(l) or p.startswith(l)) for p in present) for l in lay):

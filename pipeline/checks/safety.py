@@ -20,7 +20,11 @@ INSTRUCTION = (
     r"vorige|eerdere|bovenstaande|alle|instructies?|opdracht)\b|system\s*prompt|systeemprompt|\bprompt\b|"
     r"\byou are (now )?(a|an|chatgpt|the)\b|\bas an ai\b|\bals (een )?(ai|taalmodel)\b|language model|taalmodel|"
     r"\b(assistant|system|user)\s*:|<\|[a-z_]+\|>|\bjailbreak\b|\bi (cannot|can't|am unable)\b|"
-    r"\bik kan (je|u) (daar )?niet (mee )?helpen\b|\bsorry\b|\bhere is\b|\bhere's\b|\binstructions?\b"
+    r"\bik kan (je|u) (daar )?niet (mee )?helpen\b|\bsorry\b|\bhere is\b|\bhere's\b|\binstructions?\b|"
+    # an answer that announces itself: "Sure! …", "Patiëntvriendelijke term: …", "Translation: …"
+    r"^\s*(sure|certainly|of course|absolutely|zeker|natuurlijk|uiteraard|oké|okay)\b\s*[!,.:]|"
+    r"\b(patiëntvriendelijke term|patient[- ]friendly term|lekenterm|vertaling|translation|antwoord|answer|"
+    r"output|resultaat|voorstel|suggestie|suggestion)\s*(is)?\s*:"
 )
 ENGLISH_MARKERS = ["the", "and", "with", "you", "your", "this", "that", "please", "cannot", "here", "what",
                    "which", "is", "are", "of", "for", "to", "it", "my", "i"]

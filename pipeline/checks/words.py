@@ -36,7 +36,7 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
     known = sorted(dutch_words.known_abbreviations())
     abbr = (present.select("row", pl.col("raw").str.extract_all(ABBREVIATION).alias("a")).explode("a").drop_nulls("a")
             .filter(~pl.col("a").is_in(sorted(set(known) | set(tm_abbreviations)))
-                    & ~pl.col("a").str.contains(r"^[IVX]+$")  # a Roman numeral ("stadium III") is a number
+                    & ~pl.col("a").str.contains(r"^[IVX]+[A-C]?$")  # a Roman numeral ("stadium IIIC") is a number
                     # a spinal level ("L4-L5", "C7") is kept as the patient's own report says it
                     & ~pl.col("a").str.contains(r"^[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?$")
                     & ~pl.col("a").str.replace(r"-.*$", "").is_in(known))
@@ -78,9 +78,16 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
                  .explode("o").drop_nulls("o")
                  .filter(pl.col("o").str.contains(r"^\p{Lu}\p{Ll}+ \p{Ll}*(us|um|ae|a|is|ii|i|e|es)$"))
                  .select("row", pl.col("o").str.to_lowercase().str.split(" ").alias("kept")).explode("kept"))
-    kept = kept.join(organisms, on=["row", "kept"], how="anti")
+    # ... and so does a virus or test named with a letter ("hepatitis-C-virus", "influenza-A-virus")
+    named = (changed.select("row", pl.col("raw").str.extract_all(r"[\p{L}\d]+(?:-[\p{L}\d]+)+").alias("o"))
+             .explode("o").drop_nulls("o").filter(pl.col("o").str.contains(r"-\p{Lu}\b|\b\p{Lu}-"))
+             .select("row", pl.col("o").str.to_lowercase().str.split("-").alias("kept")).explode("kept"))
+    kept = kept.join(pl.concat([organisms, named]), on=["row", "kept"], how="anti")
     distinct = kept["kept"].unique().to_list()
     latin = {w for w in distinct if judge.jargon_reason(w) in ("latin-greek", "lexicon")}
     hits = (kept.filter(pl.col("kept").is_in(sorted(latin)))
             .group_by("row", maintain_order=True).agg(pl.col("kept").unique(maintain_order=True).str.join("', '")))
-    return found(hits.sort("row"), "half-translation", reason("half-translation.reason", words=pl.col("kept")))
+    # "'nervus', 'ulnaris' staan": the verb agrees with how many words are kept
+    text = pl.when(pl.col("kept").str.contains("', '")).then(reason("half-translation.reason-many", words=pl.col("kept"))) \
+        .otherwise(reason("half-translation.reason", words=pl.col("kept")))
+    return found(hits.sort("row"), "half-translation", text)

@@ -106,8 +106,11 @@ def gender(noun: str) -> str | None:
         # a compound's last part of four letters or more, after a left part that is a word itself
         # ("baarmoeder|hals" is not, "kern|temperatuur" must not take the gender of "uur")
         if tail in table and (head in table or head.rstrip("s") in table or head in ("linker", "rechter")
-                              or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0):
+                              or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0
+                              or head.endswith("ings") and len(head) >= 7):  # "doorbloedings|stoornis"
             return table[tail]
+    if singulars(word):
+        return "pl"  # "enkels", "poliepen": the plural of a known noun
     return None
 
 
@@ -351,7 +354,9 @@ NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "vo
                             "van", "bij", "door", "naar", "over", "uit", "tot", "om", "aan", "op", "in", "na", "en", "of",
                             "als", "dan", "die", "dat", "deze", "dit", "wat", "wie", "waar", "hoe", "zich", "er", "hier",
                             "daar", "per", "via", "tijdens", "zonder", "tegen", "sinds",
-                            # adverbs of time before a noun phrase: "eerder kanker gehad", "later een kind"
+                            # adverbs of time before a noun phrase ("eerder kanker gehad"), sides said after one
+                            # ("nierbekkenontsteking links"), a label before a colon ("Antwoord: …")
+                            "links", "rechts", "antwoord",
                             "eerder", "later", "vroeger", "ooit", "nooit", "eens"})
 
 

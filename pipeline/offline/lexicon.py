@@ -176,6 +176,34 @@ class Lexicon:
         return out
 
 
+@lru_cache(maxsize=1)
+def _body_part_heads() -> tuple[str, ...]:
+    """The lay nouns of the curated anatomy lexicon ("oor", "dijbeen", "halsader")."""
+    lex = Lexicon.load([LEXICON_DIR / "anatomy.tsv"])
+    heads = set()
+    for table in (lex.words, lex.roots):
+        for e in table.values():
+            words = e.lay.split()
+            cut = next((i for i, w in enumerate(words) if w in ("van", "in", "op", "aan", "tussen", "rond", "onder",
+                                                                 "boven", "achter", "naast", "bij", "met") and i > 0), len(words))
+            if "{" not in e.lay and words[:cut]:
+                heads.add(words[cut - 1])
+    return tuple(sorted(h for h in heads if len(h) >= 3 and h.isalpha()))
+
+
+@lru_cache(maxsize=1 << 14)
+def body_part(noun: str, exact: bool = False) -> bool:
+    """True for a body part ("linkerbeen", "bovenarm", "enkels"): a lay noun of the anatomy lexicon
+    (pipeline/lexicon/anatomy.tsv), a compound ending in one, or its plural. A substance, a device
+    or a disorder is none ("insuline", "stent", "ontsteking"). With `exact`, only the anatomy
+    lexicon's own nouns count ("kuitbeen", not "klaplong")."""
+    word = noun.lower()
+    forms = {word} | grammar.singulars(word)
+    if exact:
+        return bool(forms & set(_body_part_heads()))
+    return any(f.endswith(h) for f in forms for h in _body_part_heads() if len(h) <= len(f))
+
+
 def _entry(row: list[str], path, lineno) -> Entry:
     if len(row) < 5 or len(row) > 6:
         raise ValueError(f"{path}:{lineno}: expected 5 or 6 tab-separated fields, found {len(row)}")

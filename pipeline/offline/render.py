@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, WordJudge, zipf
-from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, has_slot, normalise
+from pipeline.offline.lexicon import Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
@@ -69,12 +69,15 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
-ABSTRACT = {"letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+ABSTRACT = {"zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld"}
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
           "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
+# Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
+GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
+                 "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
 # A person a condition is "bij" is any such person ("bij een te vroeg geboren baby"); the mother of
 # a perinatal term is a known one ("bij de moeder").
 ANY_PERSON = {"pasgeborene", "baby", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "zwangere",
@@ -344,14 +347,17 @@ class Renderer:
                                           or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
-                definite = _article_after(prep)
+                definite = self._article(prep, parts)
                 key = ("t", id(head_entry), definite, units_key,
                        tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
                 text = self._memo(key, self._render_template, head_entry, units, objects, definite)
+                if text and prep is not None and _lay_prep(prep) in ("met", "zonder"):
+                    text = self._counted_thing(text, units)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
-            if prep is not None and prep.low == "van" and parts and all(t.kind == "name" for u in units for t in u.tokens) \
+            if prep is not None and prep.low == "van" and parts and any(t.kind == "name" for u in units for t in u.tokens) \
+                    and all(t.kind == "name" or t.low in ("links", "rechts") for u in units for t in u.tokens) \
                     and (" " in parts[-1] or parts[-1].lower() not in self._term and parts[-1] not in EPONYM_HEADS):
                 # "contractuur van Dupuytren", "parese van Erb": an eponym names the whole disease;
                 # after a lay description or a translated head ("krachtsverlies van Erb") it reads
@@ -360,12 +366,12 @@ class Renderer:
                 return ""
             said_after, self._adjective_after = self._adjective_after, ()
             previous = self._np_head
-            article = _article_after(prep)
+            article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
             if article is True and _lay_prep(prep) == "bij" and _lay_head(text) in ANY_PERSON:
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
-                text = self._counted(text)
+                text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and parts:
                 action, text = self._genitive_after(parts, text, previous)
                 if action == "refuse":
@@ -376,6 +382,12 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
+            generic = next((a for a in said_after if a.startswith("na ")), None)
+            if generic and prep is not None and _lay_prep(prep) == "na" and parts and parts[-1].endswith(" " + generic):
+                # "postoperatieve wondinfectie na appendectomie": the term's own "na …" says which
+                # operation; "na een operatie" would say it twice
+                parts[-1] = parts[-1][: -len(generic) - 1]
+                said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
                     and not set(said_after) & {"links", "rechts"}:
@@ -391,14 +403,31 @@ class Renderer:
             i += 1
         return " ".join(parts + trailing)
 
+    def _article(self, prep: Unit | None, parts: list[str]) -> bool | str:
+        """The article after `prep`, also after a head whose object is any case of its kind."""
+        article = _article_after(prep)
+        if article is True and parts and _lay_prep(prep) in ("op", "bij", "over", "voor", "tegen") and \
+                _lay_head(parts[-1]) in GENERIC_HEADS:
+            return "een"  # "risico op een doorligwond", "voorlichting over borstvoeding"
+        return article
+
+    @staticmethod
+    def _counted_thing(text: str, units: list[Unit]) -> str:
+        """After "met"/"zonder": a single noun the term did not say itself is a thing, counted
+        ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
+        said = " ".join(t.low for u in units for t in u.tokens)
+        if " " not in text and text != said and text not in MASS | ABSTRACT and grammar.gender(text) in ("de", "het"):
+            return "een " + text
+        return text
+
     def _counted(self, text: str) -> str:
         """After "met"/"zonder": "met een aandoening van het netvlies" — bare is for what is not
         counted ("met ontsluiting"); a thing of something is one thing. Not before an infinitive
         ("met plaatsen van een kunstlens")."""
         first = text.split()[0] if text.split() else ""
-        if " van " in text and not re.match(r"(de|het|een|geen) ", text) and first not in PLACING and \
-                grammar.gender(self._np_head or "") in ("de", "het") and \
-                not (first.endswith("en") and grammar.gender(first) is None):
+        infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
+        if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
+                grammar.gender(self._np_head or "") in ("de", "het"):
             return "een " + text
         return text
 
@@ -456,6 +485,9 @@ class Renderer:
             return "refuse", text  # "open been van het linkeronderbeen": no rule merges them
         if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
             text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
+        elif before in PLACING and not re.match(r"(de|het|een|geen) ", text) and not text[:1].isdigit() \
+                and not text.split()[0].endswith(("en", "s")) and grammar.gender(text.split()[0]) != "pl":
+            text = "een " + text  # "plaatsen van kroon" → "plaatsen van een kroon"
         if inner is None:
             if " van " in parts[-1]:
                 # "ontsteking van een uitstulping van de darmwand | van …": "van" after "van" may
@@ -476,8 +508,12 @@ class Renderer:
             # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive is the
             # phrase's own place, said more precisely ("… in het linkeroog")
             parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
+        elif inner.group(1) in ("buiten", "naast"):
+            # "baarmoederslijmvlies buiten de baarmoeder" + "van de eierstok": where it is not is no
+            # place the genitive can follow, nor go before
+            return "refuse", text
         elif inner.group(1) in LOCATIONS and not re.search(rf" ({preps}) ", parts[-1][inner.end():]) \
-                and _body_part(after):
+                and body_part(after):
             # "bloedstolsel in een diepe ader" + "van het linkerbeen", "vocht achter het trommelvlies"
             # + "van het linkeroor": the body part holds the place, so it follows the place
             parts[-1] = f"{parts[-1]} van {text}"
@@ -568,19 +604,26 @@ class Renderer:
             coords[0] = coords[0][1:]
             if not coords[0]:
                 return ""
-        for coord in coords:
+        scoped = ""
+        for n, coord in enumerate(coords):
             if isinstance(coord, Unit):  # the conjunction itself
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
                 continue
+            said = len(self._adjective_after)
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
             text, missing = phrase.text(article=article)
+            new = " ".join(self._adjective_after[said:])
+            if n == 0 and len(coords) > 1 and new and text.endswith(" " + new):
+                # "postoperatieve misselijkheid en braken": the adjective is of both ("misselijkheid
+                # en braken na een operatie"), so its phrase goes after the last
+                text, scoped = text[: -len(new) - 1], new
             self._np_head = text.split()[-1] if text.split() else ""  # what a following "van" would restate
             if missing:
                 self._score.append(CONF["missing-article"])
             pieces.append(text)
-        return (" ".join(pieces) + (f" {side}" if side else "")).replace(" , ", ", ")
+        return (" ".join(pieces) + (f" {side}" if side else "") + (f" {scoped}" if scoped else "")).replace(" , ", ", ")
 
     def _phrase(self, units: list[Unit]) -> Phrase | None:
         det, mods, head, post = self._parts(units)
@@ -791,7 +834,13 @@ class Renderer:
                 if has_slot(e.lay):
                     wrap = e  # "distale radius" → "onderste deel van het spaakbeen"
                     continue
-                if e.article == "post":
+                if e.lay in ("links", "rechts") and not side and \
+                        (phrase.bare_noun and body_part(phrase.head, exact=True) and phrase.head not in UNPAIRED
+                         or _side_noun(phrase) is not None):
+                    # "fibula links", "adrenalectomie links": the side joins the body part ("linkerkuitbeen",
+                    # "verwijderen van de linkerbijnier"), or it would follow whatever phrase comes last
+                    side = "linker" if e.lay == "links" else "rechter"
+                elif e.article == "post":
                     after.append(e.lay)
                 elif e.lay in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                     side = e.lay
@@ -834,6 +883,17 @@ class Renderer:
             pre.append((tok.low, phrase.translated and _adjectival(tok.low) and not adverb))
         if failed:
             return None
+        head_is_disorder = phrase.head.endswith(DISORDER_HEADS) or phrase.head.endswith(("stoornis", "falen"))
+        for word, _ in pre:
+            if head_is_disorder and grammar.bare(word) in STATES:
+                # "cardiomyopathie hypertrofisch" → "verdikte hartspierziekte": the muscle is thick,
+                # not the disease
+                self._unknown.append(" ".join(u.text for u in mods))
+                return None
+            if word in grammar.QUANTITIES and phrase.gender in ("de", "het") and not phrase.head.endswith(("en", "s")):
+                # "multipele sclerose" → "meerdere verharding": a count before one thing
+                self._unknown.append(" ".join(u.text for u in mods))
+                return None
         if phrase.pre and any(adj for _, adj in pre):
             # "neonatale te lage bloedsuiker": an adjective cannot stand before the lay head's own modifiers
             self._unknown.append(" ".join(u.text for u in mods))
@@ -846,8 +906,9 @@ class Renderer:
             # lay phrase names, not its first word ("de linker punt van de elleboog")
             m = _side_noun(phrase)
             phrase.post[-1] = phrase.post[-1][: m.start(1)] + grammar.compound(side, m.group(1))
-        # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun
-        after.sort(key=lambda text: not text.startswith("van "))
+        # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun, and so
+        # does a side ("… van de dikke darm links via een kijkoperatie", not "… in de buik links")
+        after.sort(key=lambda text: (not text.startswith("van "), text not in ("links", "rechts")))
         phrase.pre = pre + phrase.pre
         if phrase.object_post and post and phrase.post and phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door"):
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a grade goes before a
@@ -873,8 +934,12 @@ class Renderer:
                     continue
                 text = self._fill(alt, phrase)
                 if text is not None:
-                    words = text.split(" ", 1)
-                    return Phrase(words[0], grammar.gender(words[0]), post=[words[1]] if len(words) > 1 else [],
+                    # "bovenste deel van het bovenarmbeen": "deel" is the head ("het bovenste deel")
+                    words = text.split()
+                    cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
+                    head = words[cut - 1]
+                    return Phrase(head, grammar.gender(head), pre=[(w, False) for w in words[:cut - 1]],
+                                  post=[" ".join(words[cut:])] if words[cut:] else [],
                                   bare_noun=False, translated=True, object_post=True)
             self._unknown.append(wrap.clinical)
             return None
@@ -903,11 +968,15 @@ class Renderer:
             slotted = has_slot(alt)
             if slotted != (whole is not None):
                 continue
-            x = whole
-            if graded is not None and re.match(r"\w+ (?:van|aan|in|op|bij) \{", alt):
+            x, suffix = whole, ""
+            if graded is not None and re.match(r"\w+ (?:aan|in|op|bij) \{", alt):
                 # "decubitus van sacrum categorie 2": the grade is the wound's, said before its
                 # place ("doorligwond categorie 2 aan het heiligbeen"), not the bone's
                 x, alt = graded, re.sub(r"^(\w+) ", rf"\1 {grade} ", alt, count=1)
+            elif graded is not None and slotted:
+                # "… van rectum stadium II": "endeldarmkanker stadium II", "kanker van de
+                # endeldarm, stadium II" — the stage is the cancer's, said last
+                x, suffix = graded, (f" {grade}" if re.search(r"\w\{|\}\w", alt) else f", {grade}")
             if slotted and any(self._stands_before(u) for u in mods) and \
                     not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
                 continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
@@ -924,6 +993,7 @@ class Renderer:
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
+            text += suffix
             if not slotted and mods and alt != entry.clinical:
                 # "multipele sclerose", "cystische fibrose": a process noun without what it happens to,
                 # with a modifier — often a fixed disease name that word-by-word misses
@@ -939,8 +1009,11 @@ class Renderer:
                 phrase = Phrase(x.head, x.gender, pre=[(adjective.group(1), True)] + x.pre, post=list(x.post),
                                 bare_noun=False, sided=x.sided, translated=True, object_post=True)
             else:
-                gender = entry.article if entry.article in ("de", "het", "pl") else None
                 words = text.split(" ", 1)
+                # each alternative's own head sets the gender ("doorbloedingsstoornis" is a de-word
+                # where "te weinig bloed" is not)
+                gender = grammar.gender(words[0]) if grammar.gender(words[0]) in ("de", "het", "pl") else \
+                    entry.article if entry.article in ("de", "het", "pl") else None
                 phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
                                 translated=True, object_post=slotted)
             phrase = self._modify(phrase, det, mods, post)
@@ -1048,13 +1121,16 @@ def _restates(compound: str, noun: str) -> bool:
 
 def _mass(lay: str) -> bool:
     """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
-    return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS)
+    return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
+        or re.match(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ", lay) is not None  # "bij te veel bilirubine"
 
 
 def _side_noun(phrase: Phrase) -> re.Match | None:
     """The body part at the end of a lay phrase's own genitive ("punt | van de elleboog"), where a
-    side belongs; None when there is none."""
-    return re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
+    side belongs; None when there is none, or when it is one organ ("in de balzak links", not
+    "in de linkerbalzak")."""
+    m = re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
+    return m if m is not None and m.group(1) not in UNPAIRED else None
 
 
 def _names_place(place: list[str], noun: str) -> bool:
@@ -1075,22 +1151,6 @@ def _only_noun(text: str) -> bool:
 def _units_key(units: list[Unit]) -> tuple:
     """What a noun phrase's rendering depends on: each unit's role, lexicon entry and tokens."""
     return tuple((u.role, id(u.entry), tuple((t.text, t.low, t.kind) for t in u.tokens)) for u in units)
-
-
-@lru_cache(maxsize=1)
-def _body_part_heads() -> frozenset[str]:
-    """The lay nouns of the curated anatomy lexicon ("oor", "dijbeen", "halsader")."""
-    lex = Lexicon.load([LEXICON_DIR / "anatomy.tsv"])
-    heads = {_lay_head(e.lay) for table in (lex.words, lex.roots) for e in table.values() if "{" not in e.lay}
-    return frozenset(h for h in heads if len(h) >= 3 and h.isalpha())
-
-
-@lru_cache(maxsize=1 << 14)
-def _body_part(noun: str) -> bool:
-    """True for a body part ("linkerbeen", "bovenarm"): an anatomy noun or a compound ending in one.
-    A substance or a device is none ("injectie van insuline onder de huid")."""
-    heads = _body_part_heads()
-    return any(noun.endswith(h) for h in heads if len(h) <= len(noun))
 
 
 def _quantity(units: list[Unit]) -> bool:
@@ -1123,8 +1183,18 @@ def _split_coordination(units: list[Unit]) -> list:
     return [o for o in out if not isinstance(o, list) or o]
 
 
+# States of a body part, never of a disorder ("verdikte hartspier", not "verdikte hartspierziekte").
+STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt", "verzakt", "ingeklemd", "verstopt",
+          "gezwollen", "verslapt", "verschrompeld", "verlengd", "verkort"}
+# Organs a body has one of: a side is said after them ("spatader in de balzak links").
+UNPAIRED = {"balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
+            "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
+            "hals", "wervelkolom", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel", "vagina", "penis",
+            "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht", "aangezicht"}
 # Lay heads of disorders: a disorder is never a body part's place or owner.
 DISORDER_HEADS = ("ontsteking", "infectie", "zweer", "zweren", "gezwel", "kanker", "aandoening", "ziekte")
+# A stage with its sub-stage: "stadium IIIC", "IIb".
+_STAGE = re.compile(r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)[a-c]")
 # A level or segment code after its noun: "tussenwervelschijf L4-L5", "wervel C7", "segment S1-S2".
 _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 
@@ -1134,6 +1204,7 @@ def _is_post(unit: Unit) -> bool:
     if unit.entry is not None:
         return False
     return (tok.kind == "number" or ROMAN.match(tok.low) is not None and len(unit.tokens) == 1
+            or _STAGE.fullmatch(tok.low) is not None and len(unit.tokens) == 1
             or (tok.kind in ("name", "abbr") and (len(tok.text) <= 2 or _CODE.match(tok.text) is not None
                                                   or _label_name(tok.low))))
 
