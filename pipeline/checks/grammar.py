@@ -42,6 +42,9 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
 _INFLAMED = ("ontsteking", "infectie")
+_GROWTHS = ("poliep", "poliepen", "gezwel", "cyste", "zweer", "tumor", "wrat")
+# A past participle in its bare form: "verstuikt", "ingegroeid", "beschadigd".
+_BARE_PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}[dt]$")
 _ADVERBS = {"te", "zeer", "erg", "heel", "telkens", "steeds", "vaak", "soms", "weer"}
 # States of a body part ("verdikt"), courses of a disorder ("acuut"), events that own no body part.
 _STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt", "verzakt", "gezwollen", "verslapt"}
@@ -178,6 +181,15 @@ def compare(term: str, proposal: str) -> str | None:
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))
+        if nxt and _BARE_PARTICIPLE.match(w) and not dutch.known_noun(w) and zipf(w) >= 1.0 \
+                and noun_gender(nxt) in ("de", "pl") and f"{w} {nxt}" not in term_low:
+            # "verstuikt enkel", "ingegroeid teennagel": before a de-word the participle takes -e
+            problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.inflected(w)))
+        if nxt == "van" and i + 2 < len(words) and body_part(w) and not w.endswith(DISORDERS):
+            obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            if obj.endswith(DISORDERS + _GROWTHS) and f"{w} van" not in term_low:
+                # "dikke darm van de poliep": a body part is not the disorder's
+                problems.append(message("flags.grammar.disorder", first=w, prep=nxt, word=obj))
         if w in _EVENTS and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if body_part(obj) and f"{w} van" not in term_low:
