@@ -292,3 +292,31 @@ def test_reading_8_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_8_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+@pytest.mark.parametrize("term", [
+    # reading 9: an empty object after a placing verb crashed the whole batch (IndexError)
+    "aanleggen van arterioveneuze fistel voor hemodialyse", "plaatsen van ventriculoperitoneale drain",
+    "plaatsen van levonorgestrelhoudend intra-uterien systeem",
+    "plaatsen van centraalveneuze katheter in rechter vena jugularis interna",
+])
+def test_terms_that_crashed_a_batch_now_get_an_answer(suggester, term):
+    suggestion, _, confidence, origin = suggester.suggest_one(term)
+    assert suggestion and 0 <= confidence <= 1 and origin in ("lexicon", "none", "tm-fuzzy", "tm-exact")
+
+
+def test_one_terms_renderer_fault_does_not_stop_the_batch(tm, monkeypatch, caplog):
+    """A fault on one odd term is logged with the term, and that term gets no proposal; the rest go on."""
+    s = OfflineSuggester(tm)
+    real = s.renderer.render
+
+    def flaky(term, key=None):
+        if term == "kapotte term":
+            raise IndexError("list index out of range")
+        return real(term, key)
+
+    monkeypatch.setattr(s.renderer, "render", flaky)
+    out = s.suggest(pl.DataFrame({"conceptId": ["1", "2"], "term": ["kapotte term", "appendicitis"]}))
+    assert out["origin"].to_list()[0] == "none" and out["suggestion"].to_list()[0] == "kapotte term"
+    assert out["origin"].to_list()[1] != "none"
+    assert "kapotte term" in caplog.text

@@ -42,6 +42,9 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
 _INFLAMED = ("ontsteking", "infectie")
+# Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
+_BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
+                  "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te"}
 _GROWTHS = ("poliep", "poliepen", "gezwel", "cyste", "zweer", "tumor", "wrat")
 # A past participle in its bare form: "verstuikt", "ingegroeid", "beschadigd".
 _BARE_PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}[dt]$")
@@ -133,6 +136,8 @@ def compare(term: str, proposal: str) -> str | None:
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
         forms = adjective_forms(w)
+        if forms and nxt and i > 0 and words[i - 1] in _BEFORE_ADVERB:
+            forms = None  # "kan niet zelfstandig medicijnen innemen": an adverb, not an adjective
         if forms and nxt:
             bare, inflected = forms
             g = noun_gender(nxt)

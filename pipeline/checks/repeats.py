@@ -38,8 +38,10 @@ def translations() -> dict[str, set[str]]:
             if key in lay_words:
                 continue  # an expansion ("MRI" → "MRI-scan"), not a translation
             lay = [w for w in lay_words if w not in _FUNCTION and len(w) >= 4]
-            # a compound's first part says the concept too: "longontsteking" → "long" ("pneumonie van de longen")
-            parts = {w[:i] for w in lay for i in range(4, len(w) - 3) if known_noun(w[:i])}
+            # a compound's first part says the concept too: "longontsteking" → "long" ("pneumonie van
+            # de longen"), as a word of its own ("+" marks it: it must not match inside another word,
+            # "suikerziekte" → "suiker" is not said by "bloedsuiker")
+            parts = {"+" + w[:i] for w in lay for i in range(4, len(w) - 3) if known_noun(w[:i])}
             if lay:
                 out.setdefault(key, set()).update(lay)
                 out[key].update(parts)
@@ -110,10 +112,6 @@ def compare(term: str, proposal: str) -> str | None:
                 continue  # "oorsmeer uit het oor": where it is taken from is the term's own phrase ("cerumen uit oor")
             core = re.sub(r"^(linker|rechter)", "", w)
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
-            if not w.endswith(_DISORDERS):
-                # "schoudergewricht van de rechterschouder"; a disorder of a part of the organ may
-                # say the organ's side so ("nierbekkenontsteking van de linkernier")
-                stems.add(re.sub(r"^(linker|rechter)", "", target))
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue
             if any((len(st) >= 4 or len(st) == 3 and known_noun(st)) and (core.startswith(st) or core.endswith(st))
@@ -143,7 +141,8 @@ def compare(term: str, proposal: str) -> str | None:
     present = set(content) - named
     for w in present:
         lay = table.get(w)
-        if lay and any(any(p != w and (p == l or p.endswith(l) or p.startswith(l)) for p in present) for l in lay):
+        if lay and any(any(p != w and (p.startswith(l[1:]) and len(p) - len(l) <= 2 if l[0] == "+"
+                                       else p == l or p.endswith(l) or p.startswith(l)) for p in present) for l in lay):
             problems.append(message("flags.repeated-concept.translated", word=w))
     # "ontsteking van de schildklier (thyreoïditis)": the clinical term in brackets beside its translation
     for inner in re.findall(r"\(([^()]+)\)", proposal.lower()):

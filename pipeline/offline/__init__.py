@@ -13,6 +13,8 @@ the structures and how a terminologist adds a phrase.
 """
 from __future__ import annotations
 
+import logging
+
 import polars as pl
 
 from pipeline.dutch.words import WordJudge
@@ -20,6 +22,8 @@ from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, normalise
 from pipeline.offline.memory import Memory
 from pipeline.offline.morphology import Morphology
 from pipeline.offline.render import NotRendered, Renderer
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["CONF", "Entry", "Lexicon", "LEXICON_DIR", "OfflineSuggester", "normalise", "suggest_offline"]
 
@@ -73,6 +77,11 @@ class OfflineSuggester:
                 out = (r.text, explanation, r.confidence, "lexicon", "")
             except NotRendered as nr:
                 out = (term, "", CONF["none"], "none", ";".join(nr.words))
+            except Exception:  # noqa: BLE001 — one term's fault must not stop a 380,000-term night
+                # a fault in the renderer on one odd term: logged with the term for the operator,
+                # and the term gets an honest "nothing" instead of the whole batch stopping
+                _log.exception("offline suggester failed on term %r; no proposal for it", term)
+                out = (term, "", CONF["none"], "none", "")
         self._cache[key] = out
         return out
 

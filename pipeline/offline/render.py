@@ -43,7 +43,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "informatie", "advies", "pijnbestrijding", "pijnstilling", "zorg", "hulp", "bloed", "zout", "eten", "drinken",
         # diseases named as conditions: "bij diabetes", "door astma"
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker",
-        "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding"}
+        "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
+        "bloedsuiker", "bloeddruk"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -132,7 +133,9 @@ class Phrase:
         with "een", the indefinite one — none for a plural or an abstract noun ("door letsel"), and
         the definite one for an infinitive ("na het eten")."""
         words, missing, definite = [], False, False
-        if article == "een" and not self.det and not self.articleless and self.gender is not None:
+        if article == "een" and not self.det and not self.articleless and \
+                (self.gender is not None or not self.head.endswith(("en", "s"))):
+            # "een" is the same for de- and het-words: "na een val" needs no known gender
             if self.head in AGENTS:
                 article = True
             elif self.gender == "pl" or self.head in ABSTRACT:
@@ -257,6 +260,11 @@ class Renderer:
                         if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
                             continue  # no lexicon phrase is these words: skip the lookups
                         entry = self._lookup(key)
+                        if entry is not None and j - i > 1 and j + 1 < len(tokens) and tokens[j].low in ("en", "of") \
+                                and entry.kind in ("noun", "word") and not has_slot(entry.lay):
+                            # "incontinentie voor urine | en ontlasting": the phrase's last noun is
+                            # coordinated with what follows, which the phrase's lay text cannot take
+                            continue
                         if entry is not None and self._crosses(tokens, i, j):
                             continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
                         if entry is not None:
@@ -368,10 +376,21 @@ class Renderer:
             previous = self._np_head
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
+            side_said = re.search(r" (links|rechts)$", text)
+            if side_said and parts and not body_part(_lay_head(text[: side_said.start()])):
+                # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
+                text = text[: side_said.start()]
+                parts[0] = f"{parts[0]} {side_said.group(1)}"
             if article is True and _lay_prep(prep) == "bij" and _lay_head(text) in ANY_PERSON:
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
+                text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted_thing(self._counted(text), units)
+            elif prep is not None and prep.low == "van" and parts and _quantity(units) and " van " in parts[-1]:
+                # "uitblijven van de menstruatie | van 8 weken": the measure would read as the
+                # genitive's ("a period of 8 weeks")
+                self._unknown.append(f"van {' '.join(t.text for u in units for t in u.tokens)}")
+                return ""
             elif prep is not None and prep.low == "van" and parts:
                 action, text = self._genitive_after(parts, text, previous)
                 if action == "refuse":
@@ -390,7 +409,7 @@ class Renderer:
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
-                    and not set(said_after) & {"links", "rechts"}:
+                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ")) for a in said_after):
                 # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
@@ -416,8 +435,11 @@ class Renderer:
         """After "met"/"zonder": a single noun the term did not say itself is a thing, counted
         ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
         said = " ".join(t.low for u in units for t in u.tokens)
-        if " " not in text and text != said and text not in MASS | ABSTRACT and grammar.gender(text) in ("de", "het"):
-            return "een " + text
+        head = _lay_head(text)
+        if text != said and not re.match(r"(de|het|een|geen) ", text) and head not in MASS | ABSTRACT and \
+                not _mass(text) and grammar.gender(head) in ("de", "het") and \
+                (" " not in text or re.match(r"te \w+ \w+$", text)):
+            return "een " + text  # "met een gat", "met een te zware baby"
         return text
 
     def _counted(self, text: str) -> str:
@@ -485,7 +507,7 @@ class Renderer:
             return "refuse", text  # "open been van het linkeronderbeen": no rule merges them
         if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
             text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
-        elif before in PLACING and not re.match(r"(de|het|een|geen) ", text) and not text[:1].isdigit() \
+        elif before in PLACING and text.strip() and not re.match(r"(de|het|een|geen) ", text) and not text[:1].isdigit() \
                 and not text.split()[0].endswith(("en", "s")) and grammar.gender(text.split()[0]) != "pl":
             text = "een " + text  # "plaatsen van kroon" → "plaatsen van een kroon"
         if inner is None:
