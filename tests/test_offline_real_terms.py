@@ -320,3 +320,38 @@ def test_one_terms_renderer_fault_does_not_stop_the_batch(tm, monkeypatch, caplo
     assert out["origin"].to_list()[0] == "none" and out["suggestion"].to_list()[0] == "kapotte term"
     assert out["origin"].to_list()[1] != "none"
     assert "kapotte term" in caplog.text
+
+
+# Reading 9 (605 fresh real terms): the kinds it found broken with no flag, with their right values.
+@pytest.mark.parametrize("term,expected", [
+    ("naevus simplex", "ooievaarsbeet"),
+    ("incontinentie voor urine en ontlasting", "ongewild verlies van urine en ontlasting"),
+    ("zwangerschapsdiabetes met macrosomie", "zwangerschapsdiabetes met een te zware baby"),
+    ("liesbreuk bij zuigeling rechts", "liesbreuk rechts bij een baby"),
+    ("fractuur van pols na val", "gebroken pols na een val"),
+    ("hersenmetastasen bij longcarcinoom", "uitzaaiingen in de hersenen bij longkanker"),
+    ("anemie ten gevolge van chronische nierziekte", "bloedarmoede door chronische nierschade"),
+    ("anemie door chemotherapie", "bloedarmoede door chemotherapie"),
+    ("basaalcelcarcinoom van neusvleugel", "basaalcelkanker van de neusvleugel"),
+    ("gonartrose van beide knieën", "artrose van beide knieën"),
+    ("traumatisch hyphema van rechter oog", "bloed in de voorste oogkamer van het rechteroog door letsel"),
+    ("aortadissectie type A", "scheur in de wand van de grote lichaamsslagader, type A"),
+    ("vesico-ureterale reflux graad III", "terugstromen van urine van de blaas naar de nieren, graad III"),
+    ("open repositie en interne fixatie van fractuur van distale radius",
+     "operatie om de botbreuk van het onderste deel van het spaakbeen recht en vast te zetten"),
+    ("CT-geleide biopsie van long", "CT-geleid weefselonderzoek van de long"),
+    ("gebruikt anticoagulantia", "gebruikt bloedverdunners"),
+    ("endoscopische submucosale dissectie", "wegsnijden van een afwijking uit het slijmvlies via een kijkonderzoek"),
+    ("dissectie van arteria carotis", "scheur in de vaatwand van de halsslagader"),
+])
+def test_reading_9_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "amenorroe van 8 weken",                     # the measure would read as the period's
+    "tendovaginitis stenosans van rechter duim",  # no sound place for the thumb beside "van een peesschede"
+    "corneaerosie van linker oog",               # "hoornvliesrosie": "rosie" is no Dutch noun
+])
+def test_reading_9_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

@@ -42,6 +42,9 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
 _INFLAMED = ("ontsteking", "infectie")
+# Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten").
+_FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
+                 "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "verzorgt"}
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
                   "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te"}
@@ -136,6 +139,8 @@ def compare(term: str, proposal: str) -> str | None:
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
         forms = adjective_forms(w)
+        if i == 0 and w in _FINITE_VERBS:
+            forms = None  # "gebruikt bloedverdunners": a finding that begins with its verb
         if forms and nxt and i > 0 and words[i - 1] in _BEFORE_ADVERB:
             forms = None  # "kan niet zelfstandig medicijnen innemen": an adverb, not an adjective
         if forms and nxt:
@@ -186,7 +191,7 @@ def compare(term: str, proposal: str) -> str | None:
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))
-        if nxt and _BARE_PARTICIPLE.match(w) and not dutch.known_noun(w) and zipf(w) >= 1.0 \
+        if nxt and _BARE_PARTICIPLE.match(w) and not dutch.known_noun(w) and zipf(w) >= 1.0 and not (i == 0 and w in _FINITE_VERBS) \
                 and noun_gender(nxt) in ("de", "pl") and f"{w} {nxt}" not in term_low:
             # "verstuikt enkel", "ingegroeid teennagel": before a de-word the participle takes -e
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.inflected(w)))

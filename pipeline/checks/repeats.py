@@ -86,6 +86,10 @@ def compare(term: str, proposal: str) -> str | None:
         said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6])
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
+    for w in set(content):
+        doubled = re.search(r"(\w{4,})\1", w)
+        if doubled and doubled.group(0) not in term.lower():
+            problems.append(message("flags.repeated-concept.twice", word=doubled.group(1)))  # "achillespeespees"
     for a, b in zip(words, words[1:]):
         if a == b or a in _FUNCTION or b in _FUNCTION:
             continue

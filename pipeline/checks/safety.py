@@ -70,6 +70,10 @@ def _not_dutch(rows: pl.DataFrame, column: str, field: str) -> pl.DataFrame | No
             .explode("w").drop_nulls("w").unique())
     dutch = set(w for w in said["w"].unique().to_list() if dutch_words.zipf(w) >= 3.5)
     said = said.filter(pl.col("w").is_in(sorted(dutch))).with_columns(pl.lit(True).alias("said"))
+    # a term kept as it was is no output of anyone's ("frozen shoulder" with no proposal): `jargon`
+    # names its English words; unsafe-output is for what a model or a person wrote
+    unchanged = rows.filter(pl.col("raw").str.to_lowercase().str.strip_chars() == pl.col("term").str.to_lowercase().str.strip_chars())
+    words = words.join(unchanged.select("row"), on="row", how="anti")
     counts = (words.join(english, on="w").join(said, on=["row", "w"], how="left")
               .with_columns(pl.col("en") & pl.col("said").is_null())
               .group_by("row").agg(pl.col("en").sum().alias("n_en"), pl.len().alias("n")))

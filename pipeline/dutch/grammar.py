@@ -126,13 +126,14 @@ def rest_after_part(compound: str, genitive: str) -> str | None:
     rest must be a known noun; None otherwise."""
     if not compound or not genitive or compound == genitive:
         return None
-    for k in range(len(genitive), 3, -1):
-        head = genitive[-k:]
-        if compound.startswith(head) and known_noun(head):
-            rest = compound[len(head):]
-            for candidate in (rest, rest[1:] if rest[:1] in ("s", "e") else ""):
-                if len(candidate) >= 4 and known_noun(candidate):
-                    return candidate
+    for form in [genitive, *sorted(singulars(genitive))]:  # "voetschimmel" before "beide voeten"
+        for k in range(len(form), 3, -1):
+            head = form[-k:]
+            if compound.startswith(head) and known_noun(head):
+                rest = compound[len(head):]
+                for candidate in (rest, rest[1:] if rest[:1] in ("s", "e") else ""):
+                    if len(candidate) >= 4 and known_noun(candidate):
+                        return candidate
     # "hartklepontsteking" before "mitralisklep": the first part names the same kind of thing; not
     # when the genitive only adds a side ("bovenarmbeen" before "linkerarm" is the more precise)
     if _SIDE_PREFIX.sub("", genitive) != genitive and known_noun(_SIDE_PREFIX.sub("", genitive)):
@@ -172,6 +173,8 @@ def singulars(noun: str) -> set[str]:
         stems |= {s[:-1] + {"v": "f", "z": "s"}[s[-1]] for s in list(stems) if s[-1:] in ("v", "z")}
     if word.endswith("s") and len(word) >= 4:
         stems.add(word[:-1])
+    if word.endswith("ën") and len(word) >= 4:
+        stems.add(word[:-2])  # "knieën" → "knie"
     return {s for s in stems if s != word and known_noun(s)}
 
 
@@ -289,6 +292,9 @@ def attributive(adjective: str, head_gender: str | None, definite: bool = False)
     With an unknown gender the adjective is returned as given."""
     if head_gender is None:
         return adjective
+    if "-" in adjective:  # "CT-geleid weefselonderzoek": the last part inflects
+        first, last = adjective.rsplit("-", 1)
+        return f"{first}-{attributive(last, head_gender, definite)}"
     if head_gender == "het" and not definite:
         return bare(adjective)
     return inflected(adjective)

@@ -32,7 +32,7 @@ LATIN_PREFIX = re.compile(r"^(intra|extra|peri|para|supra|infra|endo|epi|multi|p
                           r"neo|pseudo|hemi|contra|oligo|hydro|micro|macro|dia|meta|pre|post|sub)")
 LINKING = ("", "s", "e", "en")
 # Why a word is jargon (codes; the Dutch text is flags.jargon.why.<code> in the message catalogue).
-JARGON_REASONS = ("lexicon", "latin-greek", "clinical-only", "rare")
+JARGON_REASONS = ("lexicon", "english", "latin-greek", "clinical-only", "rare")
 DIMINUTIVE = ("je", "tje", "pje", "etje", "kje")
 
 
@@ -167,6 +167,8 @@ class WordJudge:
             return "lexicon"
         if word in latin_words():
             return "latin-greek"
+        if is_english(word) and z < 3.5:
+            return "english"  # "frozen shoulder", "pressure": English, not medical Latin
         if z < 3.5 and MEDICAL_MORPHEMES.search(word) and not (self._ends_in_lay(word) and self.is_lay_compound(word)):
             # a compound of lay words may end in a lay word that looks Greek ("darmsyndroom"); the
             # split is only tried when it does (it is the costly part of judging a word)

@@ -56,7 +56,7 @@ PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrou
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
 PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
-MASS_ENDINGS = ("tekort", "gebrek")
+MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes")
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -70,12 +70,15 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
-ABSTRACT = {"zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+ABSTRACT = {"jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld"}
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
           "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
+# Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten"): never adjectives.
+FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
+                "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
@@ -138,7 +141,7 @@ class Phrase:
             # "een" is the same for de- and het-words: "na een val" needs no known gender
             if self.head in AGENTS:
                 article = True
-            elif self.gender == "pl" or self.head in ABSTRACT:
+            elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS):
                 article = False
             elif not (self.head.endswith("en") and self.gender == "het"):
                 words.append("een")
@@ -462,7 +465,8 @@ class Renderer:
                                                                           for w in parts[-1].split())):
             return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
         # the genitive's noun, not a level code or number after it ("de wervel L3")
-        nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower()))]
+        nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower())
+                                                 or _STAGE.fullmatch(w.lower()) or w.lower() in LABELS)]
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
         sided = re.fullmatch(r"(linker|rechter)?(\w{3,})", after) if _only_noun(text) else None
         if sided:
@@ -534,11 +538,17 @@ class Renderer:
             # "baarmoederslijmvlies buiten de baarmoeder" + "van de eierstok": where it is not is no
             # place the genitive can follow, nor go before
             return "refuse", text
-        elif inner.group(1) in LOCATIONS and not re.search(rf" ({preps}) ", parts[-1][inner.end():]) \
-                and body_part(after):
+        elif inner.group(1) in LOCATIONS and body_part(after) and " van " not in parts[-1][inner.start():]:
             # "bloedstolsel in een diepe ader" + "van het linkerbeen", "vocht achter het trommelvlies"
-            # + "van het linkeroor": the body part holds the place, so it follows the place
-            parts[-1] = f"{parts[-1]} van {text}"
+            # + "van het linkeroor": the body part holds the place, so it follows the place — and
+            # comes before a cause after it ("bloed in de voorste oogkamer van het rechteroog door letsel")
+            nxt = re.search(rf" ({preps}) ", parts[-1][inner.end():])
+            cut = len(parts[-1]) if nxt is None else inner.end() + nxt.start()
+            parts[-1] = f"{parts[-1][:cut]} van {text}{parts[-1][cut:]}"
+        elif " van " in parts[-1][inner.start():]:
+            # "ontsteking met vernauwing van een peesschede" + "van de rechterduim": before the
+            # phrase it would be the inflamed thing, after it the sheath's owner — no sound place
+            return "refuse", text
         else:
             # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
             # genitive goes before the lay phrase's own phrase, or it would read as the urine's
@@ -782,8 +792,8 @@ class Renderer:
                     continue
                 stem = left[: len(left) - len(link)] if link else left
                 first, head = self._part(stem), self._part(right)
-                if first is None or head is None or not first[1] or head[1]:
-                    continue
+                if first is None or head is None or not first[1] or head[1] or grammar.gender(right) is None:
+                    continue  # the head must be a Dutch noun ("corneae|rosie" is none)
                 self._translated += 1
                 self._score.append(CONF["compound"])
                 return grammar.compound(first[0], right), grammar.gender(right)
@@ -886,6 +896,10 @@ class Renderer:
                 failed = True
                 continue
             tok = unit.token
+            tail = tok.text.rsplit("-", 1)[-1] if "-" in tok.text else ""
+            if tok.kept and tail.islower() and phrase.translated and _adjectival(tail):
+                pre.append((tok.text, True))  # "CT-geleid weefselonderzoek": the adjective inflects
+                continue
             if tok.kept:
                 pre.append((tok.text, False))
                 continue
@@ -900,6 +914,9 @@ class Renderer:
                 failed = True
                 continue
             adverb = k + 1 < len(mods) and mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+            if k == 0 and tok.low in FINITE_VERBS:
+                pre.append((tok.low, False))  # "gebruikt anticoagulantia": a verb, not "gebruikte"
+                continue
             # a kept adjective keeps the term's own ending unless its noun was translated (the
             # gender may have changed); "volledig continent", "geschatte kerntemperatuur" stay
             pre.append((tok.low, phrase.translated and _adjectival(tok.low) and not adverb))
@@ -932,7 +949,8 @@ class Renderer:
         # does a side ("… van de dikke darm links via een kijkoperatie", not "… in de buik links")
         after.sort(key=lambda text: (not text.startswith("van "), text not in ("links", "rechts")))
         phrase.pre = pre + phrase.pre
-        if phrase.object_post and post and phrase.post and phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door"):
+        many = len(re.findall(r"\b(?:van|in|op|aan|naar|door|met|bij|uit|tussen|rond)\b", " ".join(phrase.post))) >= 2
+        if phrase.object_post and post and phrase.post and (phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door") or many):
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a grade goes before a
             # place ("graad 2 in de baarmoederhals"), not into a description of the disease
             phrase.post = phrase.post + ([", " + " ".join(u.text for u in post)] if post else []) + after
@@ -1024,7 +1042,7 @@ class Renderer:
             said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
             if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
                 self._count(entry)
-            adjective = re.fullmatch(r"(\w+e) \{x\}", alt)
+            adjective = re.fullmatch(r"(\w+e|ge\w+en) \{x\}", alt)  # "ingezakte {x}", "gebroken {x}"
             if adjective and x is not None and not x.det and not x.articleless and x.gender is not None:
                 # "ingezakte {x}", "lekkende {x}": the object is the phrase's noun, and the adjective
                 # agrees with it ("ingezakt wervellichaam", "het ingezakte wervellichaam")
@@ -1144,6 +1162,7 @@ def _restates(compound: str, noun: str) -> bool:
 def _mass(lay: str) -> bool:
     """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
     return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
+        or _lay_head(lay).endswith(MASS_ENDINGS) \
         or re.match(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ", lay) is not None  # "bij te veel bilirubine"
 
 
@@ -1246,7 +1265,10 @@ def _is_noun(unit: Unit) -> bool:
 
 
 def _adjectival(word: str) -> bool:
-    """A word that inflects before a noun: its bare form differs and is a Dutch word."""
+    """A word that inflects before a noun: its bare form differs and is a Dutch word; of a
+    hyphenated word its last part ("CT-geleide")."""
+    if "-" in word:
+        return _adjectival(word.rsplit("-", 1)[-1])
     if word in ORDINALS or word in SIDES or len(word) <= 3 or word in _FUNCTION_WORDS:
         return False
     if grammar.adjective_forms(word) is not None:
