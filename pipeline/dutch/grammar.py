@@ -88,7 +88,13 @@ def gender(noun: str) -> str | None:
 
     A compound takes the gender of its longest known last part of at least three letters
     ("linkerdijbeen" → het, "baarmoederhals" → de), as Dutch compounds do."""
-    word = noun.lower().strip()
+    return _gender(noun.lower().strip(), _version)
+
+
+# Remembered per word and table version: rendering a release asks the same few thousand nouns again
+# and again, and the table only grows (a new version forgets nothing wrong).
+@lru_cache(maxsize=1 << 16)
+def _gender(word: str, version: int) -> str | None:
     if not word:
         return None
     table = _nouns()
@@ -124,6 +130,11 @@ def rest_after_part(compound: str, genitive: str) -> str | None:
     before "achillespees" → "ontsteking"; "nierontsteking" before "linkernier" → "ontsteking"; or
     with a noun of the same kind: "hartklepontsteking" before "mitralisklep" → "ontsteking". The
     rest must be a known noun; None otherwise."""
+    return _rest_after_part(compound, genitive, _version)
+
+
+@lru_cache(maxsize=1 << 16)  # per pair and table version, as `_shared_head`
+def _rest_after_part(compound: str, genitive: str, version: int) -> str | None:
     if not compound or not genitive or compound == genitive:
         return None
     for form in [genitive, *sorted(singulars(genitive))]:  # "voetschimmel" before "beide voeten"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from functools import lru_cache
 
 from pipeline.dutch import grammar
@@ -104,13 +105,21 @@ class Unit:
     entry: Entry | None = None
     role: str = ""            # prep | conj | word
 
+    # remembered on first use: a unit's tokens never change once grouped, most units are asked
+    # for these again and again, and many never
     @property
     def low(self) -> str:
-        return " ".join(t.low for t in self.tokens)
+        low = self.__dict__.get("_low")
+        if low is None:
+            low = self.__dict__["_low"] = self.tokens[0].low if len(self.tokens) == 1 else " ".join(t.low for t in self.tokens)
+        return low
 
     @property
     def text(self) -> str:
-        return " ".join(t.text for t in self.tokens)
+        text = self.__dict__.get("_text")
+        if text is None:
+            text = self.__dict__["_text"] = " ".join(t.text for t in self.tokens)
+        return text
 
     @property
     def token(self) -> Token:
@@ -379,7 +388,7 @@ class Renderer:
             previous = self._np_head
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
-            side_said = re.search(r" (links|rechts)$", text)
+            side_said = _SIDE_LAST.search(text)
             if side_said and parts and not body_part(_lay_head(text[: side_said.start()])):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
                 text = text[: side_said.start()]
@@ -470,8 +479,7 @@ class Renderer:
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
         sided = re.fullmatch(r"(linker|rechter)?(\w{3,})", after) if _only_noun(text) else None
         if sided:
-            places = "|".join(sorted(LOCATIONS))
-            for m in re.finditer(rf"\b(?:{places}) (?:de |het |een )?(\w+)", parts[-1]):
+            for m in _PLACE_WORD.finditer(parts[-1]):
                 word = m.group(1)
                 if word.startswith(sided.group(2)) and len(word) >= len(sided.group(2)) + 3:
                     # "pezen rond het schoudergewricht" + "van de rechterschouder": the place is
@@ -494,8 +502,7 @@ class Renderer:
         shared = grammar.shared_head(before, after) if before and after and before != after else None
         if shared and shared not in (before, after):
             return "refuse", text
-        preps = "|".join(sorted(PREPOSITIONS - {"van"}))
-        inner = re.search(rf" ({preps}) ", parts[-1])
+        inner = _INNER_PREP.search(parts[-1])
         if (shared == before or before == after) and inner is None:
             # "ontsteking van het oor" + "van het rechteroor", "open been" + "van het rechterbeen",
             # "dwarsuitsteeksel van de wervel" + "van de wervel L3": the genitive names the phrase's
@@ -528,7 +535,7 @@ class Renderer:
             parts[-1] = f"{parts[-1]} bij {text}"
             return "placed", text
         # each phrase of the lay text: its preposition and its words up to the next one
-        place = next((m for m in re.finditer(rf" ({preps}) ((?:(?!(?:{preps}) )\w+ ?)+)", parts[-1])
+        place = next((m for m in _PREP_PHRASE.finditer(parts[-1])
                       if m.group(2).split()[-1] != after and _names_place(m.group(2).split(), after)), None)
         if place is not None:
             # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive is the
@@ -542,7 +549,7 @@ class Renderer:
             # "bloedstolsel in een diepe ader" + "van het linkerbeen", "vocht achter het trommelvlies"
             # + "van het linkeroor": the body part holds the place, so it follows the place — and
             # comes before a cause after it ("bloed in de voorste oogkamer van het rechteroog door letsel")
-            nxt = re.search(rf" ({preps}) ", parts[-1][inner.end():])
+            nxt = _INNER_PREP.search(parts[-1][inner.end():])
             cut = len(parts[-1]) if nxt is None else inner.end() + nxt.start()
             parts[-1] = f"{parts[-1][:cut]} van {text}{parts[-1][cut:]}"
         elif " van " in parts[-1][inner.start():]:
@@ -997,7 +1004,7 @@ class Renderer:
             return ""
         whole, graded, grade = x, None, None
         if x is not None and x.post:
-            said = re.search(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$", " ".join(x.post))
+            said = _TRAILING_LABEL.search(" ".join(x.post))
             if said:
                 grade = said.group(1)
                 rest = " ".join(x.post)[: said.start()].strip()
@@ -1005,30 +1012,30 @@ class Renderer:
                                 bare_noun=x.bare_noun and not rest, sided=x.sided, articleless=x.articleless,
                                 translated=x.translated, object_post=x.object_post)
         for alt in entry.lay.split("|"):
-            slotted = has_slot(alt)
+            shape = _alt_shape(alt)
+            slotted = shape.slotted
             if slotted != (whole is not None):
                 continue
             x, suffix = whole, ""
-            if graded is not None and re.match(r"\w+ (?:aan|in|op|bij) \{", alt):
+            if graded is not None and shape.place_slot:
                 # "decubitus van sacrum categorie 2": the grade is the wound's, said before its
                 # place ("doorligwond categorie 2 aan het heiligbeen"), not the bone's
                 x, alt = graded, re.sub(r"^(\w+) ", rf"\1 {grade} ", alt, count=1)
+                shape = _alt_shape(alt)
             elif graded is not None and slotted:
                 # "… van rectum stadium II": "endeldarmkanker stadium II", "kanker van de
                 # endeldarm, stadium II" — the stage is the cancer's, said last
-                x, suffix = graded, (f" {grade}" if re.search(r"\w\{|\}\w", alt) else f", {grade}")
-            if slotted and any(self._stands_before(u) for u in mods) and \
-                    not re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt):
+                x, suffix = graded, (f" {grade}" if shape.glued else f", {grade}")
+            if slotted and not shape.noun_first and any(self._stands_before(u) for u in mods):
                 continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
-            if slotted and x is not None:
-                own = re.match(r"(\w+)( (?:van|in|aan) \{(?:de |een )?x\}.*)", alt)
-                rest = grammar.rest_after_part(own.group(1), x.head.split()[-1]) if own else None
+            if slotted and x is not None and shape.own:
+                rest = grammar.rest_after_part(shape.own[0], x.head.split()[-1])
                 if rest:
                     # "gewrichtsslijtage van {de x}" + "het gewricht tussen …": the object is the
                     # compound's own first part, said more precisely ("slijtage van het gewricht …")
-                    alt = rest + own.group(2)
-            if slotted and x is not None and re.match(r"(gat|scheur|breuk|binnenkant|wand) ", alt) \
-                    and x.head.endswith(DISORDER_HEADS):
+                    alt = rest + shape.own[1]
+                    shape = _alt_shape(alt)
+            if slotted and x is not None and shape.breach and x.head.endswith(DISORDER_HEADS):
                 continue  # "gat in de zweer": the hole is in the wall the disorder is in
             text = self._fill(alt, x) if slotted else alt
             if text is None:
@@ -1039,14 +1046,14 @@ class Renderer:
                 # with a modifier — often a fixed disease name that word-by-word misses
                 self._score.append(CONF["bare-process"])
             # the plain rendering ("bloeding van de X", "allergie") is no translation of its own
-            said = re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip()
+            said = shape.said
             if said not in (entry.clinical, f"{entry.clinical} {objects[0][0].low}" if objects else entry.clinical):
                 self._count(entry)
-            adjective = re.fullmatch(r"(\w+e|ge\w+en) \{x\}", alt)  # "ingezakte {x}", "gebroken {x}"
+            adjective = shape.adjective  # "ingezakte {x}", "gebroken {x}"
             if adjective and x is not None and not x.det and not x.articleless and x.gender is not None:
                 # "ingezakte {x}", "lekkende {x}": the object is the phrase's noun, and the adjective
                 # agrees with it ("ingezakt wervellichaam", "het ingezakte wervellichaam")
-                phrase = Phrase(x.head, x.gender, pre=[(adjective.group(1), True)] + x.pre, post=list(x.post),
+                phrase = Phrase(x.head, x.gender, pre=[(adjective, True)] + x.pre, post=list(x.post),
                                 bare_noun=False, sided=x.sided, translated=True, object_post=True)
             else:
                 words = text.split(" ", 1)
@@ -1150,6 +1157,7 @@ class Renderer:
         return f"{before}{text}{after}"
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked for every word of every genitive's phrase
 def _restates(compound: str, noun: str) -> bool:
     """True when `compound` already contains `noun` (or its stem): "linkerhersenhelft" / "hersenen"."""
     if not compound or not noun or " " in noun or compound == noun:
@@ -1194,6 +1202,31 @@ def _units_key(units: list[Unit]) -> tuple:
     return tuple((u.role, id(u.entry), tuple((t.text, t.low, t.kind) for t in u.tokens)) for u in units)
 
 
+class _AltShape(NamedTuple):
+    """What `_render_template` asks of one template alternative, worked out once per text."""
+    slotted: bool
+    place_slot: bool          # "doorligwond aan {de x}": a grade goes after the head word
+    glued: bool               # "{x}kanker": a compound
+    noun_first: bool          # "botbreuk van {de x}": an adjective can stand before its noun
+    own: tuple[str, str] | None  # ("gewrichtsslijtage", " van {de x}") for the rest-after-part rule
+    breach: bool              # "gat in {de x}": of a wall, never of a disorder
+    adjective: str | None     # "ingezakte" of "ingezakte {x}", "gebroken" of "gebroken {x}"
+    said: str                 # the alternative without its slot ("bloeding van de")
+
+
+@lru_cache(maxsize=1 << 12)
+def _alt_shape(alt: str) -> _AltShape:
+    own = re.match(r"(\w+)( (?:van|in|aan) \{(?:de |een )?x\}.*)", alt)
+    adjective = re.fullmatch(r"(\w+e|ge\w+en) \{x\}", alt)
+    return _AltShape(has_slot(alt), re.match(r"\w+ (?:aan|in|op|bij) \{", alt) is not None,
+                     re.search(r"\w\{|\}\w", alt) is not None,
+                     re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt) is not None,
+                     (own.group(1), own.group(2)) if own else None,
+                     re.match(r"(gat|scheur|breuk|binnenkant|wand) ", alt) is not None,
+                     adjective.group(1) if adjective else None,
+                     re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip())
+
+
 def _quantity(units: list[Unit]) -> bool:
     """A measure, not an object: "van 2 cm", "van meer dan 3 cm" ("gezwel van 2 cm", never "in 2 cm")."""
     if not units or units[0].low in ("meer", "minder"):
@@ -1232,6 +1265,14 @@ UNPAIRED = {"balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "a
             "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
             "hals", "wervelkolom", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel", "vagina", "penis",
             "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht", "aangezicht"}
+_SIDE_LAST = re.compile(r" (links|rechts)$")
+# A grade or stage said last in a phrase: "… categorie 2", "… stadium IIIC".
+_TRAILING_LABEL = re.compile(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$")
+# The phrases of a rendered lay text, for placing a genitive (`Renderer._genitive_after`).
+_PREPS_BUT_VAN = "|".join(sorted(PREPOSITIONS - {"van"}))
+_INNER_PREP = re.compile(rf" ({_PREPS_BUT_VAN}) ")
+_PREP_PHRASE = re.compile(rf" ({_PREPS_BUT_VAN}) ((?:(?!(?:{_PREPS_BUT_VAN}) )\w+ ?)+)")
+_PLACE_WORD = re.compile(rf"\b(?:{'|'.join(sorted(LOCATIONS))}) (?:de |het |een )?(\w+)")
 # Lay heads of disorders: a disorder is never a body part's place or owner.
 DISORDER_HEADS = ("ontsteking", "infectie", "zweer", "zweren", "gezwel", "kanker", "aandoening", "ziekte")
 # A stage with its sub-stage: "stadium IIIC", "IIb".
