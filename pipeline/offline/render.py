@@ -449,6 +449,7 @@ class Renderer:
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
         if text != said and not re.match(r"(de|het|een|geen) ", text) and head not in MASS | ABSTRACT and \
+                not head.endswith(("heid", "teit", "isme", "pijn")) and \
                 not _mass(text) and grammar.gender(head) in ("de", "het") and \
                 (" " not in text or re.match(r"te \w+ \w+$", text)):
             return "een " + text  # "met een gat", "met een te zware baby"
