@@ -355,3 +355,27 @@ def test_reading_9_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_9_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 10 (651 fresh real terms): the kinds it found broken with no flag, with their right values.
+@pytest.mark.parametrize("term,expected", [
+    ("claudicatio intermittens van rechter been", "etalagebenen rechts"),
+    ("hyaliene-membranenziekte bij prematuur", "ademnood door onrijpe longen bij een te vroeg geboren baby"),
+    ("persisterende ductus arteriosus bij pasgeborene",
+     "open gebleven bloedvat tussen longslagader en grote lichaamsslagader bij een pasgeborene"),
+    ("decubitus categorie 2 van stuit", "doorligwond categorie 2 aan de stuit"),
+    ("pleuritis door tuberculose", "ontsteking van het longvlies door tbc"),
+    ("orchitis door bof", "zaadbalontsteking door bof"),
+    ("hyponatriëmie bij ouderen", "te laag natriumgehalte in het bloed bij ouderen"),
+    ("prolaps van uterus, tweede graad", "verzakking van de baarmoeder, tweede graad"),
+    ("nuchtere glucose 7,8 mmol/l", "nuchtere suiker 7,8 mmol/l"),
+    ("subconjunctivale bloeding links", "bloeding onder het bindvlies links"),
+    ("injectie in subacromiale ruimte rechts", "injectie in de ruimte onder het schouderdak rechts"),
+    ("blefaroplastiek van bovenoogleden", "herstel van de bovenoogleden"),
+    ("coloncarcinoom met metastasen op afstand", "dikkedarmkanker met uitzaaiingen op afstand"),
+    ("endometrioom van linker ovarium", "chocoladecyste van de linkereierstok"),
+    ("pediculosis pubis", "schaamluis"),
+    ("schisis van gehemelte", "gehemeltespleet"),
+])
+def test_reading_10_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

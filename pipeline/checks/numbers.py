@@ -72,6 +72,8 @@ def quantities(text: str) -> list[tuple[str, str]]:
             continue
         if nxt in UNITS:
             out.append((value, UNITS[nxt]))
+        elif nxt == "per" and i + 2 < len(tokens):
+            out.append((value, f"per {UNITS.get(tokens[i + 2], tokens[i + 2])}"))  # "160 per minuut"
         elif prev in LABELS:
             out.append((value, LABELS[prev]))
         else:

@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS
-from pipeline.dutch.grammar import known_noun, shared_head
+from pipeline.dutch.grammar import known_noun, shared_head, singulars
 from terms.messages import message
 
 FLAGS = {"repeated-concept": "error"}
@@ -71,6 +71,12 @@ def _first_part_restated(compound: str, noun: str) -> bool:
     return False
 
 
+def _word_before_head(left: str) -> bool:
+    """"boven|ooglid", "linker|oor", "buik|wand": what precedes the head is a word or a side."""
+    return left in ("linker", "rechter") or known_noun(left) or len(left) >= 4 and left.rstrip("s") in ("boven", "onder", "binnen", "buiten") \
+        or left in ("boven", "onder", "binnen", "buiten", "voor", "achter", "midden")
+
+
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason when the proposal repeats a concept the term says once, else None."""
     words = [w for w in _WORD.findall(proposal.lower())]
@@ -118,6 +124,12 @@ def compare(term: str, proposal: str) -> str | None:
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue
+            whole = {target} | singulars(target)
+            if rest[0] == "van" and len(core) >= 4 and any(t != core and t.endswith(core) and _word_before_head(t[: -len(core)])
+                                                           for t in whole):
+                # "ooglid van de bovenoogleden", "wand van de buikwand": the genitive is the same thing, said precisely
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
+                continue
             if any((len(st) >= 4 or len(st) == 3 and known_noun(st)) and (core.startswith(st) or core.endswith(st))
                    for st in stems if st):  # "linkeroog in het oog": three-letter body parts count too
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
@@ -134,7 +146,7 @@ def compare(term: str, proposal: str) -> str | None:
     # een blindedarmoperatie": one cause or time chained onto another ("met … met" may nest: "met een
     # slangetje met een camera")
     said, proposed = term.lower().split(), proposal.lower().split()
-    for link in ("door", "na"):
+    for link in ("door", "na", "bij"):
         extra = term.lower().count("gevolg") if link == "door" else 0
         if proposed.count(link) >= 2 and proposed.count(link) > said.count(link) + extra:
             problems.append(message("flags.repeated-concept.twice", word=link))

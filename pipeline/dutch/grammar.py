@@ -186,6 +186,8 @@ def singulars(noun: str) -> set[str]:
         stems.add(word[:-1])
     if word.endswith("ën") and len(word) >= 4:
         stems.add(word[:-2])  # "knieën" → "knie"
+    if word.endswith("leden"):
+        stems.add(word[:-5] + "lid")  # "oogleden" → "ooglid"
     return {s for s in stems if s != word and known_noun(s)}
 
 

@@ -160,8 +160,8 @@ class WordJudge:
         return why
 
     def _reason(self, word: str) -> str | None:
-        if word in self.lay or len(word) < 4 or not word.isalpha():
-            return None
+        if word in self.lay or len(word) < 4 or not word.isalpha() or re.fullmatch(r"[ivx]+[a-c]?", word):
+            return None  # ... a stage ("IIIA") is a number
         z = zipf(word)
         if word in self.lexicon_words and z < 4.5:
             return "lexicon"

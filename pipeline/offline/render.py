@@ -45,7 +45,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         # diseases named as conditions: "bij diabetes", "door astma"
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker",
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
-        "bloedsuiker", "bloeddruk"}
+        "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
+        "kinkhoest", "roodvonk", "covid-19", "corona"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -83,6 +84,9 @@ FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt"
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
+# Groups a condition is "bij": bare ("bij ouderen").
+PERSON_GROUPS = {"ouderen", "kinderen", "volwassenen", "zuigelingen", "baby's", "vrouwen", "mannen", "pasgeborenen",
+                 "jongeren", "zwangeren"}
 # A person a condition is "bij" is any such person ("bij een te vroeg geboren baby"); the mother of
 # a perinatal term is a known one ("bij de moeder").
 ANY_PERSON = {"pasgeborene", "baby", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "zwangere",
@@ -388,12 +392,18 @@ class Renderer:
             previous = self._np_head
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
+            if prep is not None and _lay_prep(prep) == "bij" and parts and _lay_head(text) in ANY_PERSON:
+                generic = re.search(r" bij (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
+                if generic is not None:
+                    # "ademnood bij een pasgeborene door onrijpe longen" + "bij prematuur": the
+                    # term's own person is the more precise one; said once
+                    parts[-1] = parts[-1][: generic.start()] + parts[-1][generic.end():]
             side_said = _SIDE_LAST.search(text)
             if side_said and parts and not body_part(_lay_head(text[: side_said.start()])):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
-            if article is True and _lay_prep(prep) == "bij" and _lay_head(text) in ANY_PERSON:
+            if article is True and _lay_prep(prep) == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
@@ -489,7 +499,10 @@ class Renderer:
                     parts[-1] = parts[-1][:m.start(1)] + new + parts[-1][m.end(1):]
                     return "placed", text
         rest = grammar.rest_after_part(before, after)
-        if not rest and sided and sided.group(1) and before.startswith(sided.group(2)) \
+        ends_in = sided is not None and len(before) >= len(sided.group(2)) + 3 and any(
+            before[-k:] == sided.group(2) or sided.group(2) in grammar.singulars(before[-k:])
+            for k in range(len(sided.group(2)), len(sided.group(2)) + 3))  # "etalage|benen" + "rechterbeen"
+        if not rest and sided and sided.group(1) and (before.startswith(sided.group(2)) or ends_in) \
                 and len(before) >= len(sided.group(2)) + 3 and " " not in parts[-1]:
             # "oorsuizen" + "van het rechteroor", "nierbekkenontsteking" + "van de linkernier": the
             # compound already names the organ, the genitive adds only its side ("oorsuizen rechts")
@@ -500,7 +513,8 @@ class Renderer:
             # twice; the genitive is the more precise, so the compound keeps only the rest
             parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + rest
             before = rest
-        shared = grammar.shared_head(before, after) if before and after and before != after else None
+        shared = next((h for a in [after, *sorted(grammar.singulars(after))]  # "ooglid" + "bovenoogleden"
+                       if before and a and before != a and (h := grammar.shared_head(before, a))), None)
         if shared and shared not in (before, after):
             return "refuse", text
         inner = _INNER_PREP.search(parts[-1])
@@ -509,7 +523,8 @@ class Renderer:
             # "dwarsuitsteeksel van de wervel" + "van de wervel L3": the genitive names the phrase's
             # own last noun, more precisely
             words = parts[-1].split()
-            if len(words) >= 2 and words[-2] in ("de", "het") and grammar.gender(after) == grammar.gender(before):
+            if len(words) >= 2 and words[-2] in ("de", "het") and (grammar.gender(after) == grammar.gender(before)
+                                                                   or re.match(r"(de|het) ", text)):
                 parts[-1] = " ".join(words[:-2] + [text])  # "… van het rechteroor"
                 return "placed", text
             side = re.fullmatch(rf"(linker|rechter){re.escape(before)}", after)
@@ -653,6 +668,8 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
+            if phrase.head in LABELS:
+                phrase.articleless = True  # "…, tweede graad": a label takes no article
             text, missing = phrase.text(article=article)
             new = " ".join(self._adjective_after[said:])
             if n == 0 and len(coords) > 1 and new and text.endswith(" " + new):
@@ -874,7 +891,9 @@ class Renderer:
                 if has_slot(e.lay):
                     wrap = e  # "distale radius" → "onderste deel van het spaakbeen"
                     continue
-                if e.lay in ("links", "rechts") and not side and \
+                described = any(m.entry is not None and m.entry.article == "post" and m.entry.lay.split(" ", 1)[0] in LOCATIONS
+                                for m in mods)  # "ruimte onder het schouderdak": the side is said after it
+                if e.lay in ("links", "rechts") and not side and not described and \
                         (phrase.bare_noun and body_part(phrase.head, exact=True) and phrase.head not in UNPAIRED
                          or _side_noun(phrase) is not None):
                     # "fibula links", "adrenalectomie links": the side joins the body part ("linkerkuitbeen",
@@ -955,7 +974,8 @@ class Renderer:
             phrase.post[-1] = phrase.post[-1][: m.start(1)] + grammar.compound(side, m.group(1))
         # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun, and so
         # does a side ("… van de dikke darm links via een kijkoperatie", not "… in de buik links")
-        after.sort(key=lambda text: (not text.startswith("van "), text not in ("links", "rechts")))
+        method = any(a.startswith(("via ", "met ", "door ")) for a in after)
+        after.sort(key=lambda text: (not text.startswith("van "), method and text not in ("links", "rechts")))
         phrase.pre = pre + phrase.pre
         many = len(re.findall(r"\b(?:van|in|op|aan|naar|door|met|bij|uit|tussen|rond)\b", " ".join(phrase.post))) >= 2
         if phrase.object_post and post and phrase.post and (phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door") or many):
@@ -1328,4 +1348,6 @@ def _lay_head(lay: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
+    text = text.replace(" :", ":")
     return re.sub(r"\s+", " ", text).replace(" ,", ",").strip()
