@@ -191,8 +191,9 @@ def compare(term: str, proposal: str) -> str | None:
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))
-        if nxt and _BARE_PARTICIPLE.match(w) and not dutch.known_noun(w) and zipf(w) >= 1.0 and not (i == 0 and w in _FINITE_VERBS) \
-                and noun_gender(nxt) in ("de", "pl") and f"{w} {nxt}" not in term_low:
+        if nxt and w[-1:] in ("d", "t") and _BARE_PARTICIPLE.match(w) and not (i == 0 and w in _FINITE_VERBS) \
+                and f"{w} {nxt}" not in term_low and noun_gender(nxt) in ("de", "pl") and not dutch.known_noun(w) \
+                and zipf(w) >= 1.0:
             # "verstuikt enkel", "ingegroeid teennagel": before a de-word the participle takes -e
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=dutch.inflected(w)))
         if nxt == "van" and i + 2 < len(words) and body_part(w) and not w.endswith(DISORDERS):

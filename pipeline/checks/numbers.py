@@ -23,6 +23,7 @@ FLAGS = {"number-changed": "error"}
 # a number with a letter glued on is one code ("stadium 3A"); split, it is another ("3 A")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
+_PREP_DIGIT = re.compile(r"\b(?:van|in|op|over|tot|na|binnen|sinds|bij|per|met|om|voor) \d")
 _MEASURE_PREPS = {"van", "in", "op", "over", "tot", "na", "binnen", "sinds", "bij", "per", "met", "om", "voor"}
 WORDS = {"één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9,
          "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "honderd": 100}
@@ -126,7 +127,7 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.number-changed.moved", want=_show(q), got=_show(moved[0])))
         else:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
-    if not problems:
+    if not problems and _PREP_DIGIT.search(term.lower()):
         problems += _prepositions_changed(term, proposal)
     implied = _implied(term)
     words_only = not want and not re.search(r"\d", proposal)

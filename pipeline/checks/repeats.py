@@ -48,6 +48,8 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+# A part of four letters or more said twice in a row inside one word: "achillespeespees".
+_DOUBLED = re.compile(r"([^\W\d_]{4,})\1")
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
@@ -92,10 +94,9 @@ def compare(term: str, proposal: str) -> str | None:
         said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6])
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
-    for w in set(content):
-        doubled = re.search(r"(\w{4,})\1", w)
-        if doubled and doubled.group(0) not in term.lower():
-            problems.append(message("flags.repeated-concept.twice", word=doubled.group(1)))  # "achillespeespees"
+    doubled = _DOUBLED.search(proposal.lower())
+    if doubled and doubled.group(0) not in term.lower():
+        problems.append(message("flags.repeated-concept.twice", word=doubled.group(1)))  # "achillespeespees"
     for a, b in zip(words, words[1:]):
         if a == b or a in _FUNCTION or b in _FUNCTION:
             continue
@@ -153,7 +154,7 @@ def compare(term: str, proposal: str) -> str | None:
     table = translations()
     # a word inside a name with a letter is the name's ("leverontsteking door het hepatitis-C-virus")
     named = {part.lower() for token in re.findall(r"[^\W_]+(?:-[^\W_]+)+", proposal) if re.search(r"-[A-Z]\b|\b[A-Z]-", token)
-             for part in token.split("-")}
+             for part in token.split("-")} if "-" in proposal else set()
     present = set(content) - named
     for w in present:
         lay = table.get(w)

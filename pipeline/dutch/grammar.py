@@ -164,13 +164,17 @@ _LEGS = {"been", "onderbeen", "bovenbeen", "benen", "onderbenen", "bovenbenen"}
 _SIDE_PREFIX = re.compile(r"^(linker|rechter)")
 
 
-def singulars(noun: str) -> set[str]:
+def singulars(noun: str) -> frozenset[str]:
     """The singulars a Dutch plural noun may have, known nouns only: "benen" → {"been"}, "ogen" →
     {"oog"}, "armen" → {"arm"}, "enkels" → {"enkel"}; empty for a word that is no such plural.
 
     Rules: ANS on plurals — -en, with a long vowel written double again once the syllable closes
     ("benen" → "been"), v → f and z → s before it ("neven"/"huizen"); and -s."""
-    word = noun.lower()
+    return _singulars(noun.lower(), _version)
+
+
+@lru_cache(maxsize=1 << 16)  # per word and table version, as `_shared_head`
+def _singulars(word: str, version: int) -> frozenset[str]:
     stems: set[str] = set()
     if word.endswith("en") and len(word) >= 4:
         stem = word[:-2]
@@ -188,7 +192,7 @@ def singulars(noun: str) -> set[str]:
         stems.add(word[:-2])  # "knieën" → "knie"
     if word.endswith("leden"):
         stems.add(word[:-5] + "lid")  # "oogleden" → "ooglid"
-    return {s for s in stems if s != word and known_noun(s)}
+    return frozenset(s for s in stems if s != word and known_noun(s))
 
 
 def shared_head(a: str, b: str) -> str | None:
