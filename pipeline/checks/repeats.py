@@ -50,6 +50,7 @@ def translations() -> dict[str, set[str]]:
 
 # A part of four letters or more said twice in a row inside one word: "achillespeespees".
 _DOUBLED = re.compile(r"([^\W\d_]{4,})\1")
+_ONE_SIDE = (re.compile(r"\blinker\w*|\blinks\b"), re.compile(r"\brechter\w*|\brechts\b"))
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
@@ -140,6 +141,11 @@ def compare(term: str, proposal: str) -> str | None:
                 # "hartklepontsteking van de mitralisklep": the compound's first part is the same kind of thing
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
 
+    # "gebroken linkersleutelbeen aan de linkerkant": one side said twice
+    for one_side in _ONE_SIDE:
+        said = one_side.findall(proposal.lower())
+        if len(said) >= 2 and len(said) > len(one_side.findall(term.lower())):
+            problems.append(message("flags.repeated-concept.side-twice", side=said[0], other=said[1]))
     # "krachtsverlies aan één kant van het lichaam aan de rechterzijde": one unnamed side and a named one
     if re.search(r"\b(één|een) (kant|zijde)\b|\beenzijdig", proposal.lower()) and _SIDE.search(proposal.lower()):
         problems.append(message("flags.repeated-concept.side", side=_SIDE.search(proposal.lower()).group(0)))
