@@ -379,3 +379,35 @@ def test_reading_9_kinds_without_a_sound_rendering_give_no_proposal(suggester, t
 ])
 def test_reading_10_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 11 (the last of this stop): articles after "via"/"bij", fixed expressions, senses.
+@pytest.mark.parametrize("term,expected", [
+    ("splenectomie via laparoscopie", "verwijderen van de milt via een kijkoperatie in de buik"),
+    ("externe versie bij stuitligging", "uitwendige versie bij een stuitligging"),
+    ("peritonitis bij peritoneale dialyse", "buikvliesontsteking bij buikspoeling"),
+    ("keizersnede onder algehele anesthesie", "keizersnede onder narcose"),
+    ("plaatsen van centraal veneuze katheter via vena jugularis interna",
+     "plaatsen van een infuuslijn in een grote ader via de halsader"),
+    ("exarticulatie van vinger", "afzetten in het gewricht van de vinger"),
+    ("adenotonsillectomie", "verwijderen van de neusamandel en de keelamandelen"),
+    ("lymfokèle na niertransplantatie", "ophoping van lymfevocht na een niertransplantatie"),
+    ("artroscopie van rechter knie met partiële meniscectomie",
+     "kijkoperatie van de rechterknie met gedeeltelijk verwijderen van de meniscus"),
+])
+def test_reading_11_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_genitive_after_a_clause_gives_no_proposal(suggester):
+    """'… waar kanker naartoe kan gaan van de oksel' would hang the armpit on the verb."""
+    assert suggester.suggest_one("schildwachtklierprocedure van oksel")[3] == "none"
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("hypercalciëmie bij maligniteit", "te hoog calcium in het bloed bij kanker"),
+    ("bloeding uit oesofagusvarices bij levercirrose", "bloeding uit de spataderen in de slokdarm bij levercirrose"),
+    ("wondinfectie bij decubitus", "wondinfectie bij een doorligwond"),
+])
+def test_a_condition_after_bij_is_any_case_of_it(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

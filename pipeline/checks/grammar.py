@@ -177,6 +177,10 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         if w in ("meerder", "verschillend", "divers", "sommig") and nxt:
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
+        if w in POSITIONS and nxt.endswith("en") and i + 2 < len(words) and words[i + 2] == "van" \
+                and noun_gender(nxt) in (None, "het"):
+            # "voorste verwijderen van de tussenwervelschijf": a position is of a body part, not of an act
+            problems.append(message("flags.grammar.position", adjective=w, noun=nxt))
         if nxt.endswith(DISORDERS) and w in POSITIONS:
             # "voorste ontsteking van het vaatvlies": the front is of the body part, not of the disorder
             problems.append(message("flags.grammar.position", adjective=w, noun=nxt))

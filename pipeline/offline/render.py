@@ -46,7 +46,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker",
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
-        "kinkhoest", "roodvonk", "covid-19", "corona"}
+        "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -58,7 +58,7 @@ PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrou
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
 PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
-MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes")
+MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose")
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -84,6 +84,8 @@ FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt"
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
+# Events that are known ones after "bij": "letsel bij de geboorte".
+KNOWN_EVENTS = {"geboorte", "bevalling", "thuisbevalling"}
 # Groups a condition is "bij": bare ("bij ouderen").
 PERSON_GROUPS = {"ouderen", "kinderen", "volwassenen", "zuigelingen", "baby's", "vrouwen", "mannen", "pasgeborenen",
                  "jongeren", "zwangeren"}
@@ -375,6 +377,10 @@ class Renderer:
                 key = ("t", id(head_entry), definite, units_key,
                        tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
                 text = self._memo(key, self._render_template, head_entry, units, objects, definite)
+                if definite is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
+                        _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)):
+                    # "bij kanker", "bij een stuitligging": as for any phrase after bij/via (below)
+                    text = self._memo(key[:2] + ("een",) + key[3:], self._render_template, head_entry, units, objects, "een")
                 if text and prep is not None and _lay_prep(prep) in ("met", "zonder"):
                     text = self._counted_thing(text, units)
                 parts.append(self._prep(prep) + text if prep else text)
@@ -403,7 +409,13 @@ class Renderer:
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
-            if article is True and _lay_prep(prep) == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
+            if article is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
+                    _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)):
+                # "via een kijkoperatie", "bij een stuitligging": a means or a condition is any
+                # one of its kind; a body part is a known one ("via de halsader")
+                text = self._memo(("np", "een", units_key), self._render_np, units, "een")
+                text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
+            elif article is True and _lay_prep(prep) == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
@@ -469,7 +481,8 @@ class Renderer:
         """After "met"/"zonder": "met een aandoening van het netvlies" — bare is for what is not
         counted ("met ontsluiting"); a thing of something is one thing. Not before an infinitive
         ("met plaatsen van een kunstlens")."""
-        first = text.split()[0] if text.split() else ""
+        words = text.split(" van ", 1)[0].split()
+        first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
         if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
                 grammar.gender(self._np_head or "") in ("de", "het"):
@@ -516,6 +529,10 @@ class Renderer:
         shared = next((h for a in [after, *sorted(grammar.singulars(after))]  # "ooglid" + "bovenoogleden"
                        if before and a and before != a and (h := grammar.shared_head(before, a))), None)
         if shared and shared not in (before, after):
+            return "refuse", text
+        if re.search(r" (?:waar|waarbij|die|dat) ", parts[-1]):
+            # "onderzoek van de eerste lymfeklier waar kanker naartoe kan gaan" + "van de oksel":
+            # after a clause the genitive would hang on its verb
             return "refuse", text
         inner = _INNER_PREP.search(parts[-1])
         if (shared == before or before == after) and inner is None:
