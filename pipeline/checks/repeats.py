@@ -54,7 +54,6 @@ _ONE_SIDE = (re.compile(r"\blinker\w*|\blinks\b"), re.compile(r"\brechter\w*|\br
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
-_DISORDERS = ("ontsteking", "infectie", "kanker", "pijn", "zweer", "suizen", "slijtage", "bloeding", "breuk", "scheur")
 # Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
 _DETERMINERS = {"de", "het", "een"}
 # Prepositions after which a phrase can restate part of the compound before it.
