@@ -411,3 +411,9 @@ def test_a_genitive_after_a_clause_gives_no_proposal(suggester):
 ])
 def test_a_condition_after_bij_is_any_case_of_it(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_grade_before_the_objects_own_phrase_goes_with_the_disorder(suggester):
+    """The demo showed 'doorligwond aan de onderrug categorie 2 bij het heiligbeen'."""
+    assert suggester.suggest_one("decubitus van sacrale regio categorie 2")[0] == \
+        "doorligwond categorie 2 aan de onderrug bij het heiligbeen"

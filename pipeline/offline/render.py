@@ -1042,10 +1042,12 @@ class Renderer:
             return ""
         whole, graded, grade = x, None, None
         if x is not None and x.post:
-            said = _TRAILING_LABEL.search(" ".join(x.post))
+            # the grade last, or before the object's own phrase ("onderrug categorie 2 bij het heiligbeen")
+            said = _TRAILING_LABEL.search(" ".join(x.post)) or _INNER_LABEL.search(" ".join(x.post))
             if said:
                 grade = said.group(1)
-                rest = " ".join(x.post)[: said.start()].strip()
+                joined = " ".join(x.post)
+                rest = f"{joined[: said.start()]} {joined[said.end():]}".strip()
                 graded = Phrase(x.head, x.gender, pre=list(x.pre), post=[rest] if rest else [], det=x.det,
                                 bare_noun=x.bare_noun and not rest, sided=x.sided, articleless=x.articleless,
                                 translated=x.translated, object_post=x.object_post)
@@ -1306,6 +1308,7 @@ UNPAIRED = {"balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "a
 _SIDE_LAST = re.compile(r" (links|rechts)$")
 # A grade or stage said last in a phrase: "… categorie 2", "… stadium IIIC".
 _TRAILING_LABEL = re.compile(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$")
+_INNER_LABEL = re.compile(rf"^((?:{'|'.join(sorted(LABELS))}) [\w-]+)(?= (?:{'|'.join(sorted(PREPOSITIONS))}) )")
 # The phrases of a rendered lay text, for placing a genitive (`Renderer._genitive_after`).
 _PREPS_BUT_VAN = "|".join(sorted(PREPOSITIONS - {"van"}))
 _INNER_PREP = re.compile(rf" ({_PREPS_BUT_VAN}) ")
