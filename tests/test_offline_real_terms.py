@@ -417,3 +417,17 @@ def test_a_grade_before_the_objects_own_phrase_goes_with_the_disorder(suggester)
     """The demo showed 'doorligwond aan de onderrug categorie 2 bij het heiligbeen'."""
     assert suggester.suggest_one("decubitus van sacrale regio categorie 2")[0] == \
         "doorligwond categorie 2 aan de onderrug bij het heiligbeen"
+
+
+@pytest.mark.parametrize("term", [
+    "intermediair",   # a lab flag ("intermediately susceptible"); "middelste" would say a position of nothing
+    "decompensatie",  # decompensation in general (SNOMED 87228002), not heart failure
+])
+def test_a_word_whose_lay_sense_needs_what_the_term_does_not_say_gives_no_proposal(suggester, checker, term):
+    assert suggester.suggest_one(term)[3] == "none"
+    out = checker.check(suggester.suggest(pl.DataFrame({"conceptId": ["1"], "term": [term]})))
+    assert "jargon" in out["flags"][0]  # the honest "nothing" says why
+
+
+def test_decompensation_of_the_heart_is_still_heart_failure(suggester):
+    assert suggester.suggest_one("decompensatie van hart")[0] == "hartfalen"

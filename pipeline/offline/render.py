@@ -748,6 +748,11 @@ class Renderer:
                 self._count(unit.entry)
                 # an adjective said on its own keeps the form it was given in ("matig", not "matige")
                 lay = unit.entry.lay if unit.low.endswith("e") else grammar.bare(unit.entry.lay)
+                if lay in ORDINALS or lay in POSITION_WORDS:
+                    # "intermediair" → "middelste": a position says nothing without what it is the
+                    # position of (the term is a lab flag, "intermediately susceptible")
+                    self._unknown.append(unit.text)
+                    return None
                 return Phrase(lay, None, bare_noun=False)
             self._unknown.append(unit.text)
             return None
@@ -1300,6 +1305,9 @@ def _split_coordination(units: list[Unit]) -> list:
 # States of a body part, never of a disorder ("verdikte hartspier", not "verdikte hartspierziekte").
 STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt", "verzakt", "ingeklemd", "verstopt",
           "gezwollen", "verslapt", "verschrompeld", "verlengd", "verkort"}
+# Positions, which need a noun to mean anything: a term that is only one gets no proposal.
+POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "binnenste", "buitenste", "linker",
+                  "rechter", "zijdelingse", "bovenkant", "onderkant"}
 # Organs a body has one of: a side is said after them ("spatader in de balzak links").
 UNPAIRED = {"balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
             "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
