@@ -6,7 +6,8 @@ Sources of the rules: the Algemene Nederlandse Spraakkunst (ANS) on attributive 
 changes when the -e is added (aa → a, f → v, s → z, consonant doubling after a short vowel); the
 Woordenlijst (Groene Boekje) on the linking -s- and on the hyphen between clashing vowels in
 compounds (leidraad 15.1 and 16). Genders come from a curated list (`data/nouns.tsv`); a compound
-takes the gender of its last part ("dijbeen" → het, like "been").
+takes the gender of its last part ("dijbeen" → het, like "been"); a noun neither names comes from a
+general list of ~20,000 (`data/articles_general.tsv`, Utrecht CDH dutch-plurals, BSD 3-Clause).
 """
 from __future__ import annotations
 
@@ -115,9 +116,34 @@ def _gender(word: str, version: int) -> str | None:
                               or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0
                               or head.endswith("ings") and len(head) >= 7):  # "doorbloedings|stoornis"
             return table[tail]
+    general = _general_articles().get(word)
+    if general is not None:
+        return general  # "baard", "galweg": a general Dutch noun the curated list does not name
     if singulars(word):
         return "pl"  # "enkels", "poliepen": the plural of a known noun
     return None
+
+
+def general_article(noun: str) -> str | None:
+    """'de' or 'het' for a noun of the general list only (`data/articles_general.tsv`), else None."""
+    return _general_articles().get(noun.lower())
+
+
+@lru_cache(maxsize=1)
+def _general_articles() -> dict[str, str]:
+    """~20,000 general Dutch nouns and their article (`data/articles_general.tsv`, from the Utrecht
+    Centre for Digital Humanities' dutch-plurals list, BSD 3-Clause): the last resort of `gender`,
+    after the curated list and its compounds. Not "known nouns": word-class decisions stay curated."""
+    path = DATA / "articles_general.tsv"
+    out: dict[str, str] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or lineno == 1:
+            continue
+        noun, _, article = line.partition("\t")
+        if article not in ("de", "het"):
+            raise ValueError(f"{path}:{lineno}: expected noun<TAB>de|het")
+        out[noun] = article
+    return out
 
 
 def known_noun(word: str) -> bool:
@@ -270,6 +296,12 @@ def inflected(adjective: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)  # pure, as inflected
+def _participle_in_ste(word: str) -> bool:
+    """"opgehoeste" (opgehoest + e) is a participle, "grootste" a superlative: a participle's form
+    whose stem before -ste is no Dutch word."""
+    return PARTICIPLE_E.match(word) is not None and _zipf(word[:-3]) < 1.0
+
+
 def bare(adjective: str) -> str:
     """The form without -e: 'acute' → 'acuut', 'dikke' → 'dik', 'chronische' → 'chronisch',
     'perifere' → 'perifeer'. Ordinals, superlatives and words not ending in -e are returned
@@ -282,7 +314,7 @@ def bare(adjective: str) -> str:
         if inf == a:
             return b
     if not a.endswith("e") or a.endswith(("ee", "ie")) and len(a) <= 4 or a in ORDINALS or a in QUANTITIES \
-            or a.endswith("ste"):
+            or a.endswith("ste") and not _participle_in_ste(a):
         return a
     if a.endswith("iële"):
         return a[:-4] + "ieel"
