@@ -431,3 +431,63 @@ def test_a_word_whose_lay_sense_needs_what_the_term_does_not_say_gives_no_propos
 
 def test_decompensation_of_the_heart_is_still_heart_failure(suggester):
     assert suggester.suggest_one("decompensatie van hart")[0] == "hartfalen"
+
+
+# Reading 12 (fresh real-style terms, and reading 11's leftovers): the right value of each kind.
+@pytest.mark.parametrize("term,expected", [
+    # a resection cuts a piece out of an organ; a lesion, or a part the gloss already names, goes whole
+    ("resectie van dunne darm met anastomose", "verwijderen van een deel van de dunne darm met een verbinding"),
+    ("resectie van poliep", "verwijderen van de poliep"),
+    ("resectie van sigmoïd", "verwijderen van de laatste bocht van de dikke darm"),
+    ("vertebroplastiek van eerste lumbale wervel", "inspuiten van botcement in de eerste lendenwervel"),
+    # a person known only by what follows is any one of them
+    ("hypoglykemie bij pasgeborene van moeder met diabetes",
+     "te lage bloedsuiker bij een pasgeborene van een moeder met suikerziekte"),
+    ("neonatale hypoglykemie bij kind van diabetische moeder",
+     "te lage bloedsuiker bij een kind van een moeder met diabetes"),
+    # a degree of several words is one qualifier; a comma's qualifier stays after the disorder's phrase
+    ("recidiverende depressieve stoornis, momenteel in remissie",
+     "steeds terugkerende depressieve stoornis, die nu rustig is"),
+    ("intermitterende hemodialyse", "bloedspoelen met tussenpozen"),
+    # a general Dutch noun the curated list lacks still gets its article; a substance stays bare
+    ("alopecia areata van baard", "kale plekken van de baard"),
+    ("optimaliseren van dosering van medicatie", "optimaliseren van de dosering van medicijnen"),
+    ("bepaling van C-reactieve proteïne", "meten van C-reactieve proteïne"),
+    ("neonatale abstinentie na methadongebruik door moeder",
+     "ontwenningsverschijnselen bij een pasgeborene na methadongebruik door de moeder"),
+    # senses by context
+    ("tamponnade van neus bij epistaxis", "opvullen van de neus met een gaasje bij een neusbloeding"),
+    ("MRI van rechter schouder met artrografie", "MRI-scan van de rechterschouder met contrastvloeistof in het gewricht"),
+    ("septische abortus", "vroegtijdig einde van de zwangerschap met een ernstige infectie"),
+    ("pathologisch cardiotocogram", "sterk afwijkende registratie van de hartslag van de baby en de weeën"),
+    ("apneu van prematuriteit", "ademstilstand bij een te vroeg geboren baby"),
+    ("bevestigd geen diabetes mellitus", "zeker geen diabetes"),
+    ("centraal veneuze druk", "druk in de grote ader bij het hart"),
+    # qualifiers kept: a position, a type, a depth
+    ("structuur van arteria mesenterica superior", "bovenste darmslagader"),
+    ("secundaire weeënzwakte", "weeën die na een goed begin te zwak worden"),
+    ("placenta increta", "placenta die diep in de spierwand van de baarmoeder is gegroeid"),
+    # adjective endings: a participle written for a de-word, bare before a het-word without article
+    ("hoeveelheid sputum", "hoeveelheid opgehoest slijm"),
+    ("kleur van sputum", "kleur van het opgehoeste slijm"),
+    ("verwijderen van corpus alienum uit cornea", "verwijderen van het vreemde voorwerp uit het hoornvlies"),
+    # a finding's state goes last, after the whole noun phrase; a Latin genitive keeps "van" with a side
+    ("foetale hartslag niet hoorbaar", "hartslag van de baby niet hoorbaar"),
+    ("hydrokèle testis rechts", "waterbreuk van de rechterzaadbal"),
+])
+def test_reading_12_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_degree_of_two_words_is_one_qualifier(suggester):
+    # "matig ernstig" is one degree: never "matige ernstig"; before the noun when its gender is
+    # known, else after the disorder's own phrase
+    assert suggester.suggest_one("obstructief slaapapneusyndroom, matig ernstig")[0] in (
+        "matig ernstige slaapapneu door een blokkade", "slaapapneu door een blokkade, matig ernstig")
+
+
+@pytest.mark.parametrize("term", ["tamponnade", "posttraumatische stressstoornis na seksueel geweld"])
+def test_reading_12_terms_without_a_sound_change_are_left_alone(suggester, term):
+    # a heart tamponnade needs the heart in the term; PTSS is the name patients are told, kept whole
+    suggestion, _, confidence, origin = suggester.suggest_one(term)[:4]
+    assert origin == "none" and suggestion == term

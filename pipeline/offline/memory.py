@@ -58,9 +58,19 @@ class Memory:
         self._by_shape: dict[str, list[str]] | None = None
 
     def split_qualifiers(self, tokens: list[str]) -> tuple[list[str], list[str]]:
-        core, quals = [], []
-        for t in tokens:
-            (quals if t in self.lex.qualifiers else core).append(t)
+        """(core words, qualifiers): a qualifier of several words is one ("matig ernstig" is one
+        degree, not "matige" + "ernstig"), the longest the lexicon knows first."""
+        core, quals, i = [], [], 0
+        while i < len(tokens):
+            for n in (3, 2, 1):
+                span = " ".join(tokens[i: i + n])
+                if i + n <= len(tokens) and span in self.lex.qualifiers:
+                    quals.append(span)
+                    i += n
+                    break
+            else:
+                core.append(tokens[i])
+                i += 1
         return core, quals
 
     # --- what the TM teaches --------------------------------------------------------------------
@@ -131,6 +141,8 @@ class Memory:
             if e.lay != "-":
                 (post if e.article == "post" else pre).append(e.lay)
         gender = grammar.gender(lay_head(patient))
+        if gender is None and any(grammar.attributive(a, "de") != grammar.attributive(a, "het") for a in pre):
+            return None  # the adjective's ending depends on a gender we don't know ("matige ernstig slaapapneu")
         pre = [grammar.attributive(a, gender) for a in pre]
         return " ".join(pre + [patient] + post)
 

@@ -46,7 +46,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "diabetes", "suikerziekte", "astma", "epilepsie", "reuma", "jicht", "migraine", "koorts", "kanker",
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
-        "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie"}
+        "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
+        "magnesium", "cholesterol", "eiwit", "hemoglobine"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -58,6 +59,12 @@ PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrou
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
 PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
+# Names of substances by their ending ("proteïne", "creatinine", "amylase", "urinezuur"): kept clinical
+# words a general noun list would give an article ("meten van de proteïne").
+_SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kantine|turbine|cabine)$)"
+                        r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur)$")
+# Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
+_PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose")
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
@@ -74,6 +81,11 @@ INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
 ABSTRACT = {"jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld"}
+# A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
+_PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
+GENERIC_PERSON_AFTER = {"bij een pasgeborene", "bij een baby", "bij een kind", "bij een zuigeling"}
+# Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
+_ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling")
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
@@ -149,14 +161,17 @@ class Phrase:
     def text(self, article: bool | str = False) -> tuple[str, bool]:
         """(text, article missing): with `article` True, the definite article its gender asks for;
         with "een", the indefinite one — none for a plural or an abstract noun ("door letsel"), and
-        the definite one for an infinitive ("na het eten")."""
+        the definite one for an infinitive ("na het eten") and a known agent ("door de verloskundige");
+        with "any", the indefinite one also for an agent ("van een moeder met suikerziekte")."""
         words, missing, definite = [], False, False
+        anyone, article = article == "any", "een" if article == "any" else article
         if article == "een" and not self.det and not self.articleless and \
                 (self.gender is not None or not self.head.endswith(("en", "s"))):
             # "een" is the same for de- and het-words: "na een val" needs no known gender
-            if self.head in AGENTS:
+            if self.head in AGENTS and not anyone:
                 article = True
-            elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS):
+            elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS) \
+                    or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
                 article = False
             elif not (self.head.endswith("en") and self.gender == "het"):
                 words.append("een")
@@ -418,6 +433,13 @@ class Renderer:
             elif article is True and _lay_prep(prep) == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
+            elif article is True and prep is not None and prep.low == "van" and \
+                    (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "met"
+                     or re.match(r"de \w+ met ", text)) and \
+                    _lay_head(text) in ANY_PERSON | AGENTS and re.match(r"de ", text):
+                # "pasgeborene van moeder met diabetes": a person known only by what follows is any
+                # one of them ("van een moeder met suikerziekte", not "van de moeder")
+                text = self._memo(("np", "any", units_key), self._render_np, units, "any")
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and parts and _quantity(units) and " van " in parts[-1]:
@@ -454,7 +476,14 @@ class Renderer:
                 # belonging to the adjective's phrase
                 self._score.append(CONF["ambiguous"])
             i += 1
-        return " ".join(parts + trailing)
+        text = " ".join(parts + trailing)
+        if len(_PERSON_AFTER.findall(text)) >= 2:
+            # "neonatale geelzucht | bij prematuriteit": one baby, said once, the more precise way
+            # ("geelzucht bij een te vroeg geboren baby", not "bij een pasgeborene bij een …")
+            generic = next((g for g in GENERIC_PERSON_AFTER if f" {g} bij " in f"{text} "), None)
+            if generic is not None:
+                text = text.replace(f" {generic}", "", 1)
+        return text
 
     def _article(self, prep: Unit | None, parts: list[str]) -> bool | str:
         """The article after `prep`, also after a head whose object is any case of its kind."""
@@ -682,6 +711,14 @@ class Renderer:
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
                 continue
             said = len(self._adjective_after)
+            if n > 0 and coords[n - 1].low == "," and all(
+                    u.entry is not None and u.entry.kind == "qualifier" and u.entry.article == "post"
+                    and u.entry.lay != "-" for u in coord):
+                # "depressieve stoornis, in remissie": a qualifier said as a phrase stands on its own
+                # after the comma ("…, die nu rustig is")
+                self._count(coord[0].entry)
+                pieces.append(" ".join(u.entry.lay for u in coord))
+                continue
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
@@ -689,7 +726,7 @@ class Renderer:
                 phrase.articleless = True  # "…, tweede graad": a label takes no article
             text, missing = phrase.text(article=article)
             new = " ".join(self._adjective_after[said:])
-            if n == 0 and len(coords) > 1 and new and text.endswith(" " + new):
+            if n == 0 and len(coords) > 1 and new and text.endswith(" " + new) and coords[1].low != ",":
                 # "postoperatieve misselijkheid en braken": the adjective is of both ("misselijkheid
                 # en braken na een operatie"), so its phrase goes after the last
                 text, scoped = text[: -len(new) - 1], new
@@ -714,11 +751,14 @@ class Renderer:
                                     post=[words[1]] if len(words) > 1 else [], bare_noun=False, translated=True,
                                     object_post=True)
                     return self._modify(phrase, det, mods[:-1], post)
-        if mods and _is_noun(mods[-1]) and _is_noun(head):
+        owner = len(mods) - 1
+        while owner >= 0 and mods[owner].entry is not None and mods[owner].entry.kind in ("adjective", "qualifier"):
+            owner -= 1  # past the modifiers said after the head ("hydrokèle testis rechts")
+        if owner >= 0 and _is_noun(mods[owner]) and _is_noun(head):
             # Latin noun + genitive ("hernia umbilicalis", "steatosis hepatis", "commotio cerebri"):
             # the compound Dutch uses ("navelbreuk"), else "breuk van de navel"
-            phrase = self._genitive(mods[-1], head)
-            mods = mods[:-1]
+            phrase = self._genitive(mods[owner], head)
+            mods = mods[:owner] + mods[owner + 1:]
         else:
             phrase = self._head(head)
         if phrase is None:
@@ -999,6 +1039,17 @@ class Renderer:
         method = any(a.startswith(("via ", "met ", "door ")) for a in after)
         after.sort(key=lambda text: (not text.startswith("van "), method and text not in ("links", "rechts")))
         phrase.pre = pre + phrase.pre
+        if after and phrase.gender is None and not phrase.translated and phrase.bare_noun \
+                and (grammar.adjective_forms(phrase.head) is not None or _PREDICATE.search(phrase.head) is not None) \
+                and not grammar.known_noun(phrase.head):
+            # "foetale hartslag niet hoorbaar": a finding's last word is its state, not a noun; the
+            # adjective's phrase goes with the noun ("hartslag van de baby niet hoorbaar")
+            nouns = [i for i, (w, adjectival) in enumerate(phrase.pre)
+                     if not adjectival and w not in ("niet", "geen", "wel", "te", "zeer") and grammar.gender(w)]
+            if nouns:
+                phrase.pre.insert(nouns[-1] + 1, (" ".join(after), False))
+                self._adjective_after = self._adjective_after + tuple(after)
+                after = []
         many = len(re.findall(r"\b(?:van|in|op|aan|naar|door|met|bij|uit|tussen|rond)\b", " ".join(phrase.post))) >= 2
         if phrase.object_post and post and phrase.post and (phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door") or many):
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a grade goes before a
@@ -1082,6 +1133,10 @@ class Renderer:
                     shape = _alt_shape(alt)
             if slotted and x is not None and shape.breach and x.head.endswith(DISORDER_HEADS):
                 continue  # "gat in de zweer": the hole is in the wall the disorder is in
+            if slotted and x is not None and shape.part_of and (x.post or not body_part(x.head.split()[-1])):
+                # "resectie van dunne darm": a piece of an organ is cut out; a polyp goes whole, and so
+                # does a part the gloss already names ("de laatste bocht van de dikke darm")
+                continue
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
@@ -1213,9 +1268,10 @@ def _restates(compound: str, noun: str) -> bool:
 
 
 def _mass(lay: str) -> bool:
-    """A substance, activity or shortage that a patient reads without an article ("door ijzertekort")."""
+    """A substance, activity or shortage that a patient reads without an article ("door ijzertekort",
+    "meten van C-reactieve proteïne")."""
     return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
-        or _lay_head(lay).endswith(MASS_ENDINGS) \
+        or _lay_head(lay).endswith(MASS_ENDINGS) or _SUBSTANCE.search(_lay_head(lay)) is not None \
         or re.match(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ", lay) is not None  # "bij te veel bilirubine"
 
 
@@ -1255,6 +1311,7 @@ class _AltShape(NamedTuple):
     noun_first: bool          # "botbreuk van {de x}": an adjective can stand before its noun
     own: tuple[str, str] | None  # ("gewrichtsslijtage", " van {de x}") for the rest-after-part rule
     breach: bool              # "gat in {de x}": of a wall, never of a disorder
+    part_of: bool             # "verwijderen van een deel van {de x}": of a body part, never of a lesion
     adjective: str | None     # "ingezakte" of "ingezakte {x}", "gebroken" of "gebroken {x}"
     said: str                 # the alternative without its slot ("bloeding van de")
 
@@ -1268,6 +1325,7 @@ def _alt_shape(alt: str) -> _AltShape:
                      re.match(r"^\w+ (van|in|aan|op|bij|met|voor|tegen|door) \{(de |een )?x\}", alt) is not None,
                      (own.group(1), own.group(2)) if own else None,
                      re.match(r"(gat|scheur|breuk|binnenkant|wand) ", alt) is not None,
+                     re.search(r"\been deel van \{", alt) is not None,
                      adjective.group(1) if adjective else None,
                      re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip())
 
@@ -1366,7 +1424,8 @@ def _adjectival(word: str) -> bool:
     if not word.endswith("e"):
         return False
     b = grammar.bare(word)
-    return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None)
+    return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
+                          or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"
 
 
 def _lay_head(lay: str) -> str:
