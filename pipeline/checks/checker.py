@@ -17,6 +17,7 @@ from pipeline.checks import (consistency, formatting, grammar, names, numbers, o
 from pipeline.checks.flags import EMPTY
 from pipeline.checks.settings import CheckSettings
 from pipeline.checks.text import _norm, _sorted_key
+from pipeline.dutch import grammar as dutch_grammar
 from pipeline.dutch import words as dutch_words
 from terms.messages import message
 
@@ -54,8 +55,10 @@ def lexicon_words() -> frozenset[str]:
 
 
 def lexicon_lay_words() -> frozenset[str]:
-    """The words of the curated lexicon's lay side: B1 Dutch by its own standard."""
-    return frozenset(_lexicon().lay_words())
+    """The words of the curated lexicon's lay side: B1 Dutch by its own standard, with the bare form
+    of each -e adjective ("opgehoeste slijm" before a het-word without article: "opgehoest")."""
+    words = _lexicon().lay_words()
+    return frozenset(words | {dutch_grammar.bare(w) for w in words if w.endswith("e")})
 
 
 class Checker:

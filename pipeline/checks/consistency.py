@@ -26,6 +26,11 @@ from pipeline.checks.text import (QUALIFIER_WORDS, STOPWORDS, _distinguishing, _
 FLAGS = {"tm-conflict": "error", "tm-inconsistent": "warning"}
 
 
+def _body_part_key(text: pl.Expr) -> pl.Expr:
+    """A normalised clinical term without SNOMED's body-structure wording ("structuur van", "gehele")."""
+    return text.str.replace(r"^(?:(?:structuur van|gehele|volledige|hele) )+", "")
+
+
 def _other_words(a: str, b: str) -> bool:
     """True when the words in which `a` and `b` differ are, on both sides, real Dutch words (known
     nouns, compounds of them, or words Dutch text uses: wordfreq zipf ≥ 2.5)."""
@@ -192,6 +197,12 @@ class TmIndex:
         # exact matches named first, then near ones; sorted because joins keep no order
         pairs = pl.concat([f.select("row", "tmConcept", "term", "patientTerm", pl.lit(rank).alias("rank"))
                            for rank, f in enumerate((exact, near)) if f is not None]).sort("row", "rank", "tmConcept")
+        # "structuur van duodenum" and "duodenum": SNOMED's body structure and the entire part are two
+        # concepts a patient names alike — the same lay term is right, not a conflict
+        pairs = (pairs.join(present.select("row", "termNorm"), on="row", how="left")
+                 .filter((_body_part_key(pl.col("termNorm").fill_null("")) != _body_part_key(_norm(pl.col("term"))))
+                         | (pl.col("termNorm").fill_null("") == _norm(pl.col("term"))))
+                 .drop("termNorm"))
         return similar, self._conflict_flags(pairs)
 
     def _keep_top(self, pairs: pl.DataFrame) -> pl.DataFrame:

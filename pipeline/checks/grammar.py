@@ -7,7 +7,8 @@
   ("neonatale te laag suikergehalte");
 - the side moved off its noun ("structuur van rechter oor" → "rechter structuur van oor");
 - the same word twice in a row, two articles in a row, or a term ending in a preposition, article
-  or conjunction.
+  or conjunction;
+- a relative clause after an adverb ("momenteel die nu rustig is"): "die"/"dat" follows its noun.
 
 Genders come from the curated list (`pipeline/dutch/data/nouns.tsv`), and only where the noun is
 listed or is a compound of a listed noun; an unknown noun is never judged. Adjectives are words
@@ -34,6 +35,8 @@ INDEFINITE = {"een", "geen", "elk", "ieder", "veel", "weinig", "enig", "welk", "
 DANGLING = {"van", "de", "het", "een", "met", "en", "of", "bij", "in", "op", "aan", "door", "voor", "tijdens",
             "na", "te", "zonder", "naar", "uit", "over"}
 SIDES = {"linker", "rechter"}
+_PREPOSITIONS = {"ter", "ten", "te", "van", "in", "op", "aan", "bij", "met", "door", "voor", "na", "uit", "om", "tot",
+                 "over", "onder", "tegen", "zonder", "tijdens", "naar", "via", "per", "rond", "tussen"}
 # A place can be "of" a body part, not "of" a disorder: "binnenkant van baarmoederontsteking" glued a
 # morpheme to the wrong word ("binnenkant van de baarmoeder" + "ontsteking").
 PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "onderkant", "zijkant", "wand",
@@ -52,6 +55,10 @@ _GROWTHS = ("poliep", "poliepen", "gezwel", "cyste", "zweer", "tumor", "wrat")
 # A past participle in its bare form: "verstuikt", "ingegroeid", "beschadigd".
 _BARE_PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}[dt]$")
 _ADVERBS = {"te", "zeer", "erg", "heel", "telkens", "steeds", "vaak", "soms", "weer"}
+# Adverbs a relative clause cannot follow: "momenteel die nu rustig is" (a gloss's "die …" pasted
+# after a word of the term that is no noun).
+_NO_ANTECEDENT = _ADVERBS | {"momenteel", "thans", "nu", "tijdelijk", "ook", "niet", "wel", "nog", "al", "meestal",
+                             "zelden", "altijd", "nooit", "eerder", "later", "vroeger"}
 # States of a body part ("verdikt"), courses of a disorder ("acuut"), events that own no body part.
 _STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt", "verzakt", "gezwollen", "verslapt"}
 _COURSES = {"acute", "acuut", "chronische", "chronisch", "subacute", "subacuut", "recidiverende", "terugkerende"}
@@ -113,7 +120,9 @@ def _noun_gender(word: str, version: int) -> str | None:
         if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None \
                 or left.endswith("ings") and len(left) >= 7:  # "doorbloedings|stoornis"
             return dutch.gender(right)
-    return None
+    general = dutch.general_article(word)  # "centraal druk": a general Dutch noun the curated list lacks
+    # ... but not a nominal adjective ("de werkende" is also "slecht werkende"): never judged by it
+    return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None
 
 
 def compare(term: str, proposal: str) -> str | None:
@@ -138,9 +147,11 @@ def compare(term: str, proposal: str) -> str | None:
                                                                         i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
-        forms = adjective_forms(w)
-        if i == 0 and w in _FINITE_VERBS:
-            forms = None  # "gebruikt bloedverdunners": a finding that begins with its verb
+        forms = adjective_forms(w) if w not in _PREPOSITIONS else None  # "ter hoogte van"
+        if i == 0 and (w in _FINITE_VERBS or f"{w} {nxt} " in term_low + " "):
+            # "gebruikt bloedverdunners": a finding that begins with its verb; "misbruikt drugs": the
+            # term's own first words, unchanged
+            forms = None
         if forms and nxt and i > 0 and words[i - 1] in _BEFORE_ADVERB:
             forms = None  # "kan niet zelfstandig medicijnen innemen": an adverb, not an adjective
         if forms and nxt:
@@ -152,7 +163,7 @@ def compare(term: str, proposal: str) -> str | None:
                 want = bare if (g == "het" and not definite) else inflected
                 if w != want:
                     problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=want))
-            elif w == inflected and nxt in ("te", "de", "het", "een"):
+            elif w == inflected and nxt in ("te", "de", "het", "een", "geen"):
                 problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):
@@ -220,6 +231,8 @@ def compare(term: str, proposal: str) -> str | None:
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:
                 problems.append(message("flags.grammar.place", place=w, word=obj))
+        if w in _NO_ANTECEDENT and nxt in ("die", "dat") and f"{w} {nxt}" not in term_low:
+            problems.append(message("flags.grammar.relative", word=w, pronoun=nxt))
         if w in SIDES and nxt:
             moved = _side_moved(term_low, w, nxt)
             if moved:

@@ -19,6 +19,16 @@ from terms.messages import message
 FLAGS = {"repeated-concept": "error"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# People a condition is "bij": said twice, they are the same person twice ("bij een pasgeborene … bij
+# een te vroeg geboren baby").
+_PEOPLE = re.compile(r"\bbij (?:een |de |het )?(?:(?!bij\b)\w+ ){0,3}?(baby|baby's|pasgeborene|pasgeborenen|kind|kinderen|zuigeling|"
+                     r"moeder|vrouw|man|patiënt|patiënte|ouderen|volwassene|volwassenen|prematuur|tweeling|zwangere)\b")
+
+
+def _people_twice(proposal: str) -> bool:
+    return len(_PEOPLE.findall(proposal)) >= 2
+
+
 _FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden", "over",
                               "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per",
                               "tussen", "achter", "langs", "rondom", "vanaf", "zonder", "tijdens", "sinds"}
@@ -154,12 +164,15 @@ def compare(term: str, proposal: str) -> str | None:
     said, proposed = term.lower().split(), proposal.lower().split()
     for link in ("door", "na", "bij"):
         extra = term.lower().count("gevolg") if link == "door" else 0
+        if link == "bij" and not _people_twice(proposal.lower()):
+            continue  # "bij zuurstoftekort bij de baby": a condition and whose it is, not one person twice
         if proposed.count(link) >= 2 and proposed.count(link) > said.count(link) + extra:
             problems.append(message("flags.repeated-concept.twice", word=link))
     table = translations()
     # a word inside a name with a letter is the name's ("leverontsteking door het hepatitis-C-virus")
     named = {part.lower() for token in re.findall(r"[^\W_]+(?:-[^\W_]+)+", proposal) if re.search(r"-[A-Z]\b|\b[A-Z]-", token)
              for part in token.split("-")} if "-" in proposal else set()
+    named |= {a.lower() for a in re.findall(r"\b[A-Z]{2,}\b", proposal)}  # "met HELLP-syndroom": a kept abbreviation
     present = set(content) - named
     for w in present:
         lay = table.get(w)

@@ -82,7 +82,10 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
     named = (changed.select("row", pl.col("raw").str.extract_all(r"[\p{L}\d]+(?:-[\p{L}\d]+)+").alias("o"))
              .explode("o").drop_nulls("o").filter(pl.col("o").str.contains(r"-\p{Lu}\b|\b\p{Lu}-"))
              .select("row", pl.col("o").str.to_lowercase().str.split("-").alias("kept")).explode("kept"))
-    kept = kept.join(pl.concat([organisms, named]), on=["row", "kept"], how="anti") \
+    # ... and an abbreviation kept in capitals is the name patients hear ("met HELLP-syndroom")
+    capitals = (changed.select("row", pl.col("raw").str.extract_all(r"\b\p{Lu}{2,}\b").alias("o"))
+                .explode("o").drop_nulls("o").select("row", pl.col("o").str.to_lowercase().alias("kept")))
+    kept = kept.join(pl.concat([organisms, named, capitals]), on=["row", "kept"], how="anti") \
         .filter(~pl.col("kept").str.contains(r"^[ivx]+[a-c]?$"))  # a stage ("stadium IIIA") is a number
     distinct = kept["kept"].unique().to_list()
     latin = {w for w in distinct if judge.jargon_reason(w) in ("latin-greek", "lexicon")}
