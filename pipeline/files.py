@@ -20,11 +20,18 @@ from pipeline.checks import CheckSettings, Checker
 from terms.tm import WORK_REQUIRED, read_table, read_tm_file, read_work_file, write_table
 from terms.tm import TableError as FileError  # noqa: F401  (re-exported for callers)
 
-OUTPUT_COLUMNS = ["suggestion", "explanation", "confidence", "origin", "flags", "similar"]
+OUTPUT_COLUMNS = ["suggestion", "explanation", "confidence", "origin", "flags", "flagReasons", "similar"]
+_REASONS = pl.List(pl.Struct({"reason": pl.Utf8}))
 
 
 def _output(frame: pl.DataFrame, input_columns: list[str]) -> pl.DataFrame:
-    extra = [c for c in OUTPUT_COLUMNS if c not in input_columns]
+    """The input columns, then the proposal, its flags and — for the person reading the file — each
+    flag's Dutch reason (`flagReasons`, " | "-joined, in the order of `flags`)."""
+    if "flagDetails" in frame.columns:
+        frame = frame.with_columns(
+            pl.col("flagDetails").fill_null("[]").str.json_decode(_REASONS)
+            .list.eval(pl.element().struct.field("reason")).list.join(" | ").fill_null("").alias("flagReasons"))
+    extra = [c for c in OUTPUT_COLUMNS if c not in input_columns and c in frame.columns]
     return frame.select(input_columns + extra)
 
 

@@ -16,7 +16,7 @@ TM_ROWS = [("38341003", "hypertensie", "hoge bloeddruk"), ("45007003", "hypotens
 INPUT_ROWS = [("28651003", "orthostatische hypotensie", "hoge bloeddruk", "agency A"),
               ("85189001", "acute appendicitis", "acute blindedarmontsteking", "agency A"),
               ("27836007", "pertussis", "kinkhoest", "agency B")]
-OUT_COLUMNS = ["conceptId", "term", "suggestion", "source", "explanation", "confidence", "origin", "flags", "similar"]
+OUT_COLUMNS = ["conceptId", "term", "suggestion", "source", "explanation", "confidence", "origin", "flags", "flagReasons", "similar"]
 
 
 def write_delimited(path, header, rows, sep):
@@ -57,6 +57,11 @@ def test_check_file_writes_contract_columns_and_flags(tmp_path, tm_tsv, ext):
     assert frame["conceptId"].to_list() == ["28651003", "85189001", "27836007"]
     assert "tm-conflict" in frame["flags"][0]
     assert not (frame["flags"][2] or "")
+    # the reader of the file sees why, in Dutch, one reason per flag in the order of the codes
+    reasons = frame["flagReasons"][0].split(" | ")
+    assert len(reasons) == len(frame["flags"][0].split(";"))
+    assert reasons[frame["flags"][0].split(";").index("tm-conflict")].startswith("Dezelfde of bijna dezelfde")
+    assert not (frame["flagReasons"][2] or "")
     assert json.loads(frame["similar"][0])[0]["conceptId"] == "38341003"
     assert frame["source"].to_list() == ["agency A", "agency A", "agency B"]
     assert list(tmp_path.glob("*.part")) == []
@@ -113,7 +118,7 @@ def test_suggest_file_runs_the_suggester_then_the_checks(tmp_path, tm_tsv, monke
     write_delimited(src, ("conceptId", "term", "fsn"), [("45007003", "hypotensie", "Hypotension (disorder)")], ",")
     suggest_file(src, tm_tsv, out, settings={})
     frame = pl.read_csv(out, infer_schema=False)
-    assert frame.columns == ["conceptId", "term", "fsn", "suggestion", "explanation", "confidence", "origin", "flags", "similar"]
+    assert frame.columns == ["conceptId", "term", "fsn", "suggestion", "explanation", "confidence", "origin", "flags", "flagReasons", "similar"]
     assert frame["origin"][0] == "lexicon" and "tm-conflict" in frame["flags"][0]
 
 

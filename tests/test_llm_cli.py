@@ -14,7 +14,7 @@ from tests.fake_openai import answer_for, fake_llm  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 HELDER = REPO / ".venv" / "bin" / "helder"
-CONTRACT = ["conceptId", "term", "suggestion", "explanation", "confidence", "origin", "flags", "similar"]
+CONTRACT = ["conceptId", "term", "suggestion", "explanation", "confidence", "origin", "flags", "flagReasons", "similar"]
 
 
 def write_inputs(folder: Path) -> tuple[Path, Path]:
