@@ -491,3 +491,43 @@ def test_reading_12_terms_without_a_sound_change_are_left_alone(suggester, term)
     # a heart tamponnade needs the heart in the term; PTSS is the name patients are told, kept whole
     suggestion, _, confidence, origin = suggester.suggest_one(term)[:4]
     assert origin == "none" and suggestion == term
+
+
+# Reading 13 (fresh perinatal and adult-care terms): the right value of each kind.
+@pytest.mark.parametrize("term,expected", [
+    # an instrument is the instrument; where the term names it, the general gloss gives way
+    ("kunstverlossing met vacuümextractor", "bevalling met een vacuümpomp"),
+    ("kunstverlossing met forceps bij uitdrijving", "bevalling met een tang bij de persfase"),
+    # the gloss says the term's own phrase already: said once
+    ("atonie van uterus na bevalling", "slappe baarmoeder na de bevalling"),
+    # a birth is a known one; a compound of a known event or person is said with its own article
+    ("icterus bij pasgeborene binnen 24 uur na geboorte", "geelzucht bij een pasgeborene binnen 24 uur na de geboorte"),
+    ("meconiumaspiratiesyndroom bij pasgeborene", "inademen van poep uit het vruchtwater bij een pasgeborene"),
+    ("neonatale geelzucht bij prematuriteit", "geelzucht bij een te vroeg geboren baby"),
+    # senses by context
+    ("labiumruptuur links", "scheur in de linkerschaamlip"),
+    ("sinus in wond", "doodlopende gang in de wond"),
+    ("epiduraal compressiesyndroom bij metastasen", "beknelling rond het ruggenmerg bij uitzaaiingen"),
+    ("basale foetale hartfrequentie van 140 slagen per minuut",
+     "gemiddelde hartslag van de baby van 140 slagen per minuut"),
+    ("systemische sclerose", "sclerodermie"),
+    ("tremor in rust", "trillen in rust"),
+    # qualifiers kept, stages last, ratios whole
+    ("totale parenterale voeding bij pasgeborene", "volledige voeding via een infuus bij een pasgeborene"),
+    ("endometriose stadium III", "baarmoederslijmvlies buiten de baarmoeder, stadium III"),
+    ("atriumflutter met 2:1-geleiding", "boezemfladderen met 2:1-geleiding"),
+    # a side stays with its body part across a comma; an adjective after a comma stands bare
+    ("pneumonie van linker bovenkwab, door aspiratie", "longontsteking van de linkerbovenkwab, door het verslikken"),
+    ("risico op decubitus, hoog", "risico op een doorligwond, hoog"),
+    # a measure is the head's, before the head's own phrase
+    ("residu na mictie van 300 ml", "residu van 300 ml na het plassen"),
+])
+def test_reading_13_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", ["CIN 2", "hysterosalpingografie"])
+def test_reading_13_terms_no_rule_renders_give_no_proposal(suggester, term):
+    # a bare number beside a description counts nothing ("afwijkende cellen 2"); two organ roots
+    # glued are no Dutch word ("baarmoedereileider")
+    assert suggester.suggest_one(term)[3] == "none"

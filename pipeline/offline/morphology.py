@@ -77,7 +77,10 @@ class Morphology:
         for i in range(len(stem) - 2, 1, -1):
             left, right = self.root(stem[:i]), self.root(stem[i:])
             if left and right and " " not in left[0] and " " not in right[0]:
-                return grammar.compound(left[0], right[0]), right[1]
+                # "hystero|salpingo": two organs side by side are "X and Y", which no glued word says;
+                # only a compound Dutch text uses stands ("baarmoedereileider" is none)
+                word = grammar.attested_compound(left[0], right[0])
+                return (word, right[1]) if word is not None else None
         return None
 
     def explain(self, word: str) -> str:

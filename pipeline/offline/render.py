@@ -61,8 +61,8 @@ PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
 # Names of substances by their ending ("proteïne", "creatinine", "amylase", "urinezuur"): kept clinical
 # words a general noun list would give an article ("meten van de proteïne").
-_SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kantine|turbine|cabine)$)"
-                        r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur)$")
+_SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kantine|turbine|cabine)$)(?!\w*(?:fase|stase)$)"
+                        r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur)$")  # not "persfase", "metastase"
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose")
@@ -97,7 +97,7 @@ FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt"
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
 # Events that are known ones after "bij": "letsel bij de geboorte".
-KNOWN_EVENTS = {"geboorte", "bevalling", "thuisbevalling"}
+KNOWN_EVENTS = {"geboorte", "bevalling", "thuisbevalling", "persfase", "ontsluitingsfase", "uitdrijvingsfase", "nageboorte"}
 # Groups a condition is "bij": bare ("bij ouderen").
 PERSON_GROUPS = {"ouderen", "kinderen", "volwassenen", "zuigelingen", "baby's", "vrouwen", "mannen", "pasgeborenen",
                  "jongeren", "zwangeren"}
@@ -168,7 +168,8 @@ class Phrase:
         if article == "een" and not self.det and not self.articleless and \
                 (self.gender is not None or not self.head.endswith(("en", "s"))):
             # "een" is the same for de- and het-words: "na een val" needs no known gender
-            if self.head in AGENTS and not anyone:
+            if (self.head in AGENTS or self.head in KNOWN_EVENTS) and not anyone:
+                # "door de verloskundige", "binnen 24 uur na de geboorte": a known one
                 article = True
             elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS) \
                     or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
@@ -414,7 +415,7 @@ class Renderer:
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
             if prep is not None and _lay_prep(prep) == "bij" and parts and _lay_head(text) in ANY_PERSON:
-                generic = re.search(r" bij (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
+                generic = re.search(r" (?:bij|door) (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
                 if generic is not None:
                     # "ademnood bij een pasgeborene door onrijpe longen" + "bij prematuur": the
                     # term's own person is the more precise one; said once
@@ -442,6 +443,14 @@ class Renderer:
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted_thing(self._counted(text), units)
+            elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
+                    parts[-1].split(" ", 1)[0] in ("na", "bij", "tijdens", "door", "uit") \
+                    and " van " not in parts[-2]:
+                # "residu na mictie van 300 ml": the measure is the head's, said before the head's own
+                # phrase ("residu van 300 ml na het plassen", not 300 ml of "het plassen")
+                parts.insert(len(parts) - 1, f"van {text}")
+                i += 1
+                continue
             elif prep is not None and prep.low == "van" and parts and _quantity(units) and " van " in parts[-1]:
                 # "uitblijven van de menstruatie | van 8 weken": the measure would read as the
                 # genitive's ("a period of 8 weeks")
@@ -457,6 +466,13 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
+            if prep is not None and _lay_prep(prep) in ("na", "tijdens", "door") and parts and text and re.search(
+                    rf" {_lay_prep(prep)} (?:de |het |een )?{re.escape(text.split()[-1])}$", parts[-1]) \
+                    and len(text.split()) <= 2:
+                # "atonie van uterus | na bevalling": the gloss says "slappe baarmoeder na de
+                # bevalling" already; the term's own phrase would say it twice
+                i += 1
+                continue
             generic = next((a for a in said_after if a.startswith("na ")), None)
             if generic and prep is not None and _lay_prep(prep) == "na" and parts and parts[-1].endswith(" " + generic):
                 # "postoperatieve wondinfectie na appendectomie": the term's own "na …" says which
@@ -698,6 +714,7 @@ class Renderer:
         coords = _split_coordination(units)
         side = ""
         if len(coords) > 1 and coords[0] and coords[0][0].low in SIDES and \
+                all(c.low in ("en", "of", "en/of") for c in coords[1:] if isinstance(c, Unit)) and \
                 not any(u.low in SIDES for c in coords[1:] if isinstance(c, list) for u in c):
             # "rechter radius en ulna": the side is of both, so it goes after both ("het spaakbeen en
             # de ellepijp rechts"); joined to the first ("rechterspaakbeen") it would lose the second
@@ -712,12 +729,17 @@ class Renderer:
                 continue
             said = len(self._adjective_after)
             if n > 0 and coords[n - 1].low == "," and all(
-                    u.entry is not None and u.entry.kind == "qualifier" and u.entry.article == "post"
-                    and u.entry.lay != "-" for u in coord):
+                    u.entry is not None and u.entry.kind in ("qualifier", "adjective") and u.entry.article in ("pre", "post")
+                    and u.entry.lay != "-" and not has_slot(u.entry.lay)
+                    or u.entry is None and u.token.kind == "word" and grammar.adjective_forms(u.low) is not None
+                    and not grammar.known_noun(u.low) and self._is_lay(u.low) for u in coord):
                 # "depressieve stoornis, in remissie": a qualifier said as a phrase stands on its own
-                # after the comma ("…, die nu rustig is")
-                self._count(coord[0].entry)
-                pieces.append(" ".join(u.entry.lay for u in coord))
+                # after the comma ("…, die nu rustig is"); an adjective there is said bare, never with
+                # an article ("risico op een doorligwond, hoog")
+                if coord[0].entry is not None:
+                    self._count(coord[0].entry)
+                pieces.append(" ".join(grammar.bare(u.low) if u.entry is None else u.entry.lay if u.entry.article == "post"
+                                       else grammar.bare(u.entry.lay) for u in coord))
                 continue
             phrase = self._phrase(coord)
             if phrase is None:
@@ -766,6 +788,12 @@ class Renderer:
         if phrase.translated and post and not any(u.low in LABELS for u in mods + post) and any(
                 u.token.kind in ("name", "abbr") and len(u.token.text) <= 3 for u in post):
             # "hepatitis B" is the name of one disease: "leverontsteking B" is no Dutch name for it
+            self._unknown.append(" ".join([head.text] + [u.text for u in post]))
+            return None
+        if phrase.translated and phrase.object_post and post and not any(u.low in LABELS for u in mods + post) \
+                and all(u.token.kind == "number" for u in post):
+            # "CIN 2" → "afwijkende cellen 2 in de baarmoederhals": a bare number names a grade only
+            # beside its own abbreviation; after a description it counts nothing
             self._unknown.append(" ".join([head.text] + [u.text for u in post]))
             return None
         if any(u.token.kind == "number" or u.low in NUMBER_WORDS or u.low in ("meer", "minder") for u in mods) \
@@ -1058,6 +1086,10 @@ class Renderer:
         elif after and post and _label_name(post[0].low):
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a named scale's grade
             # is said last, after what the disease is
+            phrase.post = phrase.post + after + [", " + " ".join(u.text for u in post)]
+        elif phrase.object_post and post and post[0].low in ("stadium", "fase"):
+            # "endometriose stadium III" → "baarmoederslijmvlies buiten de baarmoeder, stadium III":
+            # a stage is the disease's, said last, not wedged into its description
             phrase.post = phrase.post + after + [", " + " ".join(u.text for u in post)]
         elif phrase.object_post:
             # a level code belongs to the body part, said last ("vastzetten van wervels L4-L5")
