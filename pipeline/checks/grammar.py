@@ -8,7 +8,8 @@
 - the side moved off its noun ("structuur van rechter oor" → "rechter structuur van oor");
 - the same word twice in a row, two articles in a row, or a term ending in a preposition, article
   or conjunction;
-- a relative clause after an adverb ("momenteel die nu rustig is"): "die"/"dat" follows its noun.
+- a relative clause after an adverb ("momenteel die nu rustig is"): "die"/"dat" follows its noun;
+- a side before "van" ("longontsteking links van de bovenkwab"), which reads as a place beside it.
 
 Genders come from the curated list (`pipeline/dutch/data/nouns.tsv`), and only where the noun is
 listed or is a compound of a listed noun; an unknown noun is never judged. Adjectives are words
@@ -22,6 +23,7 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
+from pipeline.checks.text import STOPWORDS
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
 from pipeline.offline.lexicon import body_part
@@ -120,6 +122,8 @@ def _noun_gender(word: str, version: int) -> str | None:
         if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None \
                 or left.endswith("ings") and len(left) >= 7:  # "doorbloedings|stoornis"
             return dutch.gender(right)
+    if word in STOPWORDS or word in _PREPOSITIONS:
+        return None  # "chronisch, bij oudere": "de bij" is a bee, never the preposition
     general = dutch.general_article(word)  # "centraal druk": a general Dutch noun the curated list lacks
     # ... but not a nominal adjective ("de werkende" is also "slecht werkende"): never judged by it
     return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None
@@ -231,6 +235,10 @@ def compare(term: str, proposal: str) -> str | None:
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:
                 problems.append(message("flags.grammar.place", place=w, word=obj))
+        if w in ("links", "rechts") and nxt == "van" and i + 2 < len(words) and words[i + 2] in ("de", "het") \
+                and f"{w} van" not in term_low:
+            # "longontsteking links van de bovenkwab": a side before "van" reads as a place beside it
+            problems.append(message("flags.grammar.side-place", side=w))
         if w in _NO_ANTECEDENT and nxt in ("die", "dat") and f"{w} {nxt}" not in term_low:
             problems.append(message("flags.grammar.relative", word=w, pronoun=nxt))
         if w in SIDES and nxt:

@@ -22,6 +22,7 @@ FLAGS = {"number-changed": "error"}
 
 # a number with a letter glued on is one code ("stadium 3A"); split, it is another ("3 A")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
+_RATIO = re.compile(r"\d+:\d+")
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
 _PREP_DIGIT = re.compile(r"\b(?:van|in|op|over|tot|na|binnen|sinds|bij|per|met|om|voor) \d")
 _MEASURE_PREPS = {"van", "in", "op", "over", "tot", "na", "binnen", "sinds", "bij", "per", "met", "om", "voor"}
@@ -129,6 +130,10 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
     if not problems and _PREP_DIGIT.search(term.lower()):
         problems += _prepositions_changed(term, proposal)
+    for ratio in _RATIO.findall(term):
+        if ratio not in _RATIO.findall(proposal):
+            # "2:1-geleiding" → "2: 1 geleiding": a ratio is one number, split it is two
+            problems.append(message("flags.number-changed.moved", want=ratio, got=" ".join(re.findall(r"\d+", ratio))))
     implied = _implied(term)
     words_only = not want and not re.search(r"\d", proposal)
     glued = {v[-1] for v, _ in want if v[-1:].isalpha()}  # "3A": its "A" is no new code
