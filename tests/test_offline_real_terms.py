@@ -531,3 +531,32 @@ def test_reading_13_terms_no_rule_renders_give_no_proposal(suggester, term):
     # a bare number beside a description counts nothing ("afwijkende cellen 2"); two organ roots
     # glued are no Dutch word ("baarmoedereileider")
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 14 (fresh terms: a held-out-like mix, and specialties read less before).
+@pytest.mark.parametrize("term,expected", [
+    # a compound that names the organ takes the side, and keeps what it says ("voetwrat": the sole)
+    ("verruca plantaris van linker voet", "voetwrat links"),
+    ("oculaire hypertensie van rechter oog", "verhoogde oogdruk rechts"),
+    # a gloss's place, said more precisely by the term (each phrase of the gloss is found)
+    ("otosclerose van rechter oor", "botgroei rond het stijgbeugeltje in het rechteroor"),
+    ("droge leeftijdsgebonden maculadegeneratie van beide ogen",
+     "droge vorm van achteruitgang van de gele vlek in beide ogen door ouderdom"),
+    # senses by context
+    ("lymfocytose", "te veel lymfocyten"),
+    ("longontsteking ten gevolge van aspiratie", "longontsteking door het verslikken"),
+    ("chronische parodontitis, gegeneraliseerd", "chronische ontsteking van tandvlees en kaakbot, in het hele gebit"),
+    ("metabole alkalose", "te weinig zuur in het bloed door de stofwisseling"),
+    ("fundoscopie van beide ogen", "oogspiegelen van beide ogen"),
+    ("solitaire arteria umbilicalis", "maar één slagader in de navelstreng"),
+    ("bepaling van glucose in capillair bloed", "meten van bloedsuiker met een vingerprik"),
+    # "aan te prikken" is a verb's particle and its infinitive, and the adverb before it stays bare
+    ("moeilijk aan te prikken venen", "moeilijk aan te prikken aders"),
+])
+def test_reading_14_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_word_dutch_always_capitalises_is_a_name_at_the_start_too(suggester):
+    # "Japanse" is never sentence case: the term gets no lower-cased "japanse hersenontsteking"
+    assert not suggester.suggest_one("Japanse encefalitis")[0].startswith("japanse")

@@ -62,6 +62,13 @@ def eponyms() -> frozenset[str]:
     return frozenset(_read_list("eponyms.txt"))
 
 
+@lru_cache(maxsize=1)
+def proper_words() -> frozenset[str]:
+    """Words Dutch always capitalises ("Japanse", "Nederlandse", "Afrika"), as written: a term's
+    first word among them is a name, not sentence case (`data/proper_words.txt`)."""
+    return frozenset(_read_list("proper_words.txt"))
+
+
 @lru_cache(maxsize=2)
 def _frequencies(lang: str) -> dict[str, float]:
     import wordfreq

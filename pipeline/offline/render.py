@@ -309,6 +309,8 @@ class Renderer:
                     entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
                             else "conj" if tok.low in CONJUNCTIONS else "word")
+                    if role == "prep" and i + 1 < len(tokens) and tokens[i + 1].low == "te":
+                        role = "word"  # "moeilijk aan te prikken": a verb's particle before "te", no preposition
                     out.append(Unit([tok], entry, role))
                     i += 1
                 continue
@@ -560,10 +562,13 @@ class Renderer:
         ends_in = sided is not None and len(before) >= len(sided.group(2)) + 3 and any(
             before[-k:] == sided.group(2) or sided.group(2) in grammar.singulars(before[-k:])
             for k in range(len(sided.group(2)), len(sided.group(2)) + 3))  # "etalage|benen" + "rechterbeen"
-        if not rest and sided and sided.group(1) and (before.startswith(sided.group(2)) or ends_in) \
-                and len(before) >= len(sided.group(2)) + 3 and " " not in parts[-1]:
+        if (not rest or sided and before.startswith(sided.group(2))) and sided and sided.group(1) \
+                and (before.startswith(sided.group(2)) or ends_in) \
+                and len(before) >= len(sided.group(2)) + 3 and not _INNER_PREP.search(f" {parts[-1]} ") and " van " not in f" {parts[-1]} ":
             # "oorsuizen" + "van het rechteroor", "nierbekkenontsteking" + "van de linkernier": the
-            # compound already names the organ, the genitive adds only its side ("oorsuizen rechts")
+            # compound already names the organ, the genitive adds only its side ("oorsuizen rechts");
+            # also where the rest would lose what the compound says ("voetwrat" + "van de linkervoet":
+            # "voetwrat links", not "wrat van de linkervoet", which loses the sole)
             parts[-1] += " links" if sided.group(1) == "linker" else " rechts"
             return "placed", text
         if rest:
@@ -1030,7 +1035,9 @@ class Renderer:
                 self._unknown.append(tok.low)
                 failed = True
                 continue
-            adverb = k + 1 < len(mods) and mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+            adverb = k + 1 < len(mods) and (mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+                                            or mods[k + 1].low == "te" or k + 2 < len(mods) and mods[k + 2].low == "te")
+            # ... and "moeilijk aan te prikken": an adverb of a "te" infinitive
             if k == 0 and tok.low in FINITE_VERBS:
                 pre.append((tok.low, False))  # "gebruikt anticoagulantia": a verb, not "gebruikte"
                 continue
@@ -1318,9 +1325,10 @@ def _side_noun(phrase: Phrase) -> re.Match | None:
 def _names_place(place: list[str], noun: str) -> bool:
     """True when `noun` ("linkerbeen") names a place a lay phrase gives more generally — one of its
     nouns, singular or plural ("in het oog", "in de armen en benen")."""
-    return any(len(form) >= 3 and (noun.endswith(form) or grammar.shared_head(form, noun))
+    nouns = {noun} | grammar.singulars(noun)  # "beide ogen" names "het oog"
+    return any(len(form) >= 3 and (n.endswith(form) or grammar.shared_head(form, n))
                for word in place if word not in ("de", "het", "een", "en", "of")
-               for form in {word} | grammar.singulars(word))
+               for form in {word} | grammar.singulars(word) for n in nouns)
 
 
 def _only_noun(text: str) -> bool:
@@ -1410,7 +1418,9 @@ _INNER_LABEL = re.compile(rf"^((?:{'|'.join(sorted(LABELS))}) [\w-]+)(?= (?:{'|'
 # The phrases of a rendered lay text, for placing a genitive (`Renderer._genitive_after`).
 _PREPS_BUT_VAN = "|".join(sorted(PREPOSITIONS - {"van"}))
 _INNER_PREP = re.compile(rf" ({_PREPS_BUT_VAN}) ")
-_PREP_PHRASE = re.compile(rf" ({_PREPS_BUT_VAN}) ((?:(?!(?:{_PREPS_BUT_VAN}) )\w+ ?)+)")
+# its words end before the space of the next phrase, so each phrase is found ("rond het stijgbeugeltje",
+# then "in het oor")
+_PREP_PHRASE = re.compile(rf" ({_PREPS_BUT_VAN}) (\w+(?: (?!(?:{_PREPS_BUT_VAN}) )\w+)*)")
 _PLACE_WORD = re.compile(rf"\b(?:{'|'.join(sorted(LOCATIONS))}) (?:de |het |een )?(\w+)")
 # Lay heads of disorders: a disorder is never a body part's place or owner.
 DISORDER_HEADS = ("ontsteking", "infectie", "zweer", "zweren", "gezwel", "kanker", "aandoening", "ziekte")
