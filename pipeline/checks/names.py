@@ -46,7 +46,7 @@ def names(term: str) -> tuple[list[tuple[str, str]], list[str]]:
         name = re.split(r"[-'’]", word)[0]
         if not unquoted[: m.start()].strip():  # the first word: sentence case unless a known name
             hyphen_name = "-" in word and name.lower() not in _NOT_NAMES and dutch_words.zipf(name.lower()) < 4.0
-            if name.lower() not in eponyms and not hyphen_name:
+            if name.lower() not in eponyms and not hyphen_name and name not in dutch_words.proper_words():
                 continue
         rest = word[len(name) + 1:] if "-" in word else ""
         out.append((name, rest))
@@ -73,6 +73,8 @@ def compare(term: str, proposal: str) -> str | None:
             # "ziekte van hashimoto", "barlow-test": the name lower-cased where it stays a name.
             # As a common noun the Woordenlijst writes it lower case ("alzheimer", "downsyndroom").
             problems.append(message("flags.name-changed.lowercased", name=name))
+        elif name in dutch_words.proper_words() and re.search(rf"\b{re.escape(low)}\b", proposal):
+            problems.append(message("flags.name-changed.lowercased", name=name))  # "japanse": never lower case
         elif low in proposal.lower():
             continue
         elif any(_folded(name) == _folded(w) or fuzz.ratio(name.lower(), w.lower()) >= 75 for w in words if len(w) >= 3):

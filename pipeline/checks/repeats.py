@@ -14,6 +14,7 @@ import polars as pl
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS
 from pipeline.dutch.grammar import known_noun, shared_head, singulars
+from pipeline.offline.lexicon import body_part
 from terms.messages import message
 
 FLAGS = {"repeated-concept": "error"}
@@ -150,6 +151,14 @@ def compare(term: str, proposal: str) -> str | None:
                 # "hartklepontsteking van de mitralisklep": the compound's first part is the same kind of thing
                 problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
 
+    # "injectie in het linkeroog in het glasvocht van het oog": one body part said twice, once with
+    # its side (the term says it once)
+    sided = [m.group(2) for m in re.finditer(r"\b(linker|rechter)(\w{2,})\b", proposal.lower()) if body_part(m.group(2), exact=True)]
+    for organ in dict.fromkeys(sided):
+        said_here = re.findall(rf"\b(linker|rechter)?{re.escape(organ)}\b", proposal.lower())
+        # "de linkerknie en de rechterknie" are two knees; "het linkeroog … het oog" one eye twice
+        if len(said_here) >= 2 and "" in said_here and len(re.findall(rf"{re.escape(organ)}", term.lower())) < 2:
+            problems.append(message("flags.repeated-concept.twice", word=organ))
     # "gebroken linkersleutelbeen aan de linkerkant": one side said twice
     for one_side in _ONE_SIDE:
         said = one_side.findall(proposal.lower())
