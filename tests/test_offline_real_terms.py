@@ -342,7 +342,7 @@ def test_one_terms_renderer_fault_does_not_stop_the_batch(tm, monkeypatch, caplo
     ("CT-geleide biopsie van long", "CT-geleid weefselonderzoek van de long"),
     ("gebruikt anticoagulantia", "gebruikt bloedverdunners"),
     ("endoscopische submucosale dissectie", "wegsnijden van een afwijking uit het slijmvlies via een kijkonderzoek"),
-    ("dissectie van arteria carotis", "scheur in de vaatwand van de halsslagader"),
+    ("dissectie van arteria carotis", "scheur in de wand van de halsslagader"),
 ])
 def test_reading_9_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -560,3 +560,13 @@ def test_reading_14_kinds_render_right(suggester, term, expected):
 def test_a_word_dutch_always_capitalises_is_a_name_at_the_start_too(suggester):
     # "Japanse" is never sentence case: the term gets no lower-cased "japanse hersenontsteking"
     assert not suggester.suggest_one("Japanse encefalitis")[0].startswith("japanse")
+
+
+@pytest.mark.parametrize("term,expected", [
+    # what follows a comma is the whole term's, not the genitive's
+    ("mammacarcinoom van linker mamma, HER2-positief", "borstkanker links, HER2-positief"),
+    # a named vessel's dissection tears its wall; its type goes last
+    ("dissectie van aorta thoracalis type A", "scheur in de wand van de grote lichaamsslagader in de borstkas, type A"),
+])
+def test_reading_14_genitives_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -133,6 +133,8 @@ def compare(term: str, proposal: str) -> str | None:
             if rest[0] == "uit" and target and re.search(rf"\buit (?:de |het |een )?{re.escape(target)}\b", term.lower()):
                 continue  # "oorsmeer uit het oor": where it is taken from is the term's own phrase ("cerumen uit oor")
             core = re.sub(r"^(linker|rechter)", "", w)
+            if rest[0] == "van":
+                target = re.sub(r"^(linker|rechter)(?=\w{3})", "", target)  # "borstkanker van de linkerborst"
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue

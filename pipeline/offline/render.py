@@ -541,6 +541,15 @@ class Renderer:
         (`parts[-1]`, whose head was `previous`): ("drop", text) when the phrase already says it,
         ("refuse", text) when both name the same thing and cannot merge, ("placed", text) when it
         went into `parts[-1]`, else ("append", text) with `text` as it should follow "van"."""
+        said_after = re.search(r", [^,]+$", text)
+        if said_after is not None and _only_noun(text[: said_after.start()]):
+            # "mammacarcinoom van linker mamma, HER2-positief": what follows the comma is the
+            # whole term's, not the genitive's; the genitive joins on its own, the rest goes last
+            action, inner = self._genitive_after(parts, text[: said_after.start()], previous)
+            if action in ("placed", "drop"):
+                parts[-1] += said_after.group(0)
+                return "placed", inner
+            return action, inner + said_after.group(0)
         if _only_noun(text) and (_restates(previous, self._np_head) or any(_restates(w, self._np_head)
                                                                           for w in parts[-1].split())):
             return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
