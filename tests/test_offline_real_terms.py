@@ -570,3 +570,19 @@ def test_a_word_dutch_always_capitalises_is_a_name_at_the_start_too(suggester):
 ])
 def test_reading_14_genitives_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 15 (a held-out-like mix of fresh terms).
+@pytest.mark.parametrize("term,expected", [
+    ("lochia serosa", "waterige kraamvloed"),
+    ("poliklinische bevalling", "bevalling in het ziekenhuis zonder opname"),
+    ("abdominale omtrek van foetus", "buikomtrek van de ongeboren baby"),
+    ("Vergeet medicatie in te nemen", "vergeet medicijnen in te nemen"),
+])
+def test_reading_15_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_verb_glued_to_a_noun_is_no_compound(suggester):
+    # "defecatie" is "poepen"; "poepenfrequentie" is no Dutch word: an honest nothing
+    assert suggester.suggest_one("defecatiefrequentie")[3] == "none"

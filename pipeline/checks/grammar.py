@@ -49,7 +49,9 @@ DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aan
 _INFLAMED = ("ontsteking", "infectie")
 # Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten").
 _FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
-                 "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "verzorgt"}
+                 "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "verzorgt",
+                 "vergeet", "weigert", "vertoont", "mist", "herkent", "begrijpt", "accepteert", "weet", "wil", "zit",
+                 "staat", "ligt", "valt", "lijdt", "misbruikt", "vermijdt", "zoekt", "krijgt", "volgt", "houdt"}
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
                   "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te"}

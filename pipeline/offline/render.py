@@ -92,7 +92,9 @@ AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter
           "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
 # Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten"): never adjectives.
 FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
-                "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt"}
+                "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "vergeet",
+                "weigert", "vertoont", "mist", "herkent", "begrijpt", "accepteert", "weet", "wil", "misbruikt",
+                "vermijdt", "zoekt", "volgt", "houdt"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
@@ -923,6 +925,10 @@ class Renderer:
                 first, head = self._part(stem), self._part(right)
                 if first is None or head is None or not first[1] or head[1] or grammar.gender(right) is None:
                     continue  # the head must be a Dutch noun ("corneae|rosie" is none)
+                if first[0].endswith("en") and (grammar.gender(first[0]) == "het" or not grammar.known_noun(first[0])
+                                                and not grammar.singulars(first[0])) \
+                        and grammar.attested_compound(first[0], right) is None:
+                    continue  # "defecatie|frequentie": a verb glued to a noun ("poepenfrequentie") is no word
                 self._translated += 1
                 self._score.append(CONF["compound"])
                 return grammar.compound(first[0], right), grammar.gender(right)
