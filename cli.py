@@ -13,6 +13,8 @@ from typing import Optional
 
 import typer
 
+from terms.messages import message
+
 app = typer.Typer(
     help="helder: patient-friendly Dutch for SNOMED CT terms — propose, check, review, publish.\n\n"
     "Example: helder demo",
@@ -38,9 +40,42 @@ class Fail(Exception):
     """A one-line reason to stop with exit code 1."""
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"helder: {message}", err=True)
+def fail(text: str, code: int = 1) -> typer.Exit:
+    """Print `helder: TEXT` (one line from the catalogue, cli.error.* or a library's own) on stderr."""
+    typer.echo(f"helder: {text}", err=True)
     return typer.Exit(code)
+
+
+def _version() -> str:
+    """The installed helder's version; the one in pyproject.toml when helder is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("helder")
+    except PackageNotFoundError:
+        import tomllib
+
+        with open(Path(__file__).resolve().parent / "pyproject.toml", "rb") as fh:
+            return tomllib.load(fh)["project"]["version"]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(message("cli.version.line", version=_version()))
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", help="Print helder's version and stop.",
+                                 callback=_print_version, is_eager=True),
+):
+    """helder: patient-friendly Dutch for SNOMED CT terms — propose, check, review, publish."""
+
+
+def _counts(pairs) -> str:
+    """'jargon 12, lost-qualifier 3' from (code, count) pairs; the catalogue's word for none."""
+    return ", ".join(f"{k} {v}" for k, v in pairs) or message("cli.counts.none")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -53,7 +88,7 @@ def _store():
     try:
         return open_store(database_url())
     except Exception as exc:
-        raise fail(f"cannot open the database {_describe_db()}: {_one_line(exc)}") from None
+        raise fail(message("cli.error.database", database=_describe_db(), reason=_one_line(exc))) from None
 
 
 def _describe_db() -> str:
@@ -103,19 +138,40 @@ def ingest(
     from terms.rf2 import RF2Error, read_release
 
     if not path.exists():
-        raise fail(f"{path}: no such file or folder")
+        raise fail(message("cli.error.no-such-file-or-folder", path=path))
     try:
         release = read_release(path, kind)
     except RF2Error as exc:
         raise fail(_one_line(exc)) from None
     except (OSError, ValueError) as exc:  # a damaged zip, an unreadable file
-        raise fail(f"{path}: {_one_line(exc)}") from None
+        raise fail(message("cli.error.in-file", file=path, reason=_one_line(exc))) from None
     _, factory = _store()
     try:
         report = ingest_release(factory, release, path, allow_older=allow_older)
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
-    typer.echo(f"Ingested {release.kind} {report.effective_time} from {path} into {_describe_db()}: {report.summary()}")
+    typer.echo(message("cli.ingest.done", kind=release.kind, effective_time=report.effective_time, path=path,
+                       database=_describe_db(), summary=_ingest_summary(report)))
+
+
+def _ingest_summary(report) -> str:
+    """What a release added, changed, retired and withdrew, in Dutch (IngestReport.summary's facts)."""
+    parts = [message("cli.ingest.new", n=report.concepts_new),
+             message("cli.ingest.changed", n=report.concepts_changed_term),
+             message("cli.ingest.inactivated", n=report.concepts_inactivated),
+             message("cli.ingest.tm-added", n=report.tm_added),
+             message("cli.ingest.tm-retired", n=report.tm_retired),
+             message("cli.ingest.withdrawn", n=report.withdrawn_items)]
+    if report.requeued_stale:
+        parts.append(message("cli.ingest.stale", n=report.requeued_stale))
+    if report.relationships or report.parents_added or report.parents_removed:
+        parts.append(message("cli.ingest.parents", added=report.parents_added, removed=report.parents_removed))
+    line = ", ".join(parts)
+    if report.quarantined:
+        first = report.quarantine[0] if report.quarantine else {}
+        line += "; " + message("cli.ingest.quarantined", n=report.quarantined, file=first.get("file"),
+                               line=first.get("line"), reason=first.get("message"))
+    return line
 
 
 @tm_app.command("import")
@@ -131,7 +187,7 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
     from terms.tm import read_tm_file
 
     if not file.exists():
-        raise fail(f"{file}: no such file")
+        raise fail(message("cli.error.no-such-file", file=file))
     notes: list[str] = []
     try:
         tm = read_tm_file(file, notes)
@@ -145,12 +201,13 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
     for note in notes:
         typer.echo(note, err=True)
     # The store counts a replacement as added too (a new row is written); people count each pair once.
-    typer.echo(f"TM import from {file}: {counts['added'] - counts['replaced']} added, {counts['replaced']} replaced, "
-               f"{counts['unchanged']} unchanged"
-               + (f", {counts['explanations_updated']} explanations updated" if counts["explanations_updated"] else ""))
+    line = message("cli.tm.imported", file=file, added=counts["added"] - counts["replaced"],
+                   replaced=counts["replaced"], unchanged=counts["unchanged"])
+    if counts["explanations_updated"]:
+        line += ", " + message("cli.tm.explanations", n=counts["explanations_updated"])
+    typer.echo(line)
     if counts["unreleased"]:
-        typer.echo(f"{counts['unreleased']} of them are for concepts no ingested release holds: releases leave "
-                   "those terms out until a release brings the concept (helder ingest)", err=True)
+        typer.echo(message("cli.tm.unreleased", n=counts["unreleased"]), err=True)
 
 
 @tm_app.command("export")
@@ -169,7 +226,7 @@ def tm_export(out: Path = typer.Argument(..., help="Where to write the TM (.tsv,
         write_table(tm, out)
     except (ValueError, OSError) as exc:
         raise fail(_one_line(exc)) from None
-    typer.echo(f"Wrote {tm.height} TM entries to {out}")
+    typer.echo(message("cli.tm.exported", n=tm.height, file=out))
 
 
 # --------------------------------------------------------------------------- run / suggest / check
@@ -200,12 +257,12 @@ def run_cmd(
     from pipeline.run import RunOptions, run
 
     if suggester not in ("offline", "llm"):
-        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+        raise fail(message("cli.error.suggester", value=suggester))
     config = _config()
     if suggester == "llm":
         model = model or config.get("llm", {}).get("model")
         if not model:
-            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+            raise fail(message("cli.error.llm-needs-model"))
     llm = {"use_cache": not no_cache, "max_requests": max_requests, "max_cost": max_cost}
     if batch:
         llm["batch"] = True
@@ -217,16 +274,13 @@ def run_cmd(
     try:
         record = run(factory, opts, progress=_is_tty())
     except KeyboardInterrupt:
-        raise fail("interrupted; run `helder run` again to continue where it stopped", 130) from None
+        raise fail(message("cli.run.interrupted"), 130) from None
     except Exception as exc:
-        raise fail(f"run failed: {_one_line(exc)} (run `helder run` again to resume)") from None
+        raise fail(message("cli.run.failed", reason=_one_line(exc))) from None
     counts = record.counts or {}
-    flags = ", ".join(f"{k} {v}" for k, v in sorted((counts.get("flags") or {}).items())) or "none"
-    typer.echo(
-        f"Run {record.id} {record.status}: {counts.get('proposed', 0)} proposals queued "
-        f"({counts.get('selected', 0)} concepts), flags: {flags}; {record.durations.get('total', 0):.1f}s; "
-        f"database {_describe_db()}"
-    )
+    typer.echo(message("cli.run.done", id=record.id, status=record.status, proposed=counts.get("proposed", 0),
+                       selected=counts.get("selected", 0), flags=_counts(sorted((counts.get("flags") or {}).items())),
+                       seconds=f"{record.durations.get('total', 0):.1f}", database=_describe_db()))
 
 
 def _llm_options(no_cache, max_requests, max_cost, batch, batch_size, concurrency) -> dict:
@@ -261,15 +315,15 @@ def suggest(
     from pipeline.files import suggest_file
 
     if suggester not in ("offline", "llm"):
-        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+        raise fail(message("cli.error.suggester", value=suggester))
     for p in (input, tm):
         if not p.exists():
-            raise fail(f"{p}: no such file")
+            raise fail(message("cli.error.no-such-file", file=p))
     config = _config()
     if suggester == "llm":
         model = model or config.get("llm", {}).get("model")
         if not model:
-            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+            raise fail(message("cli.error.llm-needs-model"))
     notes: list[str] = []
     try:
         written = suggest_file(input, tm, out, suggester=suggester, model=model, settings=config.get("checks"),
@@ -296,7 +350,7 @@ def check(
 
     for p in (input, tm):
         if not p.exists():
-            raise fail(f"{p}: no such file")
+            raise fail(message("cli.error.no-such-file", file=p))
     notes: list[str] = []
     try:
         written = check_file(input, tm, out, settings=_config().get("checks"), notes=notes)
@@ -308,13 +362,12 @@ def check(
 
 
 def _file_summary(frame, out: Path) -> str:
-    """'Wrote 120 rows to out.tsv; flags: jargon 12, lost-qualifier 3' for suggest and check."""
+    """'120 regels geschreven naar out.tsv; vlaggen: jargon 12, lost-qualifier 3' for suggest and check."""
     import polars as pl
 
     flags = (frame.select(pl.col("flags").fill_null("").str.split(";").explode().alias("flag"))
              .filter(pl.col("flag") != "").group_by("flag").len().sort("flag"))
-    listed = ", ".join(f"{f} {n}" for f, n in flags.iter_rows()) or "none"
-    return f"Wrote {frame.height} rows to {out}; flags: {listed}"
+    return message("cli.files.written", n=frame.height, file=out, flags=_counts(flags.iter_rows()))
 
 
 # --------------------------------------------------------------------------- review
@@ -352,10 +405,12 @@ def _decide(fn, item_id: int, factory=None, **kwargs):
 
 
 def _decided(item_id: int, outcome) -> str:
+    from review_queue import labels
+
     state, version, waiting = outcome
     if waiting:
-        return f"Item {item_id}: first approval saved; a second reviewer must confirm it (version {version})"
-    return f"Item {item_id} {state} (version {version})"
+        return message("cli.review.first-approval", item=item_id, version=version)
+    return message("cli.review.decided", item=item_id, state_name=labels.state(state), state=state, version=version)
 
 
 @review_app.command("list")
@@ -374,7 +429,7 @@ def review_list(
     from review_queue.decisions import needs_wording
 
     if state not in queue.VIEWS:
-        raise fail(f"--state must be one of {', '.join(queue.VIEWS)}")
+        raise fail(message("cli.error.state", views=", ".join(queue.VIEWS)))
     _, factory = _store()
     with factory() as session:
         items = queue.page(session, queue.QueueFilter(state=None if state == "all" else state, flag=flag),
@@ -386,7 +441,7 @@ def review_list(
                                    "flags": it.flags, "state": it.state, "needsWording": needs_wording(it),
                                    "version": it.version}, ensure_ascii=False))
         else:
-            shown = "(no proposal: needs wording)" if needs_wording(it) else it.proposal
+            shown = message("cli.review.no-proposal") if needs_wording(it) else it.proposal
             typer.echo(f"{it.id:>7}  {it.state:<9} {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
                        f"{shown}" + (f"  [{it.flags}]" if it.flags else ""))
 
@@ -405,37 +460,51 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     from review_queue.queue import parse_id
 
     if parse_id(item_id) is None:
-        raise fail(f"review item {item_id} does not exist")
+        raise fail(message("cli.review.no-such-item", item=item_id))
     _, factory = _store()
     with factory() as session:
         item = session.get(ReviewItem, item_id)
         if item is None:
-            raise fail(f"review item {item_id} does not exist")
+            raise fail(message("cli.review.no-such-item", item=item_id))
         concept = session.get(Concept, item.concept_id)
         sugg = session.execute(select(Suggestion).where(Suggestion.item_id == item_id).order_by(Suggestion.id)).scalars().all()
         hist = history(session, item_id)
-    typer.echo(f"Item {item.id} (version {item.version}) — {item.state}"
-               + (" — needs wording (no proposal)" if needs_wording(item) else "")
-               + (f" — first approved by {item.first_approver}, waiting for a second reviewer" if awaiting_second(item) else ""))
-    typer.echo(f"  concept    {item.concept_id}  {concept.fsn_en if concept else ''}")
-    typer.echo(f"  clinical   {item.source_term}")
+    head = message("cli.show.head", item=item.id, version=item.version, state_name=labels.state(item.state),
+                   state=item.state)
+    if needs_wording(item):
+        head += " — " + message("cli.show.head-needs-wording")
     if awaiting_second(item):
-        typer.echo(f"  deciding   {text_to_decide(item)}   (chosen by {item.first_approver})")
+        head += " — " + message("cli.show.head-second", who=item.first_approver)
+    typer.echo(head)
+    typer.echo("  " + message("cli.show.concept", concept=item.concept_id, fsn=concept.fsn_en if concept else ""))
+    typer.echo("  " + message("cli.show.clinical", term=item.source_term))
+    if awaiting_second(item):
+        typer.echo("  " + message("cli.show.deciding", term=text_to_decide(item), who=item.first_approver))
     for s in sugg:
         mark = "*" if s.is_primary else " "
-        typer.echo(f" {mark}proposal   {s.text}   ({s.origin}{'/' + s.model if s.model else ''}, confidence {s.confidence:.2f})")
+        typer.echo(" " + mark + message("cli.show.proposal", text=s.text,
+                                        origin=f"{s.origin}{'/' + s.model if s.model else ''}",
+                                        confidence=f"{s.confidence:.2f}"))
         if s.explanation:
-            typer.echo(f"  explains   {s.explanation}")
+            typer.echo("  " + message("cli.show.explanation", text=s.explanation))
         for f in s.flag_details or []:
-            typer.echo(f"  flag       {f.get('severity')}: {f.get('code')} — {labels.flag_reason(f)}")
+            typer.echo("  " + message("cli.show.flag", severity=labels.severity(f.get("severity")), code=f.get("code"),
+                                      reason=labels.flag_reason(f)))
         for n in (s.similar or [])[:5]:
-            typer.echo(f"  similar    {n.get('conceptId')}  {n.get('term')} → {n.get('patientTerm')}")
+            typer.echo("  " + message("cli.show.similar", concept=n.get("conceptId"), term=n.get("term"),
+                                      patient_term=n.get("patientTerm")))
     if item.final_term:
-        typer.echo(f"  final      {item.final_term}")
+        typer.echo("  " + message("cli.show.final", term=item.final_term))
     for d in hist:
-        typer.echo(f"  history    {labels.when(d.at)} {d.reviewer} {d.action}"
-                   + (f" '{d.term}'" if d.term else "") + (f" — {labels.history_reason(d)}" if d.reason or d.undoes else "")
-                   + (f" [{d.flags}]" if d.flags else ""))
+        line = "  " + message("cli.show.history", when=labels.when(d.at), who=d.reviewer,
+                              action_name=labels.action(d.action), action=d.action)
+        if d.term:
+            line += " " + message("cli.show.history-term", term=d.term)
+        if d.reason or d.undoes:
+            line += " " + message("cli.show.history-reason", reason=labels.history_reason(d))
+        if d.flags:
+            line += " " + message("cli.show.history-flags", flags=d.flags)
+        typer.echo(line)
 
 
 @review_app.command("approve")
@@ -537,8 +606,11 @@ def review_undo(item_id: int = typer.Argument(...), user: Optional[str] = typer.
     """
     from review_queue.decisions import undo
 
+    from review_queue import labels
+
     state, version, _ = _decide(undo, item_id, user=_user(user))
-    typer.echo(f"Item {item_id} back to {state} (version {version})")
+    typer.echo(message("cli.review.undone", item=item_id, state_name=labels.state(state), state=state,
+                       version=version))
 
 
 @review_app.command("export")
@@ -557,7 +629,7 @@ def review_export(
     from terms.atomic import replaced_atomically
 
     if state not in queue.VIEWS:
-        raise fail(f"--state must be one of {', '.join(queue.VIEWS)}")
+        raise fail(message("cli.error.state", views=", ".join(queue.VIEWS)))
     _, factory = _store()
     with factory() as session:
         data = export_xlsx(session, queue.QueueFilter(state=None if state == "all" else state, semantic_tag=tag,
@@ -566,8 +638,8 @@ def review_export(
         with replaced_atomically(out) as tmp:
             Path(tmp).write_bytes(data)
     except OSError as exc:
-        raise fail(f"{out}: {_one_line(exc)}") from None
-    typer.echo(f"Wrote {out}")
+        raise fail(message("cli.error.in-file", file=out, reason=_one_line(exc))) from None
+    typer.echo(message("cli.review.exported", file=out))
 
 
 @review_app.command("import")
@@ -582,7 +654,7 @@ def review_import(
     from review_queue.spreadsheets import ImportRefused, import_xlsx
 
     if not file.exists():
-        raise fail(f"{file}: no such file")
+        raise fail(message("cli.error.no-such-file", file=file))
     _, factory = _store()
     try:
         with factory() as session, session.begin():
@@ -591,10 +663,11 @@ def review_import(
         for line in exc.problems[:50]:
             typer.echo(line, err=True)
         more = exc.total - min(len(exc.problems), 50)
-        raise fail(f"{file}: nothing applied, {exc.total} problem(s)" + (f" ({more} not shown)" if more else "")) from None
+        raise fail(message("cli.review.import-refused-more", file=file, total=exc.total, more=more) if more
+                   else message("cli.review.import-refused", file=file, total=exc.total)) from None
     for line in result.flagged[:50]:
         typer.echo(line)
-    typer.echo(f"Applied {result.applied} decision(s) from {file}; {result.skipped} row(s) without a decision")
+    typer.echo(message("cli.review.imported", applied=result.applied, file=file, skipped=result.skipped))
 
 
 # --------------------------------------------------------------------------- releases
@@ -611,17 +684,17 @@ def _create_release(root: Path, version: Optional[str], user: Optional[str]) -> 
 
 
 def _release_written(path: Path) -> str:
-    """'Release written to …' with its effectiveTime, and the terms left out if any."""
+    """'Release geschreven naar …' with its effectiveTime, and the terms left out if any."""
     try:
         doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return f"Release written to {path}"
-    line = f"Release written to {path} (effectiveTime {doc.get('effectiveTime')})"
+        return message("cli.release.written", path=path)
+    line = message("cli.release.written-dated", path=path, effective_time=doc.get("effectiveTime"))
     left = doc.get("leftOut") or []
     if left:
         first = left[0]
-        line += (f"; {doc.get('counts', {}).get('leftOut', len(left))} approved terms left out, their text breaks "
-                 f"the term rules (first: concept {first['conceptId']}: {first['reason']}); see leftOut in manifest.json")
+        line += "; " + message("cli.release.left-out", n=doc.get("counts", {}).get("leftOut", len(left)),
+                               concept=first["conceptId"], reason=first["reason"])
     return line
 
 
@@ -723,7 +796,8 @@ def serve(
     config = _config()
     _store()  # migrates, and fails with one line when the database is unreachable
     _policy()  # a bad [review] setting: one line now, not a traceback from the server
-    typer.echo(f"helder serve on http://{host}:{port}/ (database {_describe_db()}, releases {releases})", err=True)
+    typer.echo(message("cli.serve.started", host=host, port=port, database=_describe_db(), releases=releases),
+               err=True)
     serve_app(host=host, port=port, settings=config.get("review"),
               routers_for=lambda factory: [make_router(factory, releases)],
               recheck_for=_recheck)
@@ -733,9 +807,24 @@ def _password(password_env: Optional[str]) -> str:
     if password_env:
         password = os.environ.get(password_env)
         if not password:
-            raise fail(f"environment variable {password_env} is empty or not set")
+            raise fail(message("cli.error.env-empty", name=password_env))
         return password
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    while True:  # asked twice; click's own confirmation would say its mismatch in English
+        try:
+            password = typer.prompt(message("cli.user.password"), hide_input=True)
+            again = typer.prompt(message("cli.user.password-again"), hide_input=True)
+        except typer.Abort:  # Ctrl-C or the end of input
+            raise fail(message("cli.user.password-aborted")) from None
+        if again == password:
+            return password
+        typer.echo(message("cli.user.password-mismatch"), err=True)
+
+
+def _role_name(role: str) -> str:
+    """'admin' → 'beheerder' (review.role.*); an unknown role as it is."""
+    from terms.messages import has
+
+    return message(f"review.role.{role}") if has(f"review.role.{role}") else role
 
 
 def _account(fn, *args, **kwargs):
@@ -763,7 +852,7 @@ def user_add(
     from review_queue.users import add_user
 
     _account(add_user, username, _password(password_env), role)
-    typer.echo(f"Added {role} {username}")
+    typer.echo(message("cli.user.added", name=username, role_name=_role_name(role), role=role))
 
 
 @user_app.command("list")
@@ -777,7 +866,8 @@ def user_list():
     _, factory = _store()
     with factory() as session:
         for u in list_users(session):
-            typer.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}")
+            typer.echo(f"{u.username}\t{u.role}\t"
+                       + message("cli.user.active" if u.active else "cli.user.disabled-state"))
 
 
 @user_app.command("disable")
@@ -790,7 +880,7 @@ def user_disable(username: str = typer.Argument(..., help="Login name.")):
     from review_queue.users import disable_user
 
     _account(disable_user, username)
-    typer.echo(f"Disabled {username}")
+    typer.echo(message("cli.user.disabled", name=username))
 
 
 @user_app.command("enable")
@@ -802,7 +892,7 @@ def user_enable(username: str = typer.Argument(..., help="Login name.")):
     from review_queue.users import enable_user
 
     _account(enable_user, username)
-    typer.echo(f"Enabled {username}")
+    typer.echo(message("cli.user.enabled", name=username))
 
 
 @user_app.command("password")
@@ -818,7 +908,7 @@ def user_password(
     from review_queue.users import set_password
 
     _account(set_password, username, _password(password_env))
-    typer.echo(f"New password set for {username}; their sessions ended")
+    typer.echo(message("cli.user.password-set", name=username))
 
 
 @user_app.command("role")
@@ -831,7 +921,7 @@ def user_role(username: str = typer.Argument(..., help="Login name."),
     from review_queue.users import set_role
 
     _account(set_role, username, role)
-    typer.echo(f"{username} is now {role}")
+    typer.echo(message("cli.user.role-set", name=username, role_name=_role_name(role), role=role))
 
 
 @token_app.command("create")
@@ -848,7 +938,7 @@ def token_create(vendor: str = typer.Argument(..., help="The PGO vendor the toke
     except TokenError as exc:
         raise fail(_one_line(exc)) from None
     typer.echo(token)
-    typer.echo(f"Token for {vendor}; send it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)
+    typer.echo(message("cli.token.created", vendor=vendor), err=True)
 
 
 @token_app.command("list")
@@ -861,7 +951,8 @@ def token_list():
 
     _, factory = _store()
     for t in list_tokens(factory):
-        typer.echo(f"{t['id']}\t{t['vendor']}\t{t['created_at']:%Y-%m-%d}\t{'active' if t['active'] else 'revoked'}")
+        typer.echo(f"{t['id']}\t{t['vendor']}\t{t['created_at']:%Y-%m-%d}\t"
+                   + message("cli.token.active" if t["active"] else "cli.token.revoked-state"))
 
 
 @token_app.command("revoke")
@@ -881,8 +972,8 @@ def token_revoke(
     except TokenError as exc:
         raise fail(_one_line(exc)) from None
     if n == 0:
-        raise fail("no active token matched")
-    typer.echo(f"Revoked {n} token(s)")
+        raise fail(message("cli.token.none-matched"))
+    typer.echo(message("cli.token.revoked", n=n))
 
 
 # --------------------------------------------------------------------------- operations
@@ -903,23 +994,29 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return
-    typer.echo(f"Database: {report['database']}")
-    typer.echo(f"Concepts: {report['concepts_active']} active; TM: {report['tm_terms']} patient-friendly terms")
-    states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or "empty"
+    typer.echo(message("cli.status.database", database=report["database"]))
+    typer.echo(message("cli.status.concepts", active=report["concepts_active"], tm=report["tm_terms"]))
+    states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
+    line = message("cli.status.queue", states=states)
     waiting = report.get("review_waiting") or {}
-    typer.echo(f"Review queue: {states}" + (f" (open: {waiting.get('needs_wording', 0)} need wording, "
-                                            f"{waiting.get('second_review', 0)} wait for a second reviewer)"
-                                            if waiting else ""))
+    if waiting:
+        line += " " + message("cli.status.queue-waiting", needs_wording=waiting.get("needs_wording", 0),
+                              second_review=waiting.get("second_review", 0))
+    typer.echo(line)
     ingest = report["last_ingest"]
-    typer.echo(f"Last ingest: {ingest['kind']} {ingest['effective_time']} from {ingest['path']}" if ingest
-               else "Last ingest: none")
+    typer.echo(message("cli.status.ingest", kind=ingest["kind"], effective_time=ingest["effective_time"],
+                       path=ingest["path"]) if ingest else message("cli.status.ingest-none"))
     for r in report["runs"]:
-        typer.echo(f"Run {r['id']}: {r['status']}, {r['proposed']} proposed, started {r['started_at']} "
-                   f"by {r['worker']}" + (f" — {r['error']}" if r["error"] else ""))
+        line = message("cli.status.run", id=r["id"], status=r["status"], proposed=r["proposed"],
+                       started=r["started_at"], worker=r["worker"])
+        if r["error"]:
+            line += " " + message("cli.status.run-error", error=r["error"])
+        typer.echo(line)
     for w in report["workers"]:
-        typer.echo(f"Worker {w['worker']}: {w['claimed']} concepts claimed until {w['lease_expires']}")
+        typer.echo(message("cli.status.worker", worker=w["worker"], claimed=w["claimed"], until=w["lease_expires"]))
     release = report["last_release"]
-    typer.echo(f"Last release: {release['version']} in {release['path']}" if release else "Last release: none")
+    typer.echo(message("cli.status.release", version=release["version"], path=release["path"]) if release
+               else message("cli.status.release-none"))
 
 
 @app.command()
@@ -947,14 +1044,14 @@ def nightly(
 
     configure_logging(log_json)
     if suggester not in ("offline", "llm"):
-        raise fail(f"--suggester must be offline or llm, not {suggester!r}")
+        raise fail(message("cli.error.suggester", value=suggester))
     if inbox is not None and not inbox.is_dir():
-        raise fail(f"{inbox}: no such folder")
+        raise fail(message("cli.error.no-such-folder", folder=inbox))
     config = _config()
     if suggester == "llm":
         model = model or config.get("llm", {}).get("model")
         if not model:
-            raise fail("--suggester llm needs --model (or [llm] model in helder.toml)")
+            raise fail(message("cli.error.llm-needs-model"))
     opts = RunOptions(suggester=suggester, model=model, config=config,
                       llm={"use_cache": True, "max_requests": max_requests, "max_cost": max_cost})
     engine, factory = _store()
@@ -988,7 +1085,7 @@ def demo(
     except typer.Exit:
         raise
     except Exception as exc:
-        raise fail(f"demo failed: {_one_line(exc)}") from None
+        raise fail(message("cli.error.demo-failed", reason=_one_line(exc))) from None
 
 
 def _demo_flow(factory, workdir: Path, url: str) -> None:
@@ -1004,35 +1101,31 @@ def _demo_flow(factory, workdir: Path, url: str) -> None:
     config = _config()
     snapshot = sample_path("snapshot")
     report = ingest_release(factory, read_release(snapshot), snapshot)
-    say(f"1. Ingested the bundled sample ({report.kind} {report.effective_time}): "
-        f"{report.concepts_new} concepts, {report.tm_added} existing patient-friendly terms (the TM).")
+    say(message("cli.demo.ingested", kind=report.kind, effective_time=report.effective_time,
+                concepts=report.concepts_new, tm=report.tm_added))
     record = run(factory, RunOptions(config=config), progress=_is_tty())
     c = record.counts
-    say(f"2. Nightly run {record.id}: {c.get('proposed', 0)} proposals queued; by origin {c.get('by_origin')}; "
-        f"flags {c.get('flags')}.")
+    say(message("cli.demo.run", id=record.id, proposed=c.get("proposed", 0),
+                origins=_counts(sorted((c.get("by_origin") or {}).items())),
+                flags=_counts(sorted((c.get("flags") or {}).items()))))
     decided = review_like_a_terminologist(factory, user="demo")
-    say(f"3. Reviewed as user 'demo': {decided['approved']} approved, {decided['edited']} edited, "
-        f"{decided['rejected']} rejected; approved terms joined the TM.")
+    say(message("cli.demo.reviewed", approved=decided["approved"], edited=decided["edited"],
+                rejected=decided["rejected"]))
     first = create_release(factory, root=workdir / "releases", created_by="demo", config=config)
-    say(f"4. Published release {first.name} in {first}.")
+    say(message("cli.demo.published", name=first.name, path=first))
     delta = sample_path("delta")
     report = ingest_release(factory, read_release(delta), delta)
-    say(f"5. Ingested the sample Delta ({report.effective_time}): {report.concepts_new} new concepts, "
-        f"{report.concepts_changed_term} changed Dutch terms, {report.concepts_inactivated} inactivated, "
-        f"{report.requeued_stale} approved terms back in the queue as stale-source.")
+    say(message("cli.demo.delta", effective_time=report.effective_time, new=report.concepts_new,
+                changed=report.concepts_changed_term, inactivated=report.concepts_inactivated,
+                stale=report.requeued_stale))
     record = run(factory, RunOptions(config=config), progress=_is_tty())
-    say(f"6. Nightly run {record.id}: {record.counts.get('proposed', 0)} new proposals queued.")
+    say(message("cli.demo.run-again", id=record.id, proposed=record.counts.get("proposed", 0)))
     second = create_release(factory, root=workdir / "releases", created_by="demo", config=config)
-    say(f"7. Published release {second.name}; its rf2/Delta holds what changed since {first.name}.")
+    say(message("cli.demo.published-again", name=second.name, first=first.name))
     say("")
-    say(f"Database: {describe(url)}")
-    say(f"Release:  {second.resolve()}")
-    say("Next: helder review list · helder review show ID · helder serve (web app) · "
-        "helder release list · helder --help")
-
-
-if __name__ == "__main__":
-    app()
+    say(message("cli.demo.database", database=describe(url)))
+    say(message("cli.demo.release", path=second.resolve()))
+    say(message("cli.demo.next"))
 
 
 # --------------------------------------------------------------------------- llm
@@ -1070,3 +1163,7 @@ def llm_serve(
         raise fail(_one_line(exc)) from None
     except KeyboardInterrupt:
         pass
+
+
+if __name__ == "__main__":
+    app()

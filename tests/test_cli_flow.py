@@ -41,10 +41,11 @@ def _count(url: str, model, *where) -> int:
 
 def test_demo_runs_the_whole_flow(helder_env, db_url):
     out = helder("demo").output
-    assert "7. Published release" in out
     releases = sorted(p for p in (helder_env / "releases").iterdir() if p.is_dir())
     assert len(releases) == 2
     first, second = releases
+    assert f"7. Release {second.name} gepubliceerd; de rf2/Delta ervan bevat wat er sinds {first.name} is veranderd." in out
+    assert out.startswith("1. Voorbeeldrelease ingelezen (Snapshot 20250930): 594 concepten")
     manifest = json.loads((second / "manifest.json").read_text())
     assert manifest["version"] == second.name
     # The second release's Delta names the concepts the sample Delta inactivated or changed.
@@ -63,10 +64,10 @@ def test_ingest_then_rerun_changes_nothing(helder_env, db_url):
     tm = _count(db_url, PatientTerm, PatientTerm.active)
     assert concepts == 594 and tm == tm_from_release(read_release(sample_path("snapshot"))).height
     out = helder("ingest", str(sample_path("snapshot"))).output
-    assert "0 new concepts" in out
+    assert "Snapshot 20250930 ingelezen uit" in out and "0 nieuwe concepten" in out
     assert (_count(db_url, Concept), _count(db_url, PatientTerm, PatientTerm.active)) == (concepts, tm)
     first = helder("run").output
-    assert "proposals queued" in first
+    assert "voorstellen in de wachtrij" in first and "completed" in first
     items = _count(db_url, ReviewItem)
     assert items == 594 - tm
     helder("run")  # a second night finds nothing new to propose
@@ -116,7 +117,7 @@ def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
     work = pl.DataFrame({"conceptId": ["85189001", "4556007"], "term": ["acute appendicitis links", "chronische gastritis"]})
     write_table(work, tmp_path / "in.csv")
     out = helder("suggest", "in.csv", "--tm", "tm.tsv", "--out", "out.tsv").output
-    assert "Wrote 2 rows" in out
+    assert "2 regels geschreven naar out.tsv; vlaggen: " in out
     got = pl.read_csv(tmp_path / "out.tsv", separator="\t", infer_schema=False)
     assert got.columns[:2] == ["conceptId", "term"]
     assert {"suggestion", "explanation", "confidence", "origin", "flags", "similar"} <= set(got.columns)
@@ -128,7 +129,7 @@ def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
     assert "lost-qualifier" in flags[0]  # 'links' is gone
     assert "unsafe-output" in flags[1]  # markup
     result = runner.invoke(app, ["suggest", "missing.tsv", "--tm", "tm.tsv", "--out", "x.tsv"])
-    assert result.exit_code == 1 and "missing.tsv: no such file" in result.output
+    assert result.exit_code == 1 and "helder: missing.tsv: bestand bestaat niet" in result.output
     assert not (tmp_path / "x.tsv").exists()
 
 
@@ -141,17 +142,18 @@ def test_status_users_and_tokens(helder_env, monkeypatch):
     assert status["runs"][0]["status"] == "completed"
     monkeypatch.setenv("PW", "correct horse battery")
     helder("user", "add", "anna", "--role", "admin", "--password-env", "PW")
-    assert "anna\tadmin\tactive" in helder("user", "list").output
+    assert "anna\tadmin\tactief" in helder("user", "list").output
     helder("user", "add", "anna", "--password-env", "PW", code=1)
     helder("user", "disable", "anna", code=1)  # the last active admin stays
     helder("user", "add", "beheer", "--role", "admin", "--password-env", "PW")
     helder("user", "disable", "anna")
-    assert "anna\tadmin\tdisabled" in helder("user", "list").output
+    assert "anna\tadmin\tuitgeschakeld" in helder("user", "list").output
     token = helder("token", "create", "PGO Voorbeeld").stdout.strip().splitlines()[0]
     assert len(token) > 30 and token not in helder("token", "list").output
-    helder("token", "revoke", "PGO Voorbeeld")
-    assert "revoked" in helder("token", "list").output
-    helder("token", "revoke", "PGO Voorbeeld", code=1)  # nothing left to revoke
+    assert helder("token", "revoke", "PGO Voorbeeld").output.strip() == "1 token(s) ingetrokken"
+    assert "PGO Voorbeeld\t" in (listed := helder("token", "list").output) and listed.rstrip().endswith("\tingetrokken")
+    r = helder("token", "revoke", "PGO Voorbeeld", code=1)  # nothing left to revoke
+    assert r.output.strip() == "helder: geen actief token gevonden"
 
 
 @pytest.mark.parametrize("command", [
@@ -164,3 +166,56 @@ def test_every_command_has_help_with_an_example(command):
     assert result.exit_code == 0
     if command not in ([], ["tm"], ["review"], ["release"], ["user"], ["token"]):
         assert "Example: helder" in " ".join(result.output.split()) or "Example (crontab)" in result.output, command
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"helder {version('helder')}\n"
+    assert version("helder") == _pyproject_version()
+
+
+def test_version_falls_back_to_pyproject_when_helder_is_not_installed(monkeypatch):
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output == f"helder {_pyproject_version()}\n"
+
+
+def _pyproject_version() -> str:
+    import tomllib
+
+    with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as fh:
+        return tomllib.load(fh)["project"]["version"]
+
+
+def test_every_cli_message_is_in_the_catalogue_and_every_cli_entry_is_used():
+    """cli.py prints Dutch from terms/messages/cli.toml: the keys it names exist, and none is left over."""
+    import re
+
+    import cli
+    from terms import messages
+
+    source = Path(cli.__file__).read_text(encoding="utf-8")
+    named = set(re.findall(r'"(cli\.[a-z0-9_.-]+)"', source))
+    assert named and named <= set(messages.keys("cli."))
+    assert set(messages.keys("cli.")) - named == set()
+    # No English sentence left in an echo or an error: every text goes through message().
+    assert not re.findall(r'(?:typer\.echo|fail|say)\(\s*f?"(?!helder: \{)[A-Za-z]', source)
+
+
+def test_user_add_asks_the_password_twice_in_dutch(helder_env):
+    result = runner.invoke(app, ["user", "add", "carla"], input="geheim-123\ngeheim-124\ngeheim-123\ngeheim-123\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Wachtwoord: ") == 2 and result.output.count("Wachtwoord nog eens: ") == 2
+    assert "De twee wachtwoorden zijn niet gelijk; probeer het opnieuw." in result.output
+    assert result.output.rstrip().endswith("Gebruiker carla toegevoegd als beoordelaar (reviewer)")
+    stopped = runner.invoke(app, ["user", "add", "dirk"], input="")
+    assert stopped.exit_code == 1 and "helder: gestopt zonder wachtwoord; er is niets gewijzigd" in stopped.output
+    assert "dirk" not in helder("user", "list").output

@@ -35,8 +35,11 @@ def test_review_edit_is_checked_again_and_keep_needs_a_reason(helder_env, seed_i
     assert "geen voorstel" in r.output
     listed = [json.loads(line) for line in helder("review", "list", "--state", "needs-wording", "--json").output.splitlines()]
     assert [(i["id"], i["needsWording"]) for i in listed] == [(wording, True)]
-    assert "needs wording" in helder("review", "show", str(wording)).output
-    helder("review", "keep", str(wording), "--user", "anna", "--reason", "griep is gewoon Nederlands")
+    shown = helder("review", "show", str(wording)).output
+    assert shown.splitlines()[0] == f"Item {wording} (versie 1) — voorgesteld (proposed) — formulering nodig (geen voorstel)"
+    assert "  klinisch       griep" in shown
+    kept = helder("review", "keep", str(wording), "--user", "anna", "--reason", "griep is gewoon Nederlands")
+    assert kept.output.strip() == f"Item {wording}: goedgekeurd (approved, versie 2)"
     with factory() as s:
         assert (s.get(ReviewItem, item_id).state, s.get(ReviewItem, wording).final_term) == ("edited", "griep")
         d = s.query(Decision).filter_by(item_id=item_id).one()
@@ -47,7 +50,7 @@ def test_review_export_then_import_from_the_shell(helder_env, seed_items):
     factory = _factory()
     ids = seed_items(factory, 3, term="schouderklachten", proposal="last van de schouder")
     out = helder_env / "batch.xlsx"
-    assert helder("review", "export", str(out)).output.strip() == f"Wrote {out}"
+    assert helder("review", "export", str(out)).output.strip() == f"Werkmap geschreven: {out}"
     wb = load_workbook(out)
     ws = wb.active
     header = [c.value for c in ws[1]]
@@ -59,11 +62,12 @@ def test_review_export_then_import_from_the_shell(helder_env, seed_items):
     wb.save(buf)
     out.write_bytes(buf.getvalue())
     r = helder("review", "import", str(out), "--user", "anna", code=1)  # the edit is English: an error flag
-    assert "regel 3:" in r.output and "nothing applied, 1 problem(s)" in r.output
+    assert "regel 3:" in r.output and f"helder: {out}: niets toegepast, 1 probleem(en)" in r.output
     with factory() as s:
         assert [s.get(ReviewItem, i).state for i in ids] == ["proposed"] * 3
     ws.cell(row=3, column=header.index("eindterm") + 1, value="stijve schouder")
     wb.save(out)
-    assert "Applied 2 decision(s)" in helder("review", "import", str(out), "--user", "anna").output
+    assert (f"2 besluit(en) toegepast uit {out}; 1 regel(s) zonder besluit"
+            in helder("review", "import", str(out), "--user", "anna").output)
     with factory() as s:
         assert [s.get(ReviewItem, i).state for i in ids] == ["rejected", "edited", "proposed"]

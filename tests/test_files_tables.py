@@ -118,7 +118,7 @@ def test_dutch_excel_csv_through_helder_tm_import(helder_env):
     (helder_env / "pairs.csv").write_bytes(_dutch_csv(TM).encode("cp1252"))
     result = runner.invoke(app, ["tm", "import", "pairs.csv"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "3 added" in result.output and "Windows-1252" in result.output
+    assert "3 toegevoegd" in result.output and "Windows-1252" in result.output
 
 
 # ---------------------------------------------------------------- ids (point 9)
@@ -195,7 +195,7 @@ def test_an_exact_repeat_is_taken_once(helder_env):
         "conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n38341003,hypertensie,hoge bloeddruk\r\n",
         encoding="utf-8")
     result = runner.invoke(app, ["tm", "import", "rep.csv"], catch_exceptions=False)
-    assert result.exit_code == 0 and "1 added" in result.output
+    assert result.exit_code == 0 and "TM-import uit rep.csv: 1 toegevoegd" in result.output
 
 
 def test_the_store_refuses_a_frame_with_one_concept_twice(store):
@@ -436,12 +436,12 @@ def test_a_sheet_without_the_columns_anywhere_still_names_the_first_row(tmp_path
 def test_tm_import_counts_each_pair_once(helder_env):
     (helder_env / "one.csv").write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n"
                                         "45007003,hypotensie,lage bloeddruk\r\n", encoding="utf-8")
-    assert "2 added, 0 replaced, 0 unchanged" in runner.invoke(app, ["tm", "import", "one.csv"]).output
+    assert "2 toegevoegd, 0 vervangen, 0 ongewijzigd" in runner.invoke(app, ["tm", "import", "one.csv"]).output
     (helder_env / "two.csv").write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,te hoge bloeddruk\r\n"
                                         "45007003,hypotensie,lage bloeddruk\r\n74400008,appendicitis,"
                                         "blindedarmontsteking\r\n", encoding="utf-8")
     # three pairs: one new, one replacing another term, one as it was
-    assert "1 added, 1 replaced, 1 unchanged" in runner.invoke(app, ["tm", "import", "two.csv"]).output
+    assert "1 toegevoegd, 1 vervangen, 1 ongewijzigd" in runner.invoke(app, ["tm", "import", "two.csv"]).output
 
 
 def test_a_new_explanation_for_the_same_term_is_stored_not_dropped(helder_env, store):
@@ -455,10 +455,10 @@ def test_a_new_explanation_for_the_same_term_is_stored_not_dropped(helder_env, s
                                         "38341003,hypertensie,hoge bloeddruk,De druk in de bloedvaten is te hoog.\r\n",
                                         encoding="utf-8")
     out = runner.invoke(app, ["tm", "import", "two.csv"]).output
-    assert "0 added, 0 replaced, 0 unchanged, 1 explanations updated" in out
+    assert "0 toegevoegd, 0 vervangen, 0 ongewijzigd, 1 met nieuwe uitleg" in out
     (helder_env / "three.csv").write_text("conceptId,term,patientTerm,explanation\r\n"
                                           "38341003,hypertensie,hoge bloeddruk,\r\n", encoding="utf-8")
-    assert "1 unchanged" in runner.invoke(app, ["tm", "import", "three.csv"]).output  # a blank cell keeps it
+    assert "1 ongewijzigd" in runner.invoke(app, ["tm", "import", "three.csv"]).output  # a blank cell keeps it
     with factory() as s:
         kept = s.query(PatientTerm.explanation).filter(PatientTerm.concept_id == "38341003", PatientTerm.active).all()
     assert kept == [("De druk in de bloedvaten is te hoog.",)]
@@ -475,7 +475,7 @@ def test_a_tm_term_for_a_concept_no_release_holds_is_not_published(helder_env, s
     (helder_env / "pairs.csv").write_text("conceptId;term;patientTerm\r\n73211009;diabetes mellitus;suikerziekte\r\n",
                                           encoding="cp1252")
     out = runner.invoke(app, ["tm", "import", "pairs.csv"]).output
-    assert "1 added" in out and "no ingested release holds" in out
+    assert "1 toegevoegd" in out and "1 daarvan horen bij concepten die in geen ingelezen release staan" in out
     result = runner.invoke(app, ["export"])
     assert result.exit_code == 0, result.output
     manifest = json.loads(next((helder_env / "releases").glob("*/manifest.json")).read_text(encoding="utf-8"))

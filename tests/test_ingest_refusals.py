@@ -131,7 +131,7 @@ def test_a_release_with_nothing_for_helder_says_so_and_is_not_an_ingest(helder_e
     assert message.count("\n") == 0
     assert "0 Dutch descriptions (language nl)" in message and "nothing to propose" in message
     assert _count(factory, Ingest) == 0 and _count(factory, Concept) == 0
-    assert "Last ingest: none" in helder("status").output
+    assert "Laatst ingelezen: nog niets" in helder("status").output
     # After a Dutch release, the foreign one still does not pass as the last ingest, even when it
     # is newer and holds a concept helder knows (an international release inactivating it).
     helder("ingest", str(sample_path("snapshot")))
@@ -140,7 +140,7 @@ def test_a_release_with_nothing_for_helder_says_so_and_is_not_an_ingest(helder_e
     (helder_env / "newer").mkdir()
     newer = _international_snapshot_zip(helder_env / "newer", concept=known, date="20260701")
     assert "0 Dutch descriptions" in helder("ingest", str(newer), code=1).output
-    assert "Last ingest: Snapshot 20250930" in helder("status").output
+    assert "Laatst ingelezen: Snapshot 20250930 uit " in helder("status").output
     with factory() as s:
         assert s.get(Concept, known).active
 
@@ -151,7 +151,7 @@ def test_a_delta_that_only_inactivates_known_concepts_is_ingested(helder_env, st
     concept = read_release(sample_path("snapshot")).concepts.row(0, named=True)
     path = rf2_package(helder_env / "SnomedCT_NL_20260930", {"sct2_Concept_Delta_NL1000146_20260930.txt": [
         {**concept, "effectiveTime": "20260930", "active": False}]})
-    assert "1 concepts inactivated" in helder("ingest", str(path)).output
+    assert "1 concepten inactief geworden" in helder("ingest", str(path)).output
 
 
 # ---------------------------------------------------------------- patient-friendly only (point 4)
@@ -182,7 +182,7 @@ def test_a_patient_friendly_only_release_for_a_known_concept_adds_its_term(helde
     untranslated = release.concepts.join(tm_from_release(release), left_on="id", right_on="conceptId", how="anti")
     concept = untranslated["id"][0]
     out = helder("ingest", str(_pf_only_delta(helder_env, rf2_package, concept, "een nieuwe term"))).output
-    assert "1 patient-friendly terms added" in out
+    assert "1 patiëntvriendelijke termen toegevoegd" in out
     assert _count(factory, PatientTerm, PatientTerm.concept_id == concept, PatientTerm.active) == 1
 
 
@@ -207,7 +207,8 @@ def test_the_summary_says_what_a_delta_retired_and_withdrew(helder_env, store, r
                                                                   "active": False}],
     })
     out = helder("ingest", str(path)).output
-    assert "1 retired" in out and "1 open review items withdrawn" in out and "1 concepts inactivated" in out
+    assert "1 buiten gebruik gesteld" in out and "1 open beoordelingsitems ingetrokken" in out
+    assert "1 concepten inactief geworden" in out
 
 
 def test_a_delta_that_inactivates_only_the_patient_friendly_description_retires_the_term(helder_env, store,
@@ -224,7 +225,7 @@ def test_a_delta_that_inactivates_only_the_patient_friendly_description_retires_
                                                               "active": False}],
     })
     out = helder("ingest", str(path)).output
-    assert "1 retired" in out
+    assert "1 buiten gebruik gesteld" in out
     assert _count(factory, PatientTerm, PatientTerm.description_id == description["id"], PatientTerm.active) == 0
 
 
@@ -250,7 +251,7 @@ def test_quarantined_rows_are_named_with_file_and_line_and_exports_keep_working(
             _member(C.PATIENT_FRIENDLY_REFSET, d) for d in (long_term, long_expl, sep_term)],
     })
     out = helder("ingest", str(path)).output
-    assert "3 rows quarantined" in out and "sct2_Description_Delta-nl_NL1000146_20260930.txt:2:" in out
+    assert "3 regels in quarantaine" in out and "sct2_Description_Delta-nl_NL1000146_20260930.txt:2:" in out
     with factory() as s:
         (counts,) = s.execute(select(Ingest.counts).order_by(Ingest.id.desc()).limit(1)).scalars()
         terms = set(s.execute(select(PatientTerm.term).where(PatientTerm.active)).scalars())
@@ -275,4 +276,4 @@ def test_a_snapshot_and_a_newer_delta_in_one_folder_are_refused_naming_both(held
     assert message.count("\n") == 0 and "Snapshot of 20250930" in message and "Delta of 20260331" in message
     assert _count(factory, Concept) == 0
     out = helder("ingest", str(root), "--kind", "snapshot").output
-    assert "Ingested Snapshot 20250930" in out
+    assert "Snapshot 20250930 ingelezen uit " in out

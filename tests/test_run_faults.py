@@ -151,12 +151,12 @@ def test_run_killed_midway_then_rerun_loses_nothing_and_queues_nothing_twice(sam
 
     # Same host, process gone: the rerun takes the dead worker's chunk back at once (no lease wait).
     out = helder("run", "--chunk-size", "20", cwd=tmp_path, env=env).stdout
-    assert f"{len(sample.untranslated) - items} proposals queued" in out
+    assert f"{len(sample.untranslated) - items} voorstellen in de wachtrij" in out
     sample.assert_everything_queued_once()
     killed, rerun = sample.runs()
     assert (killed.status, rerun.status) == ("interrupted", "completed")
     # A third run finds nothing left to do.
-    assert "0 proposals queued" in helder("run", cwd=tmp_path, env=env).stdout
+    assert "0 voorstellen in de wachtrij" in helder("run", cwd=tmp_path, env=env).stdout
     sample.assert_everything_queued_once()
 
 
@@ -186,12 +186,13 @@ def test_killed_workers_chunk_on_another_machine_returns_when_its_lease_expires(
     with sample.factory() as s, s.begin():
         s.execute(update(WorkClaim).values(lease_expires=datetime.now(timezone.utc) - timedelta(seconds=1)))
     out = helder("run", cwd=tmp_path, env=env).stdout
-    assert f"{len(held)} proposals queued" in out
+    assert f"{len(held)} voorstellen in de wachtrij" in out
     sample.assert_everything_queued_once()
     killed, rerun, last = sample.runs()
     assert (killed.status, rerun.status, last.status) == ("interrupted", "completed", "completed")
     assert "lease expired" in killed.error
-    assert "Worker machine-a:4242" not in helder("status", cwd=tmp_path, env=env).stdout  # no claims left
+    status = helder("status", cwd=tmp_path, env=env).stdout
+    assert "Wachtrij: proposed " in status and "Werkproces machine-a:4242" not in status  # no claims left
 
 
 def test_bad_lease_setting_is_one_line(sample, tmp_path, db_url):
@@ -234,12 +235,13 @@ def test_database_lost_mid_run_fails_with_one_line_and_the_next_run_resumes(pg_u
         assert proc.returncode == 1, (out, err)
         message = err.strip()
         assert message.count("\n") == 0, message
-        assert message.startswith("helder: run failed: lost the database connection (") and "run `helder run` again" in message
+        assert message.startswith("helder: run mislukt: lost the database connection (")
+        assert message.endswith("(start `helder run` opnieuw om verder te gaan)")
         assert "Traceback" not in message and "sqlalche.me" not in message
 
         # The database is back: the next run resumes and nothing is lost or queued twice.
         out = helder("run", "--chunk-size", "20", cwd=tmp_path, env=env).stdout
-        assert f"{len(sample.untranslated) - items} proposals queued" in out
+        assert f"{len(sample.untranslated) - items} voorstellen in de wachtrij" in out
         sample.assert_everything_queued_once()
         statuses = [r.status for r in sample.runs()]
         assert statuses[-1] == "completed" and statuses[0] in ("failed", "interrupted")

@@ -61,13 +61,13 @@ def test_user_commands(helder_env, monkeypatch):
     r = runner.invoke(app, ["user", "add", "anna", "--password-env", "PW"])
     assert r.exit_code == 1 and "uitgeschakeld" in r.output and "helder user enable anna" in r.output
     assert runner.invoke(app, ["user", "enable", "anna"]).exit_code == 0
-    assert runner.invoke(app, ["user", "role", "anna", "admin"]).output.strip() == "anna is now admin"
+    assert runner.invoke(app, ["user", "role", "anna", "admin"]).output.strip() == "anna is nu beheerder (admin)"
     monkeypatch.setenv("PW2", "een-nieuw-wachtwoord")
     r = runner.invoke(app, ["user", "password", "anna", "--password-env", "PW2"])
-    assert r.exit_code == 0 and "sessions ended" in r.output
+    assert r.exit_code == 0 and r.output.strip() == "Nieuw wachtwoord ingesteld voor anna; de sessies van dit account zijn beëindigd"
     r = runner.invoke(app, ["user", "role", "anna", "god"])
     assert r.exit_code == 1 and "Rol 'god' bestaat niet" in r.output
-    assert runner.invoke(app, ["user", "list"]).output.splitlines() == ["anna\tadmin\tactive", "beheer\tadmin\tactive"]
+    assert runner.invoke(app, ["user", "list"]).output.splitlines() == ["anna\tadmin\tactief", "beheer\tadmin\tactief"]
     from review_queue.db import database_url, open_store
 
     _, factory = open_store(database_url())
