@@ -45,7 +45,8 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
           "bekleding", "slijmvlies", "deel", "gedeelte", "structuur", "gebied"}
 POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
-             "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking")
+             "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
+             "ontwrichting", "luxatie")
 _INFLAMED = ("ontsteking", "infectie")
 # Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten").
 _FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
@@ -124,8 +125,8 @@ def _noun_gender(word: str, version: int) -> str | None:
         if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None \
                 or left.endswith("ings") and len(left) >= 7:  # "doorbloedings|stoornis"
             return dutch.gender(right)
-    if word in STOPWORDS or word in _PREPOSITIONS:
-        return None  # "chronisch, bij oudere": "de bij" is a bee, never the preposition
+    if word in STOPWORDS or word in _PREPOSITIONS or word in POSITIONS or word.endswith("ste"):
+        return None  # "chronisch, bij oudere": "de bij" is a bee; "de achterste" a position, not "het achterste"
     general = dutch.general_article(word)  # "centraal druk": a general Dutch noun the curated list lacks
     # ... but not a nominal adjective ("de werkende" is also "slecht werkende"): never judged by it
     return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None

@@ -133,10 +133,18 @@ def compare(term: str, proposal: str) -> str | None:
             if rest[0] == "uit" and target and re.search(rf"\buit (?:de |het |een )?{re.escape(target)}\b", term.lower()):
                 continue  # "oorsmeer uit het oor": where it is taken from is the term's own phrase ("cerumen uit oor")
             core = re.sub(r"^(linker|rechter)", "", w)
-            if rest[0] == "van":
-                target = re.sub(r"^(linker|rechter)(?=\w{3})", "", target)  # "borstkanker van de linkerborst"
+            if rest[0] == "van" and not body_part(core):
+                # "borstkanker van de linkerborst" says the breast twice; "oogkamer van het linkeroog"
+                # is a part of the eye and names its whole
+                target = re.sub(r"^(linker|rechter)(?=\w{3})", "", target)
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
+                continue
+            nested = next((f for f in {core} | singulars(core) if len(f) >= 4 and target != f and target.endswith(f)
+                           and body_part(target)), None)
+            if nested:
+                # "druk van de aders in de halsader": the body part, then a precise one of it
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=target))
                 continue
             whole = {target} | singulars(target)
             if rest[0] == "van" and len(core) >= 4 and any(t != core and t.endswith(core) and _word_before_head(t[: -len(core)])
@@ -161,6 +169,15 @@ def compare(term: str, proposal: str) -> str | None:
         # "de linkerknie en de rechterknie" are two knees; "het linkeroog … het oog" one eye twice
         if len(said_here) >= 2 and "" in said_here and len(re.findall(rf"{re.escape(organ)}", term.lower())) < 2:
             problems.append(message("flags.repeated-concept.twice", word=organ))
+    # "dikkedarmontsteking van het linker deel van de dikke darm": a compound's first part said again
+    # as two words
+    for i, w in enumerate(words):
+        if len(w) < 10:
+            continue
+        for a, b in zip(words[i + 1:], words[i + 2:]):
+            if len(a) >= 3 and len(b) >= 3 and w.startswith(a + b) and f"{a} {b}" not in term.lower():
+                problems.append(message("flags.repeated-concept.genitive", compound=w, word=f"{a} {b}"))
+                break
     # "gebroken linkersleutelbeen aan de linkerkant": one side said twice
     for one_side in _ONE_SIDE:
         said = one_side.findall(proposal.lower())

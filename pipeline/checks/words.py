@@ -76,7 +76,7 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
     # an organism's Latin name stays as it is ("door Staphylococcus aureus"): no lay name to give
     organisms = (changed.select("row", pl.col("raw").str.extract_all(r"\b\p{Lu}\p{Ll}+ \p{Ll}+\b").alias("o"))
                  .explode("o").drop_nulls("o")
-                 .filter(pl.col("o").str.contains(r"^\p{Lu}\p{Ll}+ \p{Ll}*(us|um|ae|a|is|ii|i|e|es)$"))
+                 .filter(pl.col("o").str.contains(r"^\p{Lu}\p{Ll}+ \p{Ll}*(us|um|ae|a|is|ii|i|e|es|ans|ens|ax|ex|ix)$"))
                  .select("row", pl.col("o").str.to_lowercase().str.split(" ").alias("kept")).explode("kept"))
     # ... and so does a virus or test named with a letter ("hepatitis-C-virus", "influenza-A-virus")
     named = (changed.select("row", pl.col("raw").str.extract_all(r"[\p{L}\d]+(?:-[\p{L}\d]+)+").alias("o"))

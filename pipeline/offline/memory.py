@@ -15,7 +15,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from pipeline.dutch import grammar
-from pipeline.offline.lexicon import Entry, Lexicon, normalise
+from pipeline.offline.lexicon import body_part, Entry, Lexicon, normalise
 
 _SPACE = re.compile(r"\s+")
 _PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via", "uit",
@@ -102,6 +102,14 @@ class Memory:
                 stripped_all = stripped_all and found
             if core and lay and stripped_all:
                 counts[" ".join(core)][lay] += 1
+            elif quals and core and not stripped_all and " " in key and " " not in normalise(patient) \
+                    and not (core[-1] in self.lex.heads and body_part(normalise(patient))):
+                # ... but not a head whose lay names a body part: "diepe veneuze trombose" →
+                # "trombosebeen" would take "van de knieholteader" as "trombosebeen van …"
+                # "cystische fibrose" → "taaislijmziekte": the lay side says the qualifier in its own
+                # one word, so the pair is a fixed name — learned whole, as a phrase for longer
+                # terms ("familieanamnese van cystische fibrose")
+                counts[key][" ".join(patient.split())] += 1  # as written: "MS" stays a capital abbreviation
             # morpheme alignment: clinical X-itis ~ lay Y-ontsteking teaches root X -> Y
             if " " in lay:
                 continue  # only a one-word lay term aligns with a root

@@ -176,7 +176,8 @@ class Phrase:
             elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS) \
                     or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
                 article = False
-            elif not (self.head.endswith("en") and self.gender == "het"):
+            elif not (self.head.endswith("en") and self.gender == "het" and not body_part(self.head)):
+                # an infinitive takes "het" ("na het eten"); "een gebroken dijbeen" is a noun
                 words.append("een")
                 article = False
         if self.det:
@@ -1234,6 +1235,21 @@ class Renderer:
 
     def _object(self, objects) -> Phrase | None:
         """The object of a template head: the first "van" phrase and its genitive chain, as one phrase."""
+        inner = self._template_head(objects[0][1]) if len(objects) > 1 and objects[1][0].low == "van" else None
+        if inner is not None and any(" " in alt for alt in inner.lay.split("|") if not has_slot(alt)):
+            # "familieanamnese van aneurysma van aorta": the object is itself a head with its own
+            # object ("verwijding van de grote lichaamsslagader"), not "verwijding van een bloedvat"
+            # with the aorta after it (a head whose plain gloss is one word, "botbreuk", takes its
+            # genitive as before)
+            text = self._render_template(inner, objects[0][1], objects[1:], False)
+            if not text:
+                return None
+            words = text.split()
+            cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
+            head = words[cut - 1]
+            return Phrase(head, grammar.gender(head), pre=[(w, False) for w in words[:cut - 1]],
+                          post=[" ".join(words[cut:])] if words[cut:] else [], bare_noun=len(words) == 1,
+                          translated=True, object_post=bool(words[cut:]))
         first = self._phrase_or_coord(objects[0][1])
         if first is None:
             return None
