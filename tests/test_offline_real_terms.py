@@ -613,3 +613,35 @@ def test_without_the_tm_a_count_before_one_thing_is_still_no_proposal():
 ])
 def test_reading_15_structures_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 16 (fresh terms).
+@pytest.mark.parametrize("term,expected", [
+    ("lage insertie van placenta", "lage aanhechting van de placenta"),        # attached, not inserted
+    ("insertie van spiraal", "inbrengen van een spiraaltje"),
+    ("retinoscopie", "meten van de sterkte van het oog met een lampje"),      # a measurement, no retina
+    ("rhesusimmunisatie tijdens zwangerschap",
+     "afweerstoffen van de moeder tegen de rhesusfactor van de baby tijdens de zwangerschap"),
+    ("spontaan begonnen partus", "spontaan begonnen bevalling"),             # an adverb before a participle
+    ("Toedienen van vocht en voeding onder dwang", "geven van vocht en voeding onder dwang"),
+    ("zuigeling hapt goed aan bij borst", "baby hapt goed aan bij de borst"),  # "aan" is the verb's particle
+    ("prenataal vastgestelde hydronefrose",
+     "voor de geboorte vastgestelde verwijding van het nierbekken door opgehoopte urine"),
+    ("urolithiasis van linker ureter", "steen in de linkerurineleider"),
+])
+def test_reading_16_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("stenose van arteria carotis interna links, 70-99%", "vernauwing van de binnenste halsslagader links, 70-99%"),
+    ("chondrocalcinose van articulatio genus", "kalkafzetting in het kraakbeen van het kniegewricht"),
+    ("amputatie van vingertop door trauma", "verlies van de vingertop door letsel"),   # no operation
+    ("amputatie van tweede teen", "afzetten van de tweede teen"),
+    ("fractuur van collum femoris, mediaal, links", "botbreuk van de hals van het dijbeen, aan de binnenkant, links"),
+    ("röntgenfoto van os scaphoideum, vier richtingen",
+     "röntgenfoto van het bootvormige handwortelbeentje, vier richtingen"),
+    ("fractuur van os scaphoideum", "gebroken bootvormig handwortelbeentje"),
+])
+def test_reading_16_clinical_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

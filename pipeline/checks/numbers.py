@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import polars as pl
 
@@ -23,6 +24,7 @@ FLAGS = {"number-changed": "error"}
 # a number with a letter glued on is one code ("stadium 3A"); split, it is another ("3 A")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
 _RATIO = re.compile(r"\d+:\d+")
+_RANGE = re.compile(r"(?<![\d:])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\d:])")
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
 _PREP_DIGIT = re.compile(r"\b(?:van|in|op|over|tot|na|binnen|sinds|bij|per|met|om|voor) \d")
 _MEASURE_PREPS = {"van", "in", "op", "over", "tot", "na", "binnen", "sinds", "bij", "per", "met", "om", "voor"}
@@ -95,10 +97,29 @@ _MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("primi", "1"), ("secundi", "2
 
 
 def _implied(term: str) -> set[str]:
-    """Numbers a term's words say without a numeral ("monochoriale", "tweeling")."""
+    """Numbers a term's words say without a numeral ("monochoriale", "tweeling"), and those the
+    curated lexicon's lay text for one of its words says ("meconium" → "eerste ontlasting")."""
     words = re.findall(r"[^\W\d_]+", term.lower())
+    said = _lexicon_numbers()
     return {value for word in words for morpheme, value in _MORPHEME_NUMBERS
-            if word.startswith(morpheme) and len(word) > len(morpheme) + 3 or morpheme in ("tweeling", "drieling", "vierling") and morpheme in word}
+            if word.startswith(morpheme) and len(word) > len(morpheme) + 3 or morpheme in ("tweeling", "drieling", "vierling") and morpheme in word} \
+        | {value for word in words for value in said.get(word, ())}
+
+
+@lru_cache(maxsize=1)
+def _lexicon_numbers() -> dict[str, frozenset[str]]:
+    """Clinical word → the numbers its curated lay text says in words ("meconium": {"1"})."""
+    from pipeline.offline.lexicon import Lexicon  # the lexicon's own words, read once
+    lex = Lexicon.load()
+    out: dict[str, frozenset[str]] = {}
+    for table in (lex.words, lex.heads):
+        for key, entry in table.items():
+            if " " in key or not re.search(r"\b(?:eerste|tweede|derde|één|twee|drie|vier)\b", entry.lay):
+                continue
+            values = frozenset(v for v, _ in quantities(entry.lay))
+            if values:
+                out[key] = values
+    return out
 
 
 def _show(q: tuple[str, str]) -> str:
@@ -130,6 +151,10 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.number-changed.lost", want=_show(q)))
     if not problems and _PREP_DIGIT.search(term.lower()):
         problems += _prepositions_changed(term, proposal)
+    for low, high in _RANGE.findall(term):
+        if not re.search(rf"\b{re.escape(low)}\s*(?:-|–|tot|à)\s*{re.escape(high)}\b", proposal):
+            # "70-99%" → "70 99 %": a range split reads as two numbers
+            problems.append(message("flags.number-changed.moved", want=f"{low}-{high}", got=f"{low} {high}"))
     for ratio in _RATIO.findall(term):
         if ratio not in _RATIO.findall(proposal):
             # "2:1-geleiding" → "2: 1 geleiding": a ratio is one number, split it is two

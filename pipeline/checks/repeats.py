@@ -112,6 +112,8 @@ def compare(term: str, proposal: str) -> str | None:
         if a == b or a in _FUNCTION or b in _FUNCTION:
             continue
         short, long = sorted((a, b), key=len)
+        if long.startswith(("linker", "rechter")) and short in ("recht", "links", "rechts", "link"):
+            continue  # "het rechtersleutelbeen recht en vast te zetten": a side and a verb's "recht"
         if len(short) >= 4 and (long.startswith(short) or long.endswith(short)) and f"{a} {b}" not in term.lower():
             problems.append(message("flags.repeated-concept.compound", first=a, second=b))
     # "baarmoederhals van de baarmoeder", "linkerhersenhelft van de hersenen", "urineverlies voor de
@@ -190,7 +192,7 @@ def compare(term: str, proposal: str) -> str | None:
     # een blindedarmoperatie": one cause or time chained onto another ("met … met" may nest: "met een
     # slangetje met een camera")
     said, proposed = term.lower().split(), proposal.lower().split()
-    for link in ("door", "na", "bij"):
+    for link in ("door", "na", "bij", "tussen"):
         extra = term.lower().count("gevolg") if link == "door" else 0
         if link == "bij" and not _people_twice(proposal.lower()):
             continue  # "bij zuurstoftekort bij de baby": a condition and whose it is, not one person twice

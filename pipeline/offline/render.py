@@ -84,6 +84,10 @@ ABSTRACT = {"jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letse
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
 GENERIC_PERSON_AFTER = {"bij een pasgeborene", "bij een baby", "bij een kind", "bij een zuigeling"}
+_POSITION_SIDE = {"binnenste": "aan de binnenkant", "buitenste": "aan de buitenkant", "voorste": "aan de voorkant",
+                  "achterste": "aan de achterkant", "bovenste": "aan de bovenkant", "onderste": "aan de onderkant"}
+# A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
+_PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
 _ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling")
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
@@ -312,8 +316,11 @@ class Renderer:
                     entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
                             else "conj" if tok.low in CONJUNCTIONS else "word")
-                    if role == "prep" and i + 1 < len(tokens) and tokens[i + 1].low == "te":
-                        role = "word"  # "moeilijk aan te prikken": a verb's particle before "te", no preposition
+                    if role == "prep" and i + 1 < len(tokens) and (tokens[i + 1].low == "te" or
+                                                                   tokens[i + 1].low in PREPOSITIONS and i > 0):
+                        # "moeilijk aan te prikken", "hapt goed aan bij borst": a verb's particle before
+                        # "te" or before another preposition, no preposition itself
+                        role = "word"
                     out.append(Unit([tok], entry, role))
                     i += 1
                 continue
@@ -755,8 +762,10 @@ class Renderer:
                 # an article ("risico op een doorligwond, hoog")
                 if coord[0].entry is not None:
                     self._count(coord[0].entry)
-                pieces.append(" ".join(grammar.bare(u.low) if u.entry is None else u.entry.lay if u.entry.article == "post"
-                                       else grammar.bare(u.entry.lay) for u in coord))
+                said = " ".join(grammar.bare(u.low) if u.entry is None else u.entry.lay if u.entry.article == "post"
+                                else grammar.bare(u.entry.lay) for u in coord)
+                # "…, mediaal": a position alone is a side of the thing ("aan de binnenkant"), not "binnenste"
+                pieces.append(_POSITION_SIDE.get(said, said))
                 continue
             phrase = self._phrase(coord)
             if phrase is None:
@@ -1010,6 +1019,10 @@ class Renderer:
                     # "fibula links", "adrenalectomie links": the side joins the body part ("linkerkuitbeen",
                     # "verwijderen van de linkerbijnier"), or it would follow whatever phrase comes last
                     side = "linker" if e.lay == "links" else "rechter"
+                elif e.article == "post" and k + 1 < len(mods) and _PARTICIPLE.match(mods[k + 1].low):
+                    # "prenataal vastgestelde hydronefrose": the phrase says when it was found, so it
+                    # stands before the participle ("voor de geboorte vastgestelde …"), not after the noun
+                    pre.append((e.lay, False))
                 elif e.article == "post":
                     after.append(e.lay)
                 elif e.lay in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
@@ -1052,6 +1065,7 @@ class Renderer:
                 failed = True
                 continue
             adverb = k + 1 < len(mods) and (mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
+                                            or _PARTICIPLE.match(mods[k + 1].low) is not None  # "spontaan begonnen"
                                             or mods[k + 1].low == "te" or k + 2 < len(mods) and mods[k + 2].low == "te")
             # ... and "moeilijk aan te prikken": an adverb of a "te" infinitive
             if k == 0 and tok.low in FINITE_VERBS:

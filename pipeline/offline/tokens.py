@@ -17,6 +17,7 @@ from pipeline.dutch import words as dutch_words
 _TOKEN = re.compile(
     r"(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
     r"|(?P<ratio>\d+:\d+(?:-[^\W\d_]+)*)"  # "2:1-geleiding": a ratio, and what it is of, one token
+    r"|(?P<range>\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?%?)"  # "70-99%": a range is one number
     r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
     r"|(?P<punct>[,/()%+:;<>=])",
@@ -58,7 +59,7 @@ def tokenize(term: str) -> list[Token]:
     for i, (kind, text) in enumerate(raw):
         if kind in ("quote", "qsuffix"):
             out.append(Token(text, text.lower(), "quote"))
-        elif kind in ("number", "ratio"):
+        elif kind in ("number", "ratio", "range"):
             out.append(Token(text, text, "number"))
         elif kind == "punct":
             out.append(Token(text, text, "punct"))
