@@ -645,3 +645,13 @@ def test_reading_16_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_16_clinical_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # an adjective said as "van …" stays with its noun before the term's own "zonder" phrase
+    ("acuut coronair syndroom zonder ST-elevatie", "acuut syndroom van de kransslagaders zonder ST-elevatie"),
+    ("fractuur van proximale humerus, drie-fragment",
+     "botbreuk van het bovenste deel van het bovenarmbeen, in drie stukken"),
+])
+def test_reading_16_order_and_fragments_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

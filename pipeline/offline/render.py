@@ -493,7 +493,7 @@ class Renderer:
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
-                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ")) for a in said_after):
+                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ")) for a in said_after):
                 # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
