@@ -244,7 +244,7 @@ def test_reading_7_kinds_without_a_sound_rendering_give_no_proposal(suggester, t
 @pytest.mark.parametrize("term,expected", [
     # a side said after the term joins its body part, not the last phrase; one organ keeps it after
     ("laparoscopische adrenalectomie links", "verwijderen van de linkerbijnier via een kijkoperatie in de buik"),
-    ("osteosynthese van distale fibula links", "vastzetten van het onderste deel van het linkerkuitbeen met een operatie"),
+    ("osteosynthese van distale fibula links", "vastzetten van de botbreuk in het onderste deel van het linkerkuitbeen"),
     ("laparoscopische hemicolectomie links", "verwijderen van de helft van de dikke darm links via een kijkoperatie in de buik"),
     ("varicokèle links", "spatader in de balzak links"),
     ("spontane pneumothorax rechts", "spontane klaplong rechts"),
@@ -655,3 +655,28 @@ def test_reading_16_clinical_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_16_order_and_fragments_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 17 (fresh terms).
+@pytest.mark.parametrize("term,expected", [
+    ("partus prematurus bij zwangerschapsduur van 32 weken", "vroeggeboorte bij een zwangerschapsduur van 32 weken"),
+    ("zuigeling huilt langdurig", "baby huilt langdurig"),                   # a finding's verb keeps its place
+    ("Na toediening van medicatie", "na het geven van medicijnen"),          # a term that begins with "na"
+    ("forcipale extractie uit bekkenuitgang", "bevalling met een tang uit de bekkenuitgang"),
+    ("genetisch onderzoek", "onderzoek naar erfelijke aanleg"),
+    ("schisis van lip links", "spleet van de lip links"),                   # there is no "linkerlip"
+    ("risico op decompensatio cordis", "risico op hartfalen"),
+    ("risico op ontwikkeling van diabetes mellitus type 2", "risico op het krijgen van diabetes type 2"),
+    ("familieanamnese van myocardinfarct op jonge leeftijd", "hartinfarct in de familie op jonge leeftijd"),
+    ("fenomeen van Raynaud secundair aan systemische sclerose", "fenomeen van Raynaud door sclerodermie"),
+    ("holteronderzoek gedurende 48 uur", "langdurig hartfilmpje gedurende 48 uur"),
+    ("letsel van plexus brachialis links door tractie", "letsel van de zenuwvlecht van de linkerarm door uitrekking"),
+    ("osteosynthese van enkel met plaat en schroeven", "vastzetten van de botbreuk in de enkel met plaat en schroeven"),
+    ("Volledige controle over defecatie op kinderleeftijd", "volledige controle over het poepen op kinderleeftijd"),
+])
+def test_reading_17_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_name_of_several_capitalised_words_keeps_its_first_capital(suggester):
+    assert suggester.suggest_one("Glasgow Coma Scale, motorische reactie")[0].startswith("Glasgow Coma Scale")

@@ -200,8 +200,11 @@ class TmIndex:
         # "structuur van duodenum" and "duodenum": SNOMED's body structure and the entire part are two
         # concepts a patient names alike — the same lay term is right, not a conflict
         pairs = (pairs.join(present.select("row", "termNorm"), on="row", how="left")
-                 .filter((_body_part_key(pl.col("termNorm").fill_null("")) != _body_part_key(_norm(pl.col("term"))))
-                         | (pl.col("termNorm").fill_null("") == _norm(pl.col("term"))))
+                 .filter(((_body_part_key(pl.col("termNorm").fill_null("")) != _body_part_key(_norm(pl.col("term"))))
+                          | (pl.col("termNorm").fill_null("") == _norm(pl.col("term"))))
+                         # a body structure shares its organ's lay name whatever synonym the TM holds
+                         # ("structuur van urineblaas" / "vesica urinaria": "blaas")
+                         & ~pl.col("termNorm").fill_null("").str.starts_with("structuur van "))
                  .drop("termNorm"))
         return similar, self._conflict_flags(pairs)
 

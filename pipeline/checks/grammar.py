@@ -125,7 +125,7 @@ def _noun_gender(word: str, version: int) -> str | None:
         if dutch.known_noun(left) or dutch.known_noun(stem) or left in SIDES or noun_gender(stem) is not None \
                 or left.endswith("ings") and len(left) >= 7:  # "doorbloedings|stoornis"
             return dutch.gender(right)
-    if word in STOPWORDS or word in _PREPOSITIONS or word in POSITIONS or word.endswith("ste"):
+    if word in STOPWORDS or word in _PREPOSITIONS or word in POSITIONS or word.endswith("ste") or word in dutch.ORDINALS:
         return None  # "chronisch, bij oudere": "de bij" is a bee; "de achterste" a position, not "het achterste"
     general = dutch.general_article(word)  # "centraal druk": a general Dutch noun the curated list lacks
     # ... but not a nominal adjective ("de werkende" is also "slecht werkende"): never judged by it

@@ -119,6 +119,13 @@ def _gender(word: str, version: int) -> str | None:
     general = _general_articles().get(word)
     if general is not None:
         return general  # "baard", "galweg": a general Dutch noun the curated list does not name
+    for i in range(3, len(word) - 4):
+        tail, head = word[i:], word[:i]
+        # "bekken|uitgang": a compound whose last part (five letters or more, no adjective ending:
+        # "hoor|baar" is no noun) the general list names, after a word
+        if tail in _general_articles() and not word.endswith(_ADJECTIVE_TAILS) \
+                and (head in table or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0):
+            return _general_articles()[tail]
     if singulars(word):
         return "pl"  # "enkels", "poliepen": the plural of a known noun
     return None
@@ -127,6 +134,9 @@ def _gender(word: str, version: int) -> str | None:
 def general_article(noun: str) -> str | None:
     """'de' or 'het' for a noun of the general list only (`data/articles_general.tsv`), else None."""
     return _general_articles().get(noun.lower())
+
+
+_ADJECTIVE_TAILS = ("baar", "loos", "rijk", "vol", "achtig", "zaam", "matig", "vormig", "gewijs")
 
 
 @lru_cache(maxsize=1)

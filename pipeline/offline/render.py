@@ -65,7 +65,8 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
                         r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur)$")  # not "persfase", "metastase"
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
-MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose")
+MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
+                "falen", "leeftijd", "sclerodermie")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -80,12 +81,15 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
 ABSTRACT = {"jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
-            "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld"}
+            "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang"}
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
 GENERIC_PERSON_AFTER = {"bij een pasgeborene", "bij een baby", "bij een kind", "bij een zuigeling"}
 _POSITION_SIDE = {"binnenste": "aan de binnenkant", "buitenste": "aan de buitenkant", "voorste": "aan de voorkant",
                   "achterste": "aan de achterkant", "bovenste": "aan de bovenkant", "onderste": "aan de onderkant"}
+# Nouns a measure belongs to ("bij een zwangerschapsduur van 32 weken", "bij een leeftijd van 3 jaar").
+MEASURES = ("duur", "leeftijd", "lengte", "gewicht", "omtrek", "temperatuur", "grootte", "termijn", "volume",
+            "hoeveelheid", "afstand", "frequentie", "druk", "waarde", "spiegel", "niveau", "gehalte", "dosis")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
@@ -98,7 +102,8 @@ AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter
 FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
                 "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "vergeet",
                 "weigert", "vertoont", "mist", "herkent", "begrijpt", "accepteert", "weet", "wil", "misbruikt",
-                "vermijdt", "zoekt", "volgt", "houdt"}
+                "vermijdt", "zoekt", "volgt", "houdt", "huilt", "beweegt", "reageert", "lacht", "poept", "braakt",
+                "ademt", "kruipt", "praat", "brabbelt", "kijkt", "zuigt", "hapt", "groeit", "voelt", "hoort", "ziet"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
@@ -370,6 +375,9 @@ class Renderer:
     def _chain(self, units: list[Unit]) -> list[tuple[Unit | None, list[Unit]]]:
         """[(None, NP0), (prep, NP1), …]."""
         chain: list[tuple[Unit | None, list[Unit]]] = [(None, [])]
+        if units and units[0].role == "prep" and len(units) > 1:
+            # "Na toediening van medicatie": a term that begins with its preposition ("na het geven …")
+            chain, units = [(units[0], [])], units[1:]
         for u in units:
             if u.role == "prep" and chain[-1][1]:
                 chain.append((u, []))
@@ -457,7 +465,7 @@ class Renderer:
                 text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
                     parts[-1].split(" ", 1)[0] in ("na", "bij", "tijdens", "door", "uit") \
-                    and " van " not in parts[-2]:
+                    and " van " not in parts[-2] and not _lay_head(parts[-1]).endswith(MEASURES):
                 # "residu na mictie van 300 ml": the measure is the head's, said before the head's own
                 # phrase ("residu van 300 ml na het plassen", not 300 ml of "het plassen")
                 parts.insert(len(parts) - 1, f"van {text}")
@@ -551,10 +559,11 @@ class Renderer:
         (`parts[-1]`, whose head was `previous`): ("drop", text) when the phrase already says it,
         ("refuse", text) when both name the same thing and cannot merge, ("placed", text) when it
         went into `parts[-1]`, else ("append", text) with `text` as it should follow "van"."""
-        said_after = re.search(r", [^,]+$", text)
+        said_after = re.search(r", [^,]+$| (?:links|rechts)$", text)
         if said_after is not None and _only_noun(text[: said_after.start()]):
             # "mammacarcinoom van linker mamma, HER2-positief": what follows the comma is the
             # whole term's, not the genitive's; the genitive joins on its own, the rest goes last
+            # (so does a side the genitive's organ cannot take: "… van de derde lendenwervel links")
             action, inner = self._genitive_after(parts, text[: said_after.start()], previous)
             if action in ("placed", "drop"):
                 parts[-1] += said_after.group(0)
@@ -727,7 +736,9 @@ class Renderer:
                 post.insert(0, units.pop())
         # Latin order: modifiers after the noun ("ventriculus lateralis cerebri", "hepatitis acuta")
         trailing: list[Unit] = []
-        while len(units) > 1 and units[-1].entry is not None and units[-1].entry.kind in ("adjective", "qualifier"):
+        while len(units) > 1 and units[-1].entry is not None and units[-1].entry.kind in ("adjective", "qualifier") \
+                and not any(u.low in FINITE_VERBS for u in units[:-1]):
+            # (not after a finding's verb: "zuigeling huilt langdurig" keeps its order)
             trailing.insert(0, units.pop())
         if not units:
             return det, [], None, post
@@ -1190,7 +1201,9 @@ class Renderer:
             elif graded is not None and slotted:
                 # "… van rectum stadium II": "endeldarmkanker stadium II", "kanker van de
                 # endeldarm, stadium II" — the stage is the cancer's, said last
-                x, suffix = graded, (f" {grade}" if shape.glued else f", {grade}")
+                # ("diabetes type 2" keeps its type close; after a phrase it goes last with a comma)
+                x, suffix = graded, (f" {grade}" if shape.glued or grade.startswith("type ") and not graded.post
+                                     else f", {grade}")
             if slotted and not shape.noun_first and any(self._stands_before(u) for u in mods):
                 continue  # an adjective needs a noun in front to stand before ("open botbreuk van het dijbeen")
             if slotted and x is not None and shape.own:
@@ -1452,7 +1465,7 @@ STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt",
 POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "binnenste", "buitenste", "linker",
                   "rechter", "zijdelingse", "bovenkant", "onderkant"}
 # Organs a body has one of: a side is said after them ("spatader in de balzak links").
-UNPAIRED = {"balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
+UNPAIRED = {"lip", "wervel", "lendenwervel", "borstwervel", "halswervel", "wervelkolom", "balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
             "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
             "hals", "wervelkolom", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel", "vagina", "penis",
             "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht", "aangezicht"}

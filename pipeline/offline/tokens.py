@@ -66,7 +66,9 @@ def tokenize(term: str) -> list[Token]:
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
-            tok = _classify(text, i == 0)
+            nxt = raw[i + 1][1] if i + 1 < len(raw) and raw[i + 1][0] == "word" else ""
+            # "Glasgow Coma Scale": a capital first word before another capitalised word is a name
+            tok = _classify(text, i == 0 and not (nxt[:1].isupper() and nxt[1:2].islower()))
             prev = out[-1] if out else None
             if (tok.kind == "word" and prev is not None and prev.kind == "name" and " " not in prev.text
                     and text.islower() and len(text) >= 3 and dutch_words.zipf(text) < 3.0):
