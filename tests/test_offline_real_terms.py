@@ -680,3 +680,21 @@ def test_reading_17_kinds_render_right(suggester, term, expected):
 
 def test_a_name_of_several_capitalised_words_keeps_its_first_capital(suggester):
     assert suggester.suggest_one("Glasgow Coma Scale, motorische reactie")[0].startswith("Glasgow Coma Scale")
+
+
+# Reading 18 (the last reading of fresh terms this stop).
+@pytest.mark.parametrize("term,expected", [
+    ("ulcus cruris venosum links", "open been door slecht werkende aders links"),      # the cause is kept
+    ("contraceptieadvies post partum", "anticonceptieadvies na de bevalling"),        # -tie takes no -s-
+    ("fractuur van index links", "gebroken linkerwijsvinger"),
+    ("MRI van knie", "MRI-scan van de knie"),
+])
+def test_reading_18_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", ["pijnscore op VAS", "Barthel-index"])
+def test_an_abbreviation_or_a_score_is_no_latin_word(suggester, term):
+    # "VAS" is no "vas" (bloedvat) and the Barthel-index no "wijsvinger": nothing is changed
+    suggestion, _, _, origin = suggester.suggest_one(term)[:4]
+    assert origin == "none" and "bloedvat" not in suggestion and "wijsvinger" not in suggestion

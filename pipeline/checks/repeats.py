@@ -26,6 +26,10 @@ _PEOPLE = re.compile(r"\bbij (?:een |de |het )?(?:(?!bij\b)\w+ ){0,3}?(baby|baby
                      r"moeder|vrouw|man|patiënt|patiënte|ouderen|volwassene|volwassenen|prematuur|tweeling|zwangere)\b")
 
 
+# The baby named twice, with any preposition: "van de baby … bij een pasgeborene".
+_BABY = re.compile(r"\b(?:bij|van|door) (?:een |de |het )?(?:(?!bij\b|van\b|door\b)\w+ ){0,3}?(?:baby|pasgeborene|zuigeling)\b")
+
+
 def _people_twice(proposal: str) -> bool:
     return len(_PEOPLE.findall(proposal)) >= 2
 
@@ -192,6 +196,9 @@ def compare(term: str, proposal: str) -> str | None:
     # een blindedarmoperatie": one cause or time chained onto another ("met … met" may nest: "met een
     # slangetje met een camera")
     said, proposed = term.lower().split(), proposal.lower().split()
+    if len(_BABY.findall(proposal.lower())) >= 2 and len(_BABY.findall(term.lower())) < 2:
+        # "bloeduitstorting onder de hoofdhuid van de baby bij een pasgeborene": one baby, twice
+        problems.append(message("flags.repeated-concept.twice", word="baby"))
     for link in ("door", "na", "bij", "tussen"):
         extra = term.lower().count("gevolg") if link == "door" else 0
         if link == "bij" and not _people_twice(proposal.lower()):

@@ -364,7 +364,7 @@ def compound(left: str, right: str) -> str:
     → 'nierecho', 'hersenen' + 'schudding' → 'hersenschudding', 'zee' + 'egel' → 'zee-egel' (a
     hyphen between clashing vowels, Woordenlijst leidraad 16). The linking -s- and the stem of a
     plural left part are not predictable by rule: the form Dutch text uses (wordfreq) wins; for
-    compounds it has never seen, -ing/-heid/-schap/-teit/-je take the -s-."""
+    compounds it has never seen, -ing/-heid/-schap/-teit/-je take the -s- (-tie does not: "infectieziekte")."""
     left, right = left.replace(" ", ""), right.replace(" ", "")
     if not left or not right:
         return left + right
@@ -380,7 +380,7 @@ def compounds(left: str, right: str) -> list[str]:
     plain, linked = join(left), join(left + "s")
     if right.startswith("s") or left.endswith("s"):
         out = [plain]
-    elif left.endswith(("ing", "heid", "schap", "teit", "tie", "sie", "dom", "je")):
+    elif left.endswith(("ing", "heid", "schap", "teit", "dom", "je")):  # not -tie: "anticonceptieadvies", "infectieziekte"
         out = [linked, plain]
     else:
         out = [plain, linked]

@@ -60,18 +60,30 @@ class Memory:
     def split_qualifiers(self, tokens: list[str]) -> tuple[list[str], list[str]]:
         """(core words, qualifiers): a qualifier of several words is one ("matig ernstig" is one
         degree, not "matige" + "ernstig"), the longest the lexicon knows first."""
+        qualifiers, longest = self.lex.qualifiers, self._multi_word_qualifiers()
         core, quals, i = [], [], 0
         while i < len(tokens):
-            for n in (3, 2, 1):
+            t = tokens[i]
+            for n in range(longest.get(t, 1), 1, -1):  # only a word that starts one tries the longer spans
                 span = " ".join(tokens[i: i + n])
-                if i + n <= len(tokens) and span in self.lex.qualifiers:
+                if i + n <= len(tokens) and span in qualifiers:
                     quals.append(span)
                     i += n
                     break
             else:
-                core.append(tokens[i])
+                (quals if t in qualifiers else core).append(t)
                 i += 1
         return core, quals
+
+    def _multi_word_qualifiers(self) -> dict[str, int]:
+        """First word → the most words a qualifier starting with it has ("matig" → 2), built once."""
+        if getattr(self, "_longest", None) is None:
+            self._longest: dict[str, int] = {}
+            for key in self.lex.qualifiers:
+                words = key.split()
+                if len(words) > 1:
+                    self._longest[words[0]] = max(self._longest.get(words[0], 1), len(words))
+        return self._longest
 
     # --- what the TM teaches --------------------------------------------------------------------
     def _learn(self) -> tuple[dict[str, tuple[str, int]], dict[str, str]]:

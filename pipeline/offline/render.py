@@ -26,7 +26,7 @@ from typing import NamedTuple
 from functools import lru_cache
 
 from pipeline.dutch import grammar
-from pipeline.dutch.words import LATIN_FORM, WordJudge, zipf
+from pipeline.dutch.words import LATIN_FORM, WordJudge, known_abbreviations, zipf
 from pipeline.offline.lexicon import Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
@@ -335,6 +335,11 @@ class Renderer:
                 # imaging'" → "MRI-scan", "CT van thorax" → "CT-scan van de borstkas"
                 entry = self._lookup(normalise(tok.text.strip("'\"‘’")))
                 entry = entry if entry is not None and entry.kind in ("noun", "word", "head") else None
+                if entry is not None and tok.kind == "abbr" and tok.text not in known_abbreviations() \
+                        and tok.text.lower() not in entry.lay.lower():
+                    # "VAS" is a pain scale, not "vas" (a vessel): an abbreviation takes only an entry that
+                    # is one ("MRI" → "MRI-scan"), never a Latin word that happens to be spelled alike
+                    entry = None
             out.append(Unit([tok], entry, "conj" if tok.text == "," else "word"))
             i += 1
         return out
