@@ -90,6 +90,8 @@ _POSITION_SIDE = {"binnenste": "aan de binnenkant", "buitenste": "aan de buitenk
 # Nouns a measure belongs to ("bij een zwangerschapsduur van 32 weken", "bij een leeftijd van 3 jaar").
 MEASURES = ("duur", "leeftijd", "lengte", "gewicht", "omtrek", "temperatuur", "grootte", "termijn", "volume",
             "hoeveelheid", "afstand", "frequentie", "druk", "waarde", "spiegel", "niveau", "gehalte", "dosis")
+# What follows a genitive's noun and is not its own: a comma's part, a side ("…, HER2-positief", "… links").
+_SAID_AFTER = re.compile(r", [^,]+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
@@ -491,9 +493,8 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
-            if prep is not None and _lay_prep(prep) in ("na", "tijdens", "door") and parts and text and re.search(
-                    rf" {_lay_prep(prep)} (?:de |het |een )?{re.escape(text.split()[-1])}$", parts[-1]) \
-                    and len(text.split()) <= 2:
+            if prep is not None and parts and text and len(text.split()) <= 2 and _lay_prep(prep) in ("na", "tijdens", "door") \
+                    and any(parts[-1].endswith(f" {_lay_prep(prep)} {a}{text.split()[-1]}") for a in ("", "de ", "het ", "een ")):
                 # "atonie van uterus | na bevalling": the gloss says "slappe baarmoeder na de
                 # bevalling" already; the term's own phrase would say it twice
                 i += 1
@@ -564,7 +565,7 @@ class Renderer:
         (`parts[-1]`, whose head was `previous`): ("drop", text) when the phrase already says it,
         ("refuse", text) when both name the same thing and cannot merge, ("placed", text) when it
         went into `parts[-1]`, else ("append", text) with `text` as it should follow "van"."""
-        said_after = re.search(r", [^,]+$| (?:links|rechts)$", text)
+        said_after = _SAID_AFTER.search(text) if ("," in text or text.endswith(("links", "rechts"))) else None
         if said_after is not None and _only_noun(text[: said_after.start()]):
             # "mammacarcinoom van linker mamma, HER2-positief": what follows the comma is the
             # whole term's, not the genitive's; the genitive joins on its own, the rest goes last
