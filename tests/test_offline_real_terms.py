@@ -698,3 +698,12 @@ def test_an_abbreviation_or_a_score_is_no_latin_word(suggester, term):
     # "VAS" is no "vas" (bloedvat) and the Barthel-index no "wijsvinger": nothing is changed
     suggestion, _, _, origin = suggester.suggest_one(term)[:4]
     assert origin == "none" and "bloedvat" not in suggestion and "wijsvinger" not in suggestion
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("multifocale bril", "bril met meerdere sterktes in één glas"),                 # strengths, not places
+    ("navelstrengomstrengeling rond hals", "navelstreng rond de hals"),             # around what, said once
+    ("aanhoudende occipito-posterieure ligging", "aanhoudende ligging van de baby met het gezicht naar boven"),
+])
+def test_reading_18_last_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
