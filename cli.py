@@ -367,7 +367,8 @@ def _file_summary(frame, out: Path) -> str:
 
     flags = (frame.select(pl.col("flags").fill_null("").str.split(";").explode().alias("flag"))
              .filter(pl.col("flag") != "").group_by("flag").len().sort("flag"))
-    return message("cli.files.written", n=frame.height, file=out, flags=_counts(flags.iter_rows()))
+    key = "cli.files.written-one" if frame.height == 1 else "cli.files.written"  # "1 regel", "2 regels"
+    return message(key, n=frame.height, file=out, flags=_counts(flags.iter_rows()))
 
 
 # --------------------------------------------------------------------------- review
