@@ -69,6 +69,7 @@ class _Gate:
             self.conn.close()
 
 
+@pytest.mark.timeout(900)  # two child processes on two cores: under load it ran past the global 300 s
 def test_two_workers_at_once_share_the_work_without_overlap(sample, tmp_path, db_url):
     env = _env(db_url)
     gate = _Gate(db_url)
