@@ -16,7 +16,7 @@ from pipeline.checks import (consistency, formatting, grammar, names, numbers, o
                              safety, same, words)
 from pipeline.checks.flags import EMPTY
 from pipeline.checks.settings import CheckSettings
-from pipeline.checks.text import _norm, _sorted_key
+from pipeline.checks.text import _norm, _sorted_key, curated_lexicon
 from pipeline.dutch import grammar as dutch_grammar
 from pipeline.dutch import words as dutch_words
 from terms.messages import message
@@ -43,10 +43,8 @@ ROW_CHECKS = ("lost-qualifier", "number-changed", "name-changed", "repeated-conc
               "duplicate-in-batch", "unsafe-output", "stale-source", "llm-failed")
 
 
-@lru_cache(maxsize=1)
 def _lexicon():
-    from pipeline.offline.lexicon import Lexicon
-    return Lexicon.load()
+    return curated_lexicon()
 
 
 def lexicon_words() -> frozenset[str]:

@@ -23,7 +23,7 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
-from pipeline.checks.text import STOPWORDS
+from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
 from pipeline.offline.lexicon import body_part
@@ -80,8 +80,7 @@ def _lexicon_nouns() -> None:
     """Teach the gender list the lay nouns of the curated lexicon (their entries carry it), once."""
     global _taught
     if not _taught:
-        from pipeline.offline.lexicon import Lexicon
-        lex = Lexicon.load()
+        lex = curated_lexicon()
         dutch.add_nouns({e.lay.split()[-1]: e.article for e in lex.words.values()
                          if e.article in ("de", "het", "pl") and "{" not in e.lay and len(e.lay.split()) == 1})
         _taught = True

@@ -17,6 +17,7 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
+from pipeline.checks.text import curated_lexicon
 from terms.messages import message
 
 FLAGS = {"number-changed": "error"}
@@ -109,8 +110,7 @@ def _implied(term: str) -> set[str]:
 @lru_cache(maxsize=1)
 def _lexicon_numbers() -> dict[str, frozenset[str]]:
     """Clinical word → the numbers its curated lay text says in words ("meconium": {"1"})."""
-    from pipeline.offline.lexicon import Lexicon  # the lexicon's own words, read once
-    lex = Lexicon.load()
+    lex = curated_lexicon()
     out: dict[str, frozenset[str]] = {}
     for table in (lex.words, lex.heads):
         for key, entry in table.items():

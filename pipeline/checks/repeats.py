@@ -12,7 +12,7 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
-from pipeline.checks.text import STOPWORDS
+from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch.grammar import known_noun, shared_head, singulars
 from pipeline.offline.lexicon import body_part
 from terms.messages import message
@@ -42,8 +42,7 @@ _FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", 
 @lru_cache(maxsize=1)
 def translations() -> dict[str, set[str]]:
     """Clinical word → the lay head words the curated lexicon gives for it."""
-    from pipeline.offline.lexicon import Lexicon
-    lex = Lexicon.load()
+    lex = curated_lexicon()
     out: dict[str, set[str]] = {}
     for table in (lex.words, lex.roots):
         for key, e in table.items():

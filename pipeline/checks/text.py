@@ -4,6 +4,8 @@ All are polars expressions over whole columns; the family modules build on them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
 STOPWORDS = ["van", "de", "het", "der", "des", "een", "met", "door", "in", "op", "aan", "bij", "en", "of",
@@ -102,3 +104,10 @@ def _distinguishing(expr: pl.Expr) -> pl.Expr:
             .list.eval(pl.element().filter(pl.element().str.contains(rf"^({QUALIFIER_WORDS})$")
                                            & ~pl.element().is_in(["aan", "kant", "kanten"])))
             .list.sort().list.join(" "))
+
+
+@lru_cache(maxsize=1)
+def curated_lexicon():
+    """The curated lexicon (pipeline/lexicon/*.tsv), read once for every check that asks it."""
+    from pipeline.offline.lexicon import Lexicon
+    return Lexicon.load()
