@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from functools import lru_cache
 
 import polars as pl
 
