@@ -108,7 +108,25 @@ class Lexicon:
                     if not any(cell.strip() for cell in row):
                         continue
                     lex.add(_entry(row, path, lineno), path, lineno)
+        lex._bare_form_senses()
         return lex
+
+    def _bare_form_senses(self) -> None:
+        """Give an adjective's bare form the senses by context of its -e form: "toxisch adenoom" means
+        what "toxische adenomen" means (overactive, not poisoned). The renderer bares the lay text
+        itself when the clinical word is bare, so the derived entry keeps the -e form's lay text."""
+        for key, entries in list(self.contextual.items()):
+            kind, clinical = key.split(":", 1)
+            if kind not in ("adjective", "qualifier") or " " in clinical or not clinical.endswith("e"):
+                continue
+            bare = grammar.bare(clinical)
+            if bare == clinical or bare not in getattr(self, f"{kind}s"):
+                continue  # only where the bare form is itself an entry, whose plain sense would win
+            known = {e.context for e in self.contextual.get(f"{kind}:{bare}", ())}
+            for e in entries:
+                if e.context not in known:
+                    self.contextual.setdefault(f"{kind}:{bare}", []).append(
+                        Entry(bare, e.lay, e.kind, e.article, f"bare form of {clinical}: {e.note}", e.context))
 
     def add(self, entry: Entry, path="lexicon", lineno=0) -> None:
         """File one entry under its kind. ValueError names the line for an unknown kind."""

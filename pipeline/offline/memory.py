@@ -17,6 +17,10 @@ from rapidfuzz import fuzz, process
 from pipeline.dutch import grammar
 from pipeline.offline.lexicon import body_part, Entry, Lexicon, normalise
 
+# Words that end a lay noun's head: its prepositions (and a relative pronoun, "knobbel die …").
+_HEAD_ENDS = frozenset({"van", "in", "op", "aan", "bij", "met", "door", "na", "voor", "zonder", "tijdens", "onder", "rond",
+                        "tussen", "over", "achter", "naast", "boven", "via", "tegen", "uit", "om", "tot", "die", "dat"})
+
 _SPACE = re.compile(r"\s+")
 _PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via", "uit",
                  "naar", "over", "rond", "tegen", "tussen", "langs"}
@@ -148,7 +152,11 @@ class Memory:
         """What the TM teaches, as lexicon noun entries (source 'learned', weight = agreeing pairs)."""
         out = []
         for key, (lay, n) in self.words.items():
-            head = lay.split()[-1] if lay.split() else lay
+            # the head is the last word before the first preposition ("verwijderen van de schildklier"
+            # is a het-word: "na het verwijderen …", never "na een verwijderen …")
+            words = lay.split()
+            cut = next((i for i, w in enumerate(words) if w in _HEAD_ENDS and i > 0), len(words))
+            head = words[cut - 1] if words else lay
             gender = grammar.gender(head) or ""
             out.append(Entry(key, lay, "noun", gender, "learned from the TM", source="learned", weight=n))
         return out
