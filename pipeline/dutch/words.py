@@ -174,8 +174,10 @@ class WordJudge:
             return "lexicon"
         if word in latin_words():
             return "latin-greek"
-        if is_english(word) and z < 3.5:
-            return "english"  # "frozen shoulder", "pressure": English, not medical Latin
+        if is_english(word) and (z < 3.5 or z < 4.0 and zipf(word, "en") - z >= 1.4):
+            # "frozen shoulder", "pressure": English, not medical Latin; "wide", "small", "low" are
+            # common in Dutch text only as English (loans a patient knows are in lay_words.txt)
+            return "english"
         if z < 3.5 and MEDICAL_MORPHEMES.search(word) and not (self._ends_in_lay(word) and self.is_lay_compound(word)):
             # a compound of lay words may end in a lay word that looks Greek ("darmsyndroom"); the
             # split is only tried when it does (it is the costly part of judging a word)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from functools import lru_cache
 
 from pipeline.dutch import grammar
-from pipeline.dutch.words import LATIN_FORM, WordJudge, known_abbreviations, zipf
+from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, zipf
 from pipeline.offline.lexicon import Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
@@ -55,7 +55,7 @@ EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "t
 LOCATIONS = {"in", "achter", "op", "aan", "onder", "boven", "naast", "rond", "rondom", "tussen", "binnen", "buiten"}
 # People a condition is "bij": "te veel bilirubine in het bloed bij de pasgeborene".
 PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "foetus",
-           "zwangere", "kraamvrouw", "tweeling", "prematuur"}
+           "zwangere", "kraamvrouw", "tweeling", "prematuur", "oudere"}
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
 PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
@@ -201,8 +201,13 @@ class Phrase:
                 definite = True
             else:
                 missing = True
+        # before an infinitive a modifier is an adverb and never inflects ("het volledig verwijderen",
+        # not "het volledige verwijderen"; ANS § 8.4.2)
+        infinitive = self.head.endswith("en") and self.gender == "het" and \
+            (not body_part(self.head) or bool(grammar.singulars(self.head)))  # "slapen" is also the temples
         for text, adjectival in self.pre:
-            words.append(grammar.attributive(text, self.gender, definite) if adjectival else text)
+            words.append(grammar.bare(text) if adjectival and infinitive else
+                         grammar.attributive(text, self.gender, definite) if adjectival else text)
         words.append(self.head)
         words.extend(self.post)
         return " ".join(w for w in words if w), missing
@@ -512,6 +517,12 @@ class Renderer:
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
                 trailing.append(tail.strip())
+            label = _TRAILING_LABEL.search(text) if parts else None
+            if label and prep is not None and _lay_prep(prep) == "bij" and _lay_head(text[: label.start()]) in PERSONS:
+                # "intraventriculaire bloeding bij prematuur graad 2": the grade is the bleeding's,
+                # not the baby's ("bloeding … graad 2 bij een te vroeg geboren baby")
+                text = text[: label.start()].rstrip()
+                parts[-1] = f"{parts[-1]} {label.group(1)}"
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -556,7 +567,8 @@ class Renderer:
         first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
         if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
-                grammar.gender(self._np_head or "") in ("de", "het"):
+                grammar.gender(self._np_head or "") in ("de", "het") and grammar.gender(first) != "pl":
+            # not before a plural ("met symptomen van het bewegen", never "met een symptomen")
             return "een " + text
         return text
 
@@ -833,10 +845,12 @@ class Renderer:
             # "hepatitis B" is the name of one disease: "leverontsteking B" is no Dutch name for it
             self._unknown.append(" ".join([head.text] + [u.text for u in post]))
             return None
-        if phrase.translated and phrase.object_post and post and not any(u.low in LABELS for u in mods + post) \
-                and all(u.token.kind == "number" for u in post):
-            # "CIN 2" → "afwijkende cellen 2 in de baarmoederhals": a bare number names a grade only
-            # beside its own abbreviation; after a description it counts nothing
+        if phrase.translated and post and not any(u.low in LABELS for u in mods + post) \
+                and all(u.token.kind == "number" for u in post) \
+                and (phrase.object_post or not phrase.head.endswith(MEASURES + ("slag", "ademhaling"))):
+            # "CIN 2" → "afwijkende cellen 2 in de baarmoederhals", "graviditeit 3" → "zwangerschap 3":
+            # a bare number names a grade or a count only beside its own clinical word; after a lay
+            # word it counts nothing (a measure keeps its value: "hartslag 140")
             self._unknown.append(" ".join([head.text] + [u.text for u in post]))
             return None
         if any(u.token.kind == "number" or u.low in NUMBER_WORDS or u.low in ("meer", "minder") for u in mods) \
@@ -1390,7 +1404,9 @@ def _names_place(place: list[str], noun: str) -> bool:
     """True when `noun` ("linkerbeen") names a place a lay phrase gives more generally — one of its
     nouns, singular or plural ("in het oog", "in de armen en benen")."""
     nouns = {noun} | grammar.singulars(noun)  # "beide ogen" names "het oog"
+    # ... but a place more precise than the noun stays ("in het binnenoor" is not "in beide oren")
     return any(len(form) >= 3 and (n.endswith(form) or grammar.shared_head(form, n))
+               and not (form != (core := re.sub(r"^(linker|rechter)(?=\w{2})", "", n)) and form.endswith(core))
                for word in place if word not in ("de", "het", "een", "en", "of")
                for form in {word} | grammar.singulars(word) for n in nouns)
 
@@ -1527,8 +1543,8 @@ def _adjectival(word: str) -> bool:
         return False
     if grammar.adjective_forms(word) is not None:
         return True  # "terminaal" before a de-word becomes "terminale"
-    if not word.endswith("e"):
-        return False
+    if not word.endswith("e") or is_english(word):
+        return False  # "wide excisie": an English word is no Dutch adjective to bare ("wid")
     b = grammar.bare(word)
     return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
                           or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"
