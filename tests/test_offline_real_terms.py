@@ -211,7 +211,7 @@ def test_proposal_or_honest_nothing_never_a_broken_proposal(suggester, checker, 
     ("chronische obstructieve longziekte GOLD-klasse 3", "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3"),
     # a phrase of the term before an adjective said as a phrase; a side stays by its noun
     ("laparoscopische liesbreukcorrectie met mat", "liesbreukcorrectie met mat via een kijkoperatie in de buik"),
-    ("totale heupartroplastiek links met cement", "plaatsen van een kunstheup links met cement"),
+    ("totale heupartroplastiek links met cement", "plaatsen van een volledige kunstheup links met cement"),
     # articles: an ordinal's noun, a disease as a condition
     ("echografie van zwangere uterus in eerste trimester", "echo van de zwangere baarmoeder in het eerste trimester"),
     ("fototherapie bij neonatale icterus", "lichtbehandeling bij geelzucht bij een pasgeborene"),
@@ -707,3 +707,42 @@ def test_an_abbreviation_or_a_score_is_no_latin_word(suggester, term):
 ])
 def test_reading_18_last_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 19: fresh terms of the real mix.
+@pytest.mark.parametrize("term,expected", [
+    # a ligament of any joint: the joint follows ("knieband van de enkel" named two places)
+    ("reconstructie van ligamentum collaterale laterale van enkel", "opnieuw opbouwen van de buitenste zijband van de enkel"),
+    ("urine-incontinentie bij stress", "ongewild urineverlies bij hoesten, niezen of tillen"),   # bodily strain
+    ("nodulair melanoom van huid van linker onderbeen", "knobbelvormig melanoom van de huid van het linkeronderbeen"),
+    ("totale knieartroplastiek", "plaatsen van een volledige kunstknie"),                      # "totale" kept
+    # the idiom takes no article; an infinitive takes "het", never "een", and a bare adverb
+    ("niet in staat tot zelfstandig innemen van medicatie", "niet in staat tot zelfstandig innemen van medicijnen"),
+    ("bloeding na thyreoïdectomie", "bloeding na het verwijderen van de schildklier"),
+    ("ongewenste reactie op vaccin", "bijwerking van het vaccin"),                             # of, not on
+    ("wide excisie van melanoom", "ruim wegsnijden van het melanoom"),                         # no "wid"
+    ("sarcoom van weke delen van dijbeen", "wekedelenkanker van het dijbeen"),                 # said once
+    ("pijnbestrijding met epidurale analgesie tijdens partus", "pijnstilling met een ruggenprik tijdens de bevalling"),
+    ("stressincontinentie voor urine bij vrouw", "ongewild urineverlies bij hoesten, niezen of tillen bij een vrouw"),
+    # the grade is the bleeding's, not the baby's
+    ("intraventriculaire bloeding bij prematuur graad 2", "bloeding in de hersenkamers graad 2 bij een te vroeg geboren baby"),
+    ("conversiestoornis met motorische symptomen", "conversiestoornis met symptomen van het bewegen"),   # no "een" + plural
+    ("Structuur van thoracale regio van rug", "rug ter hoogte van de borstkas"),              # not inside the chest
+    ("Structuur van cervicale regio van rug", "nek"),
+    ("Structuur van arteria iliaca communis links", "gemeenschappelijke bekkenslagader links"),  # communis kept
+    ("hyperthyreoïdie door toxisch adenoom",                                                   # overactive, not poison
+     "te snel werkende schildklier door een goedaardige knobbel die te veel hormoon maakt"),
+    ("toxisch adenoom", "goedaardige knobbel die te veel hormoon maakt"),
+    ("toxische multinodulaire struma", "vergrote schildklier met knobbels die te veel hormoon maken"),
+    # a more precise place stays; the whole ear goes beside it
+    ("perceptieve slechthorendheid van linker oor",
+     "slechthorendheid van het linkeroor door een probleem in het binnenoor of de gehoorzenuw"),
+])
+def test_reading_19_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", ["graviditeit 3 pariteit 2", "graviditeit 2"])
+def test_a_bare_count_after_a_lay_word_gets_no_proposal(suggester, term):
+    # "zwangerschap 3 aantal bevallingen 2" counts nothing; the honest answer is none
+    assert suggester.suggest_one(term)[3] == "none"

@@ -164,3 +164,16 @@ def test_a_qualifier_said_in_unknown_words_is_not_learned_into_the_core():
     # while a qualifier the lexicon knows how to say is stripped, so the core is learned
     s = OfflineSuggester(tm_of([("bilateraal hordeolum", "strontje aan beide kanten")]))
     assert s.suggest_one("hordeolum")[0] == "strontje"
+
+
+def test_a_bare_adjective_takes_the_senses_of_its_e_form(tmp_path):
+    # "toxisch adenoom" means what "toxische adenomen" means: the -e form's sense by context is also
+    # the bare form's, where the bare form has a plain entry of its own that would otherwise win
+    path = tmp_path / "lex.tsv"
+    path.write_text("clinical\tlay\tkind\tarticle\tnote\tcontext\n"
+                    "toxische\tdoor een giftige stof\tqualifier\tpost\tx\t\n"
+                    "toxisch\tdoor een giftige stof\tqualifier\tpost\tx\t\n"
+                    "toxische\toveractieve\tqualifier\tpre\tthyroid\t.*(adenoom|struma).*\n", encoding="utf-8")
+    lex = Lexicon.load([path])
+    assert lex.modifier("toxisch", "toxisch adenoom").lay == "overactieve"
+    assert lex.modifier("toxisch", "toxisch effect van lood").lay == "door een giftige stof"

@@ -131,6 +131,40 @@ def _noun_gender(word: str, version: int) -> str | None:
     return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None
 
 
+# A grade or stage said after the person a condition is "bij" reads as the person's.
+_PERSON_LABEL = re.compile(r"\bbij (?:een |de )?(?:[\w-]+ ){0,3}?(baby|pasgeborene|kind|zuigeling|vrouw|man|oudere|patiënt|"
+                           r"moeder|zwangere|volwassene) ((?:graad|stadium|type|categorie|fase|klasse) [\w-]+)")
+# Regions of the body that do not contain one another, and those that do (part, whole): "knieband
+# van de enkel" and "hals van de rug" name two places for one ("buitenste zijband van de enkel").
+_REGIONS = frozenset({"hoofd", "hals", "nek", "borst", "borstkas", "buik", "rug", "bekken", "arm", "been", "knie", "enkel",
+                      "heup", "schouder", "elleboog", "pols", "hand", "voet", "vinger", "teen", "duim", "kaak", "oog", "oor",
+                      "neus"})
+_PART_OF = frozenset({("knie", "been"), ("enkel", "been"), ("voet", "been"), ("heup", "been"), ("teen", "voet"),
+                      ("vinger", "hand"), ("duim", "hand"), ("pols", "arm"), ("elleboog", "arm"), ("hand", "arm"),
+                      ("oog", "hoofd"), ("oor", "hoofd"), ("neus", "hoofd"), ("kaak", "hoofd"), ("nek", "hals"),
+                      ("hals", "nek"), ("borst", "borstkas"), ("borstkas", "borst"), ("schouder", "arm"),
+                      ("heup", "bekken"), ("bekken", "heup")})
+_REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "holte", "streek", "pees", "pezen")
+
+
+def _region(word: str, compound: bool) -> str | None:
+    """The body region `word` names ("linkerenkel" → "enkel"), or with `compound` the region a
+    ligament or joint compound is of ("knieband" → "knie"); else None."""
+    core = re.sub(r"^(linker|rechter)(?=\w{2})", "", word)
+    for form in {core} | dutch.singulars(core):
+        if form in _REGIONS:
+            return form
+    if compound:
+        for tail in _REGION_TAILS:
+            if core.endswith(tail) and core[: -len(tail)] in _REGIONS:
+                return core[: -len(tail)]
+    return None
+
+
+# Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
+_NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
+
+
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason naming each grammar problem in the proposal, else None."""
     words = [w.lower() for w in _WORD.findall(proposal)]
@@ -153,6 +187,22 @@ def compare(term: str, proposal: str) -> str | None:
                                                                         i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
+        if w == "een" and nxt:
+            j = i + 1
+            while j < len(words) and (adjective_forms(words[j]) or _e_adjective(words[j]) or words[j] in ("te", "zeer", "erg")):
+                j += 1
+            noun = words[j] if j < len(words) else ""
+            g = noun_gender(noun) if noun else None
+            ends = j + 1 >= len(words) or words[j + 1] in _PREPOSITIONS or words[j + 1] in ("en", "of")
+            if g is None and noun and dutch.gender(noun) == "pl" and dutch.general_article(noun) is None and ends:
+                g = "pl"  # a plural of a listed noun ("symptomen"), not a singular in -en ("een kussen")
+            # "met een symptomen": "een" counts one; "na een verwijderen": an infinitive is not counted
+            # ("na het verwijderen"); a het-noun in -en the word list knows ("een kussen") is a noun
+            infinitive = g == "het" and noun.endswith("en") and not body_part(noun) and \
+                dutch.general_article(noun) is None and dutch.known_noun(noun) and noun not in _NOUN_INFINITIVES \
+                and ends
+            if (g == "pl" or infinitive) and f"een {noun}" not in term_low and f"een {nxt}" not in term_low:
+                problems.append(message("flags.grammar.article", article=w, noun=noun))
         forms = adjective_forms(w) if w not in _PREPOSITIONS else None  # "ter hoogte van"
         if i == 0 and (w in _FINITE_VERBS or f"{w} {nxt} " in term_low + " "):
             # "gebruikt bloedverdunners": a finding that begins with its verb; "misbruikt drugs": the
@@ -166,7 +216,10 @@ def compare(term: str, proposal: str) -> str | None:
             prev = next((p for p in reversed(words[:i]) if not adjective_forms(p) and p not in ("te", "zeer", "erg")), "")
             definite = prev in ("de", "het", "deze", "die", "dit", "dat")
             if g is not None:
-                want = bare if (g == "het" and not definite) else inflected
+                # before an infinitive it is an adverb, bare ("het volledig verwijderen", ANS § 8.4.2)
+                # ("het veilig slapen": "slapen" is also the temples, but a plural is never a het-word)
+                infinitive = g == "het" and nxt.endswith("en") and (not body_part(nxt) or bool(dutch.singulars(nxt)))
+                want = bare if (g == "het" and not definite or infinitive) else inflected
                 if w != want:
                     problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=want))
             elif w == inflected and nxt in ("te", "de", "het", "een", "geen"):
@@ -227,6 +280,12 @@ def compare(term: str, proposal: str) -> str | None:
             if obj.endswith(DISORDERS + _GROWTHS) and f"{w} van" not in term_low:
                 # "dikke darm van de poliep": a body part is not the disorder's
                 problems.append(message("flags.grammar.disorder", first=w, prep=nxt, word=obj))
+        if nxt == "van" and i + 2 < len(words) and f"{w} van" not in term_low:
+            region = _region(w, compound=True)
+            obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            whole = _region(obj, compound=False) if region else None
+            if region and whole and whole != region and (region, whole) not in _PART_OF:
+                problems.append(message("flags.grammar.body-parts", first=w, second=obj, region=region))
         if w in _EVENTS and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if body_part(obj) and f"{w} van" not in term_low:
@@ -252,6 +311,10 @@ def compare(term: str, proposal: str) -> str | None:
             moved = _side_moved(term_low, w, nxt)
             if moved:
                 problems.append(message("flags.grammar.side", side=w, word=nxt, noun=moved))
+    person_label = _PERSON_LABEL.search(proposal.lower())
+    if person_label:
+        # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's
+        problems.append(message("flags.grammar.label", person=person_label.group(1), label=person_label.group(2)))
     if words and words[-1] in DANGLING and not term_low.rstrip().endswith(words[-1]):
         problems.append(message("flags.grammar.dangling", word=words[-1]))
     return "; ".join(dict.fromkeys(problems)) if problems else None
