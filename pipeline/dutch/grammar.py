@@ -126,9 +126,16 @@ def _gender(word: str, version: int) -> str | None:
         if tail in _general_articles() and not word.endswith(_ADJECTIVE_TAILS) \
                 and (head in table or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0):
             return _general_articles()[tail]
+    if len(word) >= 6 and word[-3:] in _SHORT_TAILS and (word[:-3] in table or _zipf(word[:-3]) >= 3.0):
+        return table.get(word[-3:])  # "hartoor", "binnenoor": a three-letter body part last, when nothing longer is
     if singulars(word):
         return "pl"  # "enkels", "poliepen": the plural of a known noun
     return None
+
+
+# Three-letter last parts of compounds that are body parts ("hart|oor", "onder|lip"): too short for the
+# general rule above ("kern|temperatuur" must not end in "uur"), safe on their own.
+_SHORT_TAILS = frozenset({"oor", "oog", "lip", "rug", "arm"})
 
 
 def general_article(noun: str) -> str | None:

@@ -406,6 +406,15 @@ class Renderer:
             if not units:
                 self._unknown.append(prep.text if prep else "")
                 return ""
+            side = _side_only(units) if prep is not None and prep.low == "van" and parts else None
+            if side:
+                # "pleura-effusie van linker zijde": the side of the whole finding, said as a side
+                # ("vocht tussen de longvliezen links"), before a grade said last ("…, graad III")
+                label = re.search(rf",? (?:{'|'.join(sorted(LABELS))}) [\w-]+$", parts[-1])
+                cut = label.start() if label else len(parts[-1])
+                parts[-1] = f"{parts[-1][:cut]} {side}{parts[-1][cut:]}"
+                i += 1
+                continue
             units_key = _units_key(units)
             head_entry = self._template_heads.get(units_key, False)
             if head_entry is False:
@@ -417,7 +426,7 @@ class Renderer:
                 # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
                 own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
-                while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1])
+                while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1]) and not _side_only(chain[j][1])
                                           or not objects and chain[j][0].low in own):
                     objects.append(chain[j])
                     j += 1
@@ -517,6 +526,12 @@ class Renderer:
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
                 trailing.append(tail.strip())
+            verb_phrase = re.fullmatch(r"(\w+) (\w+en)", text) if prep is not None else None
+            if verb_phrase and grammar.gender(verb_phrase.group(2)) == "het" and grammar.gender(verb_phrase.group(1)) \
+                    and not body_part(verb_phrase.group(2)) and not grammar.adjective_forms(verb_phrase.group(1)):
+                # "hoesten zonder opgeven van sputum": the lay "slijm ophoesten" is a verb with its
+                # object; after a preposition it is said as a noun ("zonder ophoesten van slijm")
+                text = f"{verb_phrase.group(2)} van {verb_phrase.group(1)}"
             label = _TRAILING_LABEL.search(text) if parts else None
             if label and prep is not None and _lay_prep(prep) == "bij" and _lay_head(text[: label.start()]) in PERSONS:
                 # "intraventriculaire bloeding bij prematuur graad 2": the grade is the bleeding's,
@@ -1398,6 +1413,14 @@ def _side_noun(phrase: Phrase) -> re.Match | None:
     "in de linkerbalzak")."""
     m = re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
     return m if m is not None and m.group(1) not in UNPAIRED else None
+
+
+def _side_only(units: list[Unit]) -> str | None:
+    """"links" or "rechts" for a phrase that says only a side ("linker zijde", "rechter kant"), else None."""
+    words = [t.low for u in units for t in u.tokens]
+    if len(words) == 2 and words[0] in ("linker", "rechter") and words[1] in ("zijde", "kant"):
+        return "links" if words[0] == "linker" else "rechts"
+    return None
 
 
 def _names_place(place: list[str], noun: str) -> bool:
