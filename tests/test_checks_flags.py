@@ -117,7 +117,8 @@ def test_format(checker, bad):
     assert "format" in run(checker, "x", bad)[0]
 
 
-@pytest.mark.parametrize("good", ["astma", "CT-scan", "MS", "ziekte van Alzheimer", "pijn (buik)", "ziekte van Crohn"])
+@pytest.mark.parametrize("good", ["astma", "CT-scan", "MS", "ziekte van Alzheimer", "pijn (buik)", "ziekte van Crohn",
+                                  "Lyme-gewrichtsontsteking"])  # a name as a compound's first part
 def test_format_accepts_abbreviations_and_names(checker, good):
     assert "format" not in run(checker, "ziekte van Crohn", good)[0]
 

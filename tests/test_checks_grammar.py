@@ -15,6 +15,10 @@ from pipeline.checks.grammar import compare
     ("ligamentum collaterale mediale van knie", "binnenste zijband van de linkerknie"),
     ("artrose van kniegewricht", "slijtage van het kniegewricht van het linkerbeen"),  # a knee is of a leg
     ("diabetes mellitus type 2 bij zwangere", "suikerziekte type 2 bij een zwangere vrouw"),
+    ("cervix uteri gesloten", "baarmoederhals gesloten"),                    # a finding: closed is its state
+    ("astma, ernstig persisterend", "astma, aanhoudend ernstig"),
+    ("mild tot matig", "licht tot matig"),
+    ("carpaletunnelrelease van rechter hand", "vrijmaken van de zenuw in de pols van de rechterhand"),
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -25,6 +29,8 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("bloeding na een verwijderen van de schildklier", "'een verwijderen'"),
     ("doorligwond bij een oudere categorie 2", "'oudere categorie 2'"),
     ("opnieuw opbouwen van de buitenste knieband van de enkel", "'knieband van … enkel'"),
+    ("gebroken dijbeen gesloten", "'dijbeen gesloten'"),
+    ("klaplong rechts spontaan", "'rechts spontaan'"),
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")

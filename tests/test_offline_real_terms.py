@@ -746,3 +746,33 @@ def test_reading_19_kinds_render_right(suggester, term, expected):
 def test_a_bare_count_after_a_lay_word_gets_no_proposal(suggester, term):
     # "zwangerschap 3 aantal bevallingen 2" counts nothing; the honest answer is none
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 20: fresh terms of the real mix and hard shapes.
+@pytest.mark.parametrize("term,expected", [
+    ("renale anemie", "bloedarmoede door een nierziekte"),                         # the cause, not the place
+    ("Rectale thermometer", "thermometer voor in de anus"),
+    ("Chirurgische wond", "operatiewond"),
+    ("aneurysma van linker ventrikel", "uitstulping van de wand van de linker hartkamer"),  # not a widened ventricle
+    ("enterokèle", "verzakking van de dunne darm in de vagina"),                  # no torn bowel
+    ("apicale parodontitis van gebitselement 21", "ontsteking rond de wortelpunt van het gebitselement 21"),
+    ("scoliose van thoracolumbale wervelkolom",                                     # the lumbar part kept
+     "zijwaartse verkromming van de wervelkolom ter hoogte van de borst en de onderrug"),
+    ("plaatsen van ureterstent", "plaatsen van een stent in de urineleider"),      # no "urineleidertent"
+    ("pneumothorax spontaan rechts", "spontane klaplong rechts"),                  # Dutch order
+    ("spontaan begonnen partus", "spontaan begonnen bevalling"),                   # an adverb stays one
+    # a side said as "van linker zijde" is the whole finding's, said last (before a grade)
+    ("pleura-effusie van linker zijde", "vocht tussen de longvliezen links"),
+    ("okselklierdissectie van linker zijde", "verwijderen van lymfeklieren uit de oksel links"),
+    ("chronische sinusitis maxillaris van rechter zijde", "chronische kaakholteontsteking rechts"),
+    ("niet in staat tot ophoesten van sputum", "niet in staat tot ophoesten van slijm"),   # coughing said once
+    ("hoesten zonder opgeven van sputum", "hoesten zonder ophoesten van slijm"),   # a verb phrase as a noun
+    ("hysterectomie via vaginale weg", "verwijderen van de baarmoeder via de vagina"),   # one "via"
+    # the article a compound's three-letter body part and a listed noun give
+    ("mammacarcinoom van bovenste buitenste kwadrant van linker borst",
+     "borstkanker van het bovenste buitenste kwadrant van de linkerborst"),
+    ("sluiting van hartoor van linker atrium", "sluiting van het hartoor van de linker hartboezem"),
+    ("Structuur van flexura coli sinistra", "bocht van de dikke darm bij de milt"),
+])
+def test_reading_20_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

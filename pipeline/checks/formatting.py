@@ -26,7 +26,9 @@ def format_problems(present: pl.DataFrame, allowed_capitals: list[str]) -> pl.Da
     raw = pl.col("raw")
     capitals = (raw.str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’-]*")
                 .list.set_difference(pl.col("term").str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’-]*"))
-                .list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals))))
+                # "Lyme-gewrichtsontsteking": a name as a compound's first part keeps its capital
+                .list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals)
+                                               & ~pl.element().str.replace(r"-.*$", "").is_in(allowed_capitals))))
     shouting = raw.str.extract_all(r"\b\p{Lu}{6,}\b").list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals)))
     text = lambda key: pl.lit(message(f"flags.format.problem.{key}"))
     problems = [

@@ -143,7 +143,8 @@ _PART_OF = frozenset({("knie", "been"), ("enkel", "been"), ("voet", "been"), ("h
                       ("vinger", "hand"), ("duim", "hand"), ("pols", "arm"), ("elleboog", "arm"), ("hand", "arm"),
                       ("oog", "hoofd"), ("oor", "hoofd"), ("neus", "hoofd"), ("kaak", "hoofd"), ("nek", "hals"),
                       ("hals", "nek"), ("borst", "borstkas"), ("borstkas", "borst"), ("schouder", "arm"),
-                      ("heup", "bekken"), ("bekken", "heup")})
+                      ("heup", "bekken"), ("bekken", "heup"), ("pols", "hand"), ("hand", "pols"), ("enkel", "voet"),
+                      ("voet", "enkel")})
 _REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "holte", "streek", "pees", "pezen")
 
 
@@ -161,6 +162,12 @@ def _region(word: str, compound: bool) -> str | None:
     return None
 
 
+# Adjectives SNOMED puts after the noun ("pneumothorax spontaan") that Dutch says before it; after a
+# verb or "is" they are a predicate ("de breuk is gesloten").
+_POSTPOSED = frozenset({"spontaan", "acuut", "chronisch", "primair", "secundair", "ernstig", "matig",
+                        "aangeboren", "verworven", "idiopathisch", "recidiverend", "terugkerend"})
+_POSTPOSED_OK_AFTER = frozenset({"is", "zijn", "wordt", "worden", "blijft", "niet", "en", "of", "te", "zeer", "erg", "tot",
+                                 "steeds", "telkens", "vaak"})
 # Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
@@ -311,6 +318,10 @@ def compare(term: str, proposal: str) -> str | None:
             moved = _side_moved(term_low, w, nxt)
             if moved:
                 problems.append(message("flags.grammar.side", side=w, word=nxt, noun=moved))
+    if len(words) >= 2 and (words[-1] in _POSTPOSED or words[-1] == "gesloten" and re.search(r"breuk|gebroken", proposal)) \
+            and words[-2] not in _POSTPOSED_OK_AFTER and "," not in proposal:
+        # "gebroken dijbeen gesloten", "klaplong rechts spontaan": SNOMED's order, not Dutch ("spontane klaplong")
+        problems.append(message("flags.grammar.after-noun", noun=words[-2], adjective=words[-1]))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

@@ -209,6 +209,8 @@ def compare(term: str, proposal: str) -> str | None:
     named = {part.lower() for token in re.findall(r"[^\W_]+(?:-[^\W_]+)+", proposal) if re.search(r"-[A-Z]\b|\b[A-Z]-", token)
              for part in token.split("-")} if "-" in proposal else set()
     named |= {a.lower() for a in re.findall(r"\b[A-Z]{2,}\b", proposal)}  # "met HELLP-syndroom": a kept abbreviation
+    # "door Campylobacter jejuni": an organism's epithet, kept as the term writes it, is the name's
+    named |= {m.group(2) for m in re.finditer(r"\b([A-Z][a-z]{2,}) ([a-z]{3,})\b", proposal) if m.group(0) in term}
     present = set(content) - named
     for w in present:
         lay = table.get(w)

@@ -13,8 +13,9 @@ STOPWORDS = ["van", "de", "het", "der", "des", "een", "met", "door", "in", "op",
 
 # Clinical qualifiers: (label, regex on the normalised clinical term, regex a proposal keeps it with).
 QUALIFIERS: list[tuple[str, str, str]] = [
-    ("side", r"\b(links|linker\w*|sinist\w*)", r"\blink|\bsinist"),
-    ("side", r"\b(rechts|rechter\w*|dext\w*)", r"\brecht|\bdext"),
+    # ... a colon's bends are named by their organ: the left by the spleen, the right by the liver
+    ("side", r"\b(links|linker\w*|sinist\w*)", r"\blink|\bsinist|\bbij de milt\b"),
+    ("side", r"\b(rechts|rechter\w*|dext\w*)", r"\brecht|\bdext|\bbij de lever\b"),
     ("both sides", r"\b(bilatera\w*|beiderzijd\w*|dubbelzijd\w*|bilat)\b",
      r"bilatera|beiderzijd|dubbelzijd|\bbeide|\bdubbel|\btwee(?:\w*)?\s*kanten|aan twee kanten|tweezijdig"),
     ("one side", r"\b(unilatera\w*|eenzijd\w*)", r"unilatera|eenzijd|\béén kant|\been kant|\baan één"),
