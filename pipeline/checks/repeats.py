@@ -198,7 +198,7 @@ def compare(term: str, proposal: str) -> str | None:
     if len(_BABY.findall(proposal.lower())) >= 2 and len(_BABY.findall(term.lower())) < 2:
         # "bloeduitstorting onder de hoofdhuid van de baby bij een pasgeborene": one baby, twice
         problems.append(message("flags.repeated-concept.twice", word="baby"))
-    for link in ("door", "na", "bij", "tussen"):
+    for link in ("door", "na", "bij", "tussen", "via"):
         extra = term.lower().count("gevolg") if link == "door" else 0
         if link == "bij" and not _people_twice(proposal.lower()):
             continue  # "bij zuurstoftekort bij de baby": a condition and whose it is, not one person twice
