@@ -26,7 +26,7 @@ from typing import NamedTuple
 from functools import lru_cache
 
 from pipeline.dutch import grammar
-from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, zipf
+from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, lay_words, zipf
 from pipeline.offline.lexicon import Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
@@ -47,7 +47,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "eiwit", "hemoglobine"}
+        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -258,7 +258,7 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        units = self._group(tokenize(term))
+        units = _comma_course_first(self._group(tokenize(term)))
         chain = self._chain(units)
         text = self._render_chain(chain)
         if self._unknown:
@@ -427,7 +427,7 @@ class Renderer:
                 own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
                 while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1]) and not _side_only(chain[j][1])
-                                          or not objects and chain[j][0].low in own):
+                                          or not objects and (chain[j][0].low in own or _lay_prep(chain[j][0]) in own)):
                     objects.append(chain[j])
                     j += 1
                 definite = self._article(prep, parts)
@@ -526,6 +526,8 @@ class Renderer:
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
                 trailing.append(tail.strip())
+            if prep is not None and _lay_prep(prep) == "op" and re.fullmatch(r"(?:de|het) \w+hoogte", text):
+                text = text.split(" ", 1)[1]  # "op navelhoogte", "op ooghoogte": a fixed phrase without article
             verb_phrase = re.fullmatch(r"(\w+) (\w+en)", text) if prep is not None else None
             if verb_phrase and grammar.gender(verb_phrase.group(2)) == "het" and grammar.gender(verb_phrase.group(1)) \
                     and not body_part(verb_phrase.group(2)) and not grammar.adjective_forms(verb_phrase.group(1)):
@@ -545,6 +547,10 @@ class Renderer:
                 self._score.append(CONF["ambiguous"])
             i += 1
         text = " ".join(parts + trailing)
+        subject = _SINGULAR_VERB.match(text)
+        if subject and grammar.gender(subject.group(2)) == "pl":
+            # "medicatie wordt … klaargezet" → "medicijnen worden …": the verb agrees with the lay subject
+            text = text[: subject.start(3)] + _PLURAL_VERB[subject.group(3)] + text[subject.end(3):]
         if len(_PERSON_AFTER.findall(text)) >= 2:
             # "neonatale geelzucht | bij prematuriteit": one baby, said once, the more precise way
             # ("geelzucht bij een te vroeg geboren baby", not "bij een pasgeborene bij een …")
@@ -556,6 +562,8 @@ class Renderer:
     def _article(self, prep: Unit | None, parts: list[str]) -> bool | str:
         """The article after `prep`, also after a head whose object is any case of its kind."""
         article = _article_after(prep)
+        if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) in _COMPLAINTS:
+            return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
         if article is True and parts and _lay_prep(prep) in ("op", "bij", "over", "voor", "tegen") and \
                 _lay_head(parts[-1]) in GENERIC_HEADS:
             return "een"  # "risico op een doorligwond", "voorlichting over borstvoeding"
@@ -911,7 +919,8 @@ class Renderer:
                 lay, gender = rendered
                 return Phrase(tok.text[: -len(tail)] + lay, gender, bare_noun=False)
             return Phrase(tok.text, None, articleless=True, bare_noun=False)
-        if tok.kind in ("number", "punct"):
+        if tok.kind in ("number", "punct") or tok.low in ("meer", "minder", "langer", "korter", "vaker", "minstens"):
+            # "1000 ml of meer": a comparative is no noun ("of het meer" is a lake)
             return Phrase(tok.text, None, articleless=True, bare_noun=False)
         if tok.kind == "ellipsis":
             # "hart- en vaatziekte": kept whole when each part is lay Dutch, else not understood
@@ -977,6 +986,8 @@ class Renderer:
             for link in ("", "s"):
                 if link and not left.endswith(link):
                     continue
+                if link and (self._part(word[i - 1:]) is not None or grammar.known_noun(word[i - 1:])):
+                    continue  # "oesofagus|stent", not "oesofagus|s|tent": the s begins the head
                 stem = left[: len(left) - len(link)] if link else left
                 first, head = self._part(stem), self._part(right)
                 if first is None or head is None or not first[1] or head[1] or grammar.gender(right) is None:
@@ -998,7 +1009,8 @@ class Renderer:
         e = self.lex.find("words", part, self._term)
         if e is not None and " " not in e.lay and not has_slot(e.lay) and e.lay != part:
             return e.lay, True
-        if len(part) >= 4 and part not in self._clinical and self.judge.jargon_reason(part) is None and zipf(part) >= 3.0:
+        if len(part) >= 4 and part not in self._clinical and self.judge.jargon_reason(part) is None and \
+                (zipf(part) >= 3.0 or part in lay_words()):  # "stent": rare in text, known to patients
             return part, False
         return None
 
@@ -1079,6 +1091,10 @@ class Renderer:
                     after.append({"linker": "links", "rechter": "rechts"}[e.lay])
                 elif phrase.translated:
                     pre.append((e.lay, True))  # the noun changed: its gender sets the ending
+                elif not unit.low.endswith("e") and phrase.gender in ("de", "pl"):
+                    # "bloeding spontaan": said after its noun in the term, bare; before a de-word it
+                    # inflects, and it goes first ("spontane blauwe plekken": "blauwe plekken" is one thing)
+                    pre.insert(0, (e.lay, True))
                 else:
                     # the term's own noun stays, and so does the ending the term gave its adjective
                     form = e.lay if unit.low.endswith("e") else grammar.bare(e.lay)
@@ -1402,7 +1418,7 @@ def _restates(compound: str, noun: str) -> bool:
 def _mass(lay: str) -> bool:
     """A substance, activity or shortage that a patient reads without an article ("door ijzertekort",
     "meten van C-reactieve proteïne")."""
-    return lay in MASS or lay.split(" ")[0] in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
+    return lay in MASS or lay.split(" ")[0] in MASS or _lay_head(lay) in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
         or _lay_head(lay).endswith(MASS_ENDINGS) or _SUBSTANCE.search(_lay_head(lay)) is not None \
         or re.match(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ", lay) is not None  # "bij te veel bilirubine"
 
@@ -1413,6 +1429,26 @@ def _side_noun(phrase: Phrase) -> re.Match | None:
     "in de linkerbalzak")."""
     m = re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
     return m if m is not None and m.group(1) not in UNPAIRED else None
+
+
+def _comma_course_first(units: list[Unit]) -> list[Unit]:
+    """"pyelonefritis, acuut" → the units of "acuut pyelonefritis": a one-word qualifier SNOMED says
+    after a comma goes before its noun in Dutch ("acute nierbekkenontsteking"), where the noun is
+    one phrase without a preposition; otherwise the comma stays ("… van de knieschijf, steeds terugkerend")."""
+    if len(units) < 3 or units[1].role != "conj" or units[1].token.text != ",":
+        return units
+    qualifier = units[2]
+    e = qualifier.entry
+    if e is None or e.kind not in ("adjective", "qualifier") or e.article != "pre" or e.lay == "-" \
+            or e.lay in SIDES or len(qualifier.tokens) != 1 or units[0].role == "prep" \
+            or any(u.role == "prep" for u in units[:1]):
+        return units
+    rest = units[3:]
+    if rest and not (rest[0].role == "conj" and rest[0].token.text == ","):
+        return units
+    if len(rest) > 1 and rest[1].role == "prep":
+        rest = rest[1:]  # "appendicitis, acuut, met perforatie" → "acute blindedarmontsteking met een gat"
+    return [qualifier, units[0]] + rest
 
 
 def _side_only(units: list[Unit]) -> str | None:
@@ -1509,6 +1545,12 @@ STATES = {"verdikt", "vergroot", "verwijd", "vernauwd", "verkleind", "verkalkt",
 # Positions, which need a noun to mean anything: a term that is only one gets no proposal.
 POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "binnenste", "buitenste", "linker",
                   "rechter", "zijdelingse", "bovenkant", "onderkant"}
+# A finding that begins with its subject and a finite verb ("medicatie wordt door mantelzorger klaargezet").
+_PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
+                "blijft": "blijven", "werd": "werden", "was": "waren"}
+_SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
+# Heads whose "van" names a symptom, said without article ("klachten van kortademigheid").
+_COMPLAINTS = {"klachten", "klacht", "last", "verschijnselen", "symptomen", "tekenen"}
 # Organs a body has one of: a side is said after them ("spatader in de balzak links").
 UNPAIRED = {"lip", "wervel", "lendenwervel", "borstwervel", "halswervel", "wervelkolom", "balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
             "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
