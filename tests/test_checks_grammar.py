@@ -19,6 +19,8 @@ from pipeline.checks.grammar import compare
     ("astma, ernstig persisterend", "astma, aanhoudend ernstig"),
     ("mild tot matig", "licht tot matig"),
     ("carpaletunnelrelease van rechter hand", "vrijmaken van de zenuw in de pols van de rechterhand"),
+    ("Structuur van dorsum van voet", "rug van de voet"),                     # the top of the foot
+    ("medicatie is gestopt", "medicijnen zijn gestopt"),
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -31,6 +33,7 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("opnieuw opbouwen van de buitenste knieband van de enkel", "'knieband van … enkel'"),
     ("gebroken dijbeen gesloten", "'dijbeen gesloten'"),
     ("klaplong rechts spontaan", "'rechts spontaan'"),
+    ("medicijnen wordt door een mantelzorger klaargezet", "'medicijnen wordt'"),
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")

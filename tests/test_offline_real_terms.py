@@ -776,3 +776,35 @@ def test_a_bare_count_after_a_lay_word_gets_no_proposal(suggester, term):
 ])
 def test_reading_20_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 21: fresh terms of the real mix, hard shapes, and perinatal and care wording.
+@pytest.mark.parametrize("term,expected", [
+    ("bloedverlies postpartum van 1000 ml of meer", "bloedverlies van 1000 ml of meer na de bevalling"),  # no lake
+    ("fundus uteri op navelhoogte", "bovenkant van de baarmoeder op navelhoogte"),            # a fixed phrase
+    ("navelstrengomstrengeling om hals", "navelstreng rond de hals"),                          # around it, once
+    ("retinopathie van prematuritas", "netvliesaandoening bij een te vroeg geboren baby"),
+    ("medicatie wordt door mantelzorger klaargezet", "medicijnen worden door een mantelzorger klaargezet"),
+    ("placenta geboren met gecontroleerde tractie aan navelstreng",                            # no traction bandage
+     "placenta geboren met voorzichtig trekken aan de navelstreng"),
+    ("amenorroeduur", "tijd sinds de laatste menstruatie"),                                    # not the pregnancy's length
+    ("INR boven therapeutisch bereik", "INR boven het gewenste bereik"),
+    ("bevalling na 42 weken amenorroe", "bevalling na 42 weken zwangerschap"),
+    ("gelimiteerde cutane systemische sclerose", "beperkte vorm van sclerodermie"),            # still systemic
+    ("Structuur van lumbosacrale overgang", "overgang van de lendenwervels naar het heiligbeen"),
+    ("plaatsen van oesofagusstent", "plaatsen van een slokdarmstent"),                        # no "slokdarmtent"
+    ("laterale zijde van rechter dij", "buitenkant van de rechterdij"),
+    ("prostaatcarcinoom gemetastaseerd naar bot", "prostaatkanker met uitzaaiingen in het bot"),
+    ("geen klachten van dyspneu", "geen klachten van kortademigheid"),
+    ("blauwe plekken spontaan", "spontane blauwe plekken"),                                   # said first, inflected
+    ("transpositie van grote arteriën", "aangeboren hartafwijking met verwisselde grote slagaders"),
+    ("Structuur van lateraal dijbeen", "buitenkant van het bovenbeen"),
+    ("ablatie van atriumflutter door radiofrequente energie", "wegbranden van het boezemfladderen door hoogfrequente stroom"),
+    # a one-word qualifier after a comma goes before its noun
+    ("pyelonefritis, acuut", "acute nierbekkenontsteking"),
+    ("appendicitis, acuut, met perforatie", "acute blindedarmontsteking met een gat"),
+    ("rouw, gecompliceerd", "vastgelopen rouw"),
+    ("luxatie van patella, recidiverend", "ontwrichting van de knieschijf, steeds terugkerend"),  # a phrase: comma stays
+])
+def test_reading_21_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -144,7 +144,7 @@ _PART_OF = frozenset({("knie", "been"), ("enkel", "been"), ("voet", "been"), ("h
                       ("oog", "hoofd"), ("oor", "hoofd"), ("neus", "hoofd"), ("kaak", "hoofd"), ("nek", "hals"),
                       ("hals", "nek"), ("borst", "borstkas"), ("borstkas", "borst"), ("schouder", "arm"),
                       ("heup", "bekken"), ("bekken", "heup"), ("pols", "hand"), ("hand", "pols"), ("enkel", "voet"),
-                      ("voet", "enkel")})
+                      ("voet", "enkel"), ("rug", "hand"), ("rug", "voet"), ("rug", "neus"), ("rug", "tong")})  # "rug van de voet"
 _REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "holte", "streek", "pees", "pezen")
 
 
@@ -322,6 +322,10 @@ def compare(term: str, proposal: str) -> str | None:
             and words[-2] not in _POSTPOSED_OK_AFTER and "," not in proposal:
         # "gebroken dijbeen gesloten", "klaplong rechts spontaan": SNOMED's order, not Dutch ("spontane klaplong")
         problems.append(message("flags.grammar.after-noun", noun=words[-2], adjective=words[-1]))
+    subject = re.match(r"(?:de |het )?(\w+) (wordt|is|heeft|kan|moet|zal|blijft|werd|was)\b", proposal.lower())
+    if subject and dutch.gender(subject.group(1)) == "pl" and not term_low.startswith(subject.group(0)):
+        # "medicijnen wordt door een mantelzorger klaargezet": a plural subject, a singular verb
+        problems.append(message("flags.grammar.agreement", noun=subject.group(1), verb=subject.group(2)))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

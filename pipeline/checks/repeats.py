@@ -66,6 +66,7 @@ def translations() -> dict[str, set[str]]:
 _DOUBLED = re.compile(r"([^\W\d_]{4,})\1")
 _ONE_SIDE = (re.compile(r"\blinker\w*|\blinks\b"), re.compile(r"\brechter\w*|\brechts\b"))
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
+_POSITIONS = {"binnenste", "buitenste", "voorste", "achterste", "bovenste", "onderste", "middelste"}
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
 # Articles before the noun of a phrase; a quantity says something new ("longontsteking in beide longen").
@@ -105,7 +106,8 @@ def compare(term: str, proposal: str) -> str | None:
         if n < 2 or term_repeats >= n:
             continue
         # "diabetes … diabetische": the term says it twice in two forms, so may the proposal
-        said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6])
+        said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6]
+                                and abs(len(t) - len(w)) <= 4)  # not "meniscectomie" for "meniscus"
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
     doubled = _DOUBLED.search(proposal.lower())
@@ -125,8 +127,9 @@ def compare(term: str, proposal: str) -> str | None:
         rest = words[i + 1:i + 4]
         if rest[:1] and rest[0] in _LINKS:
             target = rest[2] if len(rest) > 2 and rest[1] in _DETERMINERS else rest[1] if len(rest) > 1 else ""
-            if target in _ORDINALS:
-                # "wervel van de vijfde lendenwervel": the noun comes after the ordinal
+            if target in _ORDINALS or target in _POSITIONS:
+                # "wervel van de vijfde lendenwervel", "meniscus van de binnenste meniscus": the noun
+                # comes after the ordinal or the position
                 k = words.index(target, i + 1) + 1
                 target = words[k] if k < len(words) else ""
             before = words[i - 1] if i > 0 and words[i - 1] not in _FUNCTION else ""
@@ -145,6 +148,8 @@ def compare(term: str, proposal: str) -> str | None:
             stems = {target, target[:-2] if target.endswith("en") else "", target[:-1] if target.endswith(("s", "e")) else ""}
             if w == target or f"{w} {rest[0]}" in term.lower():
                 continue
+            if len(target) >= 6 and sum(1 for t in in_term if t.startswith(target[:6])) >= 2:
+                continue  # "meniscusruptuur van mediale meniscus": the term says it twice itself
             nested = next((f for f in {core} | singulars(core) if len(f) >= 4 and target != f and target.endswith(f)
                            and body_part(target)), None)
             if nested:
