@@ -135,7 +135,7 @@ def _gender(word: str, version: int) -> str | None:
 
 # Three-letter last parts of compounds that are body parts ("hart|oor", "onder|lip"): too short for the
 # general rule above ("kern|temperatuur" must not end in "uur"), safe on their own.
-_SHORT_TAILS = frozenset({"oor", "oog", "lip", "rug", "arm"})
+_SHORT_TAILS = frozenset({"oor", "oog", "lip", "rug", "arm", "kop"})
 
 
 def general_article(noun: str) -> str | None:

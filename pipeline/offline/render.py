@@ -47,7 +47,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom"}
+        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -62,7 +62,9 @@ PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # Names of substances by their ending ("proteïne", "creatinine", "amylase", "urinezuur"): kept clinical
 # words a general noun list would give an article ("meten van de proteïne").
 _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kantine|turbine|cabine)$)(?!\w*(?:fase|stase)$)"
-                        r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur)$")  # not "persfase", "metastase"
+                        r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur|\w{3,}(?:amol|olol|pril|sartan|statine|azol|cilline|mycine|"
+                        r"cycline|floxacine|profen|fenac|azepam|dipine|parine|xaban|gatran|mab|coxib|tidine|prazol))$")
+# ... and medicines by their name's ending ("door paracetamol", "door metoprolol"): not "persfase", "metastase"
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
@@ -108,6 +110,7 @@ FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt"
                 "ademt", "kruipt", "praat", "brabbelt", "kijkt", "zuigt", "hapt", "groeit", "voelt", "hoort", "ziet"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
+                 "risicoscreening", "risico-inschatting",
                  "preventie", "advies", "uitleg", "informatie", "onderzoek", "controle"}
 # Events that are known ones after "bij": "letsel bij de geboorte".
 KNOWN_EVENTS = {"geboorte", "bevalling", "thuisbevalling", "persfase", "ontsluitingsfase", "uitdrijvingsfase", "nageboorte"}
@@ -507,6 +510,12 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
+            if prep is not None and parts and _lay_prep(prep) == "met" and re.fullmatch(r"(?:een |de |het )?(\w{4,})", text) \
+                    and parts[0].split() and parts[0].split()[0].startswith(text.split()[-1]) \
+                    and parts[0].split()[0] != text.split()[-1]:
+                # "fotocoagulatie van retina | met laser": "laserbehandeling" says the laser already
+                i += 1
+                continue
             if prep is not None and parts and text and len(text.split()) <= 2 and _lay_prep(prep) in ("na", "tijdens", "door") \
                     and any(parts[-1].endswith(f" {_lay_prep(prep)} {a}{text.split()[-1]}") for a in ("", "de ", "het ", "een ")):
                 # "atonie van uterus | na bevalling": the gloss says "slappe baarmoeder na de
@@ -526,6 +535,9 @@ class Renderer:
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
                 trailing.append(tail.strip())
+            if prep is not None and _lay_prep(prep) == "in" and text == "de staat" and i + 1 < len(chain) \
+                    and chain[i + 1][0] is not None and chain[i + 1][0].low in ("om", "tot"):
+                text = "staat"  # "niet in staat om …": the idiom takes no article
             if prep is not None and _lay_prep(prep) == "op" and re.fullmatch(r"(?:de|het) \w+hoogte", text):
                 text = text.split(" ", 1)[1]  # "op navelhoogte", "op ooghoogte": a fixed phrase without article
             verb_phrase = re.fullmatch(r"(\w+) (\w+en)", text) if prep is not None else None
@@ -564,6 +576,8 @@ class Renderer:
         article = _article_after(prep)
         if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) in _COMPLAINTS:
             return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
+        if article is True and parts and _lay_prep(prep) == "voor" and _lay_head(parts[-1]) in ("allergie", "overgevoeligheid"):
+            return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
         if article is True and parts and _lay_prep(prep) in ("op", "bij", "over", "voor", "tegen") and \
                 _lay_head(parts[-1]) in GENERIC_HEADS:
             return "een"  # "risico op een doorligwond", "voorlichting over borstvoeding"
@@ -1549,6 +1563,7 @@ POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "
 _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
 _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
+_RELATIVES = {"die", "dat", "waarvan", "waarbij", "waarin", "waar", "wat"}
 # Heads whose "van" names a symptom, said without article ("klachten van kortademigheid").
 _COMPLAINTS = {"klachten", "klacht", "last", "verschijnselen", "symptomen", "tekenen"}
 # Organs a body has one of: a side is said after them ("spatader in de balzak links").
@@ -1616,12 +1631,15 @@ def _adjectival(word: str) -> bool:
 
 
 def _lay_head(lay: str) -> str:
+    """The head noun of a lay phrase: its last word before a preposition or a relative clause
+    ("pasgeborene die te klein is …" → "pasgeborene", not "is")."""
     words = lay.split()
-    cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
+    cut = next((i for i, w in enumerate(words) if (w in PREPOSITIONS or w in _RELATIVES) and i > 0), len(words))
     return words[:cut][-1] if words[:cut] else lay
 
 
 def _tidy(text: str) -> str:
     text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
     text = text.replace(" :", ":")
-    return re.sub(r"\s+", " ", text).replace(" ,", ",").strip()
+    # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
+    return re.sub(r"\s+", " ", text).replace(" ,", ",").strip().rstrip(",").rstrip()
