@@ -21,6 +21,9 @@ from pipeline.checks.grammar import compare
     ("carpaletunnelrelease van rechter hand", "vrijmaken van de zenuw in de pols van de rechterhand"),
     ("Structuur van dorsum van voet", "rug van de voet"),                     # the top of the foot
     ("medicatie is gestopt", "medicijnen zijn gestopt"),
+    ("hemorroïden, inwendig, graad 3", "aambeien, inwendig, graad 3"),        # an adjective alone before a label
+    ("niet in staat om zelfstandig medicatie in te nemen", "niet in staat om zelfstandig medicijnen in te nemen"),
+    ("primigravida", "vrouw die voor het eerst zwanger is"),                # "is" is no noun
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None

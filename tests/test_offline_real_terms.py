@@ -808,3 +808,33 @@ def test_reading_20_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_21_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 22: fresh terms of the real mix, hard shapes, and perinatal and care wording.
+@pytest.mark.parametrize("term,expected", [
+    ("Garden-type IV collumfractuur", "Garden-type IV gebroken dijbeenhals"),                 # never the neck
+    ("occlusie van perifeer ingebrachte centraal veneuze katheter",                             # one arm, not the limbs
+     "afsluiting van de lange infuuslijn via een ader in de arm"),
+    ("intoxicatie met paracetamol, opzettelijk", "vergiftiging met paracetamol, opzettelijk"),   # a medicine, no article
+    ("allergie voor pinda met urticaria", "allergie voor pinda met netelroos"),
+    ("ileus na abdominale chirurgie", "darmafsluiting na een buikoperatie"),
+    ("avasculaire necrose van heupkop door corticosteroïden",
+     "afsterven van botweefsel van de heupkop door corticosteroïden"),                         # "de heupkop"
+    ("dysmatuur pasgeborene", "pasgeborene die te klein is voor de zwangerschapsduur"),
+    ("ziekte van Dupuytren van linker hand met contractuur van vierde straal",                # a ray is a finger
+     "ziekte van Dupuytren van de linkerhand met een blijvende verstijving van een gewricht van de vierde vinger"),
+    ("adrenalectomie via laparoscopie, links", "verwijderen van de bijnier links via een kijkoperatie in de buik"),  # no comma left
+    ("neonatale abstinentie syndroom", "ontwenningsverschijnselen bij een pasgeborene"),
+    ("encefalitis door herpes simplex virus", "hersenontsteking door een herpesvirus"),
+    ("Intermediair gevoelig", "matig gevoelig"),                                               # a lab result, no position
+    ("fotocoagulatie van retina met laser", "laserbehandeling van het netvlies"),              # the laser said once
+    ("abrasie van tanden", "slijtage van de tanden"),                                          # wear, not scraping
+    ("Apexfrequentie", "hartslag gemeten bij de punt van het hart"),                           # no "puntfrequentie"
+    ("acute psychiatrische opname", "acute opname in de psychiatrie"),
+    ("risicoscreening op decubitus", "risicoscreening op een doorligwond"),
+    ("Brandwond van tweede graad oppervlakkig", "oppervlakkige tweedegraads brandwond"),
+    ("dun meconiumhoudend vruchtwater", "vruchtwater licht gekleurd door de eerste poep van de baby"),
+    ("niet in staat om zelfstandig medicatie in te nemen", "niet in staat om zelfstandig medicijnen in te nemen"),
+])
+def test_reading_22_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

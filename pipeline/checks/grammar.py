@@ -55,7 +55,7 @@ _FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt
                  "staat", "ligt", "valt", "lijdt", "misbruikt", "vermijdt", "zoekt", "krijgt", "volgt", "houdt"}
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
-                  "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te"}
+                  "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te", "om"}
 _GROWTHS = ("poliep", "poliepen", "gezwel", "cyste", "zweer", "tumor", "wrat")
 # A past participle in its bare form: "verstuikt", "ingegroeid", "beschadigd".
 _BARE_PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}[dt]$")
@@ -217,6 +217,8 @@ def compare(term: str, proposal: str) -> str | None:
             forms = None
         if forms and nxt and i > 0 and words[i - 1] in _BEFORE_ADVERB:
             forms = None  # "kan niet zelfstandig medicijnen innemen": an adverb, not an adjective
+        if forms and nxt in ("graad", "stadium", "type", "fase", "klasse", "categorie", "niveau"):
+            forms = None  # "aambeien, inwendig, graad 3": the adjective stands alone before a label
         if forms and nxt:
             bare, inflected = forms
             g = noun_gender(nxt)
@@ -326,6 +328,17 @@ def compare(term: str, proposal: str) -> str | None:
     if subject and dutch.gender(subject.group(1)) == "pl" and not term_low.startswith(subject.group(0)):
         # "medicijnen wordt door een mantelzorger klaargezet": a plural subject, a singular verb
         problems.append(message("flags.grammar.agreement", noun=subject.group(1), verb=subject.group(2)))
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        after = words[i + 2] if i + 2 < len(words) else ""
+        if w in POSITIONS and nxt and adjective_forms(nxt) and (not after or noun_gender(after) is None and not adjective_forms(after)) \
+                and f"{w} {nxt}" not in term_low:
+            # "middelste gevoelig": a position needs its noun
+            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if adjective_forms(w) and nxt in dutch.ORDINALS and after in ("graad", "stadium", "fase", "klasse", "categorie") \
+                and f"{w} {nxt}" not in term_low:
+            # "brandwond van oppervlakkige tweede graad": the depth is the burn's, not the degree's
+            problems.append(message("flags.grammar.stranded", adjective=w, next=f"{nxt} {after}"))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

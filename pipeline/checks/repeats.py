@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
-from pipeline.dutch.grammar import known_noun, shared_head, singulars
+from pipeline.dutch.grammar import adjective_forms, known_noun, shared_head, singulars
 from pipeline.offline.lexicon import body_part
 from terms.messages import message
 
@@ -108,6 +108,9 @@ def compare(term: str, proposal: str) -> str | None:
         # "diabetes … diabetische": the term says it twice in two forms, so may the proposal
         said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6]
                                 and abs(len(t) - len(w)) <= 4)  # not "meniscectomie" for "meniscus"
+        before = [words[k - 1] for k in range(1, len(words)) if words[k] == w]
+        if len(before) == n and len(set(before)) == n and all(adjective_forms(b) or b in _ORDINALS for b in before):
+            continue  # "de dunne darm … de dikke darm": two different ones
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
     doubled = _DOUBLED.search(proposal.lower())
