@@ -835,6 +835,8 @@ def test_reading_21_kinds_render_right(suggester, term, expected):
     ("Brandwond van tweede graad oppervlakkig", "oppervlakkige tweedegraads brandwond"),
     ("dun meconiumhoudend vruchtwater", "vruchtwater licht gekleurd door de eerste poep van de baby"),
     ("niet in staat om zelfstandig medicatie in te nemen", "niet in staat om zelfstandig medicijnen in te nemen"),
+    ("hyperkaliëmie door ACE-remmer", "te hoog kalium in het bloed door een ACE-remmer"),        # a noun, so "een"
+    ("mammacarcinoom van linker mamma, HER2-positief", "borstkanker links, HER2-positief"),    # an adjective: none
 ])
 def test_reading_22_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -932,6 +932,11 @@ class Renderer:
                     return None
                 lay, gender = rendered
                 return Phrase(tok.text[: -len(tail)] + lay, gender, bare_noun=False)
+            if tail and tail.islower() and tok.kind == "abbr" and grammar.gender(tail) in ("de", "het") \
+                    and grammar.adjective_forms(tail) is None and not tail.endswith(("ief", "isch", "ig", "aal", "air")):
+                # "door ACE-remmer" → "door een ACE-remmer": an abbreviation's compound is a noun of
+                # its lay last part's gender (the abbreviation itself stays as written)
+                return Phrase(tok.text, grammar.gender(tail), bare_noun=False)
             return Phrase(tok.text, None, articleless=True, bare_noun=False)
         if tok.kind in ("number", "punct") or tok.low in ("meer", "minder", "langer", "korter", "vaker", "minstens"):
             # "1000 ml of meer": a comparative is no noun ("of het meer" is a lake)
