@@ -118,7 +118,7 @@ def test_format(checker, bad):
 
 
 @pytest.mark.parametrize("good", ["astma", "CT-scan", "MS", "ziekte van Alzheimer", "pijn (buik)", "ziekte van Crohn",
-                                  "Lyme-gewrichtsontsteking"])  # a name as a compound's first part
+                                  "Lyme-gewrichtsontsteking", "ontsteking van de klier van Bartholin"])  # names
 def test_format_accepts_abbreviations_and_names(checker, good):
     assert "format" not in run(checker, "ziekte van Crohn", good)[0]
 

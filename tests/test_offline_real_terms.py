@@ -840,3 +840,20 @@ def test_reading_21_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_22_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 23: fresh terms of the real mix, hard shapes, and perinatal and care wording.
+@pytest.mark.parametrize("term,expected", [
+    ("spider naevi", "vaatspinnetjes"),                                                  # no "spider moedervlekken"
+    ("cervicale graviditeit", "zwangerschap in de baarmoederhals"),                      # the cervix, not the neck
+    ("hulp bij inname van medicatie", "hulp bij inname van medicijnen"),                 # no "een inname"
+    ("dermatitis door contact met nikkel", "huidontsteking door contact met nikkel"),
+    ("stridor bij inspiratie", "gierende ademhaling bij het inademen"),                  # breathing in said once
+    ("inbrengen van perifeer veneuze katheter", "inbrengen van een infuusnaald in een ader"),
+    ("carcinoom van prostaat, Gleason-score 7", "kanker van de prostaat, Gleason-score 7"),   # a score takes no article
+    ("tachysystolie van uterus", "weeën die te snel op elkaar volgen"),                 # frequent, not strong
+    ("mislukte vacuümextractie", "mislukte poging met de vacuümpomp"),                  # the attempt failed
+    ("gingivectomie", "wegsnijden van een deel van het tandvlees"),
+])
+def test_reading_23_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

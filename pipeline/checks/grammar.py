@@ -201,7 +201,9 @@ def compare(term: str, proposal: str) -> str | None:
             noun = words[j] if j < len(words) else ""
             g = noun_gender(noun) if noun else None
             ends = j + 1 >= len(words) or words[j + 1] in _PREPOSITIONS or words[j + 1] in ("en", "of")
-            if g is None and noun and dutch.gender(noun) == "pl" and dutch.general_article(noun) is None and ends:
+            plural = dutch.gender(noun) == "pl" or (noun.endswith("s") and len(noun) > 4 and dutch.general_article(noun[:-1])) \
+                or (noun.endswith("en") and len(noun) > 5 and (dutch.general_article(noun[:-2]) or dutch.general_article(noun[:-3])))
+            if g is None and noun and plural and dutch.general_article(noun) is None and ends:
                 g = "pl"  # a plural of a listed noun ("symptomen"), not a singular in -en ("een kussen")
             # "met een symptomen": "een" counts one; "na een verwijderen": an infinitive is not counted
             # ("na het verwijderen"); a het-noun in -en the word list knows ("een kussen") is a noun
@@ -339,6 +341,10 @@ def compare(term: str, proposal: str) -> str | None:
                 and f"{w} {nxt}" not in term_low:
             # "brandwond van oppervlakkige tweede graad": the depth is the burn's, not the degree's
             problems.append(message("flags.grammar.stranded", adjective=w, next=f"{nxt} {after}"))
+    comma_van = re.search(r", van (?:de |het |een )?\w+", proposal.lower())
+    if comma_van and ", van " not in term_low:
+        # "aandoening van meerdere zenuwen, van het gevoel": a comma's qualifier said as a genitive hangs loose
+        problems.append(message("flags.grammar.comma-genitive", words=comma_van.group(0)))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

@@ -47,7 +47,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem"}
+        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -68,7 +68,7 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
-                "falen", "leeftijd", "sclerodermie")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
+                "falen", "leeftijd", "sclerodermie", "verlies")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -604,7 +604,7 @@ class Renderer:
         first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
         if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
-                grammar.gender(self._np_head or "") in ("de", "het") and grammar.gender(first) != "pl":
+                grammar.gender(self._np_head or "") in ("de", "het") and grammar.gender(first) in ("de", "het"):
             # not before a plural ("met symptomen van het bewegen", never "met een symptomen")
             return "een " + text
         return text
@@ -836,8 +836,8 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
-            if phrase.head in LABELS:
-                phrase.articleless = True  # "…, tweede graad": a label takes no article
+            if phrase.head in LABELS or phrase.head.rsplit("-", 1)[-1].lower() in LABELS:
+                phrase.articleless = True  # "…, tweede graad", "…, Gleason-score 7": a label takes no article
             text, missing = phrase.text(article=article)
             new = " ".join(self._adjective_after[said:])
             if n == 0 and len(coords) > 1 and new and text.endswith(" " + new) and coords[1].low != ",":
