@@ -857,3 +857,11 @@ def test_reading_22_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_23_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("nycturie", "'s nachts vaak plassen"),
+    ("pijn 's nachts", "pijn 's nachts"),          # kept whole: never "pijn s nachts"
+])
+def test_a_time_of_day_keeps_its_apostrophe(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

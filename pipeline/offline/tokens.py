@@ -15,7 +15,8 @@ from functools import lru_cache
 from pipeline.dutch import words as dutch_words
 
 _TOKEN = re.compile(
-    r"(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
+    r"(?P<adverb>['’]s (?:nachts|ochtends|morgens|middags|avonds|zomers|winters))\b"  # "'s nachts": one word, kept
+    r"|(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
     r"|(?P<ratio>\d+:\d+(?:-[^\W\d_]+)*)"  # "2:1-geleiding": a ratio, and what it is of, one token
     r"|(?P<range>\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?%?)"  # "70-99%": a range is one number
     r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-zA-Z](?![\w]))?)"
@@ -57,7 +58,7 @@ def tokenize(term: str) -> list[Token]:
     eponyms = _lower_eponyms()
     out: list[Token] = []
     for i, (kind, text) in enumerate(raw):
-        if kind in ("quote", "qsuffix"):
+        if kind in ("quote", "qsuffix", "adverb"):
             out.append(Token(text, text.lower(), "quote"))
         elif kind in ("number", "ratio", "range"):
             out.append(Token(text, text, "number"))
