@@ -24,6 +24,8 @@ from pipeline.checks.grammar import compare
     ("hemorroïden, inwendig, graad 3", "aambeien, inwendig, graad 3"),        # an adjective alone before a label
     ("niet in staat om zelfstandig medicatie in te nemen", "niet in staat om zelfstandig medicijnen in te nemen"),
     ("primigravida", "vrouw die voor het eerst zwanger is"),                # "is" is no noun
+    ("Structuur van rechter arteria tibialis posterior", "rechter achterste scheenbeenslagader"),  # side, then position
+    ("ganglion van dorsum van rechter pols", "peesknobbel van de rug van de rechterpols"),
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None

@@ -387,7 +387,7 @@ def test_reading_10_kinds_render_right(suggester, term, expected):
     ("peritonitis bij peritoneale dialyse", "buikvliesontsteking bij buikspoeling"),
     ("keizersnede onder algehele anesthesie", "keizersnede onder narcose"),
     ("plaatsen van centraal veneuze katheter via vena jugularis interna",
-     "plaatsen van een infuuslijn in een grote ader via de halsader"),
+     "plaatsen van een infuuslijn in een grote ader via de binnenste halsader"),
     ("exarticulatie van vinger", "afzetten in het gewricht van de vinger"),
     ("adenotonsillectomie", "verwijderen van de neusamandel en de keelamandelen"),
     ("lymfokèle na niertransplantatie", "ophoping van lymfevocht na een niertransplantatie"),
@@ -864,4 +864,30 @@ def test_reading_23_kinds_render_right(suggester, term, expected):
     ("pijn 's nachts", "pijn 's nachts"),          # kept whole: never "pijn s nachts"
 ])
 def test_a_time_of_day_keeps_its_apostrophe(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 24: fresh terms of the real mix, hard shapes, and perinatal and care wording.
+@pytest.mark.parametrize("term,expected", [
+    ("sociaal isolement door gehoorverlies", "sociaal isolement door slechthorendheid"),        # no "een" before -heid
+    ("bepalen van Helicobacter pylori-antigeen in feces",                                        # "het antigeen"
+     "bepalen van het Helicobacter pylori-antigeen in de ontlasting"),
+    ("adenocarcinoom van long, EGFR-mutatie positief", "kliercelkanker van de long, EGFR-mutatie positief"),  # no article after a comma
+    ("ziekte van Hirschsprung, kort segment", "ziekte van Hirschsprung, kort stuk darm"),
+    ("radicale prostatectomie", "verwijderen van de prostaat met het weefsel eromheen"),       # radical is not "complete"
+    ("reflux bij zuigeling zonder complicaties", "terugstromen van maaginhoud bij een baby zonder complicaties"),
+    ("ventrale zijde van penis", "onderkant van de penis"),
+    ("Structuur van rechter mediale zijde van knie", "binnenkant van de rechterknie"),          # the knee's side
+    ("Structuur van linker dorsum van voet", "rug van de linkervoet"),
+    ("Structuur van rechter deel van lever", "rechterdeel van de lever"),                       # one organ: its own part
+    ("myelofibrose", "verlittekening van het beenmerg"),                                       # marrow, not the cord
+    ("angiodysplasie van colon", "afwijkende bloedvaatjes in de wand van de dikke darm"),
+    ("Structuur van regio umbilicalis", "navelstreek"),
+    ("respiratoire insufficiëntie type 2", "falen van de ademhaling, type 2"),                  # the type said last
+    ("selectief eten", "kieskeurig eten"),
+    ("antepartum doodgeboorte", "overlijden van de baby in de baarmoeder voor de bevalling"),
+    ("amniotomie ter inleiding van partus", "breken van de vliezen voor het inleiden van de bevalling"),
+    ("Ambulante 24-uursbloeddrukmeting", "24-uursbloeddrukmeting zonder opname"),               # the hyphen kept
+])
+def test_reading_24_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -144,7 +144,8 @@ _PART_OF = frozenset({("knie", "been"), ("enkel", "been"), ("voet", "been"), ("h
                       ("oog", "hoofd"), ("oor", "hoofd"), ("neus", "hoofd"), ("kaak", "hoofd"), ("nek", "hals"),
                       ("hals", "nek"), ("borst", "borstkas"), ("borstkas", "borst"), ("schouder", "arm"),
                       ("heup", "bekken"), ("bekken", "heup"), ("pols", "hand"), ("hand", "pols"), ("enkel", "voet"),
-                      ("voet", "enkel"), ("rug", "hand"), ("rug", "voet"), ("rug", "neus"), ("rug", "tong")})  # "rug van de voet"
+                      ("voet", "enkel"), ("rug", "hand"), ("rug", "voet"), ("rug", "neus"), ("rug", "tong"),
+                      ("rug", "pols")})  # "rug van de voet"
 _REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "holte", "streek", "pees", "pezen")
 
 
@@ -194,6 +195,8 @@ def compare(term: str, proposal: str) -> str | None:
                                                                         i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
+        if w in ("ter", "ten") and nxt in ("de", "het", "een"):
+            problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))  # "ter het inleiden": 'ter' holds its article
         if w == "een" and nxt:
             j = i + 1
             while j < len(words) and (adjective_forms(words[j]) or _e_adjective(words[j]) or words[j] in ("te", "zeer", "erg")):
@@ -278,6 +281,7 @@ def compare(term: str, proposal: str) -> str | None:
             # "ontsteking van het acute rechteroor": acute is the disorder, not the ear
             problems.append(message("flags.grammar.course", adjective=w, noun=nxt))
         elif w in SIDES and nxt and not body_part(nxt) and not adjective_forms(nxt) and nxt not in SIDES \
+                and nxt not in POSITIONS \
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))

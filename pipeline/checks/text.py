@@ -22,7 +22,8 @@ QUALIFIERS: list[tuple[str, str, str]] = [
     ("course", r"\bsubacu\w*", r"subacu|vrij plotseling|vrij snel|enkele weken"),
     ("course", r"\bacu(?:ut|te|ta|tus|tum)\b", r"\bacu|plotseling|\bplots|opeens|ineens|snel opkomend"),
     ("course", r"\bchronis\w*|\bchron\b", r"chronis|langdurig|blijvend|aanhoudend|lang durend|langer durend|slepend"),
-    ("course", r"\brecidiv\w*|\brecurr\w*|\brecurrent\w*", r"recidiv|recurr|terugker|steeds terug|weer terug|telkens|herhaald|opnieuw"),
+    # ... not "nervus recurrens", a nerve's name
+    ("course", r"\brecidiv\w*|\brecurrent\w*|\brecurre[er]\w*", r"recidiv|recurr|terugker|steeds terug|weer terug|telkens|herhaald|opnieuw"),
     ("course", r"\bintermitter\w*", r"intermitter|af en toe|met tussenpozen|komt en gaat|wisselend"),
     ("congenital", r"\baangebor\w*|\bcongenit\w*", r"aangebor|geboorte|congenit|erfelijk"),
     ("type", r"\btype\b", r"\btype|\bsoort|\bvorm"),

@@ -77,7 +77,7 @@ CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "m
 BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
-BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds"}
+BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter", "ten"}
 # A cause or an earlier event is one of its kind, not a known one: "bindvliesontsteking door een
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
@@ -97,7 +97,7 @@ _SAID_AFTER = re.compile(r", [^,]+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
-_ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling")
+_ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid")  # "door slechthorendheid"
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
@@ -501,6 +501,14 @@ class Renderer:
                 self._unknown.append(f"van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
             elif prep is not None and prep.low == "van" and parts:
+                region = _SIDED_REGION.search(parts[-1])
+                owner = re.fullmatch(r"(de|het) (\w+)", text)
+                if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
+                    and not owner.group(2).startswith(("linker", "rechter")):
+                    # "rechter mediale zijde van knie": the side is the knee's ("binnenkant van de
+                    # rechterknie"), not a "rechterbinnenkant"
+                    parts[-1] = parts[-1][: region.start(1)] + parts[-1][region.end(1):]
+                    text = f"{owner.group(1)} {grammar.compound(region.group(1), owner.group(2))}"
                 action, text = self._genitive_after(parts, text, previous)
                 if action == "refuse":
                     # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the
@@ -838,7 +846,10 @@ class Renderer:
                 return ""
             if phrase.head in LABELS or phrase.head.rsplit("-", 1)[-1].lower() in LABELS:
                 phrase.articleless = True  # "…, tweede graad", "…, Gleason-score 7": a label takes no article
-            text, missing = phrase.text(article=article)
+            after_comma = n > 0 and coords[n - 1].low == ","
+            # "…, EGFR-mutatie positief", "…, kort segment": a part after a comma is a label of the
+            # whole, said as the term says it, without an article
+            text, missing = phrase.text(article=False if after_comma and not phrase.det else article)
             new = " ".join(self._adjective_after[said:])
             if n == 0 and len(coords) > 1 and new and text.endswith(" " + new) and coords[1].low != ",":
                 # "postoperatieve misselijkheid en braken": the adjective is of both ("misselijkheid
@@ -1205,7 +1216,8 @@ class Renderer:
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a named scale's grade
             # is said last, after what the disease is
             phrase.post = phrase.post + after + [", " + " ".join(u.text for u in post)]
-        elif phrase.object_post and post and post[0].low in ("stadium", "fase"):
+        elif phrase.object_post and post and (post[0].low in ("stadium", "fase") or post[0].low in LABELS
+                                              and phrase.post and phrase.post[0].startswith("van ")):
             # "endometriose stadium III" → "baarmoederslijmvlies buiten de baarmoeder, stadium III":
             # a stage is the disease's, said last, not wedged into its description
             phrase.post = phrase.post + after + [", " + " ".join(u.text for u in post)]
@@ -1362,6 +1374,13 @@ class Renderer:
             # the same rules as a genitive after any phrase ("dwarsuitsteeksel van de wervel" +
             # "van de wervel L3" → "dwarsuitsteeksel van de wervel L3"), on the object said so far
             parts = [" ".join([first.head] + first.post)]
+            region = _SIDED_REGION.search(parts[0])
+            owner = re.fullmatch(r"(de|het) (\w+)", text)
+            if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
+                    and not owner.group(2).startswith(("linker", "rechter")):
+                # "Structuur van rechter mediale zijde van knie": the knee's side ("binnenkant van de rechterknie")
+                parts[0] = parts[0][: region.start(1)] + parts[0][region.end(1):]
+                text = f"{owner.group(1)} {grammar.compound(region.group(1), owner.group(2))}"
             action, text = self._genitive_after(parts, text, previous)
             if action == "refuse":
                 self._unknown.append(f"{previous} van {' '.join(t.text for u in units for t in u.tokens)}")
@@ -1568,6 +1587,9 @@ POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "
 _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
 _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
+# A side glued to a region word, not a body part: "rechterbinnenkant", "linkergebied" (the side is the owner's).
+_SIDED_REGION = re.compile(r"\b(linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|onderkant|"
+                           r"zijde|kant|regio|rug)$")  # not "rechterdeel van de lever": a part of one organ has its own side
 _RELATIVES = {"die", "dat", "waarvan", "waarbij", "waarin", "waar", "wat"}
 # Heads whose "van" names a symptom, said without article ("klachten van kortademigheid").
 _COMPLAINTS = {"klachten", "klacht", "last", "verschijnselen", "symptomen", "tekenen"}
