@@ -26,6 +26,8 @@ from pipeline.checks.grammar import compare
     ("primigravida", "vrouw die voor het eerst zwanger is"),                # "is" is no noun
     ("Structuur van rechter arteria tibialis posterior", "rechter achterste scheenbeenslagader"),  # side, then position
     ("ganglion van dorsum van rechter pols", "peesknobbel van de rug van de rechterpols"),
+    ("linker zijde van thorax", "linkerzijde van de borstkas"),               # one chest: its own side
+    ("hemiparese links", "krachtsverlies aan de linkerkant van het lichaam"),
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None

@@ -888,6 +888,7 @@ def test_a_time_of_day_keeps_its_apostrophe(suggester, term, expected):
     ("antepartum doodgeboorte", "overlijden van de baby in de baarmoeder voor de bevalling"),
     ("amniotomie ter inleiding van partus", "breken van de vliezen voor het inleiden van de bevalling"),
     ("Ambulante 24-uursbloeddrukmeting", "24-uursbloeddrukmeting zonder opname"),               # the hyphen kept
+    ("anterieure capsulotomie met Nd:YAG-laser", "voorste insnijding van het kapsel met Nd:YAG-laser"),  # no "Nd: YAG"
 ])
 def test_reading_24_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -169,6 +169,11 @@ _POSTPOSED = frozenset({"spontaan", "acuut", "chronisch", "primair", "secundair"
                         "aangeboren", "verworven", "idiopathisch", "recidiverend", "terugkerend"})
 _POSTPOSED_OK_AFTER = frozenset({"is", "zijn", "wordt", "worden", "blijft", "niet", "en", "of", "te", "zeer", "erg", "tot",
                                  "steeds", "telkens", "vaak"})
+# Body parts a body has one of: a side of them is their own ("linkerzijde van de borstkas").
+_UNPAIRED = frozenset({"borstkas", "buik", "rug", "hoofd", "hals", "nek", "bekken", "gezicht", "tong", "lip", "lever", "hart",
+                       "maag", "blaas", "baarmoeder", "schedel", "wervelkolom", "ruggenmerg", "hersenen", "mond", "neus",
+                       "keel", "strottenhoofd", "prostaat", "penis", "vagina", "vulva", "balzak", "darm", "endeldarm",
+                       "alvleesklier", "schildklier", "milt", "middenrif", "huid", "romp", "lichaam"})
 # Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
@@ -349,6 +354,13 @@ def compare(term: str, proposal: str) -> str | None:
     if comma_van and ", van " not in term_low:
         # "aandoening van meerdere zenuwen, van het gevoel": a comma's qualifier said as a genitive hangs loose
         problems.append(message("flags.grammar.comma-genitive", words=comma_van.group(0)))
+    sided_region = re.search(r"\b((?:linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|"
+                             r"onderkant|zijde|kant|regio)) van (?:de |het )?(\w+)", proposal.lower())
+    if sided_region and sided_region.group(1) not in term_low and body_part(sided_region.group(2)) \
+            and not sided_region.group(2).startswith(("linker", "rechter")) and sided_region.group(2) not in _UNPAIRED:
+        # "linkergebied van de botknobbel": the side is of the body part after "van", not of the region
+        # (of one organ its own side is right: "linkerzijde van de borstkas")
+        problems.append(message("flags.grammar.side-on", side=sided_region.group(1), word=sided_region.group(2)))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

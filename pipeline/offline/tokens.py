@@ -19,6 +19,7 @@ _TOKEN = re.compile(
     r"|(?P<quote>'[^']+'|\"[^\"]+\"|‘[^’]+’)(?P<qsuffix>-[\w-]+)?"
     r"|(?P<ratio>\d+:\d+(?:-[^\W\d_]+)*)"  # "2:1-geleiding": a ratio, and what it is of, one token
     r"|(?P<range>\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?%?)"  # "70-99%": a range is one number
+    r"|(?P<colon_name>[A-Z][a-z]?:[A-Z]{2,}(?:-[\w-]+)?)"  # "Nd:YAG-laser": a name with a colon, kept whole
     r"|(?P<hyphened>\d+-[^\W\d_][\w-]*)"  # "24-uursbloeddrukmeting": a number glued to its word, kept whole
     r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
@@ -59,7 +60,7 @@ def tokenize(term: str) -> list[Token]:
     eponyms = _lower_eponyms()
     out: list[Token] = []
     for i, (kind, text) in enumerate(raw):
-        if kind in ("quote", "qsuffix", "adverb", "hyphened"):
+        if kind in ("quote", "qsuffix", "adverb", "hyphened", "colon_name"):
             out.append(Token(text, text.lower(), "quote"))
         elif kind in ("number", "ratio", "range"):
             out.append(Token(text, text, "number"))
