@@ -892,3 +892,22 @@ def test_a_time_of_day_keeps_its_apostrophe(suggester, term, expected):
 ])
 def test_reading_24_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 25 (the last of this stop): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("lang-QT-syndroom, congenitaal", "aangeboren lang-QT-syndroom"),                     # the capitals kept
+    ("MRI van mammae", "MRI-scan van de borsten"),                                        # both breasts
+    ("rouwverwerking, gecompliceerd", "vastgelopen rouwverwerking"),
+    ("motorische afasie", "taalstoornis waarbij spreken moeilijk is"),                    # a lay head ends at "waarbij"
+    ("voorlichting over zelfmanagement bij diabetes", "voorlichting over zelfmanagement bij suikerziekte"),
+    ("infertiliteit bij vrouw door tubapathologie", "onvruchtbaarheid bij een vrouw door een probleem met de eileiders"),
+    ("mastectomie, gemodificeerd radicaal", "verwijderen van de borst, met de lymfeklieren in de oksel"),
+    ("Apicale hartfrequentie", "hartslag geteld bij de punt van het hart"),
+    ("foetale echocardiografie", "hartecho van de ongeboren baby"),
+    ("Invasieve arteriële meting", "meting via een slangetje in een slagader"),           # not "of the arteries"
+    ("Aanbrengen van transdermale pleister", "aanbrengen van een medicijnpleister op de huid"),
+    ("licht meconiumhoudend vruchtwater", "vruchtwater licht gekleurd door de eerste poep van de baby"),
+])
+def test_reading_25_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -241,7 +241,7 @@ def compare(term: str, proposal: str) -> str | None:
                 want = bare if (g == "het" and not definite or infinitive) else inflected
                 if w != want:
                     problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=want))
-            elif w == inflected and nxt in ("te", "de", "het", "een", "geen"):
+            elif w == inflected and nxt in ("te", "de", "het", "een", "geen", "is", "zijn", "wordt", "worden"):  # "moeilijke is"
                 problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
                 and not dutch.known_noun(w):

@@ -97,7 +97,7 @@ _SAID_AFTER = re.compile(r", [^,]+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
-_ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid")  # "door slechthorendheid"
+_ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid", "management", "beleid")  # "door slechthorendheid"
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
@@ -1066,7 +1066,7 @@ class Renderer:
         self._count(entry)
         lay = lay if lay is not None else entry.lay
         words = lay.split()
-        cut = next((i for i, w in enumerate(words) if w in PREPOSITIONS and i > 0), len(words))
+        cut = next((i for i, w in enumerate(words) if (w in PREPOSITIONS or w in _RELATIVES) and i > 0), len(words))
         before, after = words[:cut], words[cut:]
         head = before[-1]
         # the curator wrote the lay phrase right for a de-word; only the word before the head may

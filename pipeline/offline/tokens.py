@@ -146,6 +146,8 @@ def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> T
         return Token(text, low, "abbr")
     if not any(c.isupper() for c in text):
         return Token(text, low, "word")
+    if "-" in text and any(_looks_abbreviation(part) for part in text.split("-")[1:]):
+        return Token(text, low, "name")  # "lang-QT-syndroom": the abbreviation inside keeps its capitals
     if head[:1].isupper() and head[1:].islower() and (not first or head.lower() in eponyms or head in dutch_words.proper_words()
                                                      or "-" in text and head.lower() not in _COMMON_HYPHEN_HEADS):
         return Token(text, low, "name")
