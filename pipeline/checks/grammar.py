@@ -152,7 +152,7 @@ _REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "h
 def _region(word: str, compound: bool) -> str | None:
     """The body region `word` names ("linkerenkel" → "enkel"), or with `compound` the region a
     ligament or joint compound is of ("knieband" → "knie"); else None."""
-    core = re.sub(r"^(linker|rechter)(?=\w{2})", "", word)
+    core = _SIDE_PREFIX.sub("", word)
     for form in {core} | dutch.singulars(core):
         if form in _REGIONS:
             return form
@@ -174,6 +174,12 @@ _UNPAIRED = frozenset({"borstkas", "buik", "rug", "hoofd", "hals", "nek", "bekke
                        "maag", "blaas", "baarmoeder", "schedel", "wervelkolom", "ruggenmerg", "hersenen", "mond", "neus",
                        "keel", "strottenhoofd", "prostaat", "penis", "vagina", "vulva", "balzak", "darm", "endeldarm",
                        "alvleesklier", "schildklier", "milt", "middenrif", "huid", "romp", "lichaam"})
+_SIDE_PREFIX = re.compile(r"^(linker|rechter)(?=\w{2})")
+_PARTICIPLE_EN = re.compile(r"(?:\w*ge|ver|ont)\w{2,}en")
+_SUBJECT_VERB = re.compile(r"(?:de |het )?(\w+) (wordt|is|heeft|kan|moet|zal|blijft|werd|was)\b")
+_COMMA_VAN = re.compile(r", van (?:de |het |een )?\w+")
+_SIDED_REGION = re.compile(r"\b((?:linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|"
+                           r"onderkant|zijde|kant|regio)) van (?:de |het )?(\w+)")
 # Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
@@ -200,6 +206,15 @@ def compare(term: str, proposal: str) -> str | None:
                                                                         i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
+        after = words[i + 2] if i + 2 < len(words) else ""
+        if w in POSITIONS and nxt and adjective_forms(nxt) and (not after or noun_gender(after) is None and not adjective_forms(after)) \
+                and f"{w} {nxt}" not in term_low:
+            # "middelste gevoelig": a position needs its noun
+            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if adjective_forms(w) and nxt in dutch.ORDINALS and after in ("graad", "stadium", "fase", "klasse", "categorie") \
+                and f"{w} {nxt}" not in term_low:
+            # "brandwond van oppervlakkige tweede graad": the depth is the burn's, not the degree's
+            problems.append(message("flags.grammar.stranded", adjective=w, next=f"{nxt} {after}"))
         if w in ("ter", "ten") and nxt in ("de", "het", "een"):
             problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))  # "ter het inleiden": 'ter' holds its article
         if w == "een" and nxt:
@@ -260,7 +275,7 @@ def compare(term: str, proposal: str) -> str | None:
             noun = words[j] if j < len(words) else ""
             if noun and _singular(noun) and f"{w} {noun}" not in term_low:
                 problems.append(message("flags.grammar.plural", word=w, noun=noun))
-        if nxt in ("de", "het") and re.fullmatch(r"(?:\w*ge|ver|ont)\w{2,}en", w) and not dutch.known_noun(w) \
+        if nxt in ("de", "het") and _PARTICIPLE_EN.fullmatch(w) and not dutch.known_noun(w) \
                 and zipf(w) >= 3.0 and (i == 0 or words[i - 1] not in ("is", "zijn", "wordt", "worden", "te")):
             # "gebroken het spaakbeen": a participle used as an adjective stands before its noun's article
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
@@ -335,27 +350,15 @@ def compare(term: str, proposal: str) -> str | None:
             and words[-2] not in _POSTPOSED_OK_AFTER and "," not in proposal:
         # "gebroken dijbeen gesloten", "klaplong rechts spontaan": SNOMED's order, not Dutch ("spontane klaplong")
         problems.append(message("flags.grammar.after-noun", noun=words[-2], adjective=words[-1]))
-    subject = re.match(r"(?:de |het )?(\w+) (wordt|is|heeft|kan|moet|zal|blijft|werd|was)\b", proposal.lower())
+    subject = _SUBJECT_VERB.match(proposal.lower())
     if subject and dutch.gender(subject.group(1)) == "pl" and not term_low.startswith(subject.group(0)):
         # "medicijnen wordt door een mantelzorger klaargezet": a plural subject, a singular verb
         problems.append(message("flags.grammar.agreement", noun=subject.group(1), verb=subject.group(2)))
-    for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        after = words[i + 2] if i + 2 < len(words) else ""
-        if w in POSITIONS and nxt and adjective_forms(nxt) and (not after or noun_gender(after) is None and not adjective_forms(after)) \
-                and f"{w} {nxt}" not in term_low:
-            # "middelste gevoelig": a position needs its noun
-            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
-        if adjective_forms(w) and nxt in dutch.ORDINALS and after in ("graad", "stadium", "fase", "klasse", "categorie") \
-                and f"{w} {nxt}" not in term_low:
-            # "brandwond van oppervlakkige tweede graad": the depth is the burn's, not the degree's
-            problems.append(message("flags.grammar.stranded", adjective=w, next=f"{nxt} {after}"))
-    comma_van = re.search(r", van (?:de |het |een )?\w+", proposal.lower())
+    comma_van = _COMMA_VAN.search(proposal.lower())
     if comma_van and ", van " not in term_low:
         # "aandoening van meerdere zenuwen, van het gevoel": a comma's qualifier said as a genitive hangs loose
         problems.append(message("flags.grammar.comma-genitive", words=comma_van.group(0)))
-    sided_region = re.search(r"\b((?:linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|"
-                             r"onderkant|zijde|kant|regio)) van (?:de |het )?(\w+)", proposal.lower())
+    sided_region = _SIDED_REGION.search(proposal.lower())
     if sided_region and sided_region.group(1) not in term_low and body_part(sided_region.group(2)) \
             and not sided_region.group(2).startswith(("linker", "rechter")) and sided_region.group(2) not in _UNPAIRED:
         # "linkergebied van de botknobbel": the side is of the body part after "van", not of the region
