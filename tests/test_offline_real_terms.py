@@ -911,3 +911,13 @@ def test_reading_24_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_25_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("toediening van trombocytenconcentraat", "transfusie van bloedplaatjes"),
+    ("Structuur van vena cephalica", "oppervlakkige ader aan de duimkant van de arm"),        # one vein
+    ("cardiomyopathie, hypertrofisch obstructief",                                               # the thick wall blocks
+     "hartspierziekte, met een verdikte wand die de uitstroom van bloed belemmert"),
+])
+def test_reading_25_last_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
