@@ -501,14 +501,7 @@ class Renderer:
                 self._unknown.append(f"van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
             elif prep is not None and prep.low == "van" and parts:
-                region = _SIDED_REGION.search(parts[-1])
-                owner = re.fullmatch(r"(de|het) (\w+)", text)
-                if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
-                    and not owner.group(2).startswith(("linker", "rechter")):
-                    # "rechter mediale zijde van knie": the side is the knee's ("binnenkant van de
-                    # rechterknie"), not a "rechterbinnenkant"
-                    parts[-1] = parts[-1][: region.start(1)] + parts[-1][region.end(1):]
-                    text = f"{owner.group(1)} {grammar.compound(region.group(1), owner.group(2))}"
+                parts[-1], text = _side_to_owner(parts[-1], text)
                 action, text = self._genitive_after(parts, text, previous)
                 if action == "refuse":
                     # "onychomycose van teennagel" → "schimmelnagel van de teennagel": both name the
@@ -1374,13 +1367,7 @@ class Renderer:
             # the same rules as a genitive after any phrase ("dwarsuitsteeksel van de wervel" +
             # "van de wervel L3" → "dwarsuitsteeksel van de wervel L3"), on the object said so far
             parts = [" ".join([first.head] + first.post)]
-            region = _SIDED_REGION.search(parts[0])
-            owner = re.fullmatch(r"(de|het) (\w+)", text)
-            if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
-                    and not owner.group(2).startswith(("linker", "rechter")):
-                # "Structuur van rechter mediale zijde van knie": the knee's side ("binnenkant van de rechterknie")
-                parts[0] = parts[0][: region.start(1)] + parts[0][region.end(1):]
-                text = f"{owner.group(1)} {grammar.compound(region.group(1), owner.group(2))}"
+            parts[0], text = _side_to_owner(parts[0], text)
             action, text = self._genitive_after(parts, text, previous)
             if action == "refuse":
                 self._unknown.append(f"{previous} van {' '.join(t.text for u in units for t in u.tokens)}")
@@ -1478,8 +1465,7 @@ def _comma_course_first(units: list[Unit]) -> list[Unit]:
     qualifier = units[2]
     e = qualifier.entry
     if e is None or e.kind not in ("adjective", "qualifier") or e.article != "pre" or e.lay == "-" \
-            or e.lay in SIDES or len(qualifier.tokens) != 1 or units[0].role == "prep" \
-            or any(u.role == "prep" for u in units[:1]):
+            or e.lay in SIDES or len(qualifier.tokens) != 1 or units[0].role == "prep":
         return units
     rest = units[3:]
     if rest and not (rest[0].role == "conj" and rest[0].token.text == ","):
@@ -1487,6 +1473,19 @@ def _comma_course_first(units: list[Unit]) -> list[Unit]:
     if len(rest) > 1 and rest[1].role == "prep":
         rest = rest[1:]  # "appendicitis, acuut, met perforatie" → "acute blindedarmontsteking met een gat"
     return [qualifier, units[0]] + rest
+
+
+def _side_to_owner(before: str, genitive: str) -> tuple[str, str]:
+    """("binnenkant", "de rechterknie") for ("rechterbinnenkant", "de knie"): a side glued to a region
+    word ("rechter mediale zijde van knie") is the body part's that follows, not the region's; of one
+    organ the part keeps its own side ("rechterdeel van de lever"). Unchanged otherwise."""
+    region = _SIDED_REGION.search(before)
+    owner = re.fullmatch(r"(de|het) (\w+)", genitive)
+    if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
+            and not owner.group(2).startswith(("linker", "rechter")):
+        return (before[: region.start(1)] + before[region.end(1):],
+                f"{owner.group(1)} {grammar.compound(region.group(1), owner.group(2))}")
+    return before, genitive
 
 
 def _side_only(units: list[Unit]) -> str | None:
