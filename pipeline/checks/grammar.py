@@ -26,7 +26,7 @@ from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
-from pipeline.offline.lexicon import body_part
+from pipeline.offline.lexicon import REGION_WORDS, UNPAIRED, body_part
 from terms.messages import message
 
 FLAGS = {"grammar": "warning"}
@@ -169,17 +169,11 @@ _POSTPOSED = frozenset({"spontaan", "acuut", "chronisch", "primair", "secundair"
                         "aangeboren", "verworven", "idiopathisch", "recidiverend", "terugkerend"})
 _POSTPOSED_OK_AFTER = frozenset({"is", "zijn", "wordt", "worden", "blijft", "niet", "en", "of", "te", "zeer", "erg", "tot",
                                  "steeds", "telkens", "vaak"})
-# Body parts a body has one of: a side of them is their own ("linkerzijde van de borstkas").
-_UNPAIRED = frozenset({"borstkas", "buik", "rug", "hoofd", "hals", "nek", "bekken", "gezicht", "tong", "lip", "lever", "hart",
-                       "maag", "blaas", "baarmoeder", "schedel", "wervelkolom", "ruggenmerg", "hersenen", "mond", "neus",
-                       "keel", "strottenhoofd", "prostaat", "penis", "vagina", "vulva", "balzak", "darm", "endeldarm",
-                       "alvleesklier", "schildklier", "milt", "middenrif", "huid", "romp", "lichaam"})
 _SIDE_PREFIX = re.compile(r"^(linker|rechter)(?=\w{2})")
 _PARTICIPLE_EN = re.compile(r"(?:\w*ge|ver|ont)\w{2,}en")
 _SUBJECT_VERB = re.compile(r"(?:de |het )?(\w+) (wordt|is|heeft|kan|moet|zal|blijft|werd|was)\b")
 _COMMA_VAN = re.compile(r", van (?:de |het |een )?\w+")
-_SIDED_REGION = re.compile(r"\b((?:linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|"
-                           r"onderkant|zijde|kant|regio)) van (?:de |het )?(\w+)")
+_SIDED_REGION = re.compile(rf"\b((?:linker|rechter)(?:{'|'.join(REGION_WORDS)})) van (?:de |het )?(\w+)")
 # Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
@@ -360,7 +354,7 @@ def compare(term: str, proposal: str) -> str | None:
         problems.append(message("flags.grammar.comma-genitive", words=comma_van.group(0)))
     sided_region = _SIDED_REGION.search(proposal.lower())
     if sided_region and sided_region.group(1) not in term_low and body_part(sided_region.group(2)) \
-            and not sided_region.group(2).startswith(("linker", "rechter")) and sided_region.group(2) not in _UNPAIRED:
+            and not sided_region.group(2).startswith(("linker", "rechter")) and sided_region.group(2) not in UNPAIRED:
         # "linkergebied van de botknobbel": the side is of the body part after "van", not of the region
         # (of one organ its own side is right: "linkerzijde van de borstkas")
         problems.append(message("flags.grammar.side-on", side=sided_region.group(1), word=sided_region.group(2)))

@@ -194,6 +194,22 @@ class Lexicon:
         return out
 
 
+# Body parts a body has one of: a side is said after them ("spatader in de balzak links"), and a
+# side of them is their own ("linkerzijde van de borstkas", not "zijde van de linkerborstkas").
+UNPAIRED = frozenset({
+    "lip", "wervel", "lendenwervel", "borstwervel", "halswervel", "wervelkolom", "balzak", "baarmoeder", "blaas", "maag",
+    "hart", "lever", "milt", "alvleesklier", "schildklier", "darm", "endeldarm", "slokdarm", "keel", "neus", "mond", "tong",
+    "buik", "rug", "borstkas", "bekken", "hoofd", "nek", "hals", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel",
+    "vagina", "vulva", "penis", "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht",
+    "aangezicht", "romp", "lichaam"})
+
+
+# Lay words for a region or side of a body part: a side glued to them ("rechterbinnenkant van de knie")
+# is the body part's ("binnenkant van de rechterknie").
+REGION_WORDS = ("gebied", "binnenkant", "buitenkant", "voorkant", "achterkant", "zijkant", "bovenkant", "onderkant", "zijde",
+                "kant", "regio", "rug")
+
+
 @lru_cache(maxsize=1)
 def _body_part_heads() -> tuple[str, ...]:
     """The lay nouns of the curated anatomy lexicon ("oor", "dijbeen", "halsader")."""

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, lay_words, zipf
-from pipeline.offline.lexicon import Entry, Lexicon, body_part, has_slot, normalise
+from pipeline.offline.lexicon import REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
@@ -1587,16 +1587,10 @@ _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunn
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
 _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
 # A side glued to a region word, not a body part: "rechterbinnenkant", "linkergebied" (the side is the owner's).
-_SIDED_REGION = re.compile(r"\b(linker|rechter)(?:gebied|binnenkant|buitenkant|voorkant|achterkant|zijkant|bovenkant|onderkant|"
-                           r"zijde|kant|regio|rug)$")  # not "rechterdeel van de lever": a part of one organ has its own side
+_SIDED_REGION = re.compile(rf"\b(linker|rechter)(?:{'|'.join(REGION_WORDS)})$")  # not "rechterdeel van de lever": a part of one organ has its own side
 _RELATIVES = {"die", "dat", "waarvan", "waarbij", "waarin", "waar", "wat"}
 # Heads whose "van" names a symptom, said without article ("klachten van kortademigheid").
 _COMPLAINTS = {"klachten", "klacht", "last", "verschijnselen", "symptomen", "tekenen"}
-# Organs a body has one of: a side is said after them ("spatader in de balzak links").
-UNPAIRED = {"lip", "wervel", "lendenwervel", "borstwervel", "halswervel", "wervelkolom", "balzak", "baarmoeder", "blaas", "maag", "hart", "lever", "milt", "alvleesklier", "schildklier", "darm",
-            "endeldarm", "slokdarm", "keel", "neus", "mond", "tong", "buik", "rug", "borstkas", "bekken", "hoofd", "nek",
-            "hals", "wervelkolom", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel", "vagina", "penis",
-            "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht", "aangezicht"}
 _SIDE_LAST = re.compile(r" (links|rechts)$")
 # A grade or stage said last in a phrase: "… categorie 2", "… stadium IIIC".
 _TRAILING_LABEL = re.compile(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$")
