@@ -4,6 +4,7 @@ in tests/data/check_cases.tsv."""
 import pytest
 
 from pipeline.checks.grammar import compare
+from pipeline.dutch import grammar as dutch
 
 
 @pytest.mark.parametrize("term,proposal", [
@@ -28,6 +29,12 @@ from pipeline.checks.grammar import compare
     ("ganglion van dorsum van rechter pols", "peesknobbel van de rug van de rechterpols"),
     ("linker zijde van thorax", "linkerzijde van de borstkas"),               # one chest: its own side
     ("hemiparese links", "krachtsverlies aan de linkerkant van het lichaam"),
+    ("menometrorragie", "hevig en onregelmatig bloedverlies uit de baarmoeder"),  # coordinated, both bare
+    ("syncope", "steun met een kussen of een deken"),                          # "kussen": a thing, counted
+    ("aortaklepstenose met syncope", "vernauwing van de aortaklep met flauwvallen"),
+    ("x", "ontsteking van het hoornvlies van het rechteroog"),                 # the part of the whole
+    ("ulcus cruris", "open been van de binnenenkel"),                          # a disease's name, not the leg
+    ("Buigt abnormaal op pijn", "buigt afwijkend op pijn"),
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -41,6 +48,29 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("gebroken dijbeen gesloten", "'dijbeen gesloten'"),
     ("klaplong rechts spontaan", "'rechts spontaan'"),
     ("medicijnen wordt door een mantelzorger klaargezet", "'medicijnen wordt'"),
+    ("oppervlakkige beschadiging van het rechteroog van het hoornvlies", "'rechteroog van … hoornvlies'"),
+    ("afwijkend buigt op de pijn", "'afwijkend buigt'"),
+    ("hevige en onregelmatig bloedverlies", "'hevige bloedverlies'"),
+    ("hormoongevoelig prostaatkanker", "'hormoongevoelige prostaatkanker'"),
+    ("met een flauwvallen", "'een flauwvallen'"),
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")
+
+
+@pytest.mark.parametrize("word,verbal", [
+    ("flauwvallen", True), ("braken", True), ("verwijderen", True), ("plassen", True),
+    ("kussen", False), ("teken", False), ("allergeen", False), ("dijbeen", False), ("ziekte", False),
+])
+def test_an_infinitive_used_as_a_noun_is_told_from_a_noun_in_en(word, verbal):
+    assert dutch.verbal_noun(word) is verbal
+
+
+@pytest.mark.parametrize("word,forms", [
+    ("hormoongevoelig", ("hormoongevoelig", "hormoongevoelige")),   # a noun + a known adjective
+    ("hormoongevoelige", ("hormoongevoelig", "hormoongevoelige")),
+    ("bloedverlies", None), ("buikpijn", None), ("hartfalen", None),
+])
+def test_a_compound_adjective_inflects_as_its_last_part(word, forms):
+    assert dutch.adjective_forms(word) == forms
+

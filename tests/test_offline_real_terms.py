@@ -921,3 +921,52 @@ def test_reading_25_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_25_last_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 26 (stop 22): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("tweede fase van partus langer dan twee uur", "tweede fase van de bevalling langer dan twee uur"),   # article kept
+    ("pH van navelstrengbloed uit arterie lager dan 7,05", "pH van het navelstrengbloed uit de slagader lager dan 7,05"),
+    ("fractuur van distale radius volgens Colles", "gebroken onderste deel van het spaakbeen volgens Colles"),
+    ("status na totale knieprothese", "toestand na het plaatsen van een volledige kunstknie"),       # after its placing
+    ("status na heupprothese links", "toestand na het plaatsen van een kunstheup links"),
+    ("status na radiotherapie van borst", "toestand na de bestraling van de borst"),                # the breast's radiation
+    ("status na doodgeboorte", "toestand na de geboorte van een overleden baby"),                   # the event
+    ("nasale CPAP", "CPAP via de neus"),
+    ("trombocytopenie, immuun, chronisch", "te weinig bloedplaatjes, door een afweerreactie, chronisch"),
+    ("urine-incontinentie, stress, matig", "ongewild urineverlies, bij hoesten, niezen of tillen, matig"),
+    ("herpes zoster, thoracaal, links", "gordelroos, op de borst, links"),                          # on the skin
+    ("opname op neonatale intensive care unit", "opname op de intensive care voor pasgeborenen"),
+    ("schisis", "lip-, kaak- of gehemeltespleet"),
+    ("primaire sectio caesarea", "keizersnede voor het begin van de bevalling"),                    # not "planned"
+    ("gravida", "aantal zwangerschappen"),                                                          # a count
+    ("buikomvang groter dan amenorroeduur", "buikomvang groter dan past bij de duur van de zwangerschap"),
+    ("dermatitis door contactallergie voor nikkel", "huidontsteking door een contactallergie voor nikkel"),
+    ("artritis bij psoriasis", "gewrichtsontsteking bij psoriasis"),
+    ("uveïtis bij ziekte van Bechterew", "ontsteking van het vaatvlies van het oog bij de ziekte van Bechterew"),
+    ("hepatomegalie bij steatose", "vergrote lever bij leververvetting"),
+    ("wondtoilet van ulcus van onderbeen", "schoonmaken van de zweer van het onderbeen"),           # one wound
+    ("totale heupartroplastiek met prothese, rechts", "plaatsen van een volledige kunstheup rechts"),
+    ("DEXA-scan van lumbale wervelkolom en heup", "DEXA-scan van de wervelkolom in de onderrug en de heup"),
+    ("myocardinfarct, acuut, anterior", "acuut hartinfarct van de voorwand"),                       # the heart's wall
+    ("inferior myocardinfarct", "hartinfarct van de onderwand"),
+    ("ernstige aortaklepstenose met syncope", "ernstige vernauwing van de aortaklep met flauwvallen"),
+    ("menometrorragie", "hevig en onregelmatig bloedverlies uit de baarmoeder"),                   # het bloedverlies
+    ("hormoongevoelig prostaatcarcinoom", "hormoongevoelige prostaatkanker"),                       # de kanker
+    ("diep veneuze trombose van vena poplitea, links", "bloedstolsel in de knieholteader, links"),
+    ("fractuur van tuberculum majus", "gebroken grote knobbel van het bovenarmbeen"),               # the bone said
+    ("focale nodulaire hyperplasie van lever", "goedaardige knobbel van de lever"),
+    ("erosieve handartrose", "handartrose met aangetast bot"),
+    ("vaginale atrofie", "dunner en droger worden van de vaginawand"),
+    ("24-uurs holteronderzoek", "24-uurs hartfilmpje"),                                             # duration once
+    ("Buigt abnormaal op pijn", "buigt afwijkend op pijn"),                                         # the verb first
+])
+def test_reading_26_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", ["Erb-parese", "Bell-parese"])
+def test_an_eponym_hyphened_to_its_disease_is_not_half_translated(suggester, term):
+    # "Erb-krachtsverlies" is no Dutch word: no proposal rather than a half-translated name
+    assert suggester.suggest_one(term)[3] == "none"
+

@@ -26,7 +26,7 @@ from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
-from pipeline.offline.lexicon import REGION_WORDS, UNPAIRED, body_part
+from pipeline.offline.lexicon import FINITE_VERBS, REGION_WORDS, UNPAIRED, body_part
 from terms.messages import message
 
 FLAGS = {"grammar": "warning"}
@@ -46,13 +46,8 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
 POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
-             "ontwrichting", "luxatie")
+             "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste")
 _INFLAMED = ("ontsteking", "infectie")
-# Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten").
-_FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
-                 "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "verzorgt",
-                 "vergeet", "weigert", "vertoont", "mist", "herkent", "begrijpt", "accepteert", "weet", "wil", "zit",
-                 "staat", "ligt", "valt", "lijdt", "misbruikt", "vermijdt", "zoekt", "krijgt", "volgt", "houdt"}
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
                   "voelt", "lijkt", "blijft", "loopt", "eet", "drinkt", "slaapt", "ademt", "te", "om"}
@@ -146,6 +141,13 @@ _PART_OF = frozenset({("knie", "been"), ("enkel", "been"), ("voet", "been"), ("h
                       ("heup", "bekken"), ("bekken", "heup"), ("pols", "hand"), ("hand", "pols"), ("enkel", "voet"),
                       ("voet", "enkel"), ("rug", "hand"), ("rug", "voet"), ("rug", "neus"), ("rug", "tong"),
                       ("rug", "pols")})  # "rug van de voet"
+# Organs and the parts they hold: "het rechteroog van het hoornvlies" says the cornea's eye.
+_WHOLE_PARTS = {"oog": ("hoornvlies", "netvlies", "lens", "iris", "oogkamer", "glasvocht", "pupil", "vaatvlies",
+                        "bindvlies", "ooglid", "oogleden", "traanbuis"),
+                "oor": ("trommelvlies", "gehoorgang", "oorschelp", "slakkenhuis", "middenoor", "binnenoor"),
+                "hand": ("vinger", "vingers", "duim", "handpalm"), "voet": ("teen", "tenen", "hiel", "voetzool", "wreef"),
+                "been": ("knie", "enkel", "kuit", "dij"), "arm": ("elleboog", "pols", "bovenarm", "onderarm"),
+                "mond": ("tong", "tand", "tanden", "kies", "gehemelte", "lip")}
 _REGION_TAILS = ("band", "banden", "gewricht", "gewrichten", "kapsel", "kom", "holte", "streek", "pees", "pezen")
 
 
@@ -224,13 +226,15 @@ def compare(term: str, proposal: str) -> str | None:
                 g = "pl"  # a plural of a listed noun ("symptomen"), not a singular in -en ("een kussen")
             # "met een symptomen": "een" counts one; "na een verwijderen": an infinitive is not counted
             # ("na het verwijderen"); a het-noun in -en the word list knows ("een kussen") is a noun
-            infinitive = g == "het" and noun.endswith("en") and not body_part(noun) and \
-                dutch.general_article(noun) is None and dutch.known_noun(noun) and noun not in _NOUN_INFINITIVES \
-                and ends
+            infinitive = g == "het" and noun.endswith("en") and not body_part(noun) and noun not in _NOUN_INFINITIVES \
+                and (dutch.general_article(noun) is None and dutch.known_noun(noun) or dutch.verbal_noun(noun)) and ends
             if (g == "pl" or infinitive) and f"een {noun}" not in term_low and f"een {nxt}" not in term_low:
                 problems.append(message("flags.grammar.article", article=w, noun=noun))
         forms = adjective_forms(w) if w not in _PREPOSITIONS else None  # "ter hoogte van"
-        if i == 0 and (w in _FINITE_VERBS or f"{w} {nxt} " in term_low + " "):
+        if i == 0 and nxt in FINITE_VERBS and adjective_forms(w) and f"{w} {nxt}" not in term_low:
+            # "afwijkend buigt op pijn": a finding that begins with its verb keeps it first
+            problems.append(message("flags.grammar.before-verb", adverb=w, verb=nxt))
+        if i == 0 and (w in FINITE_VERBS or f"{w} {nxt} " in term_low + " "):
             # "gebruikt bloedverdunners": a finding that begins with its verb; "misbruikt drugs": the
             # term's own first words, unchanged
             forms = None
@@ -238,18 +242,25 @@ def compare(term: str, proposal: str) -> str | None:
             forms = None  # "kan niet zelfstandig medicijnen innemen": an adverb, not an adjective
         if forms and nxt in ("graad", "stadium", "type", "fase", "klasse", "categorie", "niveau"):
             forms = None  # "aambeien, inwendig, graad 3": the adjective stands alone before a label
-        if forms and nxt:
+        target = nxt
+        if forms and nxt in ("en", "of") and i + 2 < len(words) and adjective_forms(words[i + 2]):
+            # "hevige en onregelmatig bloedverlies": each coordinated adjective agrees with the noun
+            k = i + 2
+            while k < len(words) and adjective_forms(words[k]):
+                k += 1
+            target = words[k] if k < len(words) else ""
+        if forms and target:
             bare, inflected = forms
-            g = noun_gender(nxt)
+            g = noun_gender(target)
             prev = next((p for p in reversed(words[:i]) if not adjective_forms(p) and p not in ("te", "zeer", "erg")), "")
             definite = prev in ("de", "het", "deze", "die", "dit", "dat")
             if g is not None:
                 # before an infinitive it is an adverb, bare ("het volledig verwijderen", ANS § 8.4.2)
                 # ("het veilig slapen": "slapen" is also the temples, but a plural is never a het-word)
-                infinitive = g == "het" and nxt.endswith("en") and (not body_part(nxt) or bool(dutch.singulars(nxt)))
+                infinitive = g == "het" and target.endswith("en") and (not body_part(target) or bool(dutch.singulars(target)))
                 want = bare if (g == "het" and not definite or infinitive) else inflected
                 if w != want:
-                    problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=want))
+                    problems.append(message("flags.grammar.adjective", adjective=w, noun=target, want=want))
             elif w == inflected and nxt in ("te", "de", "het", "een", "geen", "is", "zijn", "wordt", "worden"):  # "moeilijke is"
                 problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         elif nxt in ("te", "de", "het", "een") and w not in _NOT_ADJECTIVES and _ADJECTIVE_ENDING.search(w) \
@@ -299,7 +310,7 @@ def compare(term: str, proposal: str) -> str | None:
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))
-        if nxt and w[-1:] in ("d", "t") and _BARE_PARTICIPLE.match(w) and not (i == 0 and w in _FINITE_VERBS) \
+        if nxt and w[-1:] in ("d", "t") and _BARE_PARTICIPLE.match(w) and not (i == 0 and w in FINITE_VERBS) \
                 and f"{w} {nxt}" not in term_low and noun_gender(nxt) in ("de", "pl") and not dutch.known_noun(w) \
                 and zipf(w) >= 1.0:
             # "verstuikt enkel", "ingegroeid teennagel": before a de-word the participle takes -e
@@ -313,8 +324,12 @@ def compare(term: str, proposal: str) -> str | None:
             region = _region(w, compound=True)
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             whole = _region(obj, compound=False) if region else None
+            # (a body part named with its article: "open been van de enkel" is a disease's name)
+            held = _WHOLE_PARTS.get(re.sub(r"^(linker|rechter)", "", w), ()) if i > 0 and words[i - 1] in ("de", "het") else ()
             if region and whole and whole != region and (region, whole) not in _PART_OF:
                 problems.append(message("flags.grammar.body-parts", first=w, second=obj, region=region))
+            elif obj in held or obj.endswith(tuple(p for p in held if len(p) >= 5)):
+                problems.append(message("flags.grammar.whole-of-part", first=w, second=obj))
         if w in _EVENTS and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if body_part(obj) and f"{w} van" not in term_low:

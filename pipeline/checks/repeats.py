@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
-from pipeline.dutch.grammar import adjective_forms, known_noun, shared_head, singulars
+from pipeline.dutch.grammar import adjective_forms, known_noun, shared_head, singulars, verbal_noun
 from pipeline.offline.lexicon import body_part
 from terms.messages import message
 
@@ -36,7 +36,8 @@ def _people_twice(proposal: str) -> bool:
 
 _FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "worden", "over",
                               "uit", "tot", "via", "naar", "tegen", "rond", "onder", "boven", "binnen", "buiten", "per",
-                              "tussen", "achter", "langs", "rondom", "vanaf", "zonder", "tijdens", "sinds"}
+                              "tussen", "achter", "langs", "rondom", "vanaf", "zonder", "tijdens", "sinds",
+                              "veel", "weinig", "meer", "minder"}  # "veel plassen en veel dorst": amounts, not concepts
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +112,9 @@ def compare(term: str, proposal: str) -> str | None:
         before = [words[k - 1] for k in range(1, len(words)) if words[k] == w]
         if len(before) == n and len(set(before)) == n and all(adjective_forms(b) or b in _ORDINALS for b in before):
             continue  # "de dunne darm … de dikke darm": two different ones
+        objects = [" ".join(words[k + 1:k + 4]) for k in range(len(words)) if words[k] == w]
+        if verbal_noun(w) and len(set(objects)) == n and all(o.startswith("van ") for o in objects):
+            continue  # "verwijderen van de borst, met verwijderen van lymfeklieren": two acts, two objects
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
     doubled = _DOUBLED.search(proposal.lower())

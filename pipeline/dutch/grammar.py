@@ -163,6 +163,20 @@ def _general_articles() -> dict[str, str]:
     return out
 
 
+# Het-nouns in -en that name a thing one counts, not an action ("een kussen", "een teken").
+_COUNTED_EN = frozenset({"kussen", "teken", "laken", "wapen", "examen", "kuiken", "bekken", "wezen", "vermogen",
+                         "verleden", "heden", "inkomen", "gegeven", "gebeuren", "verlangen", "leven", "seizoen"})
+
+
+def verbal_noun(word: str) -> bool:
+    """True for an infinitive used as a noun ("flauwvallen", "braken", "plassen"): a het-noun in
+    -en, not a counted thing in -en ("kussen") nor a chemical in -een ("allergeen"). It takes no
+    "een" and no inflected adjective ("met flauwvallen", "het volledig verwijderen"; ANS § 8.4.2)."""
+    w = word.lower()
+    return len(w) > 5 and w.endswith("en") and not w.endswith(("een", "oen")) \
+        and gender(w) == "het" and not any(w.endswith(c) for c in _COUNTED_EN)
+
+
 def known_noun(word: str) -> bool:
     """True for a noun in the curated gender list (a known Dutch noun, lay or not)."""
     return word.lower() in _nouns()
@@ -450,5 +464,11 @@ def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
     if b == i or word not in (b, i):
         return None
     if zipf(b) < 2.5 or zipf(i) < 2.5:
+        # a compound adjective ("hormoongevoelig", "therapieresistente"): a known noun before a
+        # known adjective of at least five letters inflects as that adjective does
+        for k in range(3, len(b) - 4):
+            head, tail = b[:k], b[k:]
+            if (known_noun(head) or known_noun(head.removesuffix("s"))) and _adjective_forms(tail, version):
+                return b, i
         return None
     return b, i

@@ -158,8 +158,13 @@ class Lexicon:
         return getattr(self, table).get(key)
 
     def modifier(self, key: str, term: str = "") -> Entry | None:
-        """An adjective or qualifier entry for `key`."""
-        return self.find("qualifiers", key, term) or self.find("adjectives", key, term)
+        """An adjective or qualifier entry for `key`: a sense by context of either kind first
+        ("anterior" in a heart attack is "van de voorwand" whatever kind its plain sense is)."""
+        for kind in ("qualifier", "adjective"):
+            for entry in self.contextual.get(f"{kind}:{key}", ()):
+                if not has_slot(entry.lay) and entry.applies(term):
+                    return entry
+        return self.qualifiers.get(key) or self.adjectives.get(key)
 
     def phrase_keys(self) -> set[str]:
         """Every multi-word clinical key, for longest-match grouping of tokens."""
@@ -202,6 +207,16 @@ UNPAIRED = frozenset({
     "buik", "rug", "borstkas", "bekken", "hoofd", "nek", "hals", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel",
     "vagina", "vulva", "penis", "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht",
     "aangezicht", "romp", "lichaam"})
+
+
+# Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten", "buigt abnormaal op pijn"):
+# the finding keeps its order, and an adverb after the verb stays there.
+FINITE_VERBS = frozenset({"accepteert", "ademt", "begrijpt", "beweegt", "braakt", "brabbelt", "buigt", "doet",
+    "drinkt", "eet", "ervaart", "gebruikt", "gehoorzaamt", "groeit", "hapt", "heeft", "herkent", "hoest", "hoort",
+    "houdt", "huilt", "is", "kan", "kijkt", "krijgt", "kruipt", "lacht", "ligt", "lijdt", "lokaliseert", "loopt",
+    "misbruikt", "mist", "neemt", "opent", "plast", "poept", "praat", "reageert", "rookt", "slaapt", "slikt",
+    "spuugt", "staat", "strekt", "trekt", "valt", "vergeet", "vermijdt", "vertoont", "verzorgt", "voelt", "volgt",
+    "weet", "weigert", "werkt", "wil", "woont", "wordt", "ziet", "zit", "zoekt", "zuigt"})
 
 
 # Lay words for a region or side of a body part: a side glued to them ("rechterbinnenkant van de knie")

@@ -170,7 +170,7 @@ class Memory:
         patient = self.core_index[" ".join(core)]
         pre, post = [], []
         for q in quals:
-            e = self.lex.qualifiers[q]
+            e = self.lex.modifier(q, key) or self.lex.qualifiers[q]  # its sense in this term ("anterior" of a heart attack)
             if e.lay != "-":
                 (post if e.article == "post" else pre).append(e.lay)
         gender = grammar.gender(lay_head(patient))

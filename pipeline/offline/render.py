@@ -27,12 +27,12 @@ from functools import lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, lay_words, zipf
-from pipeline.offline.lexicon import REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
+from pipeline.offline.lexicon import FINITE_VERBS, REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
                 "vanuit", "vanaf", "naar", "over", "betreffende", "wegens", "om", "uit", "tot", "binnen", "boven",
-                "achter", "rond", "rondom", "tegen", "tussen", "langs", "ter", "per", "buiten", "sinds", "zoals"}
+                "achter", "rond", "rondom", "tegen", "tussen", "langs", "ter", "per", "buiten", "sinds", "zoals", "volgens"}
 CONJUNCTIONS = {"en", "of", "en/of"}
 DETERMINERS = {"de", "het", "een", "geen", "alle", "beide", "enkele", "meerdere", "elke", "ieder"}
 # After these, a number or letter belongs to the word ("type 2", "graad 3", "bloedgroep A").
@@ -47,7 +47,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact"}
+        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
+        "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -77,7 +78,7 @@ CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "m
 BONES = ("been", "bot", "beentje", "wervel", "rib", "schedel", "bekken", "knieschijf", "ellepijp", "kaak", "stuit")
 # Prepositions after which a lay term names the thing with its definite article ("van de baarmoeder",
 # "tijdens de zwangerschap"); after the others it stands bare ("met ontsluiting", "zonder koorts").
-BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter", "ten"}
+BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter", "ten", "volgens"}
 # A cause or an earlier event is one of its kind, not a known one: "bindvliesontsteking door een
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
@@ -102,12 +103,6 @@ _ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "stralin
 AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
           "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
-# Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten"): never adjectives.
-FINITE_VERBS = {"gebruikt", "rookt", "drinkt", "eet", "heeft", "krijgt", "neemt", "slikt", "ervaart", "voelt", "kan",
-                "woont", "werkt", "is", "wordt", "doet", "spuugt", "hoest", "plast", "slaapt", "loopt", "vergeet",
-                "weigert", "vertoont", "mist", "herkent", "begrijpt", "accepteert", "weet", "wil", "misbruikt",
-                "vermijdt", "zoekt", "volgt", "houdt", "huilt", "beweegt", "reageert", "lacht", "poept", "braakt",
-                "ademt", "kruipt", "praat", "brabbelt", "kijkt", "zuigt", "hapt", "groeit", "voelt", "hoort", "ziet"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
 GENERIC_HEADS = {"risico", "kans", "verdenking", "angst", "zorg", "begeleiding", "hulp", "voorlichting", "screening",
                  "risicoscreening", "risico-inschatting",
@@ -438,7 +433,8 @@ class Renderer:
                        tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
                 text = self._memo(key, self._render_template, head_entry, units, objects, definite)
                 if definite is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
-                        _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)):
+                        _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)) \
+                        and not _EPONYM_NAMED.match(text):
                     # "bij kanker", "bij een stuitligging": as for any phrase after bij/via (below)
                     text = self._memo(key[:2] + ("een",) + key[3:], self._render_template, head_entry, units, objects, "een")
                 if text and prep is not None and _lay_prep(prep) in ("met", "zonder"):
@@ -470,7 +466,8 @@ class Renderer:
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
             if article is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
-                    _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)):
+                    _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)) \
+                    and not _EPONYM_NAMED.match(text):
                 # "via een kijkoperatie", "bij een stuitligging": a means or a condition is any
                 # one of its kind; a body part is a known one ("via de halsader")
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")
@@ -485,6 +482,12 @@ class Renderer:
                 # "pasgeborene van moeder met diabetes": a person known only by what follows is any
                 # one of them ("van een moeder met suikerziekte", not "van de moeder")
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
+            if prep is not None and _lay_prep(prep) == "toestand na" and \
+                    _DEVICE.search(_lay_head(re.sub(r" (links|rechts)$", "", text))):
+                # "status na totale knieprothese": the state after an operation, not after a thing
+                # ("toestand na het plaatsen van een kunstknie", never "na de kunstknie")
+                text = "het plaatsen van " + ("een " if grammar.gender(_lay_head(text)) != "pl" else "") + \
+                    re.sub(r"^(de|het|een) ", "", text)
             if prep is not None and _lay_prep(prep) in ("met", "zonder"):
                 text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
@@ -500,7 +503,9 @@ class Renderer:
                 # genitive's ("a period of 8 weeks")
                 self._unknown.append(f"van {' '.join(t.text for u in units for t in u.tokens)}")
                 return ""
-            elif prep is not None and prep.low == "van" and parts:
+            elif prep is not None and prep.low == "van" and parts and not (i == 1 and chain[0][0] is not None):
+                # (not after a term that begins with its preposition: "status na operatie | van knie"
+                # is the operation's knee, "toestand na de operatie van de knie")
                 parts[-1], text = _side_to_owner(parts[-1], text)
                 action, text = self._genitive_after(parts, text, previous)
                 if action == "refuse":
@@ -511,10 +516,17 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
-            if prep is not None and parts and _lay_prep(prep) == "met" and re.fullmatch(r"(?:een |de |het )?(\w{4,})", text) \
-                    and parts[0].split() and parts[0].split()[0].startswith(text.split()[-1]) \
-                    and parts[0].split()[0] != text.split()[-1]:
-                # "fotocoagulatie van retina | met laser": "laserbehandeling" says the laser already
+            tool_side = re.search(r",? (links|rechts)$", text) if prep is not None else None
+            tool = (text[: tool_side.start()] if tool_side else text).rstrip(", ")  # its side may have gone to the head
+            if prep is not None and parts and _lay_prep(prep) == "met" and re.fullmatch(r"(?:een |de |het )?(\w{4,})", tool) \
+                    and parts[0].split() and (parts[0].split()[0].startswith(tool.split()[-1])
+                                              and parts[0].split()[0] != tool.split()[-1]
+                                              or tool.split()[-1] in ("prothese", "implantaat")
+                                              and re.search(r"\bkunst\w{3,}", parts[0])):
+                # "fotocoagulatie van retina | met laser": "laserbehandeling" says the laser already;
+                # "plaatsen van een kunstheup | met prothese": the artificial hip is the prosthesis
+                if tool_side and not parts[-1].endswith(tool_side.group(1)):
+                    parts[-1] += f", {tool_side.group(1)}"
                 i += 1
                 continue
             if prep is not None and parts and text and len(text.split()) <= 2 and _lay_prep(prep) in ("na", "tijdens", "door") \
@@ -577,8 +589,13 @@ class Renderer:
         article = _article_after(prep)
         if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) in _COMPLAINTS:
             return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
-        if article is True and parts and _lay_prep(prep) == "voor" and _lay_head(parts[-1]) in ("allergie", "overgevoeligheid"):
+        if article is True and parts and _lay_prep(prep) == "voor" and _lay_head(parts[-1]).endswith(("allergie", "overgevoeligheid")):
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
+        if article is True and parts and _lay_prep(prep) == "op" and (_lay_head(parts[-1]) in _SEARCHES or
+                                                                    parts[0].split(" ", 1)[0] in FINITE_VERBS):
+            # "controle van de pasgeborene op infectie", "screening op kanker": what is looked for;
+            # "buigt afwijkend op pijn": what a response answers
+            return False
         if article is True and parts and _lay_prep(prep) in ("op", "bij", "over", "voor", "tegen") and \
                 _lay_head(parts[-1]) in GENERIC_HEADS:
             return "een"  # "risico op een doorligwond", "voorlichting over borstvoeding"
@@ -591,6 +608,7 @@ class Renderer:
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
         if text != said and not re.match(r"(de|het|een|geen) ", text) and head not in MASS | ABSTRACT and \
+                not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
                 not _mass(text) and grammar.gender(head) in ("de", "het") and \
                 (" " not in text or re.match(r"te \w+ \w+$", text)):
@@ -801,6 +819,13 @@ class Renderer:
         return det, units[:-1] + trailing, units[-1], post
 
     def _render_np(self, units: list[Unit], article: bool) -> str:
+        compared = next((k for k in range(1, len(units) - 2) if units[k].low in _COMPARATIVES
+                         and units[k + 1].low == "dan"), None)
+        if compared is not None:
+            # "partus langer dan twee uur": the comparison measures the noun before it, which keeps
+            # its article ("van de bevalling langer dan twee uur"); the quantity takes none
+            head = self._render_np(units[:compared], article)
+            return f"{head} {self._render_np(units[compared:], False)}" if head else ""
         pieces = []
         coords = _split_coordination(units)
         side = ""
@@ -844,7 +869,8 @@ class Renderer:
             # whole, said as the term says it, without an article
             text, missing = phrase.text(article=False if after_comma and not phrase.det else article)
             new = " ".join(self._adjective_after[said:])
-            if n == 0 and len(coords) > 1 and new and text.endswith(" " + new) and coords[1].low != ",":
+            if n == 0 and len(coords) > 1 and new and text.endswith(" " + new) and coords[1].low != "," \
+                    and new.split()[0] not in LOCATIONS:  # (a place is its own noun's: "de wervelkolom in de onderrug")
                 # "postoperatieve misselijkheid en braken": the adjective is of both ("misselijkheid
                 # en braken na een operatie"), so its phrase goes after the last
                 text, scoped = text[: -len(new) - 1], new
@@ -927,6 +953,11 @@ class Renderer:
             if tail and tok.kind in ("name", "quote") and tail.islower():
                 self._note_context(tail)
                 entry = self._lookup(tail)
+                if entry is not None and tok.kind == "name" and entry.lay != tail and entry.lay.endswith(_DISEASE_TAILS):
+                    # "Erb-parese": the name is the disease's own ("Erb-krachtsverlies" is no Dutch
+                    # word); only a lexicon phrase for the whole eponym renders it
+                    self._unknown.append(tok.text)
+                    return None
                 if entry is not None and entry.kind in ("noun", "word") and " " not in entry.lay and not has_slot(entry.lay):
                     self._count(entry)  # "Doppler-echocardiografie" → "Doppler-hartecho"
                     return Phrase(tok.text[: -len(tail)] + entry.lay, entry.article if entry.article != "pl" else "pl",
@@ -1610,6 +1641,18 @@ _STAGE = re.compile(r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)[a-c]")
 _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 
 
+# Lay heads of a disease: after a name and a hyphen the name is the disease's ("Erb-parese").
+_DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "afwijking", "stoornis", "zwakte",
+                  "kanker", "gezwel", "misvorming", "verschijnsel")
+# Looking for something: what follows "op" is any case of it ("screening op kanker").
+_SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
+# "de ziekte van Bechterew": one disease by its name, never "een ziekte van …".
+_EPONYM_NAMED = re.compile(rf"de ({'|'.join(sorted(EPONYM_HEADS))}) van [A-Z]")
+# A device a patient has placed ("kunstknie", "pacemaker", "maagsonde"): what "status na" follows is its placing.
+_DEVICE = re.compile(r"^kunst\w{3,}|(prothese|implantaat|pacemaker|stent|shunt|katheter|sonde|drain|pomp|defibrillator|spiraal)$")
+_COMPARATIVES = {"langer", "korter", "hoger", "lager", "meer", "minder", "groter", "kleiner", "vaker", "zwaarder", "lichter"}
+
+
 def _is_post(unit: Unit) -> bool:
     tok = unit.token
     if unit.entry is not None:
@@ -1661,5 +1704,7 @@ def _lay_head(lay: str) -> str:
 def _tidy(text: str) -> str:
     text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
     text = text.replace(" :", ":")
+    # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
+    text = re.sub(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ", r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
     return re.sub(r"\s+", " ", text).replace(" ,", ",").strip().rstrip(",").rstrip()
