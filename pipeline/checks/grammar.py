@@ -290,7 +290,8 @@ def compare(term: str, proposal: str) -> str | None:
                 and noun_gender(nxt) in (None, "het"):
             # "voorste verwijderen van de tussenwervelschijf": a position is of a body part, not of an act
             problems.append(message("flags.grammar.position", adjective=w, noun=nxt))
-        later = next((x for x in words[i + 1:i + 4] if not adjective_forms(x) and not _e_adjective(x)), "")
+        later = next((x for x in words[i + 1:i + 4] if not adjective_forms(x) and not _e_adjective(x)), "") \
+            if w in POSITIONS else ""
         if w in POSITIONS and nxt != later and later.endswith(DISORDERS) and i + 1 < len(words) \
                 and f"{w} {nxt}" not in term_low:
             # "voorste acute ontsteking": the front is of the body part, past the adjectives too
