@@ -970,3 +970,29 @@ def test_an_eponym_hyphened_to_its_disease_is_not_half_translated(suggester, ter
     # "Erb-krachtsverlies" is no Dutch word: no proposal rather than a half-translated name
     assert suggester.suggest_one(term)[3] == "none"
 
+
+# Reading 27 (stop 22): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("respiratoire alkalose", "te weinig zuur in het bloed door te snel ademen"),
+    ("arterieel ulcus", "open wond door slechte doorbloeding"),                            # the skin's, not the artery's
+    ("acute arteriële occlusie van been", "acute afsluiting van een slagader in het been"),
+    ("Moeilijke luchtweg", "moeilijk in te brengen beademingsbuis"),                        # intubation
+    ("pneumonie, in ziekenhuis verworven", "longontsteking, in het ziekenhuis opgelopen"),
+    ("wondreiniging met fysiologisch zout", "wondreiniging met een zoutoplossing"),         # not table salt
+    ("neonatale sepsis vroeg begin", "vroeg begonnen bloedvergiftiging bij een pasgeborene"),
+    ("cariës van blijvend gebitselement", "tandbederf van de blijvende tand"),
+    ("cor pulmonale, chronisch", "chronische overbelasting van de rechterhelft van het hart door een longziekte"),
+    ("zwangerschapsduur bij aanvang van partus", "zwangerschapsduur bij aanvang van de bevalling"),
+    ("fractuur door botontkalking", "botbreuk door botontkalking"),                         # a process, no "een"
+    ("geen aanwijzingen voor maligniteit", "geen aanwijzingen voor kanker"),                 # any case of it
+    ("Drager van pacemaker, geen MRI", "drager van een pacemaker, geen MRI-scan"),
+    ("amputatie van teen II, rechts", "afzetten van de tweede teen, rechts"),               # the ordinal
+    ("verdrinking, niet fataal", "verdrinking, niet dodelijk"),                              # the negation first
+    ("hyperlipidemie, familiair, gecombineerd", "te veel vet in het bloed, dat in de familie voorkomt, gecombineerd"),
+    ("eczeem, in remissie", "eczeem, dat nu rustig is"),                                     # het eczeem: "dat"
+    ("diep veneuze trombose van bovenbeen, rechts, acuut", "bloedstolsel in een diepe ader van het bovenbeen, rechts, acuut"),
+    ("diep veneuze trombose van bovenbeen, rechts", "bloedstolsel in een diepe ader van het bovenbeen, rechts"),
+])
+def test_reading_27_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+

@@ -227,7 +227,7 @@ def compare(term: str, proposal: str) -> str | None:
             # "met een symptomen": "een" counts one; "na een verwijderen": an infinitive is not counted
             # ("na het verwijderen"); a het-noun in -en the word list knows ("een kussen") is a noun
             infinitive = g == "het" and noun.endswith("en") and not body_part(noun) and noun not in _NOUN_INFINITIVES \
-                and (dutch.general_article(noun) is None and dutch.known_noun(noun) or dutch.verbal_noun(noun)) and ends
+                and dutch.verbal_noun(noun) and ends
             if (g == "pl" or infinitive) and f"een {noun}" not in term_low and f"een {nxt}" not in term_low:
                 problems.append(message("flags.grammar.article", article=w, noun=noun))
         forms = adjective_forms(w) if w not in _PREPOSITIONS else None  # "ter hoogte van"

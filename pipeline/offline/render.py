@@ -48,7 +48,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
         "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
-        "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie"}
+        "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -69,7 +69,7 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
-                "falen", "leeftijd", "sclerodermie", "verlies")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
+                "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -94,7 +94,7 @@ _POSITION_SIDE = {"binnenste": "aan de binnenkant", "buitenste": "aan de buitenk
 MEASURES = ("duur", "leeftijd", "lengte", "gewicht", "omtrek", "temperatuur", "grootte", "termijn", "volume",
             "hoeveelheid", "afstand", "frequentie", "druk", "waarde", "spiegel", "niveau", "gehalte", "dosis")
 # What follows a genitive's noun and is not its own: a comma's part, a side ("…, HER2-positief", "… links").
-_SAID_AFTER = re.compile(r", [^,]+$| (?:links|rechts)$")
+_SAID_AFTER = re.compile(r"(?:, [^,]+)+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
@@ -461,7 +461,7 @@ class Renderer:
                     # term's own person is the more precise one; said once
                     parts[-1] = parts[-1][: generic.start()] + parts[-1][generic.end():]
             side_said = _SIDE_LAST.search(text)
-            if side_said and parts and not body_part(_lay_head(text[: side_said.start()])):
+            if side_said and parts and not body_part(_lay_head(text[: side_said.start()].rstrip(", "))):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
@@ -591,6 +591,10 @@ class Renderer:
             return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
         if article is True and parts and _lay_prep(prep) == "voor" and _lay_head(parts[-1]).endswith(("allergie", "overgevoeligheid")):
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
+        if article is True and parts and _lay_prep(prep) in ("voor", "van", "op") and _lay_head(parts[-1]) in _EVIDENCE:
+            return False  # "geen aanwijzingen voor kanker": what would be found is any case of it
+        if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) == "drager":
+            return "een"  # "drager van een pacemaker": one of its kind, not a known one
         if article is True and parts and _lay_prep(prep) == "op" and (_lay_head(parts[-1]) in _SEARCHES or
                                                                     parts[0].split(" ", 1)[0] in FINITE_VERBS):
             # "controle van de pasgeborene op infectie", "screening op kanker": what is looked for;
@@ -844,18 +848,22 @@ class Renderer:
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
                 continue
             said = len(self._adjective_after)
+            negated = len(coord) > 1 and coord[0].low == "niet" and coord[0].entry is None  # "…, niet fataal"
             if n > 0 and coords[n - 1].low == "," and all(
                     u.entry is not None and u.entry.kind in ("qualifier", "adjective") and u.entry.article in ("pre", "post")
                     and u.entry.lay != "-" and not has_slot(u.entry.lay)
                     or u.entry is None and u.token.kind == "word" and grammar.adjective_forms(u.low) is not None
-                    and not grammar.known_noun(u.low) and self._is_lay(u.low) for u in coord):
+                    and not grammar.known_noun(u.low) and self._is_lay(u.low) for u in coord[negated:]):
                 # "depressieve stoornis, in remissie": a qualifier said as a phrase stands on its own
                 # after the comma ("…, die nu rustig is"); an adjective there is said bare, never with
                 # an article ("risico op een doorligwond, hoog")
-                if coord[0].entry is not None:
-                    self._count(coord[0].entry)
+                if coord[negated].entry is not None:
+                    self._count(coord[negated].entry)
                 said = " ".join(grammar.bare(u.low) if u.entry is None else u.entry.lay if u.entry.article == "post"
-                                else grammar.bare(u.entry.lay) for u in coord)
+                                else grammar.bare(u.entry.lay) for u in coord[negated:])
+                said = f"niet {said}" if negated else said
+                if said.startswith("die ") and pieces and grammar.gender(_lay_head(pieces[0])) == "het":
+                    said = "dat" + said[3:]  # "te veel vet in het bloed, dat in de familie voorkomt"
                 # "…, mediaal": a position alone is a side of the thing ("aan de binnenkant"), not "binnenste"
                 pieces.append(_POSITION_SIDE.get(said, said))
                 continue
@@ -1646,6 +1654,8 @@ _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "
                   "kanker", "gezwel", "misvorming", "verschijnsel")
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
+# What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
+_EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}
 # "de ziekte van Bechterew": one disease by its name, never "een ziekte van …".
 _EPONYM_NAMED = re.compile(rf"de ({'|'.join(sorted(EPONYM_HEADS))}) van [A-Z]")
 # A device a patient has placed ("kunstknie", "pacemaker", "maagsonde"): what "status na" follows is its placing.
@@ -1701,9 +1711,15 @@ def _lay_head(lay: str) -> str:
     return words[:cut][-1] if words[:cut] else lay
 
 
+_ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde"}
+_NUMBERED_DIGIT = re.compile(r"\b(teen|vinger|straal)\s+(I|II|III|IV|V)\b")
+
+
 def _tidy(text: str) -> str:
     text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
     text = text.replace(" :", ":")
+    # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
+    text = _NUMBERED_DIGIT.sub(lambda m: f"{_ORDINAL_OF[m.group(2)]} {m.group(1)}", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
     text = re.sub(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ", r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
