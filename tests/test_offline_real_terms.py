@@ -992,6 +992,7 @@ def test_an_eponym_hyphened_to_its_disease_is_not_half_translated(suggester, ter
     ("eczeem, in remissie", "eczeem, dat nu rustig is"),                                     # het eczeem: "dat"
     ("diep veneuze trombose van bovenbeen, rechts, acuut", "bloedstolsel in een diepe ader van het bovenbeen, rechts, acuut"),
     ("diep veneuze trombose van bovenbeen, rechts", "bloedstolsel in een diepe ader van het bovenbeen, rechts"),
+    ("pancreascarcinoom van pancreaskop", "kanker van de kop van de alvleesklier"),         # the organ said once
 ])
 def test_reading_27_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

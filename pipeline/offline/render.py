@@ -654,6 +654,13 @@ class Renderer:
         nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower())
                                                  or _STAGE.fullmatch(w.lower()) or w.lower() in LABELS)]
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
+        owner = re.search(r" van (?:de|het) (\w{4,})$", text)
+        if owner and before.startswith(owner.group(1)) and len(before) >= len(owner.group(1)) + 4 \
+                and grammar.gender(before[len(owner.group(1)):].removeprefix("s")) is not None:
+            # "alvleesklierkanker" + "van de kop van de alvleesklier": the genitive names the organ
+            # precisely, so the compound keeps only its head ("kanker van de kop van de alvleesklier")
+            parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + before[len(owner.group(1)):].removeprefix("s")
+            return "append", text
         sided = re.fullmatch(r"(linker|rechter)?(\w{3,})", after) if _only_noun(text) else None
         if sided:
             for m in _PLACE_WORD.finditer(parts[-1]):
