@@ -997,3 +997,31 @@ def test_an_eponym_hyphened_to_its_disease_is_not_half_translated(suggester, ter
 def test_reading_27_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
 
+
+# Reading 28 (stop 22): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("geen prenatale zorg", "geen zorg tijdens de zwangerschap"),                  # not care "for the birth"
+    ("à terme datum", "uitgerekende datum"),
+    ("neonatale opname", "opname van een pasgeborene"),                              # the baby is admitted
+    ("pathologisch stadium pN2a", "stadium pN2a volgens weefselonderzoek"),
+    ("tympanosclerose", "verkalking in het trommelvlies en het middenoor"),
+    ("tandslijtage door erosie", "tandslijtage door zuur"),                          # a mass noun: no "een"
+    ("arteriële embolie van arteria brachialis", "afsluiting van de armslagader door een bloedpropje"),
+    ("corpus alienum van cornea van rechter oog", "vreemd voorwerp in het hoornvlies van het rechteroog"),
+    ("systemische sclerose, diffuus cutaan", "sclerodermie, met uitgebreide verharding van de huid"),
+    ("inclusion body myositis", "spierontsteking met insluitlichaampjes"),          # no English beside Dutch
+    ("oftalmopathie van Graves, actief", "oogaandoening bij de ziekte van Graves, actief"),
+    ("primair maligne neoplasma van ductus thoracicus",                             # "het grote", after the article
+     "kanker die begonnen is in het grote lymfevat in de borst"),
+    ("contacteczeem, allergisch, door nikkel", "allergisch contacteczeem door nikkel"),
+    ("distale pancreatectomie", "verwijderen van de staart van de alvleesklier"),
+    ("tenotomie van adductoren", "doorsnijden van de pezen van de spieren aan de binnenkant van de dij"),
+])
+def test_reading_28_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_latin_adjective_is_not_split_into_a_dutch_compound(suggester):
+    # "membraneus" is no "membra|neus" ("ledemaatneus"): no proposal rather than a made-up word
+    assert suggester.suggest_one("glomerulonefritis, membraneus")[3] == "none"
+

@@ -331,6 +331,11 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.grammar.body-parts", first=w, second=obj, region=region))
             elif obj in held or obj.endswith(tuple(p for p in held if len(p) >= 5)):
                 problems.append(message("flags.grammar.whole-of-part", first=w, second=obj))
+        if w == "deel" and nxt == "van" and i + 2 < len(words) and "deel van" not in term_low:
+            act = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
+            if dutch.verbal_noun(act):
+                # "onderste deel van het verwijderen van de alvleesklier": a part is of the organ, not of the act
+                problems.append(message("flags.grammar.position", adjective="deel van", noun=act))
         if w in _EVENTS and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if body_part(obj) and f"{w} van" not in term_low:

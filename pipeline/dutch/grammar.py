@@ -443,7 +443,9 @@ NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "vo
                             # adverbs of time before a noun phrase ("eerder kanker gehad"), sides said after one
                             # ("nierbekkenontsteking links"), a label before a colon ("Antwoord: …")
                             "links", "rechts", "antwoord",
-                            "eerder", "later", "vroeger", "ooit", "nooit", "eens"})
+                            "eerder", "later", "vroeger", "ooit", "nooit", "eens",
+                            # invariable: "onvoldoende bloed", never "onvoldoend"
+                            "voldoende", "onvoldoende"})
 
 
 def adjective_forms(word: str) -> tuple[str, str] | None:

@@ -48,7 +48,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
         "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
-        "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang"}
+        "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
+        # metals and materials one reacts to: "door nikkel", "allergie voor latex"
+        "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur"}
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -242,8 +244,10 @@ class Renderer:
         self._np_cache: dict[tuple, tuple] = {}
         self._template_heads: dict[tuple, Entry | None] = {}  # units → the head that takes an object, if any
         self._context_used = False
+        # (not a lay text that ends in an adjective, "te groot": its last word is no noun)
         grammar.add_nouns({_lay_head(e.lay): e.article for e in list(lexicon.words.values())
-                           if e.article in ("de", "het", "pl") and "{" not in e.lay})
+                           if e.article in ("de", "het", "pl") and "{" not in e.lay
+                           and grammar.adjective_forms(_lay_head(e.lay)) is None})
 
     # --- public --------------------------------------------------------------------------------
     def render(self, term: str, key: str | None = None) -> Rendering:
@@ -1049,7 +1053,10 @@ class Renderer:
         """A Dutch clinical compound of a clinical word and a lay head ("thoraxbeweging" →
         "borstkasbeweging", "uterusbloeding" → "baarmoederbloeding"): the clinical part translated
         by a one-word lexicon noun, the head kept, then compounded again. A translated head would
-        make a compound Dutch does not have ("longembolie" ≠ "longbloedstolsel"): no proposal."""
+        make a compound Dutch does not have ("longembolie" ≠ "longbloedstolsel"): no proposal.
+        A Latin adjective is no compound ("membraneus" is not "membra|neus")."""
+        if word.endswith(_LATIN_ADJECTIVE_ENDINGS):
+            return None
         for i in range(len(word) - 3, 2, -1):
             left, right = word[:i], word[i:]
             for link in ("", "s"):
@@ -1365,7 +1372,7 @@ class Renderer:
                 gender = grammar.gender(words[0]) if grammar.gender(words[0]) in ("de", "het", "pl") else \
                     entry.article if entry.article in ("de", "het", "pl") else None
                 phrase = Phrase(words[0], gender, post=[words[1]] if len(words) > 1 else [], bare_noun=len(words) == 1,
-                                translated=True, object_post=slotted)
+                                translated=True, object_post=slotted, articleless=not slotted and _mass(text))
             phrase = self._modify(phrase, det, mods, post)
             if phrase is None:
                 return ""
@@ -1667,6 +1674,7 @@ _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "
 _EPONYM_NAMED = re.compile(rf"de ({'|'.join(sorted(EPONYM_HEADS))}) van [A-Z]")
 # A device a patient has placed ("kunstknie", "pacemaker", "maagsonde"): what "status na" follows is its placing.
 _DEVICE = re.compile(r"^kunst\w{3,}|(prothese|implantaat|pacemaker|stent|shunt|katheter|sonde|drain|pomp|defibrillator|spiraal)$")
+_LATIN_ADJECTIVE_ENDINGS = ("eus", "euze", "eum", "osus", "osa", "osum", "alis", "aris", "icus", "ica", "icum")
 _COMPARATIVES = {"langer", "korter", "hoger", "lager", "meer", "minder", "groter", "kleiner", "vaker", "zwaarder", "lichter"}
 
 
@@ -1718,6 +1726,20 @@ def _lay_head(lay: str) -> str:
     return words[:cut][-1] if words[:cut] else lay
 
 
+_ARTICLE_BARE_NOUN = re.compile(r"\b(de|het|deze|dit) (\w{3,}) (\w{3,})\b")
+
+
+def _inflect_after_article(m: re.Match) -> str:
+    """ "het groot lymfevat" → "het grote lymfevat": after a definite article an adjective before
+    its noun takes -e (ANS § 5.2.2), not before an infinitive ("het volledig verwijderen")."""
+    article, word, noun = m.groups()
+    forms = grammar.adjective_forms(word)
+    if forms is None or word != forms[0] or forms[0] == forms[1] or grammar.adjective_forms(noun) \
+            or grammar.gender(noun) not in ("de", "het", "pl") or grammar.verbal_noun(noun):
+        return m.group(0)
+    return f"{article} {forms[1]} {noun}"
+
+
 _ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde"}
 _NUMBERED_DIGIT = re.compile(r"\b(teen|vinger|straal)\s+(I|II|III|IV|V)\b")
 
@@ -1725,6 +1747,8 @@ _NUMBERED_DIGIT = re.compile(r"\b(teen|vinger|straal)\s+(I|II|III|IV|V)\b")
 def _tidy(text: str) -> str:
     text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
     text = text.replace(" :", ":")
+    # "het groot lymfevat in de borst": a lexicon phrase written bare takes the article's ending
+    text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
     text = _NUMBERED_DIGIT.sub(lambda m: f"{_ORDINAL_OF[m.group(2)]} {m.group(1)}", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
