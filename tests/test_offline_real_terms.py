@@ -1025,3 +1025,24 @@ def test_a_latin_adjective_is_not_split_into_a_dutch_compound(suggester):
     # "membraneus" is no "membra|neus" ("ledemaatneus"): no proposal rather than a made-up word
     assert suggester.suggest_one("glomerulonefritis, membraneus")[3] == "none"
 
+
+# Reading 29 (stop 22): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("executieve functiestoornis", "problemen met plannen en organiseren"),
+    ("psychomotore agitatie", "hevige lichamelijke onrust"),                      # no Latin beside Dutch
+    ("revalidatie na amputatie", "revalidatie na het afzetten van een lichaamsdeel"),  # the act has its object
+    ("pathologisch huilen", "onbedwingbare huilbuien"),
+    ("suïcidaliteit", "gedachten aan of plannen voor zelfdoding"),               # not thoughts only
+    ("nierfunctiestoornis door NSAID", "verminderde nierwerking door NSAID"),      # not kidney failure
+    ("aanwezigheid van vena cava-filter", "aanwezigheid van de filter in de grote holle ader"),
+    ("glucose in urine, 2+", "suiker in de urine, 2+"),                            # the count stays "2+"
+    ("spinale fusie van lumbale wervelkolom", "vastzetten van wervels in de onderrug"),  # not the spinal cord
+    ("chronische lymfatische thyreoïditis", "chronische schildklierontsteking door de eigen afweer"),
+    ("palliatief team", "team voor als genezing niet meer mogelijk is"),
+    ("erectiele disfunctie van vasculaire oorsprong", "erectieprobleem door slecht werkende bloedvaten"),
+    ("exacerbatie van astma door virale infectie", "verergering van astma door een virusinfectie"),
+    ("mobilisatie uit bed", "weer gaan bewegen uit bed"),                         # "uit bed": no article
+])
+def test_reading_29_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+

@@ -68,6 +68,7 @@ _BREACHES = {"gat", "scheur", "scheurtje"}
 adjective_forms = dutch.adjective_forms
 _NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
+_BARE_ADJECTIVE_ENDING = re.compile(r"(ief|isch|aal|eel|air|eus|iel|ig|lijk)$")
 _ADJECTIVE_ENDING = re.compile(r"(ale|ele|ische|ieve|ige|lijke|ële|iene|ante|ente|aire|eure|euze|ode|ene|bare|zame)$")
 
 
@@ -331,6 +332,11 @@ def compare(term: str, proposal: str) -> str | None:
                 problems.append(message("flags.grammar.body-parts", first=w, second=obj, region=region))
             elif obj in held or obj.endswith(tuple(p for p in held if len(p) >= 5)):
                 problems.append(message("flags.grammar.whole-of-part", first=w, second=obj))
+        if nxt == "niet" and (adjective_forms(w) or (_ADJECTIVE_ENDING.search(w) or _BARE_ADJECTIVE_ENDING.search(w))
+                              and not dutch.known_noun(w)) \
+                and "niet" not in term_low.split() and (i == 0 or words[i - 1] in ("de", "het", "een")):
+            # "executief niet goed werken": an adjective kept before a lay verb phrase has no noun
+            problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
         if w == "deel" and nxt == "van" and i + 2 < len(words) and "deel van" not in term_low:
             act = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if dutch.verbal_noun(act):

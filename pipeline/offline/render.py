@@ -50,7 +50,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
-        "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur"}
+        "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
+        "bed"}  # "uit bed", "in bed": an idiom without article
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -520,9 +521,10 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
-            tool_side = re.search(r",? (links|rechts)$", text) if prep is not None else None
+            with_tool = prep is not None and parts and _lay_prep(prep) == "met"
+            tool_side = _SIDE_TAIL.search(text) if with_tool else None
             tool = (text[: tool_side.start()] if tool_side else text).rstrip(", ")  # its side may have gone to the head
-            if prep is not None and parts and _lay_prep(prep) == "met" and re.fullmatch(r"(?:een |de |het )?(\w{4,})", tool) \
+            if with_tool and re.fullmatch(r"(?:een |de |het )?(\w{4,})", tool) \
                     and parts[0].split() and (parts[0].split()[0].startswith(tool.split()[-1])
                                               and parts[0].split()[0] != tool.split()[-1]
                                               or tool.split()[-1] in ("prothese", "implantaat")
@@ -591,21 +593,22 @@ class Renderer:
     def _article(self, prep: Unit | None, parts: list[str]) -> bool | str:
         """The article after `prep`, also after a head whose object is any case of its kind."""
         article = _article_after(prep)
-        if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) in _COMPLAINTS:
+        if article is not True or not parts:
+            return article
+        lay, head = _lay_prep(prep), _lay_head(parts[-1])
+        if lay == "van" and head in _COMPLAINTS:
             return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
-        if article is True and parts and _lay_prep(prep) == "voor" and _lay_head(parts[-1]).endswith(("allergie", "overgevoeligheid")):
+        if lay == "voor" and head.endswith(("allergie", "overgevoeligheid")):
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
-        if article is True and parts and _lay_prep(prep) in ("voor", "van", "op") and _lay_head(parts[-1]) in _EVIDENCE:
+        if lay in ("voor", "van", "op") and head in _EVIDENCE:
             return False  # "geen aanwijzingen voor kanker": what would be found is any case of it
-        if article is True and parts and _lay_prep(prep) == "van" and _lay_head(parts[-1]) == "drager":
+        if lay == "van" and head == "drager":
             return "een"  # "drager van een pacemaker": one of its kind, not a known one
-        if article is True and parts and _lay_prep(prep) == "op" and (_lay_head(parts[-1]) in _SEARCHES or
-                                                                    parts[0].split(" ", 1)[0] in FINITE_VERBS):
+        if lay == "op" and (head in _SEARCHES or parts[0].split(" ", 1)[0] in FINITE_VERBS):
             # "controle van de pasgeborene op infectie", "screening op kanker": what is looked for;
             # "buigt afwijkend op pijn": what a response answers
             return False
-        if article is True and parts and _lay_prep(prep) in ("op", "bij", "over", "voor", "tegen") and \
-                _lay_head(parts[-1]) in GENERIC_HEADS:
+        if lay in ("op", "bij", "over", "voor", "tegen") and head in GENERIC_HEADS:
             return "een"  # "risico op een doorligwond", "voorlichting over borstvoeding"
         return article
 
@@ -835,7 +838,7 @@ class Renderer:
 
     def _render_np(self, units: list[Unit], article: bool) -> str:
         compared = next((k for k in range(1, len(units) - 2) if units[k].low in _COMPARATIVES
-                         and units[k + 1].low == "dan"), None)
+                         and units[k + 1].low == "dan"), None) if len(units) > 3 else None
         if compared is not None:
             # "partus langer dan twee uur": the comparison measures the noun before it, which keeps
             # its article ("van de bevalling langer dan twee uur"); the quantity takes none
@@ -1674,6 +1677,7 @@ _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "
 _EPONYM_NAMED = re.compile(rf"de ({'|'.join(sorted(EPONYM_HEADS))}) van [A-Z]")
 # A device a patient has placed ("kunstknie", "pacemaker", "maagsonde"): what "status na" follows is its placing.
 _DEVICE = re.compile(r"^kunst\w{3,}|(prothese|implantaat|pacemaker|stent|shunt|katheter|sonde|drain|pomp|defibrillator|spiraal)$")
+_SIDE_TAIL = re.compile(r",? (links|rechts)$")
 _LATIN_ADJECTIVE_ENDINGS = ("eus", "euze", "eum", "osus", "osa", "osum", "alis", "aris", "icus", "ica", "icum")
 _COMPARATIVES = {"langer", "korter", "hoger", "lager", "meer", "minder", "groter", "kleiner", "vaker", "zwaarder", "lichter"}
 
@@ -1726,7 +1730,8 @@ def _lay_head(lay: str) -> str:
     return words[:cut][-1] if words[:cut] else lay
 
 
-_ARTICLE_BARE_NOUN = re.compile(r"\b(de|het|deze|dit) (\w{3,}) (\w{3,})\b")
+# (only "het"/"dit": a lexicon's de-word phrases are written with the -e already)
+_ARTICLE_BARE_NOUN = re.compile(r"\b(het|dit) (\w{3,}) (\w{3,})\b")
 
 
 def _inflect_after_article(m: re.Match) -> str:
@@ -1740,6 +1745,7 @@ def _inflect_after_article(m: re.Match) -> str:
     return f"{article} {forms[1]} {noun}"
 
 
+_PLUS_COUNT = re.compile(r"\b(\d) \+(?=$|[\s,;)])")
 _ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde"}
 _NUMBERED_DIGIT = re.compile(r"\b(teen|vinger|straal)\s+(I|II|III|IV|V)\b")
 
@@ -1751,6 +1757,8 @@ def _tidy(text: str) -> str:
     text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
     text = _NUMBERED_DIGIT.sub(lambda m: f"{_ORDINAL_OF[m.group(2)]} {m.group(1)}", text)
+    # "glucose in urine, 2+": a plus count stays one token ("2+", never "2 +")
+    text = _PLUS_COUNT.sub(r"\1+", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
     text = re.sub(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ", r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
