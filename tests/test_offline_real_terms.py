@@ -1042,7 +1042,22 @@ def test_a_latin_adjective_is_not_split_into_a_dutch_compound(suggester):
     ("erectiele disfunctie van vasculaire oorsprong", "erectieprobleem door slecht werkende bloedvaten"),
     ("exacerbatie van astma door virale infectie", "verergering van astma door een virusinfectie"),
     ("mobilisatie uit bed", "weer gaan bewegen uit bed"),                         # "uit bed": no article
+    ("fractuur van basis van os metatarsale V rechts", "gebroken basis van het vijfde middenvoetsbeentje rechts"),
+    ("stressfractuur van os metatarsale II links", "vermoeidheidsbreuk van het tweede middenvoetsbeentje links"),
 ])
 def test_reading_29_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 30 (stop 22): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("traumatische bevalling ervaren", "schokkende bevalling ervaren"),             # a shock, not an injury
+    ("baring onder verantwoordelijkheid van gynaecoloog", "bevalling onder verantwoordelijkheid van de gynaecoloog"),
+    ("retinale veneuze occlusie, links", "afsluiting van een ader in het netvlies, links"),
+    ("fractuur van os naviculare van hand, links", "gebroken bootvormig handwortelbeentje, links"),  # the wrist's
+    ("fractuur van os naviculare van voet", "gebroken bootvormig voetwortelbeentje"),
+    ("hypokaliëmie door diarree", "te laag kaliumgehalte in het bloed door diarree"),
+])
+def test_reading_30_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
 

@@ -68,6 +68,9 @@ _BREACHES = {"gat", "scheur", "scheurtje"}
 adjective_forms = dutch.adjective_forms
 _NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
+# Tissues and fluids said bare after "van" ("afsterven van weefsel", "verlies van bloed").
+_TISSUES = frozenset({"weefsel", "bloed", "bot", "vet", "vocht", "slijm", "urine", "ontlasting", "kraakbeen", "spierweefsel",
+                      "bindweefsel", "littekenweefsel", "vetweefsel", "beenmerg", "huidweefsel"})
 _BARE_ADJECTIVE_ENDING = re.compile(r"(ief|isch|aal|eel|air|eus|iel|ig|lijk)$")
 _ADJECTIVE_ENDING = re.compile(r"(ale|ele|ische|ieve|ige|lijke|ële|iene|ante|ente|aire|eure|euze|ode|ene|bare|zame)$")
 
@@ -337,6 +340,18 @@ def compare(term: str, proposal: str) -> str | None:
                 and "niet" not in term_low.split() and (i == 0 or words[i - 1] in ("de", "het", "een")):
             # "executief niet goed werken": an adjective kept before a lay verb phrase has no noun
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if w == "van" and i > 0 and nxt and words[i - 1] not in ("gevolg", "plaats") and nxt not in _TISSUES \
+                and body_part(nxt, exact=True) and dutch.gender(nxt) in ("de", "het") and not dutch.singulars(nxt) \
+                and (i + 2 >= len(words) or words[i + 2] not in ("tot", "naar", "en", "of")) \
+                and nxt not in _WORD.findall(term_low) and not re.search(rf"\b{nxt}(?:,| en | of )", proposal.lower()):
+            # "gebroken onderste deel van kuitbeen": a translated body part after "van" is a known one
+            # ("van het kuitbeen"); the term's own bare Dutch word is kept as it was
+            problems.append(message("flags.grammar.missing-article", prep=w, noun=nxt,
+                                    article=dutch.definite_article(nxt)))
+        if i == len(words) - 1 and i > 0 and w in ("zeer", "erg", "heel", "extreem") \
+                and not term_low.rstrip().endswith(w):
+            # "te vroeg geboren zeer": a degree word says how much of what follows it; last, it says nothing
+            problems.append(message("flags.grammar.stranded", adjective=w, next="…"))
         if w == "deel" and nxt == "van" and i + 2 < len(words) and "deel van" not in term_low:
             act = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if dutch.verbal_noun(act):

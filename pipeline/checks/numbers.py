@@ -48,6 +48,9 @@ LABELS = {"type": "type", "graad": "graad", "graads": "graad", "gradus": "graad"
           "fase": "stadium", "stage": "stadium", "klasse": "klasse", "groep": "groep", "score": "score",
           "niveau": "niveau", "trimester": "trimester", "trimeste": "trimester", "week": "week"}
 _CODE = re.compile(r"(?<![\w'’])([A-Z])(?![\w'’])|(?<![\w'’-])([A-Z])(?=-\w)")
+# Body parts counted with a Roman numeral in SNOMED ("os metatarsale V", "teen II", "digitus I").
+_NUMBERED_PARTS = ("metatars", "metacarp", "digitus", "teen", "vinger", "straal", "costa", "rib", "hallux", "phalanx",
+                   "middenvoet", "middenhand")
 PREFILTER = (r"\d|(?i:\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|eerste|tweede|derde|vierde|"
              r"vijfde|zesde|\w*graads|[ivx]+)\b)|\b[A-Z]\b|\b[A-Z]-")
 
@@ -70,6 +73,9 @@ def quantities(text: str) -> list[tuple[str, str]]:
         elif tok in ORDINALS:
             out.append((str(ORDINALS[tok]), LABELS.get(nxt, UNITS.get(nxt, "rang"))))
             continue
+        elif tok in ROMAN and prev.startswith(_NUMBERED_PARTS):
+            out.append((str(ROMAN[tok]), "rang"))  # "os metatarsale V" is the fifth ("het vijfde middenvoetsbeentje")
+            continue
         elif tok.endswith("graads") and tok[:-6] in ORDINALS:
             out.append((str(ORDINALS[tok[:-6]]), "graad"))
             continue
@@ -88,6 +94,8 @@ def quantities(text: str) -> list[tuple[str, str]]:
         before = text[: m.start()].lower().split()
         if letter in "IVX" and before and before[-1] in LABELS:
             continue  # "type I", "graad V": a Roman numeral, counted above
+        if letter in "IVX" and before and before[-1].startswith(_NUMBERED_PARTS):
+            continue  # "os metatarsale V", "digitus I": which one, counted above as a rank
         out.append((letter, "code"))
     return out
 

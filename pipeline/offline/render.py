@@ -51,7 +51,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
-        "bed"}  # "uit bed", "in bed": an idiom without article
+        "bed", "diarree", "verantwoordelijkheid"}  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -1747,7 +1747,16 @@ def _inflect_after_article(m: re.Match) -> str:
 
 _PLUS_COUNT = re.compile(r"\b(\d) \+(?=$|[\s,;)])")
 _ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde"}
-_NUMBERED_DIGIT = re.compile(r"\b(teen|vinger|straal)\s+(I|II|III|IV|V)\b")
+_NUMBERED_DIGIT = re.compile(r"\b(?:(van|in|aan|op) )?(?:(de|het) )?(teen|vinger|straal|middenvoetsbeentje|middenhandsbeentje)"
+                             r"\s+(I|II|III|IV|V)\b")
+
+
+def _ordinal_digit(m: re.Match) -> str:
+    prep, article, noun, roman = m.groups()
+    if prep and not article:
+        article = grammar.definite_article(noun) or "de"
+    said = " ".join(w for w in (prep, article, _ORDINAL_OF[roman], noun) if w)
+    return said
 
 
 def _tidy(text: str) -> str:
@@ -1756,7 +1765,8 @@ def _tidy(text: str) -> str:
     # "het groot lymfevat in de borst": a lexicon phrase written bare takes the article's ending
     text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
-    text = _NUMBERED_DIGIT.sub(lambda m: f"{_ORDINAL_OF[m.group(2)]} {m.group(1)}", text)
+    # (after a preposition with its article: "van het vijfde middenvoetsbeentje")
+    text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
     # "glucose in urine, 2+": a plus count stays one token ("2+", never "2 +")
     text = _PLUS_COUNT.sub(r"\1+", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
