@@ -1057,6 +1057,16 @@ def test_reading_29_kinds_render_right(suggester, term, expected):
     ("fractuur van os naviculare van hand, links", "gebroken bootvormig handwortelbeentje, links"),  # the wrist's
     ("fractuur van os naviculare van voet", "gebroken bootvormig voetwortelbeentje"),
     ("hypokaliëmie door diarree", "te laag kaliumgehalte in het bloed door diarree"),
+    ("metastase in peritoneum van ovariumcarcinoom", "uitzaaiing van eierstokkanker in het buikvlies"),  # origin first
+    ("metastase in milt van melanoom", "uitzaaiing van het melanoom in de milt"),
+    ("metastase in femur van mammacarcinoom, met dreigende fractuur",
+     "uitzaaiing van borstkanker in het dijbeen, met dreigende botbreuk"),
+    ("metastase in lymfeklier van oksel", "uitzaaiing in de lymfeklier van de oksel"),         # a site's own genitive
+    ("angststoornis, gegeneraliseerd", "angststoornis, met veel en voortdurend piekeren"),   # not the whole body
+    ("laesie van nervus ischiadicus na heupartroplastiek", "afwijking van de heupzenuw na het plaatsen van een kunstheup"),
+    ("gehoorverlies door lawaai", "slechthorendheid door lawaai"),
+    ("luxatie van os lunatum", "ontwrichting van het maanvormige handwortelbeentje"),
+    ("Gelaatsprothese", "gezichtsprothese"),                                       # the linking s stays
 ])
 def test_reading_30_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -46,7 +46,7 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
 POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
-             "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste")
+             "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste", "zwakte")
 _INFLAMED = ("ontsteking", "infectie")
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
@@ -68,6 +68,8 @@ _BREACHES = {"gat", "scheur", "scheurtje"}
 adjective_forms = dutch.adjective_forms
 _NOT_ADJECTIVES = dutch.NOT_ADJECTIVES
 # Endings of Dutch and Latinate adjectives in their inflected form ("neonatale", "allergische").
+# Systems of the body that own no organ: "longen van de slagaders" is no place.
+_SYSTEMS = frozenset({"slagaders", "aders", "bloedvaten", "zenuwen", "lymfevaten", "spieren", "pezen"})
 # Tissues and fluids said bare after "van" ("afsterven van weefsel", "verlies van bloed").
 _TISSUES = frozenset({"weefsel", "bloed", "bot", "vet", "vocht", "slijm", "urine", "ontlasting", "kraakbeen", "spierweefsel",
                       "bindweefsel", "littekenweefsel", "vetweefsel", "beenmerg", "huidweefsel"})
@@ -354,9 +356,17 @@ def compare(term: str, proposal: str) -> str | None:
             problems.append(message("flags.grammar.stranded", adjective=w, next="…"))
         if w == "deel" and nxt == "van" and i + 2 < len(words) and "deel van" not in term_low:
             act = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
-            if dutch.verbal_noun(act):
+            if dutch.verbal_noun(act) or act.endswith(DISORDERS):
                 # "onderste deel van het verwijderen van de alvleesklier": a part is of the organ, not of the act
                 problems.append(message("flags.grammar.position", adjective="deel van", noun=act))
+        if nxt == "van" and i + 3 < len(words) and words[i + 2] == "de" and 0 < i and words[i - 1] in ("de", "het") \
+                and body_part(w) and not w.endswith(("wand", "wanden", "tak", "takken", "bloed", "ring", "been")):
+            # (blood is the vessels' own: "het bloed van de slagaders"; "open been" is a disease's name)
+            system = words[i + 3]
+            if system in _SYSTEMS and f"{w} van" not in term_low:
+                # "hoge bloeddruk van de longen van de slagaders": an adjective's phrase after a genitive
+                # makes the organ the vessels' ("de longslagaders", "bloedvaten in de onderlip")
+                problems.append(message("flags.grammar.body-parts", first=w, second=system, region=w))
         if w in _EVENTS and nxt == "van" and i + 2 < len(words):
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if body_part(obj) and f"{w} van" not in term_low:

@@ -110,8 +110,9 @@ def compare(term: str, proposal: str) -> str | None:
         said = in_term[w] + sum(c for t, c in in_term.items() if t != w and len(w) >= 6 and t[:6] == w[:6]
                                 and abs(len(t) - len(w)) <= 4)  # not "meniscectomie" for "meniscus"
         before = [words[k - 1] for k in range(1, len(words)) if words[k] == w]
-        if len(before) == n and len(set(before)) == n and all(adjective_forms(b) or b in _ORDINALS for b in before):
-            continue  # "de dunne darm … de dikke darm": two different ones
+        if len(before) == n and len(set(before)) == n and all(adjective_forms(b) or b in _ORDINALS for b in before) \
+                and len({b in _POSITIONS for b in before}) == 1:
+            continue  # "de dunne darm … de dikke darm": two different ones (not "hangend ooglid … bovenste ooglid")
         objects = [" ".join(words[k + 1:k + 4]) for k in range(len(words)) if words[k] == w]
         if verbal_noun(w) and len(set(objects)) == n and all(o.startswith("van ") for o in objects):
             continue  # "verwijderen van de borst, met verwijderen van lymfeklieren": two acts, two objects

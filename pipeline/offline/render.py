@@ -51,7 +51,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
-        "bed", "diarree", "verantwoordelijkheid"}  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
+        "bed", "diarree", "verantwoordelijkheid", "lawaai"}  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -430,6 +430,7 @@ class Renderer:
                 own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
                 while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1]) and not _side_only(chain[j][1])
+                                          and not (objects and _names_cancer(chain[j][1]))
                                           or not objects and (chain[j][0].low in own or _lay_prep(chain[j][0]) in own)):
                     objects.append(chain[j])
                     j += 1
@@ -762,7 +763,9 @@ class Renderer:
         else:
             # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
             # genitive goes before the lay phrase's own phrase, or it would read as the urine's
-            parts[-1] = f"{parts[-1][:inner.start()]} van {text}{parts[-1][inner.start():]}"
+            # (a comma the genitive carried ends the whole: "…, met dreigende botbreuk")
+            comma = "," if text.endswith(",") else ""
+            parts[-1] = f"{parts[-1][:inner.start()]} van {text.rstrip(',')}{parts[-1][inner.start():]}{comma}"
         return "placed", text
 
     def _memo(self, key: tuple, render, *args) -> str:
@@ -1077,7 +1080,9 @@ class Renderer:
                     continue  # "defecatie|frequentie": a verb glued to a noun ("poepenfrequentie") is no word
                 self._translated += 1
                 self._score.append(CONF["compound"])
-                return grammar.compound(first[0], right), grammar.gender(right)
+                # the clinical compound's linking s stays ("gelaatsprothese" → "gezichtsprothese")
+                joined = first[0] + link + right if link and not first[0].endswith("s") else grammar.compound(first[0], right)
+                return joined, grammar.gender(right)
         return None
 
     def _part(self, part: str) -> tuple[str, bool] | None:
@@ -1677,6 +1682,15 @@ _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "
 _EPONYM_NAMED = re.compile(rf"de ({'|'.join(sorted(EPONYM_HEADS))}) van [A-Z]")
 # A device a patient has placed ("kunstknie", "pacemaker", "maagsonde"): what "status na" follows is its placing.
 _DEVICE = re.compile(r"^kunst\w{3,}|(prothese|implantaat|pacemaker|stent|shunt|katheter|sonde|drain|pomp|defibrillator|spiraal)$")
+_CANCER = re.compile(r"(carcinoom|sarcoom|melanoom|kanker|tumor|neoplasma|lymfoom|blastoom|seminoom|myeloom)$")
+
+
+def _names_cancer(units: list[Unit]) -> bool:
+    """ "metastase in peritoneum | van ovariumcarcinoom": a cancer after a site is the metastasis's
+    origin, not the site's owner ("uitzaaiing van eierstokkanker in het buikvlies")."""
+    return any(_CANCER.search(t.low) for u in units for t in u.tokens)
+
+
 _SIDE_TAIL = re.compile(r",? (links|rechts)$")
 _LATIN_ADJECTIVE_ENDINGS = ("eus", "euze", "eum", "osus", "osa", "osum", "alis", "aris", "icus", "ica", "icum")
 _COMPARATIVES = {"langer", "korter", "hoger", "lager", "meer", "minder", "groter", "kleiner", "vaker", "zwaarder", "lichter"}
