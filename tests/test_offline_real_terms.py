@@ -1067,6 +1067,10 @@ def test_reading_29_kinds_render_right(suggester, term, expected):
     ("gehoorverlies door lawaai", "slechthorendheid door lawaai"),
     ("luxatie van os lunatum", "ontwrichting van het maanvormige handwortelbeentje"),
     ("Gelaatsprothese", "gezichtsprothese"),                                       # the linking s stays
+    ("pulmonale metastasen van coloncarcinoom", "uitzaaiingen van dikkedarmkanker in de longen"),
+    ("isolatie in verband met contact", "isolatie om besmetting via aanraking te voorkomen"),
+    ("ambulant begeleider", "begeleider aan huis"),
+    ("anale incontinentie na partus", "ongewild verlies van ontlasting of windjes na de bevalling"),  # not urine
 ])
 def test_reading_30_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -67,6 +67,7 @@ def translations() -> dict[str, set[str]]:
 _DOUBLED = re.compile(r"([^\W\d_]{4,})\1")
 _ONE_SIDE = (re.compile(r"\blinker\w*|\blinks\b"), re.compile(r"\brechter\w*|\brechts\b"))
 _SIDE = re.compile(r"\b(linker|rechter)\w*|\b(links|rechts)\b|\b(niet-)?dominante (zijde|kant)\b")
+_LABELS = {"graad", "type", "stadium", "categorie", "klasse", "fase"}
 _POSITIONS = {"binnenste", "buitenste", "voorste", "achterste", "bovenste", "onderste", "middelste"}
 _ORDINALS = {"eerste", "tweede", "derde", "vierde", "vijfde", "zesde", "zevende", "achtste", "negende", "tiende",
              "twaalfde", "laatste", "bovenste", "onderste", "linker", "rechter"}
@@ -133,6 +134,10 @@ def compare(term: str, proposal: str) -> str | None:
     # urine": a compound followed by a prepositional phrase restating one of its parts
     for i, w in enumerate(words):
         rest = words[i + 1:i + 4]
+        if rest[:1] and rest[0] in _LABELS:
+            # "knieartrose graad 3 van de rechterknie": past the grade (its number is no word here)
+            j = i + 2 if i + 2 < len(words) and words[i + 2] in _LINKS else i + 3
+            rest = words[j:j + 3]
         if rest[:1] and rest[0] in _LINKS:
             target = rest[2] if len(rest) > 2 and rest[1] in _DETERMINERS else rest[1] if len(rest) > 1 else ""
             if target in _ORDINALS or target in _POSITIONS:

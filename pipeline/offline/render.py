@@ -430,7 +430,8 @@ class Renderer:
                 own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
                 objects, j = [], i + 1
                 while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1]) and not _side_only(chain[j][1])
-                                          and not (objects and _names_cancer(chain[j][1]))
+                                          and not ((objects or head_entry.lay.startswith("uitzaaiing"))
+                                                   and _names_cancer(chain[j][1]))
                                           or not objects and (chain[j][0].low in own or _lay_prep(chain[j][0]) in own)):
                     objects.append(chain[j])
                     j += 1
