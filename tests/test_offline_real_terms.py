@@ -1075,3 +1075,12 @@ def test_reading_29_kinds_render_right(suggester, term, expected):
 def test_reading_30_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
 
+
+@pytest.mark.parametrize("term,expected", [
+    ("acceleratie van foetale hartfrequentie", "versnelling van de hartslag van de baby"),  # no CTG jargon left
+    ("deceleratie van foetale hartfrequentie", "vertraging van de hartslag van de baby"),
+    ("bevinding betreffende uitscheidingspatroon", "bevinding over het patroon van plassen en poepen"),
+])
+def test_final_read_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
