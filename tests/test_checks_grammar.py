@@ -35,6 +35,8 @@ from pipeline.dutch import grammar as dutch
     ("x", "ontsteking van het hoornvlies van het rechteroog"),                 # the part of the whole
     ("ulcus cruris", "open been van de binnenenkel"),                          # a disease's name, not the leg
     ("Buigt abnormaal op pijn", "buigt afwijkend op pijn"),
+    ("neutropenie graad 3", "te weinig witte bloedcellen graad 3 door chemotherapie"),   # the grade after its phrase
+    ("stadium II hypertensie", "stadium II hoge bloeddruk"),                            # before an adjective, it grades
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -53,6 +55,8 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("hevige en onregelmatig bloedverlies", "'hevige bloedverlies'"),
     ("hormoongevoelig prostaatkanker", "'hormoongevoelige prostaatkanker'"),
     ("met een flauwvallen", "'een flauwvallen'"),
+    ("graad 3 te weinig witte bloedcellen door chemotherapie", "'graad 3 te'"),
+    ("buitenste strontje", "'buitenste strontje'"),
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")

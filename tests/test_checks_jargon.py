@@ -41,7 +41,8 @@ def test_unchanged_clinical_terms_are_flagged_jargon(checker, term):
                                   "poliep van de baarmoederhals", "prikkelbaredarmsyndroom", "bootvormig botje",
                                   "stervormige wond", "borstkanker stadium III", "lui oog",
                                   "allergie voor kippenei", "tepelkloven", "allergie voor huisstofmijt",
-                                  "allergie voor koemelkeiwit"])
+                                  "allergie voor koemelkeiwit", "zetpil", "Anti-slipmat", "rumoerige ademhaling",
+                                  "Stabiele zijligging", "Liggend op rechterzij", "Gebruikt incontinentieluier 's nachts"])
 def test_lay_dutch_is_not_jargon(checker, term):
     assert "jargon" not in flags(checker, term)
 

@@ -1084,3 +1084,56 @@ def test_reading_30_kinds_render_right(suggester, term, expected):
 def test_final_read_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
 
+
+
+# Reading 32 (stop 23): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    # a sign, a power of ten and a Gleason sum are the number's, said as written
+    ("osteopenie, T-score tussen -1 en -2,5", "lichte botontkalking, T-score tussen -1 en -2,5"),
+    ("trombocytopenie, < 50 x 10^9/l", "te weinig bloedplaatjes, < 50 x 10^9/l"),
+    ("prostaatcarcinoom, Gleason-score 7 (4+3)", "prostaatkanker, Gleason-score 7 (4+3)"),
+    # a fixed expression takes no article
+    ("astma, ernstig, persisterend, niet onder controle", "ernstig astma, aanhoudend, niet onder controle"),
+    # a person's measure is their age, a duration's its length: the measure stays on its noun
+    ("Enuresis nocturna bij kind van 7 jaar", "bedplassen bij een kind van 7 jaar"),
+    ("vaginale kunstverlossing bij amenorroeduur van 35 weken",
+     "bevalling met een vacuümpomp of een tang bij een zwangerschapsduur van 35 weken"),
+    # an epidural injection is given in the back, not under the skull
+    ("epidurale injectie", "injectie rond het ruggenmerg"),
+    # an adjective before a phrase-headed lay text is the head's ("dreigend zuurstoftekort", not "dreigende baby")
+    ("sectio caesarea wegens dreigende foetale asfyxie", "keizersnede vanwege dreigend zuurstoftekort bij de baby"),
+    ("primaire sectio caesarea op maternale indicatie",
+     "keizersnede voor het begin van de bevalling om medische redenen bij de moeder"),  # a reason, not her wish
+    ("partus bij grande multipara", "bevalling bij een vrouw die al vijf of meer keer is bevallen"),  # no "grande" left
+    # a name's "Van" is no preposition: "volgens" stays one
+    ("Motorische achterstand volgens Van Wiechenschema", "achterstand van het bewegen volgens Van Wiechenschema"),
+    # what an attempt is at stays with it; the genitive follows the whole
+    ("Suïcidepoging van familielid", "poging tot zelfdoding van het familielid"),
+    # a grade follows the lay phrase it grades
+    ("Graad 3 neutropenie door chemotherapie", "te weinig neutrofiele witte bloedcellen graad 3 door chemotherapie"),
+    # a side or a place said as a phrase stays on its noun, before "met"/"zonder"
+    ("unilaterale liesbreuk zonder obstructie of gangreen", "liesbreuk aan één kant zonder verstopping of afgestorven weefsel"),
+    ("lumbale hernia nuclei pulposi L4-L5 met radiculopathie rechts",
+     "hernia L4-L5 in de onderrug met aandoening van een zenuwwortel rechts"),  # the root's side is the root's
+    ("liesbreuk bij zuigeling rechts", "liesbreuk rechts bij een baby"),          # a person has no side
+    # a place on a body part keeps its place when the genitive names the part more precisely
+    ("hordeolum internum van linker bovenooglid", "strontje aan de binnenkant van het linkerbovenooglid"),
+    ("ureterstenen, bilateraal", "stenen in de urineleider, aan beide kanten"),   # a plural stays plural
+    ("agenesie van nier", "aangeboren ontbreken van de nier"),                    # never formed, not lost
+    ("Bronchopulmonale dysplasie na prematuriteit", "chronische longziekte bij een te vroeg geboren baby"),  # said once
+    # a lay body part compounded with an injury head is the injury of that part
+    ("heupfractuur", "gebroken heup"),
+    ("heupfractuur na val", "gebroken heup na een val"),
+    ("enkeldistorsie", "verstuiking van de enkel"),
+    ("teenfractuur links", "gebroken linkerteen"),
+])
+def test_reading_32_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", ["ondersteGI-bloeding door diverticulose", "bloeding, ondersteGI"])
+def test_a_word_run_into_an_abbreviation_gets_no_proposal(suggester, term):
+    """A typo that glues a word to an abbreviation is understood by nothing: no proposal, never the
+    typo kept beside Dutch."""
+    suggestion, _, _, origin = suggester.suggest_one(term)[:4]
+    assert origin == "none" and suggestion == term

@@ -46,7 +46,8 @@ PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "on
 POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buitenste", "middelste"}
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
-             "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste", "zwakte")
+             "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste", "zwakte",
+             "strontje", "hagelkorrel", "abces", "poliep")
 _INFLAMED = ("ontsteking", "infectie")
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
@@ -127,11 +128,15 @@ def _noun_gender(word: str, version: int) -> str | None:
             return dutch.gender(right)
     if word in STOPWORDS or word in _PREPOSITIONS or word in POSITIONS or word.endswith("ste") or word in dutch.ORDINALS:
         return None  # "chronisch, bij oudere": "de bij" is a bee; "de achterste" a position, not "het achterste"
+    if len(word) >= 7 and word.endswith(("en", "s")) and any(len(f) >= 5 and dutch.known_noun(f) for f in dutch.singulars(word)):
+        return "pl"  # "eerdere bevallingen": the plural of a listed noun (not "boven" of "bof")
     general = dutch.general_article(word)  # "centraal druk": a general Dutch noun the curated list lacks
     # ... but not a nominal adjective ("de werkende" is also "slecht werkende"): never judged by it
     return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None
 
 
+# A grade or stage with its value, then a word no noun phrase begins with ("graad 3 te weinig …").
+_LABEL_BEFORE_PHRASE = re.compile(r"\b((?:graad|stadium|type|klasse|fase|categorie) \S+) (te|niet|geen|weinig|veel|erg|zeer)\b")
 # A grade or stage said after the person a condition is "bij" reads as the person's.
 _PERSON_LABEL = re.compile(r"\bbij (?:een |de )?(?:[\w-]+ ){0,3}?(baby|pasgeborene|kind|zuigeling|vrouw|man|oudere|patiënt|"
                            r"moeder|zwangere|volwassene) ((?:graad|stadium|type|categorie|fase|klasse) [\w-]+)")
@@ -410,6 +415,10 @@ def compare(term: str, proposal: str) -> str | None:
         # "linkergebied van de botknobbel": the side is of the body part after "van", not of the region
         # (of one organ its own side is right: "linkerzijde van de borstkas")
         problems.append(message("flags.grammar.side-on", side=sided_region.group(1), word=sided_region.group(2)))
+    label_first = _LABEL_BEFORE_PHRASE.search(proposal.lower())
+    if label_first and label_first.group(0) not in term_low:
+        # "graad 3 te weinig witte bloedcellen": a grade before a lay phrase grades nothing
+        problems.append(message("flags.grammar.label-before", label=label_first.group(1), word=label_first.group(2)))
     person_label = _PERSON_LABEL.search(proposal.lower())
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's

@@ -23,7 +23,8 @@ from terms.messages import message
 FLAGS = {"number-changed": "error"}
 
 # a number with a letter glued on is one code ("stadium 3A"); split, it is another ("3 A")
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
+# a sign is the number's ("T-score -1" is not 1), as is a power ("10^9" is not "10 9")
+_TOKEN = re.compile(r"(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
 _RATIO = re.compile(r"\d+:\d+")
 _RANGE = re.compile(r"(?<![\d:])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\d:])")
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
@@ -63,7 +64,7 @@ def quantities(text: str) -> list[tuple[str, str]]:
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if tok[0].isdigit():
+        if tok[0].isdigit() or tok[0] == "-":
             value = tok.replace(",", ".")
             value = value[:-1] + value[-1].upper() if value[-1:].isalpha() and value[-1] != "e" else value  # "3A", "5e"
         elif tok in WORDS:
@@ -186,7 +187,7 @@ def _measures(text: str) -> Counter:
     """(preposition, value, unit) of each measure after a preposition: ("van", "2", "cm")."""
     tokens = _TOKEN.findall(text.lower())
     return Counter((tokens[i - 1], tok, UNITS[tokens[i + 1]]) for i, tok in enumerate(tokens)
-                   if tok[0].isdigit() and 0 < i and i + 1 < len(tokens) and tokens[i - 1] in _MEASURE_PREPS
+                   if tok.lstrip("-")[:1].isdigit() and 0 < i and i + 1 < len(tokens) and tokens[i - 1] in _MEASURE_PREPS
                    and tokens[i + 1] in UNITS)
 
 

@@ -14,6 +14,7 @@ import polars as pl
 from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch.grammar import adjective_forms, known_noun, shared_head, singulars, verbal_noun
+from pipeline.dutch.words import SAME_CONCEPT
 from pipeline.offline.lexicon import body_part
 from terms.messages import message
 
@@ -216,6 +217,14 @@ def compare(term: str, proposal: str) -> str | None:
     if len(_BABY.findall(proposal.lower())) >= 2 and len(_BABY.findall(term.lower())) < 2:
         # "bloeduitstorting onder de hoofdhuid van de baby bij een pasgeborene": one baby, twice
         problems.append(message("flags.repeated-concept.twice", word="baby"))
+    if proposed.count("met") >= 3 and proposed.count("met") > said.count("met") + 1:
+        # "… met hulp van een robot met het weefsel eromheen met verwijderen van …": one "met" may
+        # nest ("met een slangetje met een camera"), a chain of three reads as one thing's parts
+        problems.append(message("flags.repeated-concept.twice", word="met"))
+    for concept in SAME_CONCEPT:
+        said_here = concept.findall(proposal.lower())
+        if len(said_here) >= 2 and len(concept.findall(term.lower())) < 2:
+            problems.append(message("flags.repeated-concept.twice", word=said_here[1]))
     for link in ("door", "na", "bij", "tussen", "via"):
         extra = term.lower().count("gevolg") if link == "door" else 0
         if link == "bij" and not _people_twice(proposal.lower()):

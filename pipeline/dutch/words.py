@@ -15,6 +15,10 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 
+# Concepts lay Dutch says in more than one way; two of one group in a text say it twice ("bij een te
+# vroeg geboren baby na een vroeggeboorte").
+SAME_CONCEPT = (re.compile(r"\bte vroeg(?:e)? (?:geboren|geboorte)\b|\bvroeggeboorte\b|\bprematuriteit\b"),)
+
 # Medical Latin/Greek: endings and stems a B1 reader does not decode ("-itis", "hepat-", "cardi-").
 MEDICAL_MORPHEMES = re.compile(
     r"(itis|itiden|osis|oses?|oom|omen|emie|iëmie|ectomie|otomie|ostomie|scopie|grafie|algie|pathie|patie|"

@@ -59,7 +59,9 @@ class OfflineSuggester:
         hit = self.memory.exact.get(key)
         if hit:
             out = (hit[0], hit[1], CONF["tm-exact"], "tm-exact", "")
-        elif (carried := self.memory.carry(key)) is not None:
+        elif not (" " in key and key in self.lexicon.words) and (carried := self.memory.carry(key)) is not None:
+            # (a phrase the curated lexicon has whole is said as it says it: "hordeolum externum" is
+            # "strontje aan de buitenkant van het ooglid", not the TM's "strontje" + "buitenste")
             out = (carried, "", CONF["tm-fuzzy"], "tm-fuzzy", "")
         else:
             try:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from functools import lru_cache
 
 from pipeline.dutch import grammar
-from pipeline.dutch.words import LATIN_FORM, WordJudge, is_english, known_abbreviations, lay_words, zipf
+from pipeline.dutch.words import LATIN_FORM, SAME_CONCEPT, WordJudge, is_english, known_abbreviations, lay_words, zipf
 from pipeline.offline.lexicon import FINITE_VERBS, REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
@@ -261,7 +261,7 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        units = _comma_course_first(self._group(tokenize(term)))
+        units = _label_after_phrase(_comma_course_first(self._group(self._split_injuries(tokenize(term)))))
         chain = self._chain(units)
         text = self._render_chain(chain)
         if self._unknown:
@@ -274,6 +274,26 @@ class Renderer:
         return Rendering(_tidy(text), round(conf, 3), self._translated)
 
     # --- grouping ------------------------------------------------------------------------------
+    def _split_injuries(self, tokens: list[Token]) -> list[Token]:
+        """"heupfractuur" → the tokens of "fractuur van heup" (→ "gebroken heup"): a compound of a lay
+        body part and an injury head the lexicon renders with its object, when no entry has the
+        compound itself. Other compounds are left to `_compound` and morphology."""
+        out: list[Token] = []
+        for tok in tokens:
+            split = None
+            if tok.kind == "word" and "-" not in tok.low and len(tok.low) >= 8 and tok.low not in self._lookups \
+                    and self._lookup(tok.low) is None:
+                split = next(((tok.low[:i], tok.low[i:]) for i in range(3, len(tok.low) - 5)
+                              if tok.low[i:] in INJURY_HEADS and grammar.known_noun(tok.low[:i])
+                              and (body_part(tok.low[:i]) or tok.low[:i] in _JOINTS)), None)
+            if split is None:
+                out.append(tok)
+                continue
+            part, head = split
+            out += [Token(head, head, "word"), Token("van", "van", "word"), Token(part, part, "word")]
+        return out
+
+
     def _group(self, tokens: list[Token]) -> list[Unit]:
         out: list[Unit] = []
         i = 0
@@ -331,10 +351,11 @@ class Renderer:
                     entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
                             else "conj" if tok.low in CONJUNCTIONS else "word")
-                    if role == "prep" and i + 1 < len(tokens) and (tokens[i + 1].low == "te" or
-                                                                   tokens[i + 1].low in PREPOSITIONS and i > 0):
+                    if role == "prep" and i + 1 < len(tokens) and tokens[i + 1].kind == "word" and (
+                            tokens[i + 1].low == "te" or tokens[i + 1].low in PREPOSITIONS and i > 0):
                         # "moeilijk aan te prikken", "hapt goed aan bij borst": a verb's particle before
-                        # "te" or before another preposition, no preposition itself
+                        # "te" or before another preposition, no preposition itself (a name's "Van" is no
+                        # preposition: "volgens Van Wiechen")
                         role = "word"
                     out.append(Unit([tok], entry, role))
                     i += 1
@@ -468,8 +489,11 @@ class Renderer:
                     # term's own person is the more precise one; said once
                     parts[-1] = parts[-1][: generic.start()] + parts[-1][generic.end():]
             side_said = _SIDE_LAST.search(text)
-            if side_said and parts and not body_part(_lay_head(text[: side_said.start()].rstrip(", "))):
-                # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's
+            if side_said and parts and not body_part(_lay_head(text[: side_said.start()].rstrip(", "))) and not (
+                    prep is not None and _lay_prep(prep) in ("met", "zonder")
+                    and any(body_part(w) for w in text[: side_said.start()].split())):
+                # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's (but "met
+                # radiculopathie rechts" is a root's trouble on the right: a place keeps its side)
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
             if article is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
@@ -489,6 +513,9 @@ class Renderer:
                 # "pasgeborene van moeder met diabetes": a person known only by what follows is any
                 # one of them ("van een moeder met suikerziekte", not "van de moeder")
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
+            if prep is not None and re.fullmatch(r"(?:de|het|een) \w+", text) and \
+                    (_lay_prep(prep), text.split(" ", 1)[1]) in BARE_IDIOMS:
+                text = text.split(" ", 1)[1]  # "niet onder controle", "in behandeling": a fixed expression
             if prep is not None and _lay_prep(prep) == "toestand na" and \
                     _DEVICE.search(_lay_head(re.sub(r" (links|rechts)$", "", text))):
                 # "status na totale knieprothese": the state after an operation, not after a thing
@@ -499,7 +526,10 @@ class Renderer:
                 text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
                     parts[-1].split(" ", 1)[0] in ("na", "bij", "tijdens", "door", "uit") \
-                    and " van " not in parts[-2] and not _lay_head(parts[-1]).endswith(MEASURES):
+                    and " van " not in parts[-2] and not _lay_head(parts[-1]).endswith(MEASURES) \
+                    and _lay_head(parts[-1]) not in ANY_PERSON and not chain[i - 1][1][-1].low.endswith(MEASURES):
+                # (a person's measure is their age, a duration's its length: "bij een kind van 7 jaar",
+                # "bij een amenorroeduur van 35 weken")
                 # "residu na mictie van 300 ml": the measure is the head's, said before the head's own
                 # phrase ("residu van 300 ml na het plassen", not 300 ml of "het plassen")
                 parts.insert(len(parts) - 1, f"van {text}")
@@ -543,6 +573,11 @@ class Renderer:
                 # bevalling" already; the term's own phrase would say it twice
                 i += 1
                 continue
+            if prep is not None and parts and any(c.search(text) and c.search(" ".join(parts)) for c in SAME_CONCEPT):
+                # "bronchopulmonale dysplasie | na prematuriteit": the lay text says "bij een te vroeg
+                # geboren baby" already
+                i += 1
+                continue
             generic = next((a for a in said_after if a.startswith("na ")), None)
             if generic and prep is not None and _lay_prep(prep) == "na" and parts and parts[-1].endswith(" " + generic):
                 # "postoperatieve wondinfectie na appendectomie": the term's own "na …" says which
@@ -551,7 +586,9 @@ class Renderer:
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
-                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ")) for a in said_after):
+                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ")) or a.split(" ", 1)[0] in LOCATIONS for a in said_after):
+                # (a side or a place stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel",
+                # "hernia in de onderrug met …")
                 # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
@@ -745,7 +782,17 @@ class Renderer:
         if place is not None:
             # "achteruitgang van de gele vlek in het oog" + "van het linkeroog": the genitive is the
             # phrase's own place, said more precisely ("… in het linkeroog")
-            parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
+            owner = parts[-1].rfind(" van ", place.start(), place.end())
+            if owner > 0:
+                # "aan de binnenkant van het ooglid" + "van het linkerbovenooglid": only the owner is
+                # said more precisely; the place on it stays
+                parts[-1] = f"{parts[-1][:owner]} van {text} {parts[-1][place.end():]}".rstrip()
+            else:
+                parts[-1] = f"{parts[-1][:place.start()]} {place.group(1)} {text} {parts[-1][place.end():]}".rstrip()
+        elif inner.group(1) == "tot" and " " not in parts[-1][inner.end():].strip():
+            # "poging tot zelfdoding" + "van het familielid": what it is an attempt at belongs to
+            # the head, so the genitive follows the whole ("poging van het familielid tot …" breaks it)
+            parts[-1] = f"{parts[-1]} van {text}"
         elif inner.group(1) in ("buiten", "naast"):
             # "baarmoederslijmvlies buiten de baarmoeder" + "van de eierstok": where it is not is no
             # place the genitive can follow, nor go before
@@ -1518,6 +1565,19 @@ def _side_noun(phrase: Phrase) -> re.Match | None:
     return m if m is not None and m.group(1) not in UNPAIRED else None
 
 
+def _label_after_phrase(units: list[Unit]) -> list[Unit]:
+    """"Graad 3 neutropenie door chemotherapie" → the units of "neutropenie graad 3 door …" when the
+    head's lay text is a phrase no label can stand before ("te weinig witte bloedcellen"): the grade
+    follows what it grades. Unchanged otherwise ("type 2 diabetes" stays)."""
+    if len(units) < 3 or units[0].low not in LABELS or units[1].token.kind != "number" and not ROMAN.match(units[1].low):
+        return units
+    e = units[2].entry
+    if e is None or e.lay.split(" ", 1)[0] not in ("te", "geen", "niet", "weinig", "veel"):
+        return units
+    k = next((k for k in range(3, len(units)) if units[k].role in ("prep", "conj")), len(units))
+    return units[2:k] + units[:2] + units[k:]
+
+
 def _comma_course_first(units: list[Unit]) -> list[Unit]:
     """"pyelonefritis, acuut" → the units of "acuut pyelonefritis": a one-word qualifier SNOMED says
     after a comma goes before its noun in Dutch ("acute nierbekkenontsteking"), where the noun is
@@ -1676,6 +1736,15 @@ _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "afwijking", "stoornis", "zwakte",
                   "kanker", "gezwel", "misvorming", "verschijnsel")
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
+# Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
+INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
+_JOINTS = {"schouder", "enkel", "kaak"}  # body parts the anatomy lexicon names only inside compounds
+# A preposition and a noun that Dutch says as one fixed expression, without an article.
+BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"), ("onder", "behandeling"),
+               ("in", "behandeling"), ("in", "rust"), ("in", "remissie"), ("in", "verwachting"), ("op", "recept"),
+               ("op", "afspraak"), ("op", "tijd"), ("op", "indicatie"), ("naar", "huis"), ("aan", "huis"),
+               ("in", "bad"), ("op", "bed"), ("in", "bed"), ("te", "bed"), ("op", "school"), ("naar", "school"),
+               ("op", "reis"), ("in", "dienst"), ("in", "therapie")}
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
 # What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
 _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}
@@ -1741,8 +1810,13 @@ def _lay_head(lay: str) -> str:
     """The head noun of a lay phrase: its last word before a preposition or a relative clause
     ("pasgeborene die te klein is …" → "pasgeborene", not "is")."""
     words = lay.split()
+    if len(words) > 1 and words[0] in _COUNT_NOUNS:
+        return words[0]  # "aantal bevallingen": the count is the head ("het aantal"), not what it counts
     cut = next((i for i, w in enumerate(words) if (w in PREPOSITIONS or w in _RELATIVES) and i > 0), len(words))
     return words[:cut][-1] if words[:cut] else lay
+
+
+_COUNT_NOUNS = {"aantal", "hoeveelheid"}
 
 
 # (only "het"/"dit": a lexicon's de-word phrases are written with the -e already)
@@ -1775,7 +1849,8 @@ def _ordinal_digit(m: re.Match) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"(?<=[^\W\d_]) / (?=[^\W\d_])", "/", text)  # "mmol/l", as the term writes it
+    text = re.sub(r"(?<=\w) / (?=[^\W\d_])", "/", text)  # "mmol/l", "10^9/l", as the term writes it
+    text = re.sub(r"\( ", "(", re.sub(r" \)", ")", text))  # "(4+3)": a kept bracket hugs what it holds
     text = text.replace(" :", ":")
     # "het groot lymfevat in de borst": a lexicon phrase written bare takes the article's ending
     text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)

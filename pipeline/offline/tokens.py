@@ -21,7 +21,9 @@ _TOKEN = re.compile(
     r"|(?P<range>\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?%?)"  # "70-99%": a range is one number
     r"|(?P<colon_name>[A-Z][a-z]?:[A-Z]{2,}(?:-[\w-]+)?)"  # "Nd:YAG-laser": a name with a colon, kept whole
     r"|(?P<hyphened>\d+-[^\W\d_][\w-]*)"  # "24-uursbloeddrukmeting": a number glued to its word, kept whole
-    r"|(?P<number>\d+(?:[.,]\d+)?(?:[a-zA-Z](?![\w]))?)"
+    # "-2,5" (a sign is the number's: "T-score -1" is not 1), "10^9" (a power of ten), "7 (4+3)" (a
+    # Gleason sum): one number each, said as written
+    r"|(?P<number>(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+|\+\d+(?=\)))?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
     r"|(?P<punct>[,/()%+:;<>=])",
     re.UNICODE,
@@ -151,6 +153,8 @@ def _word(text: str, first: bool, known: frozenset[str], eponyms: set[str]) -> T
     if head[:1].isupper() and head[1:].islower() and (not first or head.lower() in eponyms or head in dutch_words.proper_words()
                                                      or "-" in text and head.lower() not in _COMMON_HYPHEN_HEADS):
         return Token(text, low, "name")
+    if _GLUED.match(head):
+        return Token(text, low, "word")  # understood by nothing: no proposal rather than a typo kept
     if not first:
         return Token(text, low, "name")
     # a capital at the start of a term is sentence case, not a name
@@ -162,7 +166,14 @@ _COMMON_HYPHEN_HEADS = {"niet", "non", "anti", "pre", "post", "intra", "extra", 
                         "hypoxisch", "zelf", "half", "bij", "na", "voor", "over", "onder", "d"}
 
 
+# Four lower-case letters or more, then a capital: a word run into an abbreviation ("mmHg", "eGFR",
+# "hCG" have one or two letters before theirs).
+_GLUED = re.compile(r"[^\W\d_]{4,}(?<=[a-zà-ÿ])[A-Z]")
+
+
 def _looks_abbreviation(word: str) -> bool:
     """CT, MRI, HELLP, pH, HbA1c: two or more capitals, or a capital after a lower-case letter."""
+    if _GLUED.match(word):
+        return False  # "ondersteGI": a word and an abbreviation run together (a typo), no abbreviation
     caps = sum(c.isupper() for c in word)
     return caps >= 2 or (caps >= 1 and not word[:1].isupper() and any(c.isalpha() for c in word))
