@@ -1114,7 +1114,10 @@ def test_final_read_kinds_render_right(suggester, term, expected):
     # a side or a place said as a phrase stays on its noun, before "met"/"zonder"
     ("unilaterale liesbreuk zonder obstructie of gangreen", "liesbreuk aan één kant zonder verstopping of afgestorven weefsel"),
     ("lumbale hernia nuclei pulposi L4-L5 met radiculopathie rechts",
-     "hernia L4-L5 in de onderrug met aandoening van een zenuwwortel rechts"),  # the root's side is the root's
+     "hernia L4-L5 met aandoening van een zenuwwortel rechts in de onderrug"),  # the root's side is the root's
+    ("cataractextractie met implantatie van intraoculaire lens rechts",
+     "staaroperatie rechts met plaatsen van een kunstlens in het oog"),         # an act's side is the whole one's
+    ("subcutane injectie met insuline", "injectie met insuline onder de huid"),  # the substance before its place
     ("liesbreuk bij zuigeling rechts", "liesbreuk rechts bij een baby"),          # a person has no side
     # a place on a body part keeps its place when the genitive names the part more precisely
     ("hordeolum internum van linker bovenooglid", "strontje aan de binnenkant van het linkerbovenooglid"),
@@ -1126,9 +1129,22 @@ def test_final_read_kinds_render_right(suggester, term, expected):
     ("heupfractuur na val", "gebroken heup na een val"),
     ("enkeldistorsie", "verstuiking van de enkel"),
     ("teenfractuur links", "gebroken linkerteen"),
+    ("revalidatie na heupfractuur", "revalidatie na een gebroken heup"),
+    ("miltruptuur door stomp trauma", "miltscheur door stomp letsel"),          # the compound Dutch has, first
+    ("transcatheter mitralisklepherstel met MitraClip", "mitralisklepherstel met MitraClip via een katheter"),  # a brand
 ])
 def test_reading_32_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "schouderluxatie anterior, rechts",          # a direction: never "de voorste schouder"
+    "ribfractuur, meervoudig",                   # several ribs, never "botbreuk van de rib"
+    "osteosynthese van enkelfractuur",           # the head says the fracture already
+])
+def test_an_injury_compound_with_a_direction_a_count_or_an_owner_is_not_split(suggester, term):
+    suggestion = suggester.suggest_one(term)[0]
+    assert "botbreuk" not in suggestion and "voorste" not in suggestion, suggestion
 
 
 @pytest.mark.parametrize("term", ["ondersteGI-bloeding door diverticulose", "bloeding, ondersteGI"])

@@ -279,10 +279,15 @@ class Renderer:
         body part and an injury head the lexicon renders with its object, when no entry has the
         compound itself. Other compounds are left to `_compound` and morphology."""
         out: list[Token] = []
+        # (not with a direction or a count: "schouderluxatie anterior" is no "voorste schouder",
+        # "ribfractuur, meervoudig" are several ribs; nor as another head's object: "osteosynthese
+        # van enkelfractuur" says the fracture already)
+        guarded = any(t.low in _INJURY_GUARDS for t in tokens)
         for tok in tokens:
             split = None
             if tok.kind == "word" and "-" not in tok.low and len(tok.low) >= 8 and tok.low not in self._lookups \
-                    and self._lookup(tok.low) is None:
+                    and not guarded and (not out or out[-1].low != "van") and self._lookup(tok.low) is None \
+                    and (self.morphology is None or self.morphology.compose(tok.low) is None):  # "miltscheur" first
                 split = next(((tok.low[:i], tok.low[i:]) for i in range(3, len(tok.low) - 5)
                               if tok.low[i:] in INJURY_HEADS and grammar.known_noun(tok.low[:i])
                               and (body_part(tok.low[:i]) or tok.low[:i] in _JOINTS)), None)
@@ -489,9 +494,10 @@ class Renderer:
                     # term's own person is the more precise one; said once
                     parts[-1] = parts[-1][: generic.start()] + parts[-1][generic.end():]
             side_said = _SIDE_LAST.search(text)
-            if side_said and parts and not body_part(_lay_head(text[: side_said.start()].rstrip(", "))) and not (
-                    prep is not None and _lay_prep(prep) in ("met", "zonder")
-                    and any(body_part(w) for w in text[: side_said.start()].split())):
+            before_side = text[: side_said.start()] if side_said else ""
+            if side_said and parts and not body_part(_lay_head(before_side.rstrip(", "))) and not (
+                    prep is not None and _lay_prep(prep) in ("met", "zonder") and not before_side.endswith(",")
+                    and any(body_part(w) for w in before_side.split()) and not _is_act(_lay_head(before_side))):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's (but "met
                 # radiculopathie rechts" is a root's trouble on the right: a place keeps its side)
                 text = text[: side_said.start()]
@@ -586,9 +592,8 @@ class Renderer:
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
-                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ")) or a.split(" ", 1)[0] in LOCATIONS for a in said_after):
-                # (a side or a place stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel",
-                # "hernia in de onderrug met …")
+                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ", "aan ")) for a in said_after):
+                # (a side said as a phrase stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel")
                 # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
@@ -1738,7 +1743,10 @@ _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 # Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
 INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
-_JOINTS = {"schouder", "enkel", "kaak"}  # body parts the anatomy lexicon names only inside compounds
+_JOINTS = {"schouder", "enkel", "kaak"}
+_INJURY_GUARDS = {"anterior", "posterior", "anterieur", "anterieure", "posterieur", "posterieure", "voorste", "achterste",
+                  "inferior", "inferieure", "superior", "superieure", "mediaal", "mediale", "lateraal", "laterale",
+                  "meervoudig", "meervoudige", "multipel", "multipele"}  # body parts the anatomy lexicon names only inside compounds
 # A preposition and a noun that Dutch says as one fixed expression, without an article.
 BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"), ("onder", "behandeling"),
                ("in", "behandeling"), ("in", "rust"), ("in", "remissie"), ("in", "verwachting"), ("op", "recept"),
@@ -1804,6 +1812,11 @@ def _adjectival(word: str) -> bool:
     b = grammar.bare(word)
     return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
                           or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"
+
+
+def _is_act(noun: str) -> bool:
+    """An act or a procedure ("plaatsen", "onderzoek"), not a thing or a disorder."""
+    return bool(grammar.verbal_noun(noun)) or noun in ("onderzoek", "operatie", "behandeling", "ingreep")
 
 
 def _lay_head(lay: str) -> str:

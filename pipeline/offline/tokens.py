@@ -168,7 +168,7 @@ _COMMON_HYPHEN_HEADS = {"niet", "non", "anti", "pre", "post", "intra", "extra", 
 
 # Four lower-case letters or more, then a capital: a word run into an abbreviation ("mmHg", "eGFR",
 # "hCG" have one or two letters before theirs).
-_GLUED = re.compile(r"[^\W\d_]{4,}(?<=[a-zà-ÿ])[A-Z]")
+_GLUED = re.compile(r"[a-zà-ÿ]{4,}[A-Z]")  # (not a brand's own capitals: "MitraClip")
 
 
 def _looks_abbreviation(word: str) -> bool:
