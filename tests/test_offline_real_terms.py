@@ -1153,3 +1153,50 @@ def test_a_word_run_into_an_abbreviation_gets_no_proposal(suggester, term):
     typo kept beside Dutch."""
     suggestion, _, _, origin = suggester.suggest_one(term)[:4]
     assert origin == "none" and suggestion == term
+
+
+# Reading 33 (stop 23): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("Vacuümextractie bij maternale uitputting", "bevalling met een vacuümpomp bij uitputting van de moeder"),  # a state, bare
+    ("stenose van oesofagus door littekenvorming", "vernauwing van de slokdarm door littekenvorming"),           # a process, bare
+    ("Neonataal abstinentiesyndroom door methadon", "ontwenningsverschijnselen bij een pasgeborene door methadon"),  # a medicine
+    ("Transiënte tachypneu van de pasgeborene",
+     "tijdelijk snelle ademhaling bij een pasgeborene door vocht in de longen"),            # "transiënt" kept
+    ("Klinische opname in GGZ-instelling", "opname in de GGZ-instelling"),                # never "in het ziekenhuis in …"
+    ("Suïcidaliteit zonder plan", "gedachten aan zelfdoding zonder plan"),                 # no "plannen … zonder plan"
+    ("Hoofdpijn en visusklachten bij zwangere", "hoofdpijn en klachten met zien bij een zwangere"),
+    ("hypertensieve crisis met encefalopathie", "zeer hoge bloeddruk met aandoening van de hersenen"),
+    ("coeliakie bij volwassene", "darmziekte door gluten bij een volwassene"),             # not any gluten intolerance
+    ("contractuur van musculus sternocleidomastoideus, congenitaal",
+     "blijvende verkorting van de schuine halsspier, aangeboren"),                         # a muscle, not a joint
+    ("otitis externa, maligne", "zeer ernstige ontsteking van de gehoorgang"),             # dangerous, not cancer
+    ("osteoporose met T-score ≤ -2,5", "botontkalking met T-score ≤ -2,5"),                # the bound kept
+    ("implantatie van botverankerd hoortoestel, links", "plaatsen van het botverankerde hoortoestel, links"),
+    ("anamnese van maligne melanoom", "eerder een kwaadaardig melanoom gehad"),             # "een" + het-noun: bare
+    ("kleincellig longcarcinoom met hersenmetastasen", "kleincellige longkanker met uitzaaiingen in de hersenen"),
+    ("intra-articulaire injectie met corticosteroïd in knie, rechts",
+     "injectie met corticosteroïd in de knie in het gewricht, rechts"),                    # the comma part last
+    ("dislocatie van PEG-sonde", "verschuiving van de PEG-sonde"),                         # a tube shifts, no joint
+    ("dwarslaesie, incompleet, thoracaal", "onvolledige dwarslaesie, ter hoogte van de borstwervels"),
+    ("plaatsing van dubbel-J-katheter", "plaatsen van een dubbel-J-katheter"),             # a device, no eponym
+    ("gebruik van antistolling", "gebruik van bloedverdunners"),
+    ("anamnese van diepe veneuze trombose van linker been",
+     "eerder een bloedstolsel in een diepe ader van het linkerbeen gehad"),
+])
+def test_reading_33_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "fractuur van Colles, rechts",                 # an eponym's fracture, with a side: still no "gebroken Colles"
+    "Retentio placentae langer dan 1 uur",         # a comparison after a relative clause's verb measures nothing
+    "dehiscentie van superieur semicirculair kanaal",  # thin bone, not a wound springing open
+    "distale radiusfractuur rechts, extra-articulair",  # never "onderste deel van de botbreuk"
+])
+def test_reading_33_terms_no_rule_renders_right_get_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"
+
+
+def test_a_substance_before_an_infinitive_is_never_bared_into_english(suggester):
+    """"insuline toedienen": the substance is no adverb, so never "het insulin geven"."""
+    assert "insulin " not in suggester.suggest_one("Hulp bij insuline toedienen")[0] + " "

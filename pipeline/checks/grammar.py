@@ -135,6 +135,8 @@ def _noun_gender(word: str, version: int) -> str | None:
     return general if general is not None and not (word.endswith("e") and adjective_forms(word)) else None
 
 
+# A side after a comma, then a phrase: ", rechts in het gewricht".
+_COMMA_SIDE_PREP = re.compile(r", (links|rechts) (in|aan|op|met|bij|door|van|na|voor|via|zonder) ")
 # A grade or stage with its value, then a word no noun phrase begins with ("graad 3 te weinig …").
 _LABEL_BEFORE_PHRASE = re.compile(r"\b((?:graad|stadium|type|klasse|fase|categorie) \S+) (te|niet|geen|weinig|veel|erg|zeer)\b")
 # A grade or stage said after the person a condition is "bij" reads as the person's.
@@ -415,6 +417,10 @@ def compare(term: str, proposal: str) -> str | None:
         # "linkergebied van de botknobbel": the side is of the body part after "van", not of the region
         # (of one organ its own side is right: "linkerzijde van de borstkas")
         problems.append(message("flags.grammar.side-on", side=sided_region.group(1), word=sided_region.group(2)))
+    comma_side = _COMMA_SIDE_PREP.search(proposal.lower())
+    if comma_side and comma_side.group(0) not in term_low:
+        # "…, rechts in het gewricht": a side after a comma ends the term; a phrase after it reads as the side's
+        problems.append(message("flags.grammar.side-comma", side=comma_side.group(1), prep=comma_side.group(2)))
     label_first = _LABEL_BEFORE_PHRASE.search(proposal.lower())
     if label_first and label_first.group(0) not in term_low:
         # "graad 3 te weinig witte bloedcellen": a grade before a lay phrase grades nothing

@@ -26,6 +26,10 @@ FLAGS = {"number-changed": "error"}
 # a sign is the number's ("T-score -1" is not 1), as is a power ("10^9" is not "10 9")
 _TOKEN = re.compile(r"(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+)?(?:[a-z](?![\w]))?|[^\W\d_]+|%|°", re.UNICODE)
 _RATIO = re.compile(r"\d+:\d+")
+_COMPARISON = re.compile(r"[<>≤≥]")
+# What a comparison sign may be said as in words.
+_COMPARISON_WORDS = {"<": r"\b(minder|lager|kleiner|korter|onder|beneden)\b", ">": r"\b(meer|hoger|groter|langer|boven)\b",
+                     "≤": r"\b(hoogstens|maximaal|of minder|of lager|ten hoogste)\b", "≥": r"\b(minstens|ten minste|of meer|of hoger)\b"}
 _RANGE = re.compile(r"(?<![\d:])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\d:])")
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
 _PREP_DIGIT = re.compile(r"\b(?:van|in|op|over|tot|na|binnen|sinds|bij|per|met|om|voor) \d")
@@ -164,6 +168,10 @@ def compare(term: str, proposal: str) -> str | None:
         if not re.search(rf"\b{re.escape(low)}\s*(?:-|–|tot|à)\s*{re.escape(high)}\b", proposal):
             # "70-99%" → "70 99 %": a range split reads as two numbers
             problems.append(message("flags.number-changed.moved", want=f"{low}-{high}", got=f"{low} {high}"))
+    for sign in sorted(set(_COMPARISON.findall(term))):
+        if sign not in proposal and not re.search(_COMPARISON_WORDS[sign], proposal.lower()):
+            # "T-score ≤ -2,5" → "T-score -2,5": the bound became a value
+            problems.append(message("flags.number-changed.lost", want=sign))
     for ratio in _RATIO.findall(term):
         if ratio not in _RATIO.findall(proposal):
             # "2:1-geleiding" → "2: 1 geleiding": a ratio is one number, split it is two
@@ -171,8 +179,10 @@ def compare(term: str, proposal: str) -> str | None:
     implied = _implied(term)
     words_only = not want and not re.search(r"\d", proposal)
     glued = {v[-1] for v, _ in want if v[-1:].isalpha()}  # "3A": its "A" is no new code
+    # a term written all lower case ("hepatitis b") says its letter: the proposal's capital is no new code
+    lowered = {m.upper() for m in re.findall(r"(?<![\w'’-])([a-z])(?![\w'’])", term)} if term == term.lower() else set()
     for q, n in added.items():
-        if q[1] == "code" and q[0] in glued:
+        if q[1] == "code" and (q[0] in glued or q[0] in lowered):
             continue
         if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only) or q[1] == "keer" and q[0] in implied:
             # a number word a lay definition says where the term has no number at all ("aan één

@@ -5,6 +5,7 @@ baarmoederhals"), or a compound and the phrase after it end in the same noun ("s
 teennagel")."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from functools import lru_cache
@@ -64,6 +65,9 @@ def translations() -> dict[str, set[str]]:
     return out
 
 
+# What a verb's noun or a plural adds to a shared stem ("bevall|en", "bevall|ingen"); a compound's
+# own head ("baarmoeder|hals", "speeksel|klier") is another thing.
+_INFLECTIONS = {"ing", "ingen", "en", "e", "s", "d", "t", "de", "te", "n"}
 # A part of four letters or more said twice in a row inside one word: "achillespeespees".
 _DOUBLED = re.compile(r"([^\W\d_]{4,})\1")
 _ONE_SIDE = (re.compile(r"\blinker\w*|\blinks\b"), re.compile(r"\brechter\w*|\brechts\b"))
@@ -120,6 +124,17 @@ def compare(term: str, proposal: str) -> str | None:
             continue  # "verwijderen van de borst, met verwijderen van lymfeklieren": two acts, two objects
         if said < n:
             problems.append(message("flags.repeated-concept.twice", word=w))
+    # "vrouw die al eerder is bevallen met vijf of meer bevallingen": a verb and its noun, one concept
+    forms: dict[str, set[str]] = {}
+    for w in content:
+        if len(w) >= 7:
+            forms.setdefault(w[:6], set()).add(w)
+    for stem, said_forms in forms.items():
+        short, long = min(said_forms, key=len), max(said_forms, key=len)
+        common = len(os.path.commonprefix([short, long]))
+        if len(said_forms) >= 2 and common >= len(short) - 2 and long[common:] in _INFLECTIONS \
+                and sum(1 for t in in_term if t.startswith(stem)) < 2:
+            problems.append(message("flags.repeated-concept.twice", word=f"{short} … {long}"))
     doubled = _DOUBLED.search(proposal.lower())
     if doubled and doubled.group(0) not in term.lower():
         problems.append(message("flags.repeated-concept.twice", word=doubled.group(1)))  # "achillespeespees"

@@ -52,7 +52,8 @@ def _nouns() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _adjectives() -> dict[str, str]:
-    """bare → attributive (-e) form, for adjectives whose -e form the rules below get wrong."""
+    """bare → attributive (-e) form, for adjectives whose -e form the rules below get wrong, and
+    for clinical adjectives too rare in general text to be known as adjectives by frequency."""
     out: dict[str, str] = {}
     path = DATA / "adjectives.tsv"
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -465,6 +466,8 @@ def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
     i = inflected(b)
     if b == i or word not in (b, i):
         return None
+    if b in _adjectives():
+        return b, i  # listed: an adjective whatever its frequency ("kleincellig", "heldercellig")
     if zipf(b) < 2.5 or zipf(i) < 2.5:
         # a compound adjective ("hormoongevoelig", "therapieresistente"): a known noun before a
         # known adjective of at least five letters inflects as that adjective does

@@ -47,7 +47,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
+        "magnesium", "cholesterol", "bloedverdunners", "kalmeringsmiddelen", "ontstekingsremmers", "pijnstillers", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
@@ -67,11 +67,12 @@ PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
 # words a general noun list would give an article ("meten van de proteïne").
 _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kantine|turbine|cabine)$)(?!\w*(?:fase|stase)$)"
                         r"(?:\w{3,}(?:ine|ïne)|\w{3,}ase|\w+zuur|\w{3,}(?:amol|olol|pril|sartan|statine|azol|cilline|mycine|"
-                        r"cycline|floxacine|profen|fenac|azepam|dipine|parine|xaban|gatran|mab|coxib|tidine|prazol))$")
+                        r"cycline|floxacine|profen|fenac|azepam|dipine|parine|xaban|gatran|mab|coxib|tidine|prazol|adon|idon|apine|oxetine|"
+                        r"alopram|fentanyl|morfine))$")
 # ... and medicines by their name's ending ("door paracetamol", "door metoprolol"): not "persfase", "metastase"
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
-MASS_ENDINGS = ("tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
+MASS_ENDINGS = ("vorming", "tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
                 "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
@@ -86,7 +87,7 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
-ABSTRACT = {"jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+ABSTRACT = {"uitputting", "vermoeidheid", "rust", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang"}
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
@@ -274,6 +275,13 @@ class Renderer:
         return Rendering(_tidy(text), round(conf, 3), self._translated)
 
     # --- grouping ------------------------------------------------------------------------------
+    def _names_body_part(self, word: str) -> bool:
+        """A lay body part ("heup"), or a clinical word the lexicon says is one ("femur" → "dijbeen")."""
+        if grammar.known_noun(word) and (body_part(word) or word in _JOINTS):
+            return True
+        e = self.lex.find("words", word, self._term)
+        return e is not None and e.kind == "noun" and " " not in e.lay and body_part(e.lay, exact=True)
+
     def _split_injuries(self, tokens: list[Token]) -> list[Token]:
         """"heupfractuur" → the tokens of "fractuur van heup" (→ "gebroken heup"): a compound of a lay
         body part and an injury head the lexicon renders with its object, when no entry has the
@@ -289,8 +297,7 @@ class Renderer:
                     and not guarded and (not out or out[-1].low != "van") and self._lookup(tok.low) is None \
                     and (self.morphology is None or self.morphology.compose(tok.low) is None):  # "miltscheur" first
                 split = next(((tok.low[:i], tok.low[i:]) for i in range(3, len(tok.low) - 5)
-                              if tok.low[i:] in INJURY_HEADS and grammar.known_noun(tok.low[:i])
-                              and (body_part(tok.low[:i]) or tok.low[:i] in _JOINTS)), None)
+                              if tok.low[i:] in INJURY_HEADS and self._names_body_part(tok.low[:i])), None)
             if split is None:
                 out.append(tok)
                 continue
@@ -592,8 +599,9 @@ class Renderer:
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
             if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
-                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ", "aan ")) for a in said_after):
-                # (a side said as a phrase stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel")
+                    and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ", "aan ", "door ")) for a in said_after):
+                # (a side said as a phrase stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel",
+                # and so does a cause: "crisis door hoge bloeddruk met …")
                 # "liesbreukcorrectie via een kijkoperatie | met mat": a phrase of the term goes
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
@@ -621,7 +629,13 @@ class Renderer:
                 # belonging to the adjective's phrase
                 self._score.append(CONF["ambiguous"])
             i += 1
-        text = " ".join(parts + trailing)
+        text = " ".join(parts)
+        if trailing:
+            # what is said last goes before the term's comma parts ("… in de knie in het gewricht,
+            # rechts"), never after them ("…, rechts in het gewricht")
+            tail = re.search(r"(?:, [^,]+)+$", text)
+            cut = tail.start() if tail else len(text)
+            text = f"{text[:cut]} {' '.join(trailing)}{text[cut:]}"
         subject = _SINGULAR_VERB.match(text)
         if subject and grammar.gender(subject.group(2)) == "pl":
             # "medicatie wordt … klaargezet" → "medicijnen worden …": the verb agrees with the lay subject
@@ -899,6 +913,11 @@ class Renderer:
             # "partus langer dan twee uur": the comparison measures the noun before it, which keeps
             # its article ("van de bevalling langer dan twee uur"); the quantity takes none
             head = self._render_np(units[:compared], article)
+            if re.search(r"\b(?:die|dat) \w+(?: \w+)* \w+$", head):
+                # "placenta die … niet loskomt langer dan 1 uur": after a relative clause's verb a
+                # comparison measures nothing; no rule here can put it inside the clause
+                self._unknown.append(" ".join(u.text for u in units[compared:]))
+                return ""
             return f"{head} {self._render_np(units[compared:], False)}" if head else ""
         pieces = []
         coords = _split_coordination(units)
@@ -1226,8 +1245,10 @@ class Renderer:
                     # "gewricht tussen heiligbeen en bekken rechts": the side of a described part
                     # is said after it, not as a loose "rechter" before it
                     after.append({"linker": "links", "rechter": "rechts"}[e.lay])
-                elif phrase.translated:
-                    pre.append((e.lay, True))  # the noun changed: its gender sets the ending
+                elif phrase.translated or unit.low in ("maligne", "benigne"):
+                    # the noun changed: its gender sets the ending (and "maligne" has no ending of its
+                    # own to keep: "een kwaadaardig melanoom", "het kwaadaardige melanoom")
+                    pre.append((e.lay, True))
                 elif not unit.low.endswith("e") and phrase.gender in ("de", "pl"):
                     # "bloeding spontaan": said after its noun in the term, bare; before a de-word it
                     # inflects, and it goes first ("spontane blauwe plekken": "blauwe plekken" is one thing)
@@ -1358,9 +1379,11 @@ class Renderer:
     # --- heads that take an object ---------------------------------------------------------------
     def _render_template(self, entry: Entry, units: list[Unit], objects, definite: bool) -> str:
         det, mods, head, post = self._parts(units)
-        if objects and all(t.kind == "name" for u in objects[0][1] for t in u.tokens):
-            # "fractuur van Colles" is a kind of fracture named after a doctor, not a broken "Colles"
-            self._unknown.append(f"{entry.clinical} van {' '.join(t.text for u in objects[0][1] for t in u.tokens)}")
+        named = [t for u in objects[0][1] for t in u.tokens] if objects else []
+        named = named[:next((k for k, t in enumerate(named) if t.text == ","), len(named))]
+        if named and all(t.kind == "name" and t.text[:1].isupper() for t in named):  # (not "dubbel-J-katheter")
+            # "fractuur van Colles(, rechts)" is a kind of fracture named after a doctor, not a broken "Colles"
+            self._unknown.append(f"{entry.clinical} van {' '.join(t.text for t in named)}")
             return ""
         x = self._object(objects) if objects else None
         if objects and x is None:
@@ -1746,7 +1769,7 @@ INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "r
 _JOINTS = {"schouder", "enkel", "kaak"}
 _INJURY_GUARDS = {"anterior", "posterior", "anterieur", "anterieure", "posterieur", "posterieure", "voorste", "achterste",
                   "inferior", "inferieure", "superior", "superieure", "mediaal", "mediale", "lateraal", "laterale",
-                  "meervoudig", "meervoudige", "multipel", "multipele"}  # body parts the anatomy lexicon names only inside compounds
+                  "meervoudig", "meervoudige", "multipel", "multipele", "distale", "distaal", "proximale", "proximaal"}  # body parts the anatomy lexicon names only inside compounds
 # A preposition and a noun that Dutch says as one fixed expression, without an article.
 BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"), ("onder", "behandeling"),
                ("in", "behandeling"), ("in", "rust"), ("in", "remissie"), ("in", "verwachting"), ("op", "recept"),
@@ -1807,8 +1830,10 @@ def _adjectival(word: str) -> bool:
         return False
     if grammar.adjective_forms(word) is not None:
         return True  # "terminaal" before a de-word becomes "terminale"
-    if not word.endswith("e") or is_english(word):
-        return False  # "wide excisie": an English word is no Dutch adjective to bare ("wid")
+    if not word.endswith("e") or is_english(word) or word in MASS or grammar.known_noun(word):
+        # "wide excisie": an English word is no Dutch adjective to bare ("wid"); "insuline" is a
+        # substance, never an adverb ("het insulin geven")
+        return False
     b = grammar.bare(word)
     return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
                           or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"

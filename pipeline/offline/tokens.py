@@ -25,7 +25,7 @@ _TOKEN = re.compile(
     # Gleason sum): one number each, said as written
     r"|(?P<number>(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+|\+\d+(?=\)))?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
-    r"|(?P<punct>[,/()%+:;<>=])",
+    r"|(?P<punct>[,/()%+:;<>=≤≥±])",  # (a comparison sign is said: "T-score ≤ -2,5")
     re.UNICODE,
 )
 UNITS = {"cm", "mm", "m", "km", "kg", "g", "mg", "µg", "mcg", "ml", "l", "dl", "mmol", "mmhg", "cmh2o", "%",
