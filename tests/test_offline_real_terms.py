@@ -1112,7 +1112,7 @@ def test_final_read_kinds_render_right(suggester, term, expected):
     # a grade follows the lay phrase it grades
     ("Graad 3 neutropenie door chemotherapie", "te weinig neutrofiele witte bloedcellen graad 3 door chemotherapie"),
     # a side or a place said as a phrase stays on its noun, before "met"/"zonder"
-    ("unilaterale liesbreuk zonder obstructie of gangreen", "liesbreuk aan één kant zonder verstopping of afgestorven weefsel"),
+    ("unilaterale liesbreuk zonder obstructie of gangreen", "liesbreuk aan één kant zonder beklemming of afgestorven weefsel"),
     ("lumbale hernia nuclei pulposi L4-L5 met radiculopathie rechts",
      "hernia L4-L5 met aandoening van een zenuwwortel rechts in de onderrug"),  # the root's side is the root's
     ("cataractextractie met implantatie van intraoculaire lens rechts",
@@ -1200,3 +1200,38 @@ def test_reading_33_terms_no_rule_renders_right_get_no_proposal(suggester, term)
 def test_a_substance_before_an_infinitive_is_never_bared_into_english(suggester):
     """"insuline toedienen": the substance is no adverb, so never "het insulin geven"."""
     assert "insulin " not in suggester.suggest_one("Hulp bij insuline toedienen")[0] + " "
+
+
+# Reading 34 (stop 23): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("Dwarsligging van foetus bij aanvang baring", "dwarsligging van de ongeboren baby bij het begin van de bevalling"),
+    ("Schouderdystocie bij geboorte", "vastzittende schouders bij de bevalling"),       # the birth said once
+    ("Voedingsproblemen bij prematuur kind", "voedingsproblemen bij een te vroeg geboren kind"),  # a child, not a baby
+    ("Valgevaarlijke medicatie in gebruik", "valgevaarlijke medicijnen in gebruik"),      # fixed expressions bare
+    ("Stoppen met medicatie op eigen initiatief", "stoppen met medicijnen op eigen initiatief"),
+    ("Stoornis in gebruik van benzodiazepinen", "stoornis in het gebruik van kalmeringsmiddelen"),  # not with a genitive
+    ("Hyperventilatie bij angst", "te snel en te diep ademhalen bij angst"),                # a state, a service and a
+    ("Medicatie toegediend door wijkverpleging", "medicijnen toegediend door de wijkverpleging"),  # substance take
+    ("Tremor door lithium", "trillen door lithium"),                                        # no "een"
+    ("polyneuropathie bij alcoholisme", "aandoening van meerdere zenuwen bij alcoholisme"),
+    ("fractuur van sacrum, zone II, door val van hoogte", "botbreuk van het heiligbeen, zone II, door een val van hoogte"),
+    ("adenocarcinoom van prostaat, Gleason-score 4+3=7", "kliercelkanker van de prostaat, Gleason-score 4+3=7"),
+    ("epilepsie na traumatisch hersenletsel", "epilepsie na hersenletsel door een ongeval of klap"),  # no "letsel … letsel"
+    ("hernia inguinalis zonder obstructie of gangreen", "liesbreuk zonder beklemming of afgestorven weefsel"),
+    ("ruptuur van laterale meniscus, radiaal, rechts", "scheur in de buitenste meniscus, dwars, rechts"),
+    ("inflammatoir mammacarcinoom", "ontstekingsachtige borstkanker"),
+    ("transient ischemic attack in stroomgebied van arteria carotis interna rechts",
+     "tijdelijke doorbloedingsstoornis in de hersenen in het stroomgebied van de binnenste halsslagader rechts"),
+    ("magnetic resonance imaging", "MRI-scan"),                                             # an English run the lexicon has whole
+    ("stoornis in gebruik van cannabis, in remissie", "stoornis in het gebruik van cannabis, die nu rustig is"),
+])
+def test_reading_34_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "ureterolithiasis, proximaal, rechts, met hydronefrose",  # never "bovenste deel van de steen"
+    "hypospadie, distaal",                                     # never "onderste deel van de plasbuisopening"
+])
+def test_a_part_of_a_lay_head_that_is_no_body_part_gets_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

@@ -47,7 +47,7 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
              "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste", "zwakte",
-             "strontje", "hagelkorrel", "abces", "poliep")
+             "strontje", "hagelkorrel", "abces", "poliep", "fistel", "steen")
 _INFLAMED = ("ontsteking", "infectie")
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",

@@ -17,7 +17,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # Concepts lay Dutch says in more than one way; two of one group in a text say it twice ("bij een te
 # vroeg geboren baby na een vroeggeboorte").
-SAME_CONCEPT = (re.compile(r"\bte vroeg(?:e)? (?:geboren|geboorte)\b|\bvroeggeboorte\b|\bprematuriteit\b"),)
+SAME_CONCEPT = (re.compile(r"\bte vroeg(?:e)? (?:geboren|geboorte)\b|\bvroeggeboorte\b|\bprematuriteit\b"),
+                re.compile(r"\bbij (?:de |een )?(?:bevalling|geboorte|partus|baring)\b"))
 
 # Medical Latin/Greek: endings and stems a B1 reader does not decode ("-itis", "hepat-", "cardi-").
 MEDICAL_MORPHEMES = re.compile(

@@ -47,7 +47,7 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "geelzucht", "bloedarmoede", "zwangerschapsdiabetes", "zwangerschapsvergiftiging", "ondervoeding",
         "bloedsuiker", "bloeddruk", "tbc", "tuberculose", "bof", "mazelen", "rodehond", "waterpokken", "griep",
         "kinkhoest", "roodvonk", "covid-19", "corona", "narcose", "verdoving", "sedatie", "kalium", "natrium",
-        "magnesium", "cholesterol", "bloedverdunners", "kalmeringsmiddelen", "ontstekingsremmers", "pijnstillers", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
+        "magnesium", "cholesterol", "lithium", "cannabis", "tabak", "drugs", "bloedverdunners", "kalmeringsmiddelen", "ontstekingsremmers", "pijnstillers", "eiwit", "hemoglobine", "energie", "stroom", "chirurgie", "netelroos", "eczeem", "inname", "contact",
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
@@ -72,7 +72,7 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
 # ... and medicines by their name's ending ("door paracetamol", "door metoprolol"): not "persfase", "metastase"
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
-MASS_ENDINGS = ("vorming", "tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
+MASS_ENDINGS = ("vorming", "isme", "tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
                 "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
@@ -87,7 +87,7 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
-ABSTRACT = {"uitputting", "vermoeidheid", "rust", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+ABSTRACT = {"uitputting", "vermoeidheid", "rust", "angst", "beklemming", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang"}
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
@@ -104,7 +104,7 @@ _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|t
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
 _ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid", "management", "beleid")  # "door slechthorendheid"
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
-AGENTS = {"kraamzorg", "thuiszorg", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
+AGENTS = {"kraamzorg", "thuiszorg", "wijkverpleging", "wijkverpleegkundige", "apotheek", "apotheker", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
           "zorgverlener", "gynaecoloog", "kinderarts", "fysiotherapeut", "diëtist", "tandarts", "moeder", "vader",
           "partner", "ouders", "familie", "mantelzorger", "jeugdgezondheidszorg", "consultatiebureau", "ziekenhuis"}
 # Heads whose object is any case of its kind: "risico op een doorligwond", "zorg bij een wond".
@@ -373,7 +373,9 @@ class Renderer:
                     i += 1
                 continue
             entry = None
-            if tok.kind in ("quote", "abbr") and "-" not in tok.text.strip("'\"‘’"):
+            if (tok.kind in ("quote", "abbr") or tok.kind == "name" and " " in tok.low and tok.low == tok.text.lower()
+                    and tok.text[:1].islower()) and "-" not in tok.text.strip("'\"‘’"):
+                # (and an English run the lexicon knows whole: "transient ischemic attack")
                 # a quoted English term or an abbreviation the lexicon knows: "'magnetic resonance
                 # imaging'" → "MRI-scan", "CT van thorax" → "CT-scan van de borstkas"
                 entry = self._lookup(normalise(tok.text.strip("'\"‘’")))
@@ -526,9 +528,12 @@ class Renderer:
                 # "pasgeborene van moeder met diabetes": a person known only by what follows is any
                 # one of them ("van een moeder met suikerziekte", not "van de moeder")
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
-            if prep is not None and re.fullmatch(r"(?:de|het|een) \w+", text) and \
-                    (_lay_prep(prep), text.split(" ", 1)[1]) in BARE_IDIOMS:
-                text = text.split(" ", 1)[1]  # "niet onder controle", "in behandeling": a fixed expression
+            if prep is not None and re.fullmatch(r"(?:de|het|een) (?:eigen )?\w+", text) and \
+                    (_lay_prep(prep), text.split()[-1]) in BARE_IDIOMS and \
+                    not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van"):
+                # (not with a genitive: "stoornis in het gebruik van cannabis")
+                # "niet onder controle", "in behandeling", "op eigen initiatief": a fixed expression
+                text = text.split(" ", 1)[1]
             if prep is not None and _lay_prep(prep) == "toestand na" and \
                     _DEVICE.search(_lay_head(re.sub(r" (links|rechts)$", "", text))):
                 # "status na totale knieprothese": the state after an operation, not after a thing
@@ -586,9 +591,10 @@ class Renderer:
                 # bevalling" already; the term's own phrase would say it twice
                 i += 1
                 continue
-            if prep is not None and parts and any(c.search(text) and c.search(" ".join(parts)) for c in SAME_CONCEPT):
+            if prep is not None and parts and any(c.search(f"{_lay_prep(prep)} {text}") and c.search(" ".join(parts))
+                                                  for c in SAME_CONCEPT):
                 # "bronchopulmonale dysplasie | na prematuriteit": the lay text says "bij een te vroeg
-                # geboren baby" already
+                # geboren baby" already; "schouderdystocie | bij geboorte" says "bij de bevalling"
                 i += 1
                 continue
             generic = next((a for a in said_after if a.startswith("na ")), None)
@@ -1359,6 +1365,13 @@ class Renderer:
         phrase.det = det
         if pre or post or after:
             phrase.bare_noun = False
+        if wrap is not None and re.search(r"\bdeel van \{", wrap.lay) and (
+                not body_part(_lay_head(phrase.head)) or _lay_head(phrase.head).endswith(("opening", "steen", "stenen"))):
+            # (a stone ends like a toe, "s|teen", and an opening like a part; neither is one)
+            # "ureterolithiasis, proximaal": a part of the lay head is a part of the stone, not of
+            # the ureter ("bovenste deel van de steen"); no rule here can move it to the organ
+            self._unknown.append(wrap.clinical)
+            return None
         if wrap is not None:
             for alt in wrap.lay.split("|"):
                 if not has_slot(alt):
@@ -1775,7 +1788,8 @@ BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"
                ("in", "behandeling"), ("in", "rust"), ("in", "remissie"), ("in", "verwachting"), ("op", "recept"),
                ("op", "afspraak"), ("op", "tijd"), ("op", "indicatie"), ("naar", "huis"), ("aan", "huis"),
                ("in", "bad"), ("op", "bed"), ("in", "bed"), ("te", "bed"), ("op", "school"), ("naar", "school"),
-               ("op", "reis"), ("in", "dienst"), ("in", "therapie")}
+               ("op", "reis"), ("in", "dienst"), ("in", "therapie"), ("in", "gebruik"), ("op", "initiatief"),
+               ("van", "hoogte")}
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
 # What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
 _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}

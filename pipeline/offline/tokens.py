@@ -21,9 +21,9 @@ _TOKEN = re.compile(
     r"|(?P<range>\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?%?)"  # "70-99%": a range is one number
     r"|(?P<colon_name>[A-Z][a-z]?:[A-Z]{2,}(?:-[\w-]+)?)"  # "Nd:YAG-laser": a name with a colon, kept whole
     r"|(?P<hyphened>\d+-[^\W\d_][\w-]*)"  # "24-uursbloeddrukmeting": a number glued to its word, kept whole
-    # "-2,5" (a sign is the number's: "T-score -1" is not 1), "10^9" (a power of ten), "7 (4+3)" (a
-    # Gleason sum): one number each, said as written
-    r"|(?P<number>(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+|\+\d+(?=\)))?(?:[a-zA-Z](?![\w]))?)"
+    # "-2,5" (a sign is the number's: "T-score -1" is not 1), "10^9" (a power of ten), "7 (4+3)" and
+    # "4+3=7" (a Gleason sum): one number each, said as written
+    r"|(?P<number>(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+|\+\d+(?:=\d+)?(?![\d.,]))?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
     r"|(?P<punct>[,/()%+:;<>=≤≥±])",  # (a comparison sign is said: "T-score ≤ -2,5")
     re.UNICODE,
