@@ -208,3 +208,19 @@ def test_a_swapped_side_is_named_as_the_other_side_not_as_lost():
                                               "suggestion": ["gebroken rechterdijbeen"]}))
     reasons = [d["reason"] for d in json.loads(out["flagDetails"][0]) if d["code"] == "lost-qualifier"]
     assert reasons and "de andere kant" in reasons[0] and "rechterdijbeen" in reasons[0]
+
+
+def test_a_reason_naming_several_words_names_them_in_the_same_order_in_every_process():
+    """Reasons are stored and exported: the same proposal must give the same text whatever the
+    process's hash seed (a set's order once decided which word came first)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from pipeline.checks.repeats import compare;"
+            "print(compare('x', 'longontsteking pneumonie met bindvliesontsteking conjunctivitis'))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parent.parent,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
+    assert len(outs) == 1 and "None" not in outs.pop()

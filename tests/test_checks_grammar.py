@@ -37,6 +37,9 @@ from pipeline.dutch import grammar as dutch
     ("Buigt abnormaal op pijn", "buigt afwijkend op pijn"),
     ("neutropenie graad 3", "te weinig witte bloedcellen graad 3 door chemotherapie"),   # the grade after its phrase
     ("stadium II hypertensie", "stadium II hoge bloeddruk"),                            # before an adjective, it grades
+    ("nycturie", "verstoorde nachtrust door het 's nachts vaak plassen"),              # "'s nachts" is no noun
+    ("grande multipariteit", "vijf of meer eerdere bevallingen"),                       # a listed noun's plural
+    ("Ontvangt palliatieve thuiszorg", "ontvangt thuiszorg voor als genezing niet meer mogelijk is"),  # a verb first
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None

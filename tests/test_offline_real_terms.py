@@ -1235,3 +1235,38 @@ def test_reading_34_kinds_render_right(suggester, term, expected):
 ])
 def test_a_part_of_a_lay_head_that_is_no_body_part_gets_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("anamnese van ziekte van Hodgkin", "eerder de ziekte van Hodgkin gehad"),   # a named disease is one
+])
+def test_a_history_of_a_named_disease_takes_its_article(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "anamnese van vallen",                        # never "eerder vallen gehad"
+    "anamnese van otitis media, recidiverend",    # never "eerder de …, steeds terugkerend gehad"
+    "Reinke-oedeem",                              # the name is the disease's: never "Reinke-vochtophoping"
+])
+def test_a_history_template_that_would_break_gets_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 35 (stop 23, the measurement after readings 32–34's fixes): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("Trauma door seksueel misbruik in jeugd", "psychische schok door seksueel misbruik in de jeugd"),  # a sense by
+    ("trauma van knie", "letsel aan de knie"),                                   # context beats a plain head
+    ("Poliklinische baring", "bevalling in het ziekenhuis zonder opname"),
+    ("glioblastoom van temporale kwab, links", "glioblastoom van de slaapkwab, links"),  # the type kept
+    ("niercelcarcinoom van linker nier, pT1a", "niercelkanker links, pT1a"),
+    ("chondrosarcoom van humerus, graad 2", "kwaadaardige kraakbeentumor van het bovenarmbeen, graad 2"),
+    ("subacromiaal pijnsyndroom", "pijn onder het schouderdak"),
+    ("ovariële hyperstimulatie, ernstig", "ernstige overstimulatie van de eierstokken"),   # no contractions
+    ("verrucae plantares van rechter voet", "voetwratten rechts"),
+    ("fractuur van os cuboideum, rechts", "botbreuk van het dobbelsteenvormige voetwortelbeentje, rechts"),
+    ("geen pathologische bevindingen op röntgenfoto van thorax",
+     "geen afwijkende bevindingen op de röntgenfoto van de borstkas"),
+])
+def test_reading_35_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

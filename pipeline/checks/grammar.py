@@ -47,7 +47,7 @@ POSITIONS = {"voorste", "achterste", "bovenste", "onderste", "binnenste", "buite
 DISORDERS = ("ontsteking", "kanker", "pijn", "breuk", "scheur", "infectie", "aandoening", "ziekte", "stoornis",
              "vernauwing", "verwijding", "bloeding", "zwelling", "gezwel", "falen", "verlamming", "afwijking",
              "ontwrichting", "luxatie", "infarct", "trombose", "stolsel", "wrat", "zweer", "cyste", "zwakte",
-             "strontje", "hagelkorrel", "abces", "poliep", "fistel", "steen")
+             "strontje", "hagelkorrel", "abces", "poliep", "fistel", "steen", "letsel")
 _INFLAMED = ("ontsteking", "infectie")
 # Words after which an adjective's form is an adverb's: "niet zelfstandig", "kan goed".
 _BEFORE_ADVERB = {"niet", "kan", "kunnen", "moet", "moeten", "wil", "willen", "zich", "is", "zijn", "wordt", "worden",
@@ -208,7 +208,7 @@ def compare(term: str, proposal: str) -> str | None:
             j = i + 1
             while j < len(words) and (adjective_forms(words[j]) or words[j] in SIDES or words[j] in ("te", "zeer", "erg")):
                 j += 1
-            if j < len(words):
+            if j < len(words) and words[j] != "s":  # "door het 's nachts plassen": an adverb's 's, no noun
                 g = noun_gender(words[j])
                 # "het bevallen", "aan het bevallen is": an infinitive takes "het" whatever noun it also is
                 infinitive = w == "het" and words[j].endswith("en") and (not dutch.known_noun(words[j]) or

@@ -254,7 +254,7 @@ def compare(term: str, proposal: str) -> str | None:
     # "door Campylobacter jejuni": an organism's epithet, kept as the term writes it, is the name's
     named |= {m.group(2) for m in re.finditer(r"\b([A-Z][a-z]{2,}) ([a-z]{3,})\b", proposal) if m.group(0) in term}
     present = set(content) - named
-    for w in present:
+    for w in dict.fromkeys(c for c in content if c in present):  # in the proposal's order: a stable reason
         lay = table.get(w)
         if lay and any(any(p != w and (p.startswith(l[1:]) and len(p) - len(l) <= 2 if l[0] == "+"
                                        else p == l or p.endswith(l) or p.startswith(l)) for p in present) for l in lay):

@@ -146,16 +146,16 @@ class Lexicon:
             raise ValueError(f"{path}:{lineno}: unknown kind {kind!r} ({'|'.join(KINDS)})")
         return tables[kind]
 
-    def find(self, table: str, key: str, term: str = "") -> Entry | None:
+    def find(self, table: str, key: str, term: str = "", plain: bool = True) -> Entry | None:
         """The entry for `key` in `table` ('words', 'heads', 'adjectives', …) that applies to the
-        whole clinical `term`: a matching contextual entry first, else the plain one."""
+        whole clinical `term`: a matching contextual entry first, else (with `plain`) the plain one."""
         kinds = {"words": ("noun", "word"), "heads": ("head", "noun", "word"), "adjectives": ("adjective",),
                  "qualifiers": ("qualifier",), "preps": ("prep",), "roots": ("root",)}[table]
         for kind in kinds:
             for entry in self.contextual.get(f"{kind}:{key}", ()):
                 if (table != "heads") == (not has_slot(entry.lay)) and entry.applies(term):
                     return entry
-        return getattr(self, table).get(key)
+        return getattr(self, table).get(key) if plain else None
 
     def modifier(self, key: str, term: str = "") -> Entry | None:
         """An adjective or qualifier entry for `key`: a sense by context of either kind first
@@ -216,7 +216,8 @@ FINITE_VERBS = frozenset({"accepteert", "ademt", "begrijpt", "beweegt", "braakt"
     "houdt", "huilt", "is", "kan", "kijkt", "krijgt", "kruipt", "lacht", "ligt", "lijdt", "lokaliseert", "loopt",
     "misbruikt", "mist", "neemt", "opent", "plast", "poept", "praat", "reageert", "rookt", "slaapt", "slikt",
     "spuugt", "staat", "strekt", "trekt", "valt", "vergeet", "vermijdt", "vertoont", "verzorgt", "voelt", "volgt",
-    "weet", "weigert", "werkt", "wil", "woont", "wordt", "ziet", "zit", "zoekt", "zuigt"})
+    "weet", "weigert", "werkt", "wil", "woont", "wordt", "ziet", "zit", "zoekt", "zuigt", "ontvangt", "verblijft",
+    "betaalt", "bezoekt", "regelt", "spreekt", "leest", "schrijft", "fietst", "rijdt"})
 
 
 # Lay words for a region or side of a body part: a side glued to them ("rechterbinnenkant van de knie")

@@ -408,10 +408,13 @@ class Renderer:
 
     def _lookup(self, key: str) -> Entry | None:
         lex, term = self.lex, self._term
-        for table in ("heads", "words"):
-            e = lex.find(table, key, term)
-            if e is not None:
-                return e
+        # a sense by context of either table first ("trauma" in "trauma door seksueel misbruik" is a
+        # psychological shock, whatever the plain head "letsel aan {de x}" says), then the plain ones
+        for plain in (False, True):
+            for table in ("heads", "words"):
+                e = lex.find(table, key, term, plain)
+                if e is not None:
+                    return e
         e = lex.modifier(key, term) or lex.find("preps", key, term)
         if e is None and "-" in key:
             return self._lookup(key.replace("-", "")) if key.replace("-", "") != key else None
@@ -1572,6 +1575,14 @@ class Renderer:
         if kind == "een":
             if x.det:
                 return None
+            if after and ("," in x.head or x.post and any("," in p for p in x.post) or x.head in _INFINITIVE_HEADS
+                          or grammar.verbal_noun(x.head) and not x.pre):
+                # "eerder de middenoorontsteking, steeds terugkerend gehad", "eerder vallen gehad": a
+                # comma part or a verb inside the template breaks it
+                return None
+            if x.head == "ziekte" and x.post and re.match(r"van [A-Z]", x.post[0]):
+                text, _ = x.text(article=True)  # "eerder de ziekte van Hodgkin gehad": a named disease is one
+                return f"{before}{text}{after}"
             text, _ = x.text(article="een")  # "een zakje", but "rode bloedcellen", "kanker"
             return f"{before}{text}{after}"
         text, missing = x.text(article=kind == "de")
@@ -1773,9 +1784,10 @@ _STAGE = re.compile(r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)[a-c]")
 _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 
 
+_INFINITIVE_HEADS = {"vallen", "roken", "drinken", "eten", "slapen", "braken"}
 # Lay heads of a disease: after a name and a hyphen the name is the disease's ("Erb-parese").
 _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "afwijking", "stoornis", "zwakte",
-                  "kanker", "gezwel", "misvorming", "verschijnsel")
+                  "kanker", "gezwel", "misvorming", "verschijnsel", "ophoping", "zwelling")  # "Reinke-oedeem"
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 # Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
 INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
