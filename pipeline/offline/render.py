@@ -534,8 +534,8 @@ class Renderer:
             if prep is not None and re.fullmatch(r"(?:de|het|een) (?:eigen )?\w+", text) and \
                     (_lay_prep(prep), text.split()[-1]) in BARE_IDIOMS and \
                     not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van"):
-                # (not with a genitive: "stoornis in het gebruik van cannabis")
                 # "niet onder controle", "in behandeling", "op eigen initiatief": a fixed expression
+                # (not with a genitive: "stoornis in het gebruik van cannabis")
                 text = text.split(" ", 1)[1]
             if prep is not None and _lay_prep(prep) == "toestand na" and \
                     _DEVICE.search(_lay_head(re.sub(r" (links|rechts)$", "", text))):
@@ -1370,9 +1370,9 @@ class Renderer:
             phrase.bare_noun = False
         if wrap is not None and re.search(r"\bdeel van \{", wrap.lay) and (
                 not body_part(_lay_head(phrase.head)) or _lay_head(phrase.head).endswith(("opening", "steen", "stenen"))):
-            # (a stone ends like a toe, "s|teen", and an opening like a part; neither is one)
             # "ureterolithiasis, proximaal": a part of the lay head is a part of the stone, not of
-            # the ureter ("bovenste deel van de steen"); no rule here can move it to the organ
+            # the ureter ("bovenste deel van de steen"); no rule here can move it to the organ (a
+            # stone ends like a toe, "s|teen", and an opening like a part: neither is a body part)
             self._unknown.append(wrap.clinical)
             return None
         if wrap is not None:
@@ -1791,10 +1791,11 @@ _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 # Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
 INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
-_JOINTS = {"schouder", "enkel", "kaak"}
+_JOINTS = {"schouder", "enkel", "kaak"}  # body parts the anatomy lexicon names only inside compounds
+# Words that make an injury compound more than its part's injury: a direction, a count, a part of it.
 _INJURY_GUARDS = {"anterior", "posterior", "anterieur", "anterieure", "posterieur", "posterieure", "voorste", "achterste",
                   "inferior", "inferieure", "superior", "superieure", "mediaal", "mediale", "lateraal", "laterale",
-                  "meervoudig", "meervoudige", "multipel", "multipele", "distale", "distaal", "proximale", "proximaal"}  # body parts the anatomy lexicon names only inside compounds
+                  "meervoudig", "meervoudige", "multipel", "multipele", "distale", "distaal", "proximale", "proximaal"}
 # A preposition and a noun that Dutch says as one fixed expression, without an article.
 BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"), ("onder", "behandeling"),
                ("in", "behandeling"), ("in", "rust"), ("in", "remissie"), ("in", "verwachting"), ("op", "recept"),
