@@ -1266,7 +1266,8 @@ def test_a_history_template_that_would_break_gets_no_proposal(suggester, term):
     ("verrucae plantares van rechter voet", "voetwratten rechts"),
     ("fractuur van os cuboideum, rechts", "botbreuk van het dobbelsteenvormige voetwortelbeentje, rechts"),
     ("geen pathologische bevindingen op röntgenfoto van thorax",
-     "geen afwijkende bevindingen op de röntgenfoto van de borstkas"),
+     "geen afwijkende bevindingen op de röntgenfoto van de borstkas"),    # the zib's restraint measures: a restriction of freedom, never "mechanisch vastzetten" with a helmet
+    ("Mechanische fixatie met beschermhelm", "vrijheidsbeperking met beschermhelm"),
 ])
 def test_reading_35_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
