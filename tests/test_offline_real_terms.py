@@ -1121,7 +1121,7 @@ def test_final_read_kinds_render_right(suggester, term, expected):
     ("liesbreuk bij zuigeling rechts", "liesbreuk rechts bij een baby"),          # a person has no side
     # a place on a body part keeps its place when the genitive names the part more precisely
     ("hordeolum internum van linker bovenooglid", "strontje aan de binnenkant van het linkerbovenooglid"),
-    ("ureterstenen, bilateraal", "stenen in de urineleider, aan beide kanten"),   # a plural stays plural
+    ("ureterstenen, bilateraal", "stenen in beide urineleiders"),   # a plural stays plural; both sides are both ureters
     ("agenesie van nier", "aangeboren ontbreken van de nier"),                    # never formed, not lost
     ("Bronchopulmonale dysplasie na prematuriteit", "chronische longziekte bij een te vroeg geboren baby"),  # said once
     # a lay body part compounded with an injury head is the injury of that part
@@ -1266,8 +1266,52 @@ def test_a_history_template_that_would_break_gets_no_proposal(suggester, term):
     ("verrucae plantares van rechter voet", "voetwratten rechts"),
     ("fractuur van os cuboideum, rechts", "botbreuk van het dobbelsteenvormige voetwortelbeentje, rechts"),
     ("geen pathologische bevindingen op röntgenfoto van thorax",
-     "geen afwijkende bevindingen op de röntgenfoto van de borstkas"),    # the zib's restraint measures: a restriction of freedom, never "mechanisch vastzetten" with a helmet
+     "geen afwijkende bevindingen op de röntgenfoto van de borstkas"),
+    # the zib's restraint measures: a restriction of freedom, never "mechanisch vastzetten" with a helmet
     ("Mechanische fixatie met beschermhelm", "vrijheidsbeperking met beschermhelm"),
 ])
 def test_reading_35_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 36 (stop 24, the measurement after stop 23's fixes): the kinds it found.
+@pytest.mark.parametrize("term,expected", [
+    ("fractuur van twee ribben, links", "twee gebroken ribben, links"),           # a count before the adjective
+    ("fractuur van meerdere ribben, rechts", "meerdere gebroken ribben, rechts"),
+    ("bilateraal oedeem van enkel", "vochtophoping van beide enkels"),            # both ankles, not one's two sides
+    ("artrose van knie, bilateraal", "gewrichtsslijtage van beide knieën"),
+    ("salpingectomie, bilateraal", "verwijderen van beide eileiders"),
+    ("bilaterale fractuur van collum mandibulae", "gebroken hals van de onderkaak aan beide kanten"),  # one jaw
+    ("tendinitis van rotator cuff van linker schouder", "ontsteking van de pezen rond het linkerschoudergewricht"),
+    ("benigne paroxismale positieduizeligheid van achterste booggang, rechts",
+     "goedaardige positieduizeligheid van de achterste booggang in aanvallen, rechts"),  # the comma side last
+    ("structuur van cerebellum, rechter hemisfeer", "rechterhelft van de kleine hersenen"),  # the part of the whole
+    ("structuur van glandula thyroidea, linker kwab", "linkerkwab van de schildklier"),
+    ("radiculopathie van C6, links", "aandoening van een zenuwwortel van C6, links"),  # never "links van C6"
+    ("stenose van truncus coeliacus", "vernauwing van de slagader naar de organen in de bovenbuik"),
+    ("dislocatie van elektrode van pacemaker in rechter ventrikel",
+     "verschuiving van de elektrode van de pacemaker in de rechter hartkamer"),   # a device shifts
+    ("luxatie van kunstlens", "verschuiving van de kunstlens"),
+    ("cellulitis van mondbodem", "ontsteking van het weefsel van de mondbodem"),  # no skin there
+    ("Neonatale screening op aangeboren aandoeningen", "screening van pasgeborenen op aangeboren aandoeningen"),
+    ("Miskraam bij 9 weken met conservatief beleid", "miskraam bij 9 weken met afwachtend beleid"),
+    ("Epidurale analgesie op verzoek van barende", "ruggenprik voor pijnstilling op verzoek van de bevallende vrouw"),
+    ("Verplaatsing van thuis naar ziekenhuis tijdens baring",
+     "verplaatsing van thuis naar het ziekenhuis tijdens de bevalling"),
+    ("Vliezen gebroken met meconiumhoudend vruchtwater", "vliezen gebroken met vruchtwater met poep van de baby"),
+    ("Zorgmachtiging voor ambulante verplichte zorg", "zorgmachtiging voor verplichte zorg zonder opname"),
+    ("compartimentsyndroom van onderbeen, anterieur compartiment, links",
+     "compartimentsyndroom van het onderbeen, voorste compartiment, links"),       # the body part kept
+    ("chorioamnionitis met foetale tachycardie", "ontsteking van de vruchtvliezen met een te snelle hartslag van de baby"),
+])
+def test_reading_36_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "parotidectomie, superficieel, rechts",        # the superficial lobe goes, the removing is not shallow
+    "structuur van huid, behaarde hoofdhuid",     # a comma part of a structure with no lay order
+    "structuur van femur, distale deel",
+])
+def test_reading_36_shapes_without_a_sound_order_get_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

@@ -26,7 +26,7 @@ from pipeline.checks.flags import found, judged, reason
 from pipeline.checks.text import STOPWORDS, curated_lexicon
 from pipeline.dutch import grammar as dutch
 from pipeline.dutch.words import zipf
-from pipeline.offline.lexicon import FINITE_VERBS, REGION_WORDS, UNPAIRED, body_part
+from pipeline.offline.lexicon import FINITE_VERBS, ONE_WITH_TWO_SIDES, REGION_WORDS, UNPAIRED, body_part
 from terms.messages import message
 
 FLAGS = {"grammar": "warning"}
@@ -138,6 +138,7 @@ def _noun_gender(word: str, version: int) -> str | None:
 # A side after a comma, then a phrase: ", rechts in het gewricht".
 _COMMA_SIDE_PREP = re.compile(r", (links|rechts) (in|aan|op|met|bij|door|van|na|voor|via|zonder) ")
 # A grade or stage with its value, then a word no noun phrase begins with ("graad 3 te weinig …").
+_BOTH_SIDES_OF_ONE = re.compile(r"\b(?:van|in|aan|op) (?:de|het) (\w+),? aan beide kanten\b")
 _LABEL_BEFORE_PHRASE = re.compile(r"\b((?:graad|stadium|type|klasse|fase|categorie) \S+) (te|niet|geen|weinig|veel|erg|zeer)\b")
 # A grade or stage said after the person a condition is "bij" reads as the person's.
 _PERSON_LABEL = re.compile(r"\bbij (?:een |de )?(?:[\w-]+ ){0,3}?(baby|pasgeborene|kind|zuigeling|vrouw|man|oudere|patiënt|"
@@ -297,6 +298,11 @@ def compare(term: str, proposal: str) -> str | None:
                 and zipf(w) >= 3.0 and (i == 0 or words[i - 1] not in ("is", "zijn", "wordt", "worden", "te")):
             # "gebroken het spaakbeen": a participle used as an adjective stands before its noun's article
             problems.append(message("flags.grammar.stranded", adjective=w, next=nxt))
+        if nxt and (nxt.isdigit() or nxt in _COUNTS) and w not in _PREPOSITIONS and w not in _ADVERBS \
+                and (adjective_forms(w) or _PARTICIPLE_EN.fullmatch(w) and not dutch.known_noun(w)) \
+                and i + 2 < len(words) and dutch.gender(words[i + 2]) == "pl" and f"{w} {nxt}" not in term_low:
+            # "gebroken twee ribben": a count stands before the adjectives of what it counts ("twee gebroken ribben")
+            problems.append(message("flags.grammar.count-after", adjective=w, count=nxt))
         if w in ("meerder", "verschillend", "divers", "sommig") and nxt:
             problems.append(message("flags.grammar.adjective", adjective=w, noun=nxt, want=w + "e"))  # "meerder gezwel"
         if w in POSITIONS and nxt.endswith("en") and i + 2 < len(words) and words[i + 2] == "van" \
@@ -389,8 +395,10 @@ def compare(term: str, proposal: str) -> str | None:
             obj = next((x for x in words[i + 2:] if x not in ("de", "het", "een")), "")
             if obj.endswith(DISORDERS) and obj not in DISORDERS:
                 problems.append(message("flags.grammar.place", place=w, word=obj))
-        if w in ("links", "rechts") and nxt == "van" and i + 2 < len(words) and words[i + 2] in ("de", "het") \
+        if w in ("links", "rechts") and nxt == "van" and i + 2 < len(words) \
+                and (words[i + 2] in ("de", "het") or re.search(rf"\b{w} van (?:[A-Z]|\d)", proposal)) \
                 and f"{w} van" not in term_low:
+            # (also before a name or a number: "zenuwwortel links van C6" is not the left C6 root)
             # "longontsteking links van de bovenkwab": a side before "van" reads as a place beside it
             problems.append(message("flags.grammar.side-place", side=w))
         if w in _NO_ANTECEDENT and nxt in ("die", "dat") and f"{w} {nxt}" not in term_low:
@@ -421,6 +429,12 @@ def compare(term: str, proposal: str) -> str | None:
     if comma_side and comma_side.group(0) not in term_low:
         # "…, rechts in het gewricht": a side after a comma ends the term; a phrase after it reads as the side's
         problems.append(message("flags.grammar.side-comma", side=comma_side.group(1), prep=comma_side.group(2)))
+    one_part = _BOTH_SIDES_OF_ONE.search(proposal.lower())
+    if one_part and (body_part(one_part.group(1)) or one_part.group(1) in ("schouder", "enkel")) \
+            and one_part.group(1) not in UNPAIRED and not one_part.group(1).endswith(ONE_WITH_TWO_SIDES) \
+            and one_part.group(0) not in term_low:
+        # "vochtophoping van de enkel aan beide kanten": both sides of one ankle, not both ankles
+        problems.append(message("flags.grammar.both-sides", noun=one_part.group(1)))
     label_first = _LABEL_BEFORE_PHRASE.search(proposal.lower())
     if label_first and label_first.group(0) not in term_low:
         # "graad 3 te weinig witte bloedcellen": a grade before a lay phrase grades nothing
@@ -432,6 +446,10 @@ def compare(term: str, proposal: str) -> str | None:
     if words and words[-1] in DANGLING and not term_low.rstrip().endswith(words[-1]):
         problems.append(message("flags.grammar.dangling", word=words[-1]))
     return "; ".join(dict.fromkeys(problems)) if problems else None
+
+
+# Cardinal numbers in words, which stand before a noun's adjectives ("twee gebroken ribben").
+_COUNTS = frozenset({"twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "meerdere"})
 
 
 def _e_adjective(word: str) -> bool:

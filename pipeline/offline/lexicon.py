@@ -207,6 +207,9 @@ UNPAIRED = frozenset({
     "buik", "rug", "borstkas", "bekken", "hoofd", "nek", "hals", "ruggenmerg", "hersenen", "galblaas", "blindedarm", "navel",
     "vagina", "vulva", "penis", "prostaat", "luchtpijp", "strottenhoofd", "middenrif", "huid", "schedel", "gezicht",
     "aangezicht", "romp", "lichaam"})
+# One bone with a left and a right half: "beide kanten" of it are not two of them ("hals van de
+# onderkaak aan beide kanten", never "beide onderkaken").
+ONE_WITH_TWO_SIDES = ("kaak",)
 
 
 # Verbs SNOMED findings begin with ("gebruikt alcohol", "rookt sigaretten", "buigt abnormaal op pijn"):

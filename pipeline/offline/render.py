@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, SAME_CONCEPT, WordJudge, is_english, known_abbreviations, lay_words, zipf
-from pipeline.offline.lexicon import FINITE_VERBS, REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
+from pipeline.offline.lexicon import FINITE_VERBS, ONE_WITH_TWO_SIDES, REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
 from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
@@ -51,7 +51,8 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
-        "bed", "diarree", "verantwoordelijkheid", "lawaai"}  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
+        "bed", "diarree", "verantwoordelijkheid", "lawaai",
+        "thuis"}  # "van thuis naar het ziekenhuis"  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -262,9 +263,12 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        units = _label_after_phrase(_comma_course_first(self._group(self._split_injuries(tokenize(term)))))
+        tokens = self._structure_part(tokenize(term))
+        if tokens is None:
+            raise NotRendered(list(dict.fromkeys(self._unknown)))
+        units = _label_after_phrase(_comma_course_first(self._group(self._split_injuries(tokens))))
         chain = self._chain(units)
-        text = self._render_chain(chain)
+        text = _both_sides(self._render_chain(chain))
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -281,6 +285,25 @@ class Renderer:
             return True
         e = self.lex.find("words", word, self._term)
         return e is not None and e.kind == "noun" and " " not in e.lay and body_part(e.lay, exact=True)
+
+    def _structure_part(self, tokens: list[Token]) -> list[Token] | None:
+        """"structuur van cerebellum, rechter hemisfeer" → the tokens of "structuur van rechter
+        hemisfeer van cerebellum": a part after SNOMED's comma is the part of the structure before
+        it ("rechterhelft van de kleine hersenen"). A side alone after the comma stays; any other
+        comma part ("structuur van huid, behaarde hoofdhuid") has no lay order here: None, with
+        the words noted as not understood."""
+        if len(tokens) < 5 or tokens[0].low != "structuur" or tokens[1].low != "van":
+            return tokens
+        commas = [k for k, t in enumerate(tokens) if t.text == ","]
+        if not commas:
+            return tokens
+        rest = [t.low for t in tokens[commas[0] + 1:]]
+        if all(w in _SIDE_WORDS or w == "," for w in rest):
+            return tokens
+        if len(commas) == 1 and len(rest) >= 2 and rest[0] in SIDES and all(t.kind == "word" for t in tokens[commas[0] + 1:]):
+            return tokens[:2] + tokens[commas[0] + 1:] + [Token("van", "van", "word")] + tokens[2:commas[0]]
+        self._unknown.append(" ".join(t.text for t in tokens[commas[0]:]))
+        return None
 
     def _split_injuries(self, tokens: list[Token]) -> list[Token]:
         """"heupfractuur" → the tokens of "fractuur van heup" (→ "gebroken heup"): a compound of a lay
@@ -507,7 +530,8 @@ class Renderer:
                     parts[-1] = parts[-1][: generic.start()] + parts[-1][generic.end():]
             side_said = _SIDE_LAST.search(text)
             before_side = text[: side_said.start()] if side_said else ""
-            if side_said and parts and not body_part(_lay_head(before_side.rstrip(", "))) and not (
+            if side_said and parts and not (before_side.endswith(",") and prep is not None and prep.low == "van") \
+                    and not body_part(_lay_head(before_side.rstrip(", "))) and not (
                     prep is not None and _lay_prep(prep) in ("met", "zonder") and not before_side.endswith(",")
                     and any(body_part(w) for w in before_side.split()) and not _is_act(_lay_head(before_side))):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's (but "met
@@ -533,7 +557,8 @@ class Renderer:
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
             if prep is not None and re.fullmatch(r"(?:de|het|een) (?:eigen )?\w+", text) and \
                     (_lay_prep(prep), text.split()[-1]) in BARE_IDIOMS and \
-                    not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van"):
+                    (not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van")
+                     or (_lay_prep(prep), text.split()[-1]) in _BARE_WITH_GENITIVE):
                 # "niet onder controle", "in behandeling", "op eigen initiatief": a fixed expression
                 # (not with a genitive: "stoornis in het gebruik van cannabis")
                 text = text.split(" ", 1)[1]
@@ -701,6 +726,7 @@ class Renderer:
         first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
         if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
+                _lay_head(text) not in MASS | _UNCOUNTED and \
                 grammar.gender(self._np_head or "") in ("de", "het") and grammar.gender(first) in ("de", "het"):
             # not before a plural ("met symptomen van het bewegen", never "met een symptomen")
             return "een " + text
@@ -717,6 +743,11 @@ class Renderer:
             # whole term's, not the genitive's; the genitive joins on its own, the rest goes last
             # (so does a side the genitive's organ cannot take: "… van de derde lendenwervel links")
             action, inner = self._genitive_after(parts, text[: said_after.start()], previous)
+            if action == "drop" and not any(_restates(w, _lay_head(inner)) for w in [previous or "", *parts[-1].split()]):
+                # the last head was the comma part's ("compartiment"), not the genitive's: the genitive
+                # says what nothing before it said ("compartimentsyndroom van het onderbeen, …")
+                parts[-1] += f" van {inner}"
+                action = "placed"
             if action in ("placed", "drop"):
                 parts[-1] += said_after.group(0)
                 return "placed", inner
@@ -840,8 +871,11 @@ class Renderer:
             # "verwijding van het nierbekken door opgehoopte urine" + "van de rechternier": the
             # genitive goes before the lay phrase's own phrase, or it would read as the urine's
             # (a comma the genitive carried ends the whole: "…, met dreigende botbreuk")
-            comma = "," if text.endswith(",") else ""
-            parts[-1] = f"{parts[-1][:inner.start()]} van {text.rstrip(',')}{parts[-1][inner.start():]}{comma}"
+            # (and so do its comma parts: "… van de achterste booggang in aanvallen, rechts")
+            said_last = re.search(r"(?:, [^,]+)+$", text)
+            comma = said_last.group(0) if said_last else "," if text.endswith(",") else ""
+            own = text[: said_last.start()] if said_last else text.rstrip(",")
+            parts[-1] = f"{parts[-1][:inner.start()]} van {own}{parts[-1][inner.start():]}{comma}"
         return "placed", text
 
     def _memo(self, key: tuple, render, *args) -> str:
@@ -1231,6 +1265,11 @@ class Renderer:
                 self._count(e)
                 if e.lay == "-":
                     continue
+                if grammar.bare(e.lay) in _DEPTHS and _is_act(phrase.head.split()[0]):
+                    # "parotidectomie, superficieel": the superficial part is removed, the removing is
+                    # not shallow ("oppervlakkig verwijderen" says another act)
+                    self._unknown.append(unit.text)
+                    return None
                 if has_slot(e.lay):
                     wrap = e  # "distale radius" → "onderste deel van het spaakbeen"
                     continue
@@ -1242,9 +1281,12 @@ class Renderer:
                     # "fibula links", "adrenalectomie links": the side joins the body part ("linkerkuitbeen",
                     # "verwijderen van de linkerbijnier"), or it would follow whatever phrase comes last
                     side = "linker" if e.lay == "links" else "rechter"
-                elif e.article == "post" and k + 1 < len(mods) and _PARTICIPLE.match(mods[k + 1].low):
+                elif e.article == "post" and k + 1 < len(mods) and _PARTICIPLE.match(mods[k + 1].low) \
+                        and e.lay.split(" ", 1)[0] in _WHEN_WHERE and \
+                        _PARTICIPLE.match(mods[k + 1].entry.lay if mods[k + 1].entry is not None else mods[k + 1].low):
                     # "prenataal vastgestelde hydronefrose": the phrase says when it was found, so it
                     # stands before the participle ("voor de geboorte vastgestelde …"), not after the noun
+                    # (a phrase that describes the noun goes after it: "verplichte zorg zonder opname")
                     pre.append((e.lay, False))
                 elif e.article == "post":
                     after.append(e.lay)
@@ -1463,7 +1505,9 @@ class Renderer:
             if adjective and x is not None and not x.det and not x.articleless and x.gender is not None:
                 # "ingezakte {x}", "lekkende {x}": the object is the phrase's noun, and the adjective
                 # agrees with it ("ingezakt wervellichaam", "het ingezakte wervellichaam")
-                phrase = Phrase(x.head, x.gender, pre=[(adjective, True)] + x.pre, post=list(x.post),
+                # (after a count: "twee gebroken ribben", never "gebroken twee ribben")
+                counted = next((k for k, (w, _) in enumerate(x.pre) if not _is_count(w)), len(x.pre))
+                phrase = Phrase(x.head, x.gender, pre=x.pre[:counted] + [(adjective, True)] + x.pre[counted:], post=list(x.post),
                                 bare_noun=False, sided=x.sided, translated=True, object_post=True)
             else:
                 words = text.split(" ", 1)
@@ -1570,6 +1614,11 @@ class Renderer:
             text, _ = x.text(article=False)
             x.pre.insert(0, (count, False))
             return f"{count} {before}{text}"
+        if not kind and re.fullmatch(r"\w+ ", before) and not after and not x.pre and " " in x.head and \
+                _is_count(x.head.split(" ", 1)[0]):
+            # the same when the object came as one text ("twee ribben, links": a comma part)
+            count, rest = x.head.split(" ", 1)
+            return f"{count} {before}{rest}"
         if not kind and before and re.search(r"\b(de|het|een) ", x.head) and x.articleless:
             return None  # "gebroken het spaakbeen en de ellepijp": a coordination takes "van" ("botbreuk van …")
         if kind == "een":
@@ -1599,6 +1648,65 @@ def _restates(compound: str, noun: str) -> bool:
     core = re.sub(r"^(linker|rechter)", "", compound.lower())
     stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
     return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
+
+
+# Prepositions of a phrase that can say when or where a participle happened ("voor de geboorte vastgestelde").
+_WHEN_WHERE = {"voor", "vóór", "na", "tijdens", "bij", "in", "op", "rond", "rondom", "binnen"}
+# Fluids never counted after "met" ("met vruchtwater met poep van de baby", never "met een vruchtwater").
+_UNCOUNTED = {"vruchtwater", "bloed", "urine", "slijm", "pus", "vocht", "speeksel", "zweet"}
+# Depths, which are of a body part, never of an act done to it.
+_DEPTHS = {"oppervlakkig", "diep"}
+# What a comma part may say of a structure's side ("structuur van long, rechts").
+_SIDE_WORDS = {"links", "rechts", "linker", "rechter", "beiderzijds", "bilateraal", "dubbelzijdig", "beide", "zijden"}
+
+
+def _both_sides(text: str) -> str:
+    """"vochtophoping van de enkel aan beide kanten" → "vochtophoping van beide enkels": of a paired
+    body part, both sides are both of them (one ankle has no two sides). Unchanged otherwise."""
+    tail = re.search(r",? aan beide kanten$", text)
+    if tail is None:
+        return text
+    parts = list(re.finditer(r"\b(van|in|aan|op) (?:de|het) (\w+)", text))
+    if len(parts) != 1 or not (body_part(parts[0].group(2)) or parts[0].group(2) in ("schouder", "enkel")) \
+            or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES):
+        return text
+    many = _plural(parts[0].group(2))
+    if many is None:
+        return text
+    m = parts[0]
+    return f"{text[:m.start()]}{m.group(1)} beide {many}{text[m.end():tail.start()]}"
+
+
+@lru_cache(maxsize=4096)
+def _plural(noun: str) -> str | None:
+    """The plural of a lay noun ("enkel" → "enkels", "oog" → "ogen", "knie" → "knieën") by the
+    spelling rules of the Woordenlijst (unstressed -el/-er/-em take -s; a long vowel written double
+    is written single before -en; a short one doubles the consonant; s/f become z/v after a long
+    vowel), when word frequency knows the result; None otherwise."""
+    if noun.endswith("ier"):
+        plural = noun + "en"  # "nieren": a stressed -ier
+    elif noun.endswith(("el", "er", "em", "je")):
+        plural = noun + "s"
+    elif noun.endswith("ie"):
+        plural = noun + "ën"
+    elif re.search(r"(aa|ee|oo|uu)[^aeiou]$", noun):
+        plural = noun[:-2] + noun[-1] + "en"
+    elif re.search(r"(ie|ei|ij|ui|ou|eu|oe)[sf]$", noun):
+        plural = noun[:-1] + {"s": "z", "f": "v"}[noun[-1]] + "en"
+    elif re.search(r"[^aeiou][aeiou][bdgklmnprt]$", noun):
+        plural = noun + noun[-1] + "en"
+    else:
+        plural = noun + "en"
+    if noun in grammar.singulars(plural) and zipf(plural) >= 1.0:
+        return plural
+    # a compound takes its last part's plural ("onderbeen" → "onderbenen")
+    return next((noun[:k] + last for k in range(3, len(noun) - 2)
+                 if grammar.gender(noun[k:]) in ("de", "het") and (last := _plural(noun[k:])) is not None), None)
+
+
+def _is_count(word: str) -> bool:
+    """A cardinal number, in digits or words ("2", "twee", "meerdere"): said before any adjective."""
+    return word.isdigit() or word in NUMBER_WORDS or word in ("meerdere", "enkele", "vele")
 
 
 def _mass(lay: str) -> bool:
@@ -1802,7 +1910,9 @@ BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"
                ("op", "afspraak"), ("op", "tijd"), ("op", "indicatie"), ("naar", "huis"), ("aan", "huis"),
                ("in", "bad"), ("op", "bed"), ("in", "bed"), ("te", "bed"), ("op", "school"), ("naar", "school"),
                ("op", "reis"), ("in", "dienst"), ("in", "therapie"), ("in", "gebruik"), ("op", "initiatief"),
-               ("van", "hoogte")}
+               ("van", "hoogte"), ("op", "verzoek")}
+# …that stay bare before a genitive too: "op verzoek van de vrouw", "onder toezicht van een arts".
+_BARE_WITH_GENITIVE = {("op", "verzoek"), ("onder", "toezicht"), ("onder", "behandeling")}
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
 # What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
 _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}
