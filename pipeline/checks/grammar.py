@@ -138,7 +138,9 @@ def _noun_gender(word: str, version: int) -> str | None:
 # A side after a comma, then a phrase: ", rechts in het gewricht".
 _COMMA_SIDE_PREP = re.compile(r", (links|rechts) (in|aan|op|met|bij|door|van|na|voor|via|zonder) ")
 # A grade or stage with its value, then a word no noun phrase begins with ("graad 3 te weinig …").
-_BOTH_SIDES_OF_ONE = re.compile(r"\b(?:van|in|aan|op) (?:de|het) (\w+),? aan beide kanten\b")
+# (the genitive only, without a comma: "in de long aan beide kanten" and "van het hielbeen, aan beide
+# kanten" read right to terminologists; "van de enkel aan beide kanten" is one ankle's two sides)
+_BOTH_SIDES_OF_ONE = re.compile(r"\bvan (?:de|het) (\w+) aan beide kanten\b")
 _LABEL_BEFORE_PHRASE = re.compile(r"\b((?:graad|stadium|type|klasse|fase|categorie) \S+) (te|niet|geen|weinig|veel|erg|zeer)\b")
 # A grade or stage said after the person a condition is "bij" reads as the person's.
 _PERSON_LABEL = re.compile(r"\bbij (?:een |de )?(?:[\w-]+ ){0,3}?(baby|pasgeborene|kind|zuigeling|vrouw|man|oudere|patiënt|"
@@ -432,6 +434,7 @@ def compare(term: str, proposal: str) -> str | None:
     one_part = _BOTH_SIDES_OF_ONE.search(proposal.lower())
     if one_part and (body_part(one_part.group(1)) or one_part.group(1) in ("schouder", "enkel")) \
             and one_part.group(1) not in UNPAIRED and not one_part.group(1).endswith(ONE_WITH_TWO_SIDES) \
+            and dutch.gender(one_part.group(1)) != "pl" \
             and one_part.group(0) not in term_low:
         # "vochtophoping van de enkel aan beide kanten": both sides of one ankle, not both ankles
         problems.append(message("flags.grammar.both-sides", noun=one_part.group(1)))
