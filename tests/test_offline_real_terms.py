@@ -1315,3 +1315,44 @@ def test_reading_36_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_36_shapes_without_a_sound_order_get_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 37 (stop 24, taken while reading 36's fixes landed): the kinds it found, and stop 23's leftovers.
+@pytest.mark.parametrize("term,expected", [
+    ("partus bij 37 weken en 2 dagen amenorroe", "bevalling bij 37 weken en 2 dagen zwangerschap"),
+    ("spontane partus bij 40 weken en 1 dag amenorroe",
+     "bevalling via de vagina zonder hulpmiddelen bij 40 weken en 1 dag zwangerschap"),
+    ("decubitus van onbekende categorie", "doorligwond, categorie onbekend"),          # no place "aan de onbekende"
+    ("decubitus van sacrum van onbekende categorie", "doorligwond aan het heiligbeen, categorie onbekend"),
+    ("drugsgebruik in remissie", "drugsgebruik dat gestopt is"),                      # a het-word takes "dat"
+    ("alcoholverslaving in remissie", "alcoholverslaving die gestopt is"),
+    ("familiaire hypercholesterolemie", "hoog cholesterol dat in de familie voorkomt"),  # also from the TM
+    ("Ambulant woonbegeleider", "woonbegeleider aan huis"),
+    ("lesie van mediale collaterale band van knie, graad 2",
+     "letsel van de binnenste zijband van de knie, graad 2"),                        # one comma, an injury
+    ("essentiële trombocytose, JAK2-positief", "te veel bloedplaatjes door een beenmergziekte, JAK2-positief"),
+    ("macula foramen, links", "gaatje in de gele vlek van het netvlies, links"),
+    ("fractuur van mandibula, collum, links", "gebroken hals van de onderkaak, links"),  # the part of the bone
+    ("fractuur van scapula, corpus", "gebroken lichaam van het schouderblad"),
+    ("bevinding betreffende aanleggen bij borstvoeding", "bevinding over het aanleggen bij borstvoeding"),
+    ("fractuur van arcus zygomaticus, links", "botbreuk van de jukboog, links"),        # the arch, not the bone
+    ("gemodificeerde radicale mastectomie, links", "verwijderen van de borst en de lymfeklieren in de oksel, links"),
+    ("Hoortoestel in het oor, bilateraal", "hoortoestel in het oor, aan beide kanten"),  # a kind of aid
+    ("Neonatale opname op high care", "opname van een pasgeborene op high care"),       # English the ward says
+    ("exacerbatie van COPD", "verergering van COPD"),                                 # a disease's abbreviation
+    ("pneumothorax, spontaan, secundair, bij COPD", "klaplong, spontaan, secundair, bij COPD"),
+    ("contractuur van Dupuytren van vierde en vijfde vinger", "ziekte van Dupuytren van de vierde en vijfde vinger"),
+    ("fractuur van vierde en vijfde middenvoetsbeen", "botbreuk van het vierde en vijfde middenvoetsbeen"),
+    ("herpes zoster van tweede tak van nervus trigeminus", "gordelroos van de tweede tak van de drielingzenuw"),
+])
+def test_reading_37_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "myositis, inclusion body",                     # an English qualifier beside lay Dutch
+    "kleincellig longcarcinoom, limited disease",
+    "nefrotisch syndroom, minimal change",
+])
+def test_an_english_comma_qualifier_gets_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

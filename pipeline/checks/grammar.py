@@ -38,7 +38,7 @@ DANGLING = {"van", "de", "het", "een", "met", "en", "of", "bij", "in", "op", "aa
             "na", "te", "zonder", "naar", "uit", "over"}
 SIDES = {"linker", "rechter"}
 _PREPOSITIONS = {"ter", "ten", "te", "van", "in", "op", "aan", "bij", "met", "door", "voor", "na", "uit", "om", "tot",
-                 "over", "onder", "tegen", "zonder", "tijdens", "naar", "via", "per", "rond", "tussen"}
+                 "over", "onder", "tegen", "zonder", "tijdens", "naar", "via", "per", "rond", "tussen", "gedurende"}
 # A place can be "of" a body part, not "of" a disorder: "binnenkant van baarmoederontsteking" glued a
 # morpheme to the wrong word ("binnenkant van de baarmoeder" + "ontsteking").
 PLACES = {"binnenkant", "buitenkant", "voorkant", "achterkant", "bovenkant", "onderkant", "zijkant", "wand",
@@ -246,7 +246,7 @@ def compare(term: str, proposal: str) -> str | None:
                 and dutch.verbal_noun(noun) and ends
             if (g == "pl" or infinitive) and f"een {noun}" not in term_low and f"een {nxt}" not in term_low:
                 problems.append(message("flags.grammar.article", article=w, noun=noun))
-        forms = adjective_forms(w) if w not in _PREPOSITIONS else None  # "ter hoogte van"
+        forms = adjective_forms(w) if w not in _PREPOSITIONS and w not in _TIME_UNITS else None  # "ter hoogte van", "1 dag"
         if i == 0 and nxt in FINITE_VERBS and adjective_forms(w) and f"{w} {nxt}" not in term_low:
             # "afwijkend buigt op pijn": a finding that begins with its verb keeps it first
             problems.append(message("flags.grammar.before-verb", adverb=w, verb=nxt))
@@ -365,6 +365,14 @@ def compare(term: str, proposal: str) -> str | None:
             # ("van het kuitbeen"); the term's own bare Dutch word is kept as it was
             problems.append(message("flags.grammar.missing-article", prep=w, noun=nxt,
                                     article=dutch.definite_article(nxt)))
+        if w == "van" and nxt in dutch.ORDINALS and not nxt.endswith("graads") and i + 2 < len(words) \
+                and words[i + 2] not in ("graad", "stadium", "fase", "klasse", "categorie", "orde", "keer", "naar", "tot") \
+                and proposal.lower() != term_low:
+            # "ziekte van Dupuytren van vierde en de vijfde vinger": a counted body part is a known one
+            # (SNOMED's own wording says no article; a term left as it is is not judged)
+            noun = next((x for x in words[i + 2:] if dutch.gender(x) in ("de", "het", "pl")), "")
+            problems.append(message("flags.grammar.missing-article", prep=w, noun=nxt,
+                                    article=dutch.definite_article(noun) or "de"))
         if i == len(words) - 1 and i > 0 and w in ("zeer", "erg", "heel", "extreem") \
                 and not term_low.rstrip().endswith(w):
             # "te vroeg geboren zeer": a degree word says how much of what follows it; last, it says nothing
@@ -403,6 +411,13 @@ def compare(term: str, proposal: str) -> str | None:
             # (also before a name or a number: "zenuwwortel links van C6" is not the left C6 root)
             # "longontsteking links van de bovenkwab": a side before "van" reads as a place beside it
             problems.append(message("flags.grammar.side-place", side=w))
+        if w == "geen" and nxt.endswith("en") and dutch.verbal_noun(nxt) and f"geen {nxt}" not in term_low:
+            # "geen poepen sinds 3 dagen": "geen" counts things; an act is "niet" done ("niet gepoept")
+            problems.append(message("flags.grammar.article", article=w, noun=nxt))
+        if nxt == "die" and all(adjective_forms(x) or _e_adjective(x) for x in words[:i]) \
+                and (noun_gender(w) or dutch.gender(w)) == "het" and not w.endswith("en") and f"{w} die" not in term_low:
+            # "drugsgebruik die nu rustig is": the term's noun is a het-word, its clause takes "dat"
+            problems.append(message("flags.grammar.relative-het", noun=w))
         if w in _NO_ANTECEDENT and nxt in ("die", "dat") and f"{w} {nxt}" not in term_low:
             problems.append(message("flags.grammar.relative", word=w, pronoun=nxt))
         if w in SIDES and nxt:
@@ -451,6 +466,8 @@ def compare(term: str, proposal: str) -> str | None:
     return "; ".join(dict.fromkeys(problems)) if problems else None
 
 
+# Units of time, never adjectives ("40 weken en 1 dag zwangerschap").
+_TIME_UNITS = frozenset({"dag", "week", "maand", "jaar", "uur", "minuut", "seconde"})
 # Cardinal numbers in words, which stand before a noun's adjectives ("twee gebroken ribben").
 _COUNTS = frozenset({"twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "meerdere"})
 

@@ -52,7 +52,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
         "bed", "diarree", "verantwoordelijkheid", "lawaai",
-        "thuis"}  # "van thuis naar het ziekenhuis"  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
+        "thuis",  # "van thuis naar het ziekenhuis"
+        # diseases by their abbreviation, said bare as their names are: "bij COPD", "verergering van COPD"
+        "COPD", "ADHD", "ADD", "ALS", "MS", "HIV", "aids", "PTSS", "OCD", "PDD-NOS", "IBS", "GERD", "ARDS", "SLE", "RA"}  # "uit bed", "door diarree", "onder verantwoordelijkheid van"
 # Heads an eponym can follow as a lay term: "ziekte van Crohn", "syndroom van Down".
 EPONYM_HEADS = {"ziekte", "syndroom", "verschijnsel", "ziektebeeld", "teken", "test", "reflex", "methode"}
 # Prepositions of place in a lay phrase: a body part after them holds that place ("in een diepe ader
@@ -263,12 +265,22 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        tokens = self._structure_part(tokenize(term))
+        tokens = self._structure_part(_part_of_bone(_unknown_label(tokenize(term))))
         if tokens is None:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         units = _label_after_phrase(_comma_course_first(self._group(self._split_injuries(tokens))))
+        english = [u.tokens[0].text for k, u in enumerate(units[1:], 1) if units[k - 1].low == "," and u.entry is None
+                   and len(u.tokens) == 1 and u.tokens[0].kind == "name" and " " in u.tokens[0].text
+                   and u.tokens[0].text.islower()]
+        if english:
+            # "myositis, inclusion body": an English qualifier after a comma (tokens.py) is no name a
+            # patient knows; kept beside lay Dutch it is a half-translation, so the term waits for
+            # the lexicon to say it. (English the ward says stays: "base excess in navelstrengbloed",
+            # "opname op high care".)
+            self._unknown += english
+            raise NotRendered(english)
         chain = self._chain(units)
-        text = _both_sides(self._render_chain(chain))
+        text = _both_sides(self._render_chain(chain), self._term)
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -276,7 +288,7 @@ class Renderer:
         conf = min(self._score)
         if self._translated >= 4 or len(chain) >= 4:
             conf = min(conf, CONF["long"])
-        return Rendering(_tidy(text), round(conf, 3), self._translated)
+        return Rendering(relative_agreement(_tidy(text)), round(conf, 3), self._translated)
 
     # --- grouping ------------------------------------------------------------------------------
     def _names_body_part(self, word: str) -> bool:
@@ -974,6 +986,14 @@ class Renderer:
             coords[0] = coords[0][1:]
             if not coords[0]:
                 return ""
+        if len(coords) == 3 and coords[1].low in ("en", "of") and len(coords[0]) == 1 and coords[0][0].low in ORDINALS \
+                and coords[2] and coords[2][0].low in ORDINALS and not side:
+            # "vierde en vijfde vinger": one noun with two ordinals, one article before both ("de vierde
+            # en vijfde vinger", never "vierde en de vijfde vinger")
+            rest = self._render_np(coords[2], article)
+            lead = re.match(r"(?:de|het|een) ", rest)
+            cut = lead.end() if lead else 0
+            return f"{rest[:cut]}{coords[0][0].low} {coords[1].low} {rest[cut:]}" if rest else ""
         scoped = ""
         for n, coord in enumerate(coords):
             if isinstance(coord, Unit):  # the conjunction itself
@@ -1289,7 +1309,8 @@ class Renderer:
                     # (a phrase that describes the noun goes after it: "verplichte zorg zonder opname")
                     pre.append((e.lay, False))
                 elif e.article == "post":
-                    after.append(e.lay)
+                    # "drugsgebruik dat gestopt is": a relative clause after a het-noun takes "dat"
+                    after.append("dat" + e.lay[3:] if e.lay.startswith("die ") and phrase.gender == "het" else e.lay)
                 elif e.lay in SIDES and last and (phrase.bare_noun or _side_noun(phrase) is not None):
                     side = e.lay
                 elif e.lay in SIDES and last and phrase.post:
@@ -1654,15 +1675,54 @@ def _restates(compound: str, noun: str) -> bool:
 _WHEN_WHERE = {"voor", "vóór", "na", "tijdens", "bij", "in", "op", "rond", "rondom", "binnen"}
 # Fluids never counted after "met" ("met vruchtwater met poep van de baby", never "met een vruchtwater").
 _UNCOUNTED = {"vruchtwater", "bloed", "urine", "slijm", "pus", "vocht", "speeksel", "zweet"}
+# Latin parts of a bone that SNOMED puts after a comma ("fractuur van scapula, corpus").
+_BONE_PARTS = {"collum", "corpus", "caput", "basis", "apex", "cauda", "diafyse", "epifyse", "metafyse", "schacht",
+               "acromion", "processus coracoideus", "tuberculum majus", "tuberculum minus", "olecranon"}
 # Depths, which are of a body part, never of an act done to it.
 _DEPTHS = {"oppervlakkig", "diep"}
 # What a comma part may say of a structure's side ("structuur van long, rechts").
 _SIDE_WORDS = {"links", "rechts", "linker", "rechter", "beiderzijds", "bilateraal", "dubbelzijdig", "beide", "zijden"}
 
 
-def _both_sides(text: str) -> str:
+def relative_agreement(text: str) -> str:
+    """"hoog cholesterol die in de familie voorkomt" → "… dat …": the clause after the term's own
+    noun agrees with it, a het-word taking "dat" (ANS § 5.8.3.1). Only the first noun, after its
+    adjectives: a later "die" may belong to another noun."""
+    m = re.match(r"((?:\w+ )*?)(\w+) die ", text)
+    if m is None or grammar.gender(m.group(2)) != "het" or m.group(2).endswith("en") or \
+            not all(w == "te" or grammar.adjective_forms(w) for w in m.group(1).split()):
+        return text
+    return f"{m.group(1)}{m.group(2)} dat {text[m.end():]}"
+
+
+def _part_of_bone(tokens: list[Token]) -> list[Token]:
+    """"fractuur van mandibula, collum, links" → the tokens of "fractuur van collum van mandibula,
+    links": SNOMED names the part of a bone after a comma; a patient hears the part of the bone
+    ("botbreuk van de hals van de onderkaak"), never a loose "…, hals"."""
+    commas = [k for k, t in enumerate(tokens) if t.text == ","]
+    if not commas or commas[0] < 2 or tokens[commas[0] - 2].low != "van" or commas[0] + 1 >= len(tokens):
+        return tokens
+    k = commas[0]
+    part = tokens[k + 1]
+    if part.low not in _BONE_PARTS or (k + 2 < len(tokens) and tokens[k + 2].text != ","):
+        return tokens
+    return tokens[:k - 1] + [part, Token("van", "van", "word"), tokens[k - 1]] + tokens[k + 2:]
+
+
+def _unknown_label(tokens: list[Token]) -> list[Token]:
+    """"decubitus van onbekende categorie" → the tokens of "decubitus, categorie onbekend": a grade
+    not known is said of the label, not read as a place ("aan de onbekende categorie")."""
+    for k in range(len(tokens) - 2):
+        if tokens[k].low == "van" and tokens[k + 1].low in ("onbekende", "onbekend") and tokens[k + 2].low in LABELS:
+            label = tokens[k + 2]
+            return tokens[:k] + [Token(",", ",", "punct"), label, Token("onbekend", "onbekend", "word")] + tokens[k + 3:]
+    return tokens
+
+
+def _both_sides(text: str, term: str) -> str:
     """"vochtophoping van de enkel aan beide kanten" → "vochtophoping van beide enkels": of a paired
-    body part, both sides are both of them (one ankle has no two sides). Unchanged otherwise."""
+    body part, both sides are both of them (one ankle has no two sides). Unchanged otherwise, and
+    where the term says the phrase itself ("hoortoestel in het oor, bilateraal" is a kind of aid)."""
     tail = re.search(r",? aan beide kanten$", text)
     if tail is None:
         return text
@@ -1671,7 +1731,7 @@ def _both_sides(text: str) -> str:
             or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES):
         return text
     many = _plural(parts[0].group(2))
-    if many is None:
+    if many is None or parts[0].group(0) in term:
         return text
     m = parts[0]
     return f"{text[:m.start()]}{m.group(1)} beide {many}{text[m.end():tail.start()]}"
@@ -2037,4 +2097,5 @@ def _tidy(text: str) -> str:
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
     text = re.sub(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ", r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
-    return re.sub(r"\s+", " ", text).replace(" ,", ",").strip().rstrip(",").rstrip()
+    # ("…, van de knie,, graad 2": a comma part after a genitive that kept its own comma is one comma)
+    return re.sub(r",(?:\s*,)+", ",", re.sub(r"\s+", " ", text).replace(" ,", ",")).strip().rstrip(",").rstrip()
