@@ -1356,3 +1356,18 @@ def test_reading_37_kinds_render_right(suggester, term, expected):
 ])
 def test_an_english_comma_qualifier_gets_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Needs-edit kinds of readings 36–37: a comma's "recidief" qualifies the whole, a bilateral body part
+# named alone is both of them, a body part named alone takes no article the term did not give it.
+@pytest.mark.parametrize("term,expected", [
+    ("herpes labialis, recidief", "koortslip, teruggekeerd"),          # never "…, terugkeer van de ziekte"
+    ("melanoom, recidief, links", "melanoom, teruggekeerd, links"),
+    ("recidief van melanoom", "terugkeer van het melanoom"),          # the head keeps its own sense
+    ("sinus maxillaris, bilateraal", "beide kaakholtes"),
+    ("structuur van ureter, bilateraal", "beide urineleiders"),
+    ("structuur van ureter, rechts", "urineleider, rechts"),
+    ("Structuur van processus mastoideus, links", "bot achter het oor, links"),
+])
+def test_needs_edit_kinds_of_readings_36_37(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -280,7 +280,12 @@ class Renderer:
             self._unknown += english
             raise NotRendered(english)
         chain = self._chain(units)
-        text = _both_sides(self._render_chain(chain), self._term)
+        text = self._render_chain(chain)
+        if re.match(r"(?:de|het) ", text) and not re.match(r"(?:de|het) ", self._term):
+            # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
+            # takes no article the term did not give it
+            text = text.split(" ", 1)[1]
+        text = _both_sides(text, self._term)
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -1000,6 +1005,12 @@ class Renderer:
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
                 continue
             said = len(self._adjective_after)
+            if n > 0 and coords[n - 1].low == "," and len(coord) == 1 and coord[0].entry is not None \
+                    and coord[0].entry.kind == "head" and (qualifier := self.lex.modifier(coord[0].low)) is not None \
+                    and qualifier.lay != "-" and not has_slot(qualifier.lay):
+                # "herpes labialis, recidief": after a comma the word qualifies the whole ("koortslip,
+                # teruggekeerd"), not a head of its own ("…, terugkeer van de ziekte")
+                coord = [Unit(coord[0].tokens, qualifier, coord[0].role)]
             negated = len(coord) > 1 and coord[0].low == "niet" and coord[0].entry is None  # "…, niet fataal"
             if n > 0 and coords[n - 1].low == "," and all(
                     u.entry is not None and u.entry.kind in ("qualifier", "adjective") and u.entry.article in ("pre", "post")
@@ -1726,6 +1737,11 @@ def _both_sides(text: str, term: str) -> str:
     tail = re.search(r",? aan beide kanten$", text)
     if tail is None:
         return text
+    bare = re.fullmatch(r"(\w+)", text[:tail.start()])
+    if bare and (body_part(bare.group(1), exact=True) or bare.group(1) in ("schouder", "enkel")) \
+            and bare.group(1) not in UNPAIRED and not bare.group(1).endswith(ONE_WITH_TWO_SIDES) \
+            and (many := _plural(bare.group(1))) is not None:
+        return f"beide {many}"  # "sinus maxillaris, bilateraal": "beide kaakholtes"
     parts = list(re.finditer(r"\b(van|in|aan|op) (?:de|het) (\w+)", text))
     if len(parts) != 1 or not (body_part(parts[0].group(2)) or parts[0].group(2) in ("schouder", "enkel")) \
             or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES):
@@ -1749,6 +1765,9 @@ def _plural(noun: str) -> str | None:
         plural = noun + "s"
     elif noun.endswith("ie"):
         plural = noun + "ën"
+    elif noun.endswith("e") and not noun.endswith("ee"):
+        # "holtes", "ziekten": the form the word list knows, the more frequent first
+        plural = max((c for c in (noun + "s", noun + "n") if noun in grammar.singulars(c)), key=zipf, default=noun + "s")
     elif re.search(r"(aa|ee|oo|uu)[^aeiou]$", noun):
         plural = noun[:-2] + noun[-1] + "en"
     elif re.search(r"(ie|ei|ij|ui|ou|eu|oe)[sf]$", noun):
