@@ -411,6 +411,9 @@ def compare(term: str, proposal: str) -> str | None:
             # (also before a name or a number: "zenuwwortel links van C6" is not the left C6 root)
             # "longontsteking links van de bovenkwab": a side before "van" reads as a place beside it
             problems.append(message("flags.grammar.side-place", side=w))
+        if w in ("de", "het", "een") and re.fullmatch(r"(?:een|twee|drie|vier|vijf|meer|veel)maals?|meermalen", nxt):
+            # "toestand na de tweemaal keizersnede": a count of times is an adverb, it takes no article
+            problems.append(message("flags.grammar.article", article=w, noun=nxt))
         if w == "geen" and nxt.endswith("en") and dutch.verbal_noun(nxt) and f"geen {nxt}" not in term_low:
             # "geen poepen sinds 3 dagen": "geen" counts things; an act is "niet" done ("niet gepoept")
             problems.append(message("flags.grammar.article", article=w, noun=nxt))

@@ -101,6 +101,8 @@ def quantities(text: str) -> list[tuple[str, str]]:
             continue  # "type I", "graad V": a Roman numeral, counted above
         if letter in "IVX" and before and before[-1].startswith(_NUMBERED_PARTS):
             continue  # "os metatarsale V", "digitus I": which one, counted above as a rank
+        if letter == "X" and text[m.end():m.end() + 1] == "-":
+            continue  # "X-thorax", "X-bekken": an X-ray ("röntgenfoto"), no code or number
         out.append((letter, "code"))
     return out
 

@@ -23,7 +23,7 @@ QUALIFIERS: list[tuple[str, str, str]] = [
     ("course", r"\bacu(?:ut|te|ta|tus|tum)\b", r"\bacu|plotseling|\bplots|opeens|ineens|snel opkomend"),
     ("course", r"\bchronis\w*|\bchron\b", r"chronis|langdurig|blijvend|aanhoudend|lang durend|langer durend|slepend"),
     # ... not "nervus recurrens", a nerve's name
-    ("course", r"\brecidiv\w*|\brecurrent\w*|\brecurre[er]\w*", r"recidiv|recurr|terugker|steeds terug|weer terug|telkens|herhaald|opnieuw"),
+    ("course", r"\brecidiv\w*|\brecurrent\w*|\brecurre[er]\w*", r"recidiv|recurr|terugker|teruggek|steeds terug|weer terug|telkens|herhaald|opnieuw"),
     ("course", r"\bintermitter\w*", r"intermitter|af en toe|met tussenpozen|komt en gaat|wisselend"),
     ("congenital", r"\baangebor\w*|\bcongenit\w*", r"aangebor|geboorte|congenit|erfelijk"),
     ("type", r"\btype\b", r"\btype|\bsoort|\bvorm"),

@@ -90,7 +90,7 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter
 # allergie", "scheur in de nier na een ongeval" ("door de allergie" asks "which allergy?").
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
-ABSTRACT = {"uitputting", "vermoeidheid", "rust", "angst", "beklemming", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
+ABSTRACT = {"uitputting", "vermoeidheid", "rust", "onrust", "angst", "beklemming", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
             "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang"}
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
@@ -539,8 +539,13 @@ class Renderer:
             previous = self._np_head
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
+            newborn = False
             if prep is not None and _lay_prep(prep) == "bij" and parts and _lay_head(text) in ANY_PERSON:
                 generic = re.search(r" (?:bij|door) (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
+                # "neonatale hypoglykemie | bij kind van moeder …": a bare child is less precise than
+                # the newborn the lay text said; the newborn stays ("bij een pasgeboren kind van …")
+                newborn = generic is not None and generic.group(0).endswith("pasgeborene") \
+                    and re.fullmatch(r"(?:de|het|een) (?:kind|baby)", text) is not None
                 if generic is not None:
                     # "ademnood bij een pasgeborene door onrijpe longen" + "bij prematuur": the
                     # term's own person is the more precise one; said once
@@ -572,6 +577,8 @@ class Renderer:
                 # "pasgeborene van moeder met diabetes": a person known only by what follows is any
                 # one of them ("van een moeder met suikerziekte", not "van de moeder")
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
+            if newborn:
+                text = re.sub(r"^(de|het|een) ", r"\1 pasgeboren ", text)
             if prep is not None and re.fullmatch(r"(?:de|het|een) (?:eigen )?\w+", text) and \
                     (_lay_prep(prep), text.split()[-1]) in BARE_IDIOMS and \
                     (not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van")
@@ -1250,6 +1257,8 @@ class Renderer:
             self._context_used = True
 
     def _is_lay(self, word: str) -> bool:
+        if word.endswith("-"):
+            return False  # "primair openkamerhoek-": a compound's first part cut loose is no lay word
         if "-" in word:
             return all(self._is_lay(p) for p in word.split("-") if p and p not in ("niet", "non"))
         if word in self._clinical:
