@@ -293,8 +293,11 @@ class Renderer:
         guarded = any(t.low in _INJURY_GUARDS for t in tokens)
         for tok in tokens:
             split = None
+            # (the pure test of an injury ending first: most long words have none, and the lookup
+            # and the morphology after it are the expensive part)
             if tok.kind == "word" and "-" not in tok.low and len(tok.low) >= 8 and tok.low not in self._lookups \
-                    and not guarded and (not out or out[-1].low != "van") and self._lookup(tok.low) is None \
+                    and not guarded and (not out or out[-1].low != "van") and tok.low.endswith(_INJURY_ENDINGS) \
+                    and self._lookup(tok.low) is None \
                     and (self.morphology is None or self.morphology.compose(tok.low) is None):  # "miltscheur" first
                 split = next(((tok.low[:i], tok.low[i:]) for i in range(3, len(tok.low) - 5)
                               if tok.low[i:] in INJURY_HEADS and self._names_body_part(tok.low[:i])), None)
@@ -316,12 +319,22 @@ class Renderer:
                 i += 2
                 continue
             if tok.kind == "name" and i + 1 < len(tokens):
-                # an English run or a name that begins a lexicon phrase: "low anterior resectie"
-                for j in range(min(len(tokens), i + self._max_phrase), i + 1, -1):
+                # an English run or a name that begins a lexicon phrase: "low anterior resectie".
+                # Only runs of words and names that are still the start of some lexicon phrase can
+                # be one, so longer runs are not tried (the same runs as trying them all, as below)
+                keys, key = [], ""
+                for k in range(i, min(len(tokens), i + self._max_phrase)):
+                    if tokens[k].kind not in ("word", "name"):
+                        break
+                    key = f"{key} {tokens[k].low}" if key else tokens[k].low
+                    if key not in self._phrase_prefixes:
+                        break
+                    keys.append(key)
+                entry = None
+                for j in range(i + len(keys), i + 1, -1):
                     run = tokens[i:j]
-                    key = " ".join(t.low for t in run)
-                    entry = self._lookup(key) if all(t.kind in ("word", "name") for t in run) and key in self._phrases \
-                        else None
+                    key = keys[j - i - 1]
+                    entry = self._lookup(key) if key in self._phrases else None
                     if entry is not None:
                         out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
                         i = j
@@ -333,32 +346,32 @@ class Renderer:
             if tok.kind == "word":
                 # the longest run of words from here that is still the start of some lexicon phrase:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
-                longest, key, prefixes = i, "", self._phrase_prefixes
+                keys, key, prefixes = [], "", self._phrase_prefixes
                 for k in range(i, min(len(tokens), i + self._max_phrase)):
                     if tokens[k].kind not in ("word", "name"):
                         break  # a name may be part of a phrase: "contractuur van Dupuytren", "low anterior resectie"
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
                     if key not in prefixes and ("-" not in key or key.replace("-", "") not in prefixes):
                         break
-                    longest = k + 1
-                for j in range(longest, i + 1, -1):
+                    keys.append(key)  # the run tokens[i:k + 1]: words and names only, its key built once
+                for j in range(i + len(keys), i + 1, -1):
                     run = tokens[i:j]
-                    if all(t.kind in ("word", "name") for t in run) and (len(run) > 1 or run[0].kind == "word"):
-                        key = " ".join(t.low for t in run)
-                        if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
-                            continue  # no lexicon phrase is these words: skip the lookups
-                        entry = self._lookup(key)
-                        if entry is not None and j - i > 1 and j + 1 < len(tokens) and tokens[j].low in ("en", "of") \
-                                and entry.kind in ("noun", "word") and not has_slot(entry.lay):
-                            # "incontinentie voor urine | en ontlasting": the phrase's last noun is
-                            # coordinated with what follows, which the phrase's lay text cannot take
-                            continue
-                        if entry is not None and self._crosses(tokens, i, j):
-                            continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
-                        if entry is not None:
-                            out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
-                            i = j
-                            break
+                    # (every run tried is two or more words and names: the prefix loop saw each)
+                    key = keys[j - i - 1]
+                    if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
+                        continue  # no lexicon phrase is these words: skip the lookups
+                    entry = self._lookup(key)
+                    if entry is not None and j - i > 1 and j + 1 < len(tokens) and tokens[j].low in ("en", "of") \
+                            and entry.kind in ("noun", "word") and not has_slot(entry.lay):
+                        # "incontinentie voor urine | en ontlasting": the phrase's last noun is
+                        # coordinated with what follows, which the phrase's lay text cannot take
+                        continue
+                    if entry is not None and self._crosses(tokens, i, j):
+                        continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
+                    if entry is not None:
+                        out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
+                        i = j
+                        break
                 else:
                     entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
@@ -401,8 +414,16 @@ class Renderer:
     def _crosses(self, tokens: list[Token], i: int, j: int) -> bool:
         """True when a known phrase starts inside tokens[i:j] and ends after it."""
         for p in range(i + 1, j):
-            for q in range(j + 1, min(len(tokens), p + self._max_phrase) + 1):
-                if all(t.kind == "word" for t in tokens[p:q]) and " ".join(t.low for t in tokens[p:q]) in self._phrases:
+            # the runs tokens[p:q] grown a word at a time: a run past a non-word, or one that starts
+            # no lexicon phrase, has no longer run that is a phrase (the same answer as trying all q)
+            key = ""
+            for q in range(p + 1, min(len(tokens), p + self._max_phrase) + 1):
+                if tokens[q - 1].kind != "word":
+                    break
+                key = f"{key} {tokens[q - 1].low}" if key else tokens[q - 1].low
+                if key not in self._phrase_prefixes:
+                    break
+                if q > j and key in self._phrases:
                     return True
         return False
 
@@ -1791,6 +1812,7 @@ _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 # Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
 INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
+_INJURY_ENDINGS = tuple(INJURY_HEADS)  # for str.endswith: a word without one of these splits into no injury
 _JOINTS = {"schouder", "enkel", "kaak"}  # body parts the anatomy lexicon names only inside compounds
 # Words that make an injury compound more than its part's injury: a direction, a count, a part of it.
 _INJURY_GUARDS = {"anterior", "posterior", "anterieur", "anterieure", "posterieur", "posterieure", "voorste", "achterste",
