@@ -65,7 +65,7 @@ class Memory:
         """(core words, qualifiers): a qualifier of several words is one ("matig ernstig" is one
         degree, not "matige" + "ernstig"), the longest the lexicon knows first."""
         qualifiers, longest = self.lex.qualifiers, self._multi_word_qualifiers()
-        if not any(t in longest for t in tokens):  # most terms: one word at a time
+        if longest.keys().isdisjoint(tokens):  # most terms: one word at a time
             core, quals = [], []
             for t in tokens:
                 (quals if t in qualifiers else core).append(t)
