@@ -881,13 +881,15 @@ class Renderer:
         term's state — confidences noted, words translated, words not understood, the last head,
         an adjective said after — and those effects replayed on a hit, so a remembered phrase
         leaves the term exactly as rendering it again would. A phrase whose rendering looked up a
-        word with a contextual entry (whose sense depends on the whole term) is not remembered."""
+        word with a contextual entry (whose sense depends on the whole term) is not remembered.
+        Phrases nest (a template's object phrases are remembered inside the template's rendering):
+        a context used by an inner phrase is the outer one's too."""
         hit = self._np_cache.get(key)
         if hit is None:
             scores, unknown, translated = len(self._score), len(self._unknown), self._translated
             after, self._adjective_after = self._adjective_after, ()
             head, self._np_head = self._np_head, None  # None: this phrase set no head of its own
-            self._context_used = False
+            outer_context, self._context_used = self._context_used, False
             text = render(*args)
             hit = (text, self._score[scores:], self._unknown[unknown:], self._translated - translated,
                    self._np_head, self._adjective_after)
@@ -898,6 +900,7 @@ class Renderer:
                 if len(self._np_cache) >= NP_CACHE_SIZE:
                     self._np_cache.clear()  # bounded memory over a whole release; a chunk refills it
                 self._np_cache[key] = hit
+            self._context_used = self._context_used or outer_context
             return text
         text, scores, unknown, translated, head, after = hit
         self._score.extend(scores)
@@ -1542,7 +1545,8 @@ class Renderer:
             return None
         for prep, units in objects[1:]:
             previous = first.head
-            text = self._render_np(units, article=True)
+            # remembered like any noun phrase of the chain: "van linker femur" recurs across a family
+            text = self._memo(("np", True, _units_key(units)), self._render_np, units, True)
             if not text:
                 return None
             if prep.low != "van":
