@@ -757,8 +757,7 @@ class Renderer:
                                                                           for w in parts[-1].split())):
             return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
         # the genitive's noun, not a level code or number after it ("de wervel L3")
-        nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower())
-                                                 or _STAGE.fullmatch(w.lower()) or w.lower() in LABELS)]
+        nouns = [w for w in text.split() if not _code_or_label(w)]
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
         owner = _OWNER_LAST.search(text)
         if owner and before.startswith(owner.group(1)) and len(before) >= len(owner.group(1)) + 4 \
@@ -1820,6 +1819,13 @@ _STAGE = re.compile(r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)[a-c]")
 _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 
 
+@lru_cache(maxsize=1 << 14)  # pure, and asked for every word of every genitive
+def _code_or_label(word: str) -> bool:
+    """A level code, number, Roman numeral, stage or label word ("L3", "2", "IV", "IIIb", "graad"), not a noun."""
+    return bool(_CODE.match(word) or word[:1].isdigit() or ROMAN.match(word.lower())
+                or _STAGE.fullmatch(word.lower()) or word.lower() in LABELS)
+
+
 _INFINITIVE_HEADS = {"vallen", "roken", "drinken", "eten", "slapen", "braken"}
 # Lay heads of a disease: after a name and a hyphen the name is the disease's ("Erb-parese").
 _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "afwijking", "stoornis", "zwakte",
@@ -1941,6 +1947,7 @@ def _is_act(noun: str) -> bool:
     return bool(grammar.verbal_noun(noun)) or noun in ("onderzoek", "operatie", "behandeling", "ingreep")
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked of the same lay texts again and again
 def _lay_head(lay: str) -> str:
     """The head noun of a lay phrase: its last word before a preposition or a relative clause
     ("pasgeborene die te klein is …" → "pasgeborene", not "is")."""
@@ -1989,17 +1996,24 @@ _SPACES = re.compile(r"\s+")
 
 
 def _tidy(text: str) -> str:
-    text = _SLASH.sub("/", text)  # "mmol/l", "10^9/l", as the term writes it
+    # (each substitution only where the text has what its pattern needs: most texts have none of
+    # them, and a test for a substring costs far less than a scan with the pattern)
+    if " / " in text:
+        text = _SLASH.sub("/", text)  # "mmol/l", "10^9/l", as the term writes it
     text = text.replace(" )", ")").replace("( ", "(")  # "(4+3)": a kept bracket hugs what it holds
     text = text.replace(" :", ":")
     # "het groot lymfevat in de borst": a lexicon phrase written bare takes the article's ending
-    text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
+    if "het " in text or "dit " in text:
+        text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
     # (after a preposition with its article: "van het vijfde middenvoetsbeentje")
-    text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
+    if "I" in text or "V" in text:
+        text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
     # "glucose in urine, 2+": a plus count stays one token ("2+", never "2 +")
-    text = _PLUS_COUNT.sub(r"\1+", text)
+    if "+" in text:
+        text = _PLUS_COUNT.sub(r"\1+", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
-    text = _DURATION_TWICE.sub(r"\1 ", text)
+    if "langdurig" in text:
+        text = _DURATION_TWICE.sub(r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
     return _SPACES.sub(" ", text).replace(" ,", ",").strip().rstrip(",").rstrip()
