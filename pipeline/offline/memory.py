@@ -66,10 +66,7 @@ class Memory:
         degree, not "matige" + "ernstig"), the longest the lexicon knows first."""
         qualifiers, longest = self.lex.qualifiers, self._multi_word_qualifiers()
         if longest.keys().isdisjoint(tokens):  # most terms: one word at a time
-            core, quals = [], []
-            for t in tokens:
-                (quals if t in qualifiers else core).append(t)
-            return core, quals
+            return [t for t in tokens if t not in qualifiers], [t for t in tokens if t in qualifiers]
         core, quals, i = [], [], 0
         while i < len(tokens):
             t = tokens[i]
