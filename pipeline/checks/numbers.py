@@ -107,6 +107,9 @@ def quantities(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LONE_LETTER = re.compile(r"(?<![\w'’-])([a-z])(?![\w'’])")
+
 # Greek and Latin number morphemes: "monochoriaal" may be said "met één placenta".
 _MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("primi", "1"), ("secundi", "2"), ("hemi", "1"), ("bi", "2"), ("di", "2"), ("tri", "3"), ("tetra", "4"),
                      ("quadri", "4"), ("penta", "5"), ("tweeling", "2"), ("drieling", "3"), ("vierling", "4"))
@@ -115,7 +118,7 @@ _MORPHEME_NUMBERS = (("mono", "1"), ("uni", "1"), ("primi", "1"), ("secundi", "2
 def _implied(term: str) -> set[str]:
     """Numbers a term's words say without a numeral ("monochoriale", "tweeling"), and those the
     curated lexicon's lay text for one of its words says ("meconium" → "eerste ontlasting")."""
-    words = re.findall(r"[^\W\d_]+", term.lower())
+    words = _LETTERS.findall(term.lower())
     said = _lexicon_numbers()
     return {value for word in words for morpheme, value in _MORPHEME_NUMBERS
             if word.startswith(morpheme) and len(word) > len(morpheme) + 3 or morpheme in ("tweeling", "drieling", "vierling") and morpheme in word} \
@@ -178,14 +181,16 @@ def compare(term: str, proposal: str) -> str | None:
         if ratio not in _RATIO.findall(proposal):
             # "2:1-geleiding" → "2: 1 geleiding": a ratio is one number, split it is two
             problems.append(message("flags.number-changed.moved", want=ratio, got=" ".join(re.findall(r"\d+", ratio))))
-    implied = _implied(term)
+    implied = None  # (worked out only for a number the proposal adds: most rows add none)
     words_only = not want and not re.search(r"\d", proposal)
     glued = {v[-1] for v, _ in want if v[-1:].isalpha()}  # "3A": its "A" is no new code
     # a term written all lower case ("hepatitis b") says its letter: the proposal's capital is no new code
-    lowered = {m.upper() for m in re.findall(r"(?<![\w'’-])([a-z])(?![\w'’])", term)} if term == term.lower() else set()
+    lowered = {m.upper() for m in _LONE_LETTER.findall(term)} if term == term.lower() else set()
     for q, n in added.items():
         if q[1] == "code" and (q[0] in glued or q[0] in lowered):
             continue
+        if n > 0 and q[1] in ("", "rang", "keer") and implied is None:
+            implied = _implied(term)
         if n <= 0 or q[1] in ("", "rang") and (q[0] in implied or words_only) or q[1] == "keer" and q[0] in implied:
             # a number word a lay definition says where the term has no number at all ("aan één
             # kant", "de eerste lymfeklier") is wording, and so is the count a Latin word says

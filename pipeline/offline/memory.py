@@ -65,11 +65,8 @@ class Memory:
         """(core words, qualifiers): a qualifier of several words is one ("matig ernstig" is one
         degree, not "matige" + "ernstig"), the longest the lexicon knows first."""
         qualifiers, longest = self.lex.qualifiers, self._multi_word_qualifiers()
-        if not any(t in longest for t in tokens):  # most terms: one word at a time
-            core, quals = [], []
-            for t in tokens:
-                (quals if t in qualifiers else core).append(t)
-            return core, quals
+        if longest.keys().isdisjoint(tokens):  # most terms: one word at a time
+            return [t for t in tokens if t not in qualifiers], [t for t in tokens if t in qualifiers]
         core, quals, i = [], [], 0
         while i < len(tokens):
             t = tokens[i]

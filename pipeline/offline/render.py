@@ -161,6 +161,15 @@ class Unit:
     def token(self) -> Token:
         return self.tokens[0]
 
+    @property
+    def key(self) -> tuple:
+        """What a phrase's rendering depends on of this unit (see `_units_key`), built once: the
+        same units are keyed again for every cache the chain of a term asks."""
+        key = self.__dict__.get("_key")
+        if key is None:
+            key = self.__dict__["_key"] = (self.role, id(self.entry), tuple((t.text, t.low, t.kind) for t in self.tokens))
+        return key
+
 
 @dataclass
 class Phrase:
@@ -333,8 +342,11 @@ class Renderer:
         guarded = any(t.low in _INJURY_GUARDS for t in tokens)
         for tok in tokens:
             split = None
+            # (the pure test of an injury ending first: most long words have none, and the lookup
+            # and the morphology after it are the expensive part)
             if tok.kind == "word" and "-" not in tok.low and len(tok.low) >= 8 and tok.low not in self._lookups \
-                    and not guarded and (not out or out[-1].low != "van") and self._lookup(tok.low) is None \
+                    and not guarded and (not out or out[-1].low != "van") and tok.low.endswith(_INJURY_ENDINGS) \
+                    and self._lookup(tok.low) is None \
                     and (self.morphology is None or self.morphology.compose(tok.low) is None):  # "miltscheur" first
                 split = next(((tok.low[:i], tok.low[i:]) for i in range(3, len(tok.low) - 5)
                               if tok.low[i:] in INJURY_HEADS and self._names_body_part(tok.low[:i])), None)
@@ -356,12 +368,22 @@ class Renderer:
                 i += 2
                 continue
             if tok.kind == "name" and i + 1 < len(tokens):
-                # an English run or a name that begins a lexicon phrase: "low anterior resectie"
-                for j in range(min(len(tokens), i + self._max_phrase), i + 1, -1):
+                # an English run or a name that begins a lexicon phrase: "low anterior resectie".
+                # Only runs of words and names that are still the start of some lexicon phrase can
+                # be one, so longer runs are not tried (the same runs as trying them all, as below)
+                keys, key = [], ""
+                for k in range(i, min(len(tokens), i + self._max_phrase)):
+                    if tokens[k].kind not in ("word", "name"):
+                        break
+                    key = f"{key} {tokens[k].low}" if key else tokens[k].low
+                    if key not in self._phrase_prefixes:
+                        break
+                    keys.append(key)
+                entry = None
+                for j in range(i + len(keys), i + 1, -1):
                     run = tokens[i:j]
-                    key = " ".join(t.low for t in run)
-                    entry = self._lookup(key) if all(t.kind in ("word", "name") for t in run) and key in self._phrases \
-                        else None
+                    key = keys[j - i - 1]
+                    entry = self._lookup(key) if key in self._phrases else None
                     if entry is not None:
                         out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
                         i = j
@@ -373,32 +395,32 @@ class Renderer:
             if tok.kind == "word":
                 # the longest run of words from here that is still the start of some lexicon phrase:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
-                longest, key, prefixes = i, "", self._phrase_prefixes
+                keys, key, prefixes = [], "", self._phrase_prefixes
                 for k in range(i, min(len(tokens), i + self._max_phrase)):
                     if tokens[k].kind not in ("word", "name"):
                         break  # a name may be part of a phrase: "contractuur van Dupuytren", "low anterior resectie"
                     key = f"{key} {tokens[k].low}" if key else tokens[k].low
                     if key not in prefixes and ("-" not in key or key.replace("-", "") not in prefixes):
                         break
-                    longest = k + 1
-                for j in range(longest, i + 1, -1):
+                    keys.append(key)  # the run tokens[i:k + 1]: words and names only, its key built once
+                for j in range(i + len(keys), i + 1, -1):
                     run = tokens[i:j]
-                    if all(t.kind in ("word", "name") for t in run) and (len(run) > 1 or run[0].kind == "word"):
-                        key = " ".join(t.low for t in run)
-                        if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
-                            continue  # no lexicon phrase is these words: skip the lookups
-                        entry = self._lookup(key)
-                        if entry is not None and j - i > 1 and j + 1 < len(tokens) and tokens[j].low in ("en", "of") \
-                                and entry.kind in ("noun", "word") and not has_slot(entry.lay):
-                            # "incontinentie voor urine | en ontlasting": the phrase's last noun is
-                            # coordinated with what follows, which the phrase's lay text cannot take
-                            continue
-                        if entry is not None and self._crosses(tokens, i, j):
-                            continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
-                        if entry is not None:
-                            out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
-                            i = j
-                            break
+                    # (every run tried is two or more words and names: the prefix loop saw each)
+                    key = keys[j - i - 1]
+                    if key not in self._phrases and ("-" not in key or key.replace("-", "") not in self._phrases):
+                        continue  # no lexicon phrase is these words: skip the lookups
+                    entry = self._lookup(key)
+                    if entry is not None and j - i > 1 and j + 1 < len(tokens) and tokens[j].low in ("en", "of") \
+                            and entry.kind in ("noun", "word") and not has_slot(entry.lay):
+                        # "incontinentie voor urine | en ontlasting": the phrase's last noun is
+                        # coordinated with what follows, which the phrase's lay text cannot take
+                        continue
+                    if entry is not None and self._crosses(tokens, i, j):
+                        continue  # "verstrijking van cervix | uteri" would split "cervix uteri"
+                    if entry is not None:
+                        out.append(Unit(run, entry, "prep" if entry.kind == "prep" else "word"))
+                        i = j
+                        break
                 else:
                     entry = self._word_lookup(tok.low)
                     role = ("prep" if (entry and entry.kind == "prep") or (not entry and tok.low in PREPOSITIONS)
@@ -441,8 +463,16 @@ class Renderer:
     def _crosses(self, tokens: list[Token], i: int, j: int) -> bool:
         """True when a known phrase starts inside tokens[i:j] and ends after it."""
         for p in range(i + 1, j):
-            for q in range(j + 1, min(len(tokens), p + self._max_phrase) + 1):
-                if all(t.kind == "word" for t in tokens[p:q]) and " ".join(t.low for t in tokens[p:q]) in self._phrases:
+            # the runs tokens[p:q] grown a word at a time: a run past a non-word, or one that starts
+            # no lexicon phrase, has no longer run that is a phrase (the same answer as trying all q)
+            key = ""
+            for q in range(p + 1, min(len(tokens), p + self._max_phrase) + 1):
+                if tokens[q - 1].kind != "word":
+                    break
+                key = f"{key} {tokens[q - 1].low}" if key else tokens[q - 1].low
+                if key not in self._phrase_prefixes:
+                    break
+                if q > j and key in self._phrases:
                     return True
         return False
 
@@ -484,6 +514,8 @@ class Renderer:
         i = 0
         while i < len(chain):
             prep, units = chain[i]
+            # (what the preposition says in lay Dutch, asked below only where there is one)
+            lay_prep = _lay_prep(prep) if prep is not None else None
             if not units:
                 self._unknown.append(prep.text if prep else "")
                 return ""
@@ -491,7 +523,7 @@ class Renderer:
             if side:
                 # "pleura-effusie van linker zijde": the side of the whole finding, said as a side
                 # ("vocht tussen de longvliezen links"), before a grade said last ("…, graad III")
-                label = re.search(rf",? (?:{'|'.join(sorted(LABELS))}) [\w-]+$", parts[-1])
+                label = _COMMA_LABEL.search(parts[-1])
                 cut = label.start() if label else len(parts[-1])
                 parts[-1] = f"{parts[-1][:cut]} {side}{parts[-1][cut:]}"
                 i += 1
@@ -505,7 +537,7 @@ class Renderer:
             if head_entry is not None:
                 # "X van Y (van Z)*": a template head's object is Y with its genitive chain
                 # the object comes with "van", or with the template's own preposition ("allergie voor {x}")
-                own = {m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", head_entry.lay)}
+                own = _own_preps(head_entry.lay)
                 objects, j = [], i + 1
                 while j < len(chain) and (chain[j][0].low == "van" and not _quantity(chain[j][1]) and not _side_only(chain[j][1])
                                           and not ((objects or head_entry.lay.startswith("uitzaaiing"))
@@ -517,12 +549,12 @@ class Renderer:
                 key = ("t", id(head_entry), definite, units_key,
                        tuple((p.low, id(p.entry), _units_key(u)) for p, u in objects))
                 text = self._memo(key, self._render_template, head_entry, units, objects, definite)
-                if definite is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
+                if definite is True and lay_prep in ("bij", "via") and _DE_HET.match(text) and \
                         _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)) \
                         and not _EPONYM_NAMED.match(text):
                     # "bij kanker", "bij een stuitligging": as for any phrase after bij/via (below)
                     text = self._memo(key[:2] + ("een",) + key[3:], self._render_template, head_entry, units, objects, "een")
-                if text and prep is not None and _lay_prep(prep) in ("met", "zonder"):
+                if text and prep is not None and lay_prep in ("met", "zonder"):
                     text = self._counted_thing(text, units)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
@@ -540,7 +572,7 @@ class Renderer:
             article = self._article(prep, parts)
             text = self._memo(("np", article, units_key), self._render_np, units, article)
             newborn = False
-            if prep is not None and _lay_prep(prep) == "bij" and parts and _lay_head(text) in ANY_PERSON:
+            if prep is not None and lay_prep == "bij" and parts and _lay_head(text) in ANY_PERSON:
                 generic = re.search(r" (?:bij|door) (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
                 # "neonatale hypoglykemie | bij kind van moeder …": a bare child is less precise than
                 # the newborn the lay text said; the newborn stays ("bij een pasgeboren kind van …")
@@ -554,45 +586,45 @@ class Renderer:
             before_side = text[: side_said.start()] if side_said else ""
             if side_said and parts and not (before_side.endswith(",") and prep is not None and prep.low == "van") \
                     and not body_part(_lay_head(before_side.rstrip(", "))) and not (
-                    prep is not None and _lay_prep(prep) in ("met", "zonder") and not before_side.endswith(",")
+                    prep is not None and lay_prep in ("met", "zonder") and not before_side.endswith(",")
                     and any(body_part(w) for w in before_side.split()) and not _is_act(_lay_head(before_side))):
                 # "liesbreuk bij zuigeling rechts": the side is the head's, not the baby's (but "met
                 # radiculopathie rechts" is a root's trouble on the right: a place keeps its side)
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
-            if article is True and _lay_prep(prep) in ("bij", "via") and re.match(r"(de|het) ", text) and \
+            if article is True and lay_prep in ("bij", "via") and _DE_HET.match(text) and \
                     _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)) \
                     and not _EPONYM_NAMED.match(text):
                 # "via een kijkoperatie", "bij een stuitligging": a means or a condition is any
                 # one of its kind; a body part is a known one ("via de halsader")
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
-            elif article is True and _lay_prep(prep) == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
+            elif article is True and lay_prep == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
             elif article is True and prep is not None and prep.low == "van" and \
                     (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "met"
-                     or re.match(r"de \w+ met ", text)) and \
-                    _lay_head(text) in ANY_PERSON | AGENTS and re.match(r"de ", text):
+                     or _PERSON_WITH.match(text)) and \
+                    _lay_head(text) in ANY_PERSON | AGENTS and text.startswith("de "):
                 # "pasgeborene van moeder met diabetes": a person known only by what follows is any
                 # one of them ("van een moeder met suikerziekte", not "van de moeder")
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
             if newborn:
                 text = re.sub(r"^(de|het|een) ", r"\1 pasgeboren ", text)
-            if prep is not None and re.fullmatch(r"(?:de|het|een) (?:eigen )?\w+", text) and \
-                    (_lay_prep(prep), text.split()[-1]) in BARE_IDIOMS and \
+            if prep is not None and _ARTICLE_NOUN.fullmatch(text) and \
+                    (lay_prep, text.split()[-1]) in BARE_IDIOMS and \
                     (not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van")
-                     or (_lay_prep(prep), text.split()[-1]) in _BARE_WITH_GENITIVE):
+                     or (lay_prep, text.split()[-1]) in _BARE_WITH_GENITIVE):
                 # "niet onder controle", "in behandeling", "op eigen initiatief": a fixed expression
                 # (not with a genitive: "stoornis in het gebruik van cannabis")
                 text = text.split(" ", 1)[1]
-            if prep is not None and _lay_prep(prep) == "toestand na" and \
-                    _DEVICE.search(_lay_head(re.sub(r" (links|rechts)$", "", text))):
+            if prep is not None and lay_prep == "toestand na" and \
+                    _DEVICE.search(_lay_head(_SIDE_LAST.sub("", text))):
                 # "status na totale knieprothese": the state after an operation, not after a thing
                 # ("toestand na het plaatsen van een kunstknie", never "na de kunstknie")
                 text = "het plaatsen van " + ("een " if grammar.gender(_lay_head(text)) != "pl" else "") + \
-                    re.sub(r"^(de|het|een) ", "", text)
-            if prep is not None and _lay_prep(prep) in ("met", "zonder"):
+                    _LEADING_ARTICLE.sub("", text)
+            if prep is not None and lay_prep in ("met", "zonder"):
                 text = self._counted_thing(self._counted(text), units)
             elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
                     parts[-1].split(" ", 1)[0] in ("na", "bij", "tijdens", "door", "uit") \
@@ -623,40 +655,40 @@ class Renderer:
                 if action in ("drop", "placed"):
                     i += 1
                     continue
-            with_tool = prep is not None and parts and _lay_prep(prep) == "met"
+            with_tool = prep is not None and parts and lay_prep == "met"
             tool_side = _SIDE_TAIL.search(text) if with_tool else None
             tool = (text[: tool_side.start()] if tool_side else text).rstrip(", ")  # its side may have gone to the head
-            if with_tool and re.fullmatch(r"(?:een |de |het )?(\w{4,})", tool) \
+            if with_tool and _TOOL.fullmatch(tool) \
                     and parts[0].split() and (parts[0].split()[0].startswith(tool.split()[-1])
                                               and parts[0].split()[0] != tool.split()[-1]
                                               or tool.split()[-1] in ("prothese", "implantaat")
-                                              and re.search(r"\bkunst\w{3,}", parts[0])):
+                                              and _ARTIFICIAL.search(parts[0])):
                 # "fotocoagulatie van retina | met laser": "laserbehandeling" says the laser already;
                 # "plaatsen van een kunstheup | met prothese": the artificial hip is the prosthesis
                 if tool_side and not parts[-1].endswith(tool_side.group(1)):
                     parts[-1] += f", {tool_side.group(1)}"
                 i += 1
                 continue
-            if prep is not None and parts and text and len(text.split()) <= 2 and _lay_prep(prep) in ("na", "tijdens", "door") \
-                    and any(parts[-1].endswith(f" {_lay_prep(prep)} {a}{text.split()[-1]}") for a in ("", "de ", "het ", "een ")):
+            if prep is not None and parts and text and len(text.split()) <= 2 and lay_prep in ("na", "tijdens", "door") \
+                    and any(parts[-1].endswith(f" {lay_prep} {a}{text.split()[-1]}") for a in ("", "de ", "het ", "een ")):
                 # "atonie van uterus | na bevalling": the gloss says "slappe baarmoeder na de
                 # bevalling" already; the term's own phrase would say it twice
                 i += 1
                 continue
-            if prep is not None and parts and any(c.search(f"{_lay_prep(prep)} {text}") and c.search(" ".join(parts))
+            if prep is not None and parts and any(c.search(f"{lay_prep} {text}") and c.search(" ".join(parts))
                                                   for c in SAME_CONCEPT):
                 # "bronchopulmonale dysplasie | na prematuriteit": the lay text says "bij een te vroeg
                 # geboren baby" already; "schouderdystocie | bij geboorte" says "bij de bevalling"
                 i += 1
                 continue
             generic = next((a for a in said_after if a.startswith("na ")), None)
-            if generic and prep is not None and _lay_prep(prep) == "na" and parts and parts[-1].endswith(" " + generic):
+            if generic and prep is not None and lay_prep == "na" and parts and parts[-1].endswith(" " + generic):
                 # "postoperatieve wondinfectie na appendectomie": the term's own "na …" says which
                 # operation; "na een operatie" would say it twice
                 parts[-1] = parts[-1][: -len(generic) - 1]
                 said_after = tuple(a for a in said_after if a != generic)
             tail = " " + " ".join(said_after)
-            if said_after and prep is not None and _lay_prep(prep) in ("met", "zonder") and parts and parts[-1].endswith(tail) \
+            if said_after and prep is not None and lay_prep in ("met", "zonder") and parts and parts[-1].endswith(tail) \
                     and not set(said_after) & {"links", "rechts"} and not any(a.startswith(("met ", "zonder ", "van ", "aan ", "door ")) for a in said_after):
                 # (a side said as a phrase stays on its noun: "liesbreuk aan één kant zonder afgestorven weefsel",
                 # and so does a cause: "crisis door hoge bloeddruk met …")
@@ -664,19 +696,19 @@ class Renderer:
                 # before an adjective said as a phrase, which is said last
                 parts[-1] = parts[-1][: -len(tail)]
                 trailing.append(tail.strip())
-            if prep is not None and _lay_prep(prep) == "in" and text == "de staat" and i + 1 < len(chain) \
+            if prep is not None and lay_prep == "in" and text == "de staat" and i + 1 < len(chain) \
                     and chain[i + 1][0] is not None and chain[i + 1][0].low in ("om", "tot"):
                 text = "staat"  # "niet in staat om …": the idiom takes no article
-            if prep is not None and _lay_prep(prep) == "op" and re.fullmatch(r"(?:de|het) \w+hoogte", text):
+            if prep is not None and lay_prep == "op" and _AT_HEIGHT.fullmatch(text):
                 text = text.split(" ", 1)[1]  # "op navelhoogte", "op ooghoogte": a fixed phrase without article
-            verb_phrase = re.fullmatch(r"(\w+) (\w+en)", text) if prep is not None else None
+            verb_phrase = _VERB_PHRASE.fullmatch(text) if prep is not None else None
             if verb_phrase and grammar.gender(verb_phrase.group(2)) == "het" and grammar.gender(verb_phrase.group(1)) \
                     and not body_part(verb_phrase.group(2)) and not grammar.adjective_forms(verb_phrase.group(1)):
                 # "hoesten zonder opgeven van sputum": the lay "slijm ophoesten" is a verb with its
                 # object; after a preposition it is said as a noun ("zonder ophoesten van slijm")
                 text = f"{verb_phrase.group(2)} van {verb_phrase.group(1)}"
             label = _TRAILING_LABEL.search(text) if parts else None
-            if label and prep is not None and _lay_prep(prep) == "bij" and _lay_head(text[: label.start()]) in PERSONS:
+            if label and prep is not None and lay_prep == "bij" and _lay_head(text[: label.start()]) in PERSONS:
                 # "intraventriculaire bloeding bij prematuur graad 2": the grade is the bleeding's,
                 # not the baby's ("bloeding … graad 2 bij een te vroeg geboren baby")
                 text = text[: label.start()].rstrip()
@@ -691,7 +723,7 @@ class Renderer:
         if trailing:
             # what is said last goes before the term's comma parts ("… in de knie in het gewricht,
             # rechts"), never after them ("…, rechts in het gewricht")
-            tail = re.search(r"(?:, [^,]+)+$", text)
+            tail = _COMMA_PARTS.search(text)
             cut = tail.start() if tail else len(text)
             text = f"{text[:cut]} {' '.join(trailing)}{text[cut:]}"
         subject = _SINGULAR_VERB.match(text)
@@ -734,11 +766,11 @@ class Renderer:
         ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
-        if text != said and not re.match(r"(de|het|een|geen) ", text) and head not in MASS | ABSTRACT and \
+        if text != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
                 not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
                 not _mass(text) and grammar.gender(head) in ("de", "het") and \
-                (" " not in text or re.match(r"te \w+ \w+$", text)):
+                (" " not in text or _TE_ADJ_NOUN.match(text)):
             return "een " + text  # "met een gat", "met een te zware baby"
         return text
 
@@ -749,7 +781,7 @@ class Renderer:
         words = text.split(" van ", 1)[0].split()
         first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
-        if " van " in text and not re.match(r"(de|het|een|geen) ", text) and not infinitive and \
+        if " van " in text and not _ARTICLED.match(text) and not infinitive and \
                 _lay_head(text) not in MASS | _UNCOUNTED and \
                 grammar.gender(self._np_head or "") in ("de", "het") and grammar.gender(first) in ("de", "het"):
             # not before a plural ("met symptomen van het bewegen", never "met een symptomen")
@@ -780,17 +812,16 @@ class Renderer:
                                                                           for w in parts[-1].split())):
             return "drop", text  # "hemisfeer van cerebrum" → "linkerhersenhelft": already says whose
         # the genitive's noun, not a level code or number after it ("de wervel L3")
-        nouns = [w for w in text.split() if not (_CODE.match(w) or w[:1].isdigit() or ROMAN.match(w.lower())
-                                                 or _STAGE.fullmatch(w.lower()) or w.lower() in LABELS)]
+        nouns = [w for w in text.split() if not _code_or_label(w)]
         before, after = (parts[-1].split() or [""])[-1], _lay_head(" ".join(nouns)) if nouns else ""
-        owner = re.search(r" van (?:de|het) (\w{4,})$", text)
+        owner = _OWNER_LAST.search(text)
         if owner and before.startswith(owner.group(1)) and len(before) >= len(owner.group(1)) + 4 \
                 and grammar.gender(before[len(owner.group(1)):].removeprefix("s")) is not None:
             # "alvleesklierkanker" + "van de kop van de alvleesklier": the genitive names the organ
             # precisely, so the compound keeps only its head ("kanker van de kop van de alvleesklier")
             parts[-1] = parts[-1][: len(parts[-1]) - len(before)] + before[len(owner.group(1)):].removeprefix("s")
             return "append", text
-        sided = re.fullmatch(r"(linker|rechter)?(\w{3,})", after) if _only_noun(text) else None
+        sided = _SIDED_NOUN.fullmatch(after) if _only_noun(text) else None
         if sided:
             for m in _PLACE_WORD.finditer(parts[-1]):
                 word = m.group(1)
@@ -822,7 +853,7 @@ class Renderer:
                        if before and a and before != a and (h := grammar.shared_head(before, a))), None)
         if shared and shared not in (before, after):
             return "refuse", text
-        if re.search(r" (?:waar|waarbij|die|dat) ", parts[-1]):
+        if _CLAUSE.search(parts[-1]):
             # "onderzoek van de eerste lymfeklier waar kanker naartoe kan gaan" + "van de oksel":
             # after a clause the genitive would hang on its verb
             return "refuse", text
@@ -833,7 +864,7 @@ class Renderer:
             # own last noun, more precisely
             words = parts[-1].split()
             if len(words) >= 2 and words[-2] in ("de", "het") and (grammar.gender(after) == grammar.gender(before)
-                                                                   or re.match(r"(de|het) ", text)):
+                                                                   or _DE_HET.match(text)):
                 parts[-1] = " ".join(words[:-2] + [text])  # "… van het rechteroor"
                 return "placed", text
             side = re.fullmatch(rf"(linker|rechter){re.escape(before)}", after)
@@ -841,9 +872,9 @@ class Renderer:
                 parts[-1] += " links" if side.group(1) == "linker" else " rechts"  # "open been rechts"
                 return "placed", text
             return "refuse", text  # "open been van het linkeronderbeen": no rule merges them
-        if before in PLACING and re.match(r"(de|het) ", text) and grammar.gender(self._np_head or "") in ("de", "het"):
+        if before in PLACING and _DE_HET.match(text) and grammar.gender(self._np_head or "") in ("de", "het"):
             text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
-        elif before in PLACING and text.strip() and not re.match(r"(de|het|een|geen) ", text) and not text[:1].isdigit() \
+        elif before in PLACING and text.strip() and not _ARTICLED.match(text) and not text[:1].isdigit() \
                 and not text.split()[0].endswith(("en", "s")) and grammar.gender(text.split()[0]) != "pl":
             text = "een " + text  # "plaatsen van kroon" → "plaatsen van een kroon"
         if inner is None:
@@ -855,7 +886,7 @@ class Renderer:
         if after in PERSONS and " van " not in text:
             # "te veel bilirubine in het bloed" + "van pasgeborene": a condition described with a
             # place of its own is "bij" the person, said last (not "bilirubine van de pasgeborene")
-            if after in ANY_PERSON and re.match(r"de |het \w+$", text):
+            if after in ANY_PERSON and _DE_OR_HET_NOUN.match(text):
                 text = "een " + text.split(" ", 1)[1]  # "bij een pasgeborene": any newborn
             parts[-1] = f"{parts[-1]} bij {text}"
             return "placed", text
@@ -907,13 +938,15 @@ class Renderer:
         term's state — confidences noted, words translated, words not understood, the last head,
         an adjective said after — and those effects replayed on a hit, so a remembered phrase
         leaves the term exactly as rendering it again would. A phrase whose rendering looked up a
-        word with a contextual entry (whose sense depends on the whole term) is not remembered."""
+        word with a contextual entry (whose sense depends on the whole term) is not remembered.
+        Phrases nest (a template's object phrases are remembered inside the template's rendering):
+        a context used by an inner phrase is the outer one's too."""
         hit = self._np_cache.get(key)
         if hit is None:
             scores, unknown, translated = len(self._score), len(self._unknown), self._translated
             after, self._adjective_after = self._adjective_after, ()
             head, self._np_head = self._np_head, None  # None: this phrase set no head of its own
-            self._context_used = False
+            outer_context, self._context_used = self._context_used, False
             text = render(*args)
             hit = (text, self._score[scores:], self._unknown[unknown:], self._translated - translated,
                    self._np_head, self._adjective_after)
@@ -924,6 +957,7 @@ class Renderer:
                 if len(self._np_cache) >= NP_CACHE_SIZE:
                     self._np_cache.clear()  # bounded memory over a whole release; a chunk refills it
                 self._np_cache[key] = hit
+            self._context_used = self._context_used or outer_context
             return text
         text, scores, unknown, translated, head, after = hit
         self._score.extend(scores)
@@ -1427,7 +1461,7 @@ class Renderer:
                 phrase.pre.insert(nouns[-1] + 1, (" ".join(after), False))
                 self._adjective_after = self._adjective_after + tuple(after)
                 after = []
-        many = len(re.findall(r"\b(?:van|in|op|aan|naar|door|met|bij|uit|tussen|rond)\b", " ".join(phrase.post))) >= 2
+        many = len(_PREP_WORD.findall(" ".join(phrase.post))) >= 2
         if phrase.object_post and post and phrase.post and (phrase.post[0].split(" ", 1)[0] in ("met", "zonder", "door") or many):
             # "chronische longziekte met vernauwde luchtwegen, GOLD-klasse 3": a grade goes before a
             # place ("graad 2 in de baarmoederhals"), not into a description of the disease
@@ -1595,7 +1629,8 @@ class Renderer:
             return None
         for prep, units in objects[1:]:
             previous = first.head
-            text = self._render_np(units, article=True)
+            # remembered like any noun phrase of the chain: "van linker femur" recurs across a family
+            text = self._memo(("np", True, _units_key(units)), self._render_np, units, True)
             if not text:
                 return None
             if prep.low != "van":
@@ -1627,7 +1662,7 @@ class Renderer:
         return Phrase(text, None, bare_noun=False, articleless=True) if text else None
 
     def _fill(self, template: str, x: Phrase) -> str | None:
-        m = re.search(r"\{(de |een )?x\}", template)
+        m = _SLOT_IN.search(template)
         before, after, kind = template[: m.start()], template[m.end():], (m.group(1) or "").strip()
         glued_left = before and not before.endswith(" ")
         glued_right = after and not after.startswith(" ")
@@ -1648,19 +1683,19 @@ class Renderer:
                 return None  # "luchtpijptakkanker" is no Dutch word: "kanker van de luchtpijptak"
             rest = after.split(" ", 1)[1] if glued_right and " " in after else ("" if glued_right else after)
             return (before if not glued_left else "") + word + ((" " + rest) if rest else "")
-        if not kind and re.fullmatch(r"\w+ ", before) and not after and x.pre and \
+        if not kind and _ONE_WORD_SPACE.fullmatch(before) and not after and x.pre and \
                 (x.pre[0][0][:1].isdigit() or x.pre[0][0] in NUMBER_WORDS | {"beide", "meerdere"}):
             # "gebroken {x}" + "2 ribben": the count goes first ("2 gebroken ribben")
             count, x.pre = x.pre[0][0], x.pre[1:]
             text, _ = x.text(article=False)
             x.pre.insert(0, (count, False))
             return f"{count} {before}{text}"
-        if not kind and re.fullmatch(r"\w+ ", before) and not after and not x.pre and " " in x.head and \
+        if not kind and _ONE_WORD_SPACE.fullmatch(before) and not after and not x.pre and " " in x.head and \
                 _is_count(x.head.split(" ", 1)[0]):
             # the same when the object came as one text ("twee ribben, links": a comma part)
             count, rest = x.head.split(" ", 1)
             return f"{count} {before}{rest}"
-        if not kind and before and re.search(r"\b(de|het|een) ", x.head) and x.articleless:
+        if not kind and before and _ARTICLE_WORD.search(x.head) and x.articleless:
             return None  # "gebroken het spaakbeen en de ellepijp": a coordination takes "van" ("botbreuk van …")
         if kind == "een":
             if x.det:
@@ -1686,7 +1721,7 @@ def _restates(compound: str, noun: str) -> bool:
     """True when `compound` already contains `noun` (or its stem): "linkerhersenhelft" / "hersenen"."""
     if not compound or not noun or " " in noun or compound == noun:
         return False
-    core = re.sub(r"^(linker|rechter)", "", compound.lower())
+    core = _SIDE_PREFIX.sub("", compound.lower())
     stems = {noun, noun[:-2] if noun.endswith("en") else "", noun[:-1] if noun.endswith(("s", "e")) else ""}
     return any(len(st) >= 4 and (core.startswith(st) or core.endswith(st)) for st in stems if st)
 
@@ -1802,14 +1837,14 @@ def _mass(lay: str) -> bool:
     "meten van C-reactieve proteïne")."""
     return lay in MASS or lay.split(" ")[0] in MASS or _lay_head(lay) in MASS or lay.split(" ")[0].endswith(MASS_ENDINGS) \
         or _lay_head(lay).endswith(MASS_ENDINGS) or _SUBSTANCE.search(_lay_head(lay)) is not None \
-        or re.match(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ", lay) is not None  # "bij te veel bilirubine"
+        or _TE_DEGREE.match(lay) is not None  # "bij te veel bilirubine"
 
 
 def _side_noun(phrase: Phrase) -> re.Match | None:
     """The body part at the end of a lay phrase's own genitive ("punt | van de elleboog"), where a
     side belongs; None when there is none, or when it is one organ ("in de balzak links", not
     "in de linkerbalzak")."""
-    m = re.search(r"^(?:van|in|aan) (?:de|het) (\w+)$", phrase.post[-1]) if phrase.post else None
+    m = _OWN_GENITIVE.search(phrase.post[-1]) if phrase.post else None
     return m if m is not None and m.group(1) not in UNPAIRED else None
 
 
@@ -1850,7 +1885,7 @@ def _side_to_owner(before: str, genitive: str) -> tuple[str, str]:
     word ("rechter mediale zijde van knie") is the body part's that follows, not the region's; of one
     organ the part keeps its own side ("rechterdeel van de lever"). Unchanged otherwise."""
     region = _SIDED_REGION.search(before)
-    owner = re.fullmatch(r"(de|het) (\w+)", genitive)
+    owner = _ARTICLE_AND_NOUN.fullmatch(genitive)
     if region and owner and body_part(owner.group(2)) and owner.group(2) not in UNPAIRED \
             and not owner.group(2).startswith(("linker", "rechter")):
         return (before[: region.start(1)] + before[region.end(1):],
@@ -1886,7 +1921,7 @@ def _only_noun(text: str) -> bool:
 
 def _units_key(units: list[Unit]) -> tuple:
     """What a noun phrase's rendering depends on: each unit's role, lexicon entry and tokens."""
-    return tuple((u.role, id(u.entry), tuple((t.text, t.low, t.kind) for t in u.tokens)) for u in units)
+    return tuple([u.key for u in units])
 
 
 class _AltShape(NamedTuple):
@@ -1980,6 +2015,13 @@ _STAGE = re.compile(r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)[a-c]")
 _CODE = re.compile(r"^[A-Z]{1,2}\d{1,2}(?:-[A-Z]{0,2}\d{1,2})?$")
 
 
+@lru_cache(maxsize=1 << 14)  # pure, and asked for every word of every genitive
+def _code_or_label(word: str) -> bool:
+    """A level code, number, Roman numeral, stage or label word ("L3", "2", "IV", "IIIb", "graad"), not a noun."""
+    return bool(_CODE.match(word) or word[:1].isdigit() or ROMAN.match(word.lower())
+                or _STAGE.fullmatch(word.lower()) or word.lower() in LABELS)
+
+
 _INFINITIVE_HEADS = {"vallen", "roken", "drinken", "eten", "slapen", "braken"}
 # Lay heads of a disease: after a name and a hyphen the name is the disease's ("Erb-parese").
 _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "afwijking", "stoornis", "zwakte",
@@ -1987,6 +2029,7 @@ _DISEASE_TAILS = ("verlies", "verlamming", "ontsteking", "ziekte", "syndroom", "
 # Looking for something: what follows "op" is any case of it ("screening op kanker").
 # Injury heads a lay body part is compounded with ("heupfractuur", "schouderluxatie", "knieabces").
 INJURY_HEADS = {"fractuur", "luxatie", "subluxatie", "distorsie", "contusie", "ruptuur", "abces"}
+_INJURY_ENDINGS = tuple(INJURY_HEADS)  # for str.endswith: a word without one of these splits into no injury
 _JOINTS = {"schouder", "enkel", "kaak"}  # body parts the anatomy lexicon names only inside compounds
 # Words that make an injury compound more than its part's injury: a direction, a count, a part of it.
 _INJURY_GUARDS = {"anterior", "posterior", "anterieur", "anterieure", "posterieur", "posterieure", "voorste", "achterste",
@@ -2018,6 +2061,39 @@ def _names_cancer(units: list[Unit]) -> bool:
 
 
 _SIDE_TAIL = re.compile(r",? (links|rechts)$")
+
+# Patterns the renderer matches for every phrase of every term, compiled once (each is the string
+# pattern it replaces, written where it is used; the re module's own cache costs a lookup a call).
+_DE_HET = re.compile(r"(de|het) ")
+_ARTICLED = re.compile(r"(de|het|een|geen) ")
+_PERSON_WITH = re.compile(r"de \w+ met ")
+_ARTICLE_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?\w+")
+_LEADING_ARTICLE = re.compile(r"^(de|het|een) ")
+_TOOL = re.compile(r"(?:een |de |het )?(\w{4,})")
+_ARTIFICIAL = re.compile(r"\bkunst\w{3,}")
+_AT_HEIGHT = re.compile(r"(?:de|het) \w+hoogte")
+_VERB_PHRASE = re.compile(r"(\w+) (\w+en)")
+_COMMA_PARTS = re.compile(r"(?:, [^,]+)+$")
+_TE_ADJ_NOUN = re.compile(r"te \w+ \w+$")
+_OWNER_LAST = re.compile(r" van (?:de|het) (\w{4,})$")
+_SIDED_NOUN = re.compile(r"(linker|rechter)?(\w{3,})")
+_CLAUSE = re.compile(r" (?:waar|waarbij|die|dat) ")
+_DE_OR_HET_NOUN = re.compile(r"de |het \w+$")
+_PREP_WORD = re.compile(r"\b(?:van|in|op|aan|naar|door|met|bij|uit|tussen|rond)\b")
+_SLOT_IN = re.compile(r"\{(de |een )?x\}")
+_ONE_WORD_SPACE = re.compile(r"\w+ ")
+_ARTICLE_WORD = re.compile(r"\b(de|het|een) ")
+_TE_DEGREE = re.compile(r"te (veel|weinig|hoge?|lage?|snelle?|trage?|grote?|kleine?|dikke?|dunne?) ")
+_OWN_GENITIVE = re.compile(r"^(?:van|in|aan) (?:de|het) (\w+)$")
+_ARTICLE_AND_NOUN = re.compile(r"(de|het) (\w+)")
+_SIDE_PREFIX = re.compile(r"^(linker|rechter)")
+_COMMA_LABEL = re.compile(rf",? (?:{'|'.join(sorted(LABELS))}) [\w-]+$")
+
+
+@lru_cache(maxsize=1 << 12)
+def _own_preps(lay: str) -> frozenset[str]:
+    """The prepositions a template's slot takes ("allergie voor {x}" → voor), per lay text."""
+    return frozenset(m.group(1) for m in re.finditer(r"(\w+) \{(?:de |een )?x\}", lay))
 _LATIN_ADJECTIVE_ENDINGS = ("eus", "euze", "eum", "osus", "osa", "osum", "alis", "aris", "icus", "ica", "icum")
 _COMPARATIVES = {"langer", "korter", "hoger", "lager", "meer", "minder", "groter", "kleiner", "vaker", "zwaarder", "lichter"}
 
@@ -2069,6 +2145,7 @@ def _is_act(noun: str) -> bool:
     return bool(grammar.verbal_noun(noun)) or noun in ("onderzoek", "operatie", "behandeling", "ingreep")
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and asked of the same lay texts again and again
 def _lay_head(lay: str) -> str:
     """The head noun of a lay phrase: its last word before a preposition or a relative clause
     ("pasgeborene die te klein is …" → "pasgeborene", not "is")."""
@@ -2111,19 +2188,32 @@ def _ordinal_digit(m: re.Match) -> str:
     return said
 
 
+_SLASH = re.compile(r"(?<=\w) / (?=[^\W\d_])")
+_DURATION_TWICE = re.compile(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ")
+_COMMAS = re.compile(r",(?:\s*,)+")
+_SPACES = re.compile(r"\s+")
+
+
 def _tidy(text: str) -> str:
-    text = re.sub(r"(?<=\w) / (?=[^\W\d_])", "/", text)  # "mmol/l", "10^9/l", as the term writes it
-    text = re.sub(r"\( ", "(", re.sub(r" \)", ")", text))  # "(4+3)": a kept bracket hugs what it holds
+    # (each substitution only where the text has what its pattern needs: most texts have none of
+    # them, and a test for a substring costs far less than a scan with the pattern)
+    if " / " in text:
+        text = _SLASH.sub("/", text)  # "mmol/l", "10^9/l", as the term writes it
+    text = text.replace(" )", ")").replace("( ", "(")  # "(4+3)": a kept bracket hugs what it holds
     text = text.replace(" :", ":")
     # "het groot lymfevat in de borst": a lexicon phrase written bare takes the article's ending
-    text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
+    if "het " in text or "dit " in text:
+        text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
     # (after a preposition with its article: "van het vijfde middenvoetsbeentje")
-    text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
+    if "I" in text or "V" in text:
+        text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
     # "glucose in urine, 2+": a plus count stays one token ("2+", never "2 +")
-    text = _PLUS_COUNT.sub(r"\1+", text)
+    if "+" in text:
+        text = _PLUS_COUNT.sub(r"\1+", text)
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
-    text = re.sub(r"\b(\d+-(?:uurs|daagse?|weekse?)) langdurige? ", r"\1 ", text)
+    if "langdurig" in text:
+        text = _DURATION_TWICE.sub(r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
     # ("…, van de knie,, graad 2": a comma part after a genitive that kept its own comma is one comma)
-    return re.sub(r",(?:\s*,)+", ",", re.sub(r"\s+", " ", text).replace(" ,", ",")).strip().rstrip(",").rstrip()
+    return _COMMAS.sub(",", _SPACES.sub(" ", text).replace(" ,", ",")).strip().rstrip(",").rstrip()

@@ -28,6 +28,12 @@ _TOKEN = re.compile(
     r"|(?P<punct>[,/()%+:;<>=≤≥±])",  # (a comparison sign is said: "T-score ≤ -2,5")
     re.UNICODE,
 )
+# A term of plain words and whole numbers, single spaces, a comma only after a word or number
+# ("gesloten fractuur van kop van linker humerus, type 2"): each space-separated piece is what
+# _TOKEN finds there (a word, or a number, then a comma), so such a term, most of a release, is cut
+# with str.split instead of the slower scan of all _TOKEN's alternatives.
+_PLAIN_PIECE = r"(?:[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ0-9]*(?:-[A-Za-zÀ-ÖØ-öø-ÿ0-9]+)*|[0-9]+),?"
+_PLAIN = re.compile(rf"{_PLAIN_PIECE}(?: {_PLAIN_PIECE})*")
 UNITS = {"cm", "mm", "m", "km", "kg", "g", "mg", "µg", "mcg", "ml", "l", "dl", "mmol", "mmhg", "cmh2o", "%",
          "uur", "u", "min", "minuten", "seconde", "seconden", "dag", "dagen", "week", "weken", "maand", "maanden",
          "jaar", "centimeter", "millimeter", "meter", "kilogram", "gram", "liter", "milliliter", "graden", "°c",
@@ -53,11 +59,19 @@ class Token:
 
 def tokenize(term: str) -> list[Token]:
     """The tokens of `term`, case settled (module docstring). Empty for an empty term."""
-    raw = [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(term or "")]
+    raw = _plain_pieces(term) if term and _PLAIN.fullmatch(term) else \
+        [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(term or "")]
     shouting = False
     if term and term != term.lower():  # most terms are lower case: no letter to count
-        letters = [c for c in term if c.isalpha()]
-        shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
+        # four letters or more, all capitals; most capitalised terms show a small letter at once
+        letters = 0
+        for c in term:
+            if c.isalpha():
+                if not c.isupper():
+                    break
+                letters += 1
+        else:
+            shouting = letters >= 4
     known = dutch_words.known_abbreviations()
     eponyms = _lower_eponyms()
     out: list[Token] = []
@@ -65,9 +79,9 @@ def tokenize(term: str) -> list[Token]:
         if kind in ("quote", "qsuffix", "adverb", "hyphened", "colon_name"):
             out.append(Token(text, text.lower(), "quote"))
         elif kind in ("number", "ratio", "range"):
-            out.append(Token(text, text, "number"))
+            out.append(_kept(text, "number"))
         elif kind == "punct":
-            out.append(Token(text, text, "punct"))
+            out.append(_kept(text, "punct"))
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
@@ -84,10 +98,25 @@ def tokenize(term: str) -> list[Token]:
     return _ellipses(_english_runs(out))
 
 
+def _plain_pieces(term: str) -> list[tuple[str, str]]:
+    """What _TOKEN.finditer finds in a term _PLAIN matches, as (group, text)."""
+    raw = []
+    for piece in term.split(" "):
+        comma = piece.endswith(",")
+        if comma:
+            piece = piece[:-1]
+        raw.append(("number" if piece[0].isdigit() else "word", piece))
+        if comma:
+            raw.append(("punct", ","))
+    return raw
+
+
 def _ellipses(tokens: list[Token]) -> list[Token]:
     """"hart- en vaatziekte", "long- of hartziekte": a first part that leaves its head to the
     compound after the conjunction is one token with it — split, "hart" would read as an organ of
     its own. A trailing hyphen anywhere else stays on its word (and is understood by nothing)."""
+    if not any(t.text.endswith("-") for t in tokens):
+        return tokens  # most terms: no first part to join
     out: list[Token] = []
     i = 0
     while i < len(tokens):
@@ -107,6 +136,9 @@ def _english_runs(tokens: list[Token]) -> list[Token]:
     """A run of English words ("body mass index", "small for gestational age") is a name: kept
     whole, never translated word by word. A run counts when two or more of its words are clearly
     English and the others at least as common in English as in Dutch."""
+    englishish = [t.kind == "word" and _englishish(t.low) for t in tokens]
+    if not any(a and b for a, b in zip(englishish, englishish[1:])):
+        return tokens  # no two English-looking words in a row: no run (most terms)
     out: list[Token] = []
     i = 0
     while i < len(tokens):
@@ -122,6 +154,11 @@ def _english_runs(tokens: list[Token]) -> list[Token]:
             out.append(tokens[i])
             i += 1
     return out
+
+
+@lru_cache(maxsize=1 << 12)  # a frozen token: numbers and punctuation repeat across a batch
+def _kept(text: str, kind: str) -> Token:
+    return Token(text, text, kind)
 
 
 @lru_cache(maxsize=1)
