@@ -274,13 +274,17 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        tokens = self._structure_part(_part_of_bone(_unknown_label(tokenize(term))))
-        if tokens is None:
-            raise NotRendered(list(dict.fromkeys(self._unknown)))
+        tokens = tokenize(term)
+        if "onbekend" in self._term:
+            tokens = _unknown_label(tokens)
+        if "," in term:  # (most terms have no comma: these reshape only a comma's part)
+            tokens = self._structure_part(_part_of_bone(tokens))
+            if tokens is None:
+                raise NotRendered(list(dict.fromkeys(self._unknown)))
         units = _label_after_phrase(_comma_course_first(self._group(self._split_injuries(tokens))))
         english = [u.tokens[0].text for k, u in enumerate(units[1:], 1) if units[k - 1].low == "," and u.entry is None
                    and len(u.tokens) == 1 and u.tokens[0].kind == "name" and " " in u.tokens[0].text
-                   and u.tokens[0].text.islower()]
+                   and u.tokens[0].text.islower()] if "," in term else []
         if english:
             # "myositis, inclusion body": an English qualifier after a comma (tokens.py) is no name a
             # patient knows; kept beside lay Dutch it is a half-translation, so the term waits for
