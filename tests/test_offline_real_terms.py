@@ -1424,6 +1424,7 @@ def test_reading_38_kinds_render_right(suggester, term, expected):
 @pytest.mark.parametrize("term", [
     "glaucoom, primair openkamerhoek-, bilateraal",      # a compound's first part cut loose is no lay word
     "niet in staat om zelfstandig post af te handelen",  # the mail, never "na"
+    "positieve familieanamnese voor heupdysplasie",      # never "positieve ziekten in de familie"
 ])
 def test_reading_38_shapes_get_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"

@@ -1572,6 +1572,11 @@ class Renderer:
             if text is None:
                 continue
             text += suffix
+            if not slotted and mods and _PHRASE_TAIL.search(alt) and alt.split()[0] in GENERIC_HEADS | {"ziekten", "ziekte"} \
+                    and any(self._stands_before(u) for u in mods):
+                # "positieve familieanamnese" → never "positieve ziekten in de familie": an adjective of
+                # the clinical head cannot stand before a generic lay head with a phrase of its own
+                continue
             if not slotted and mods and alt != entry.clinical:
                 # "multipele sclerose", "cystische fibrose": a process noun without what it happens to,
                 # with a modifier — often a fixed disease name that word-by-word misses
@@ -1737,6 +1742,7 @@ _UNCOUNTED = {"vruchtwater", "bloed", "urine", "slijm", "pus", "vocht", "speekse
 # Latin parts of a bone that SNOMED puts after a comma ("fractuur van scapula, corpus").
 _BONE_PARTS = {"collum", "corpus", "caput", "basis", "apex", "cauda", "diafyse", "epifyse", "metafyse", "schacht",
                "acromion", "processus coracoideus", "tuberculum majus", "tuberculum minus", "olecranon"}
+_PHRASE_TAIL = re.compile(r" (?:in|van|bij|op|aan|met) ")
 # Depths, which are of a body part, never of an act done to it.
 _DEPTHS = {"oppervlakkig", "diep"}
 # What a comma part may say of a structure's side ("structuur van long, rechts").
