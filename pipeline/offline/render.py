@@ -1796,6 +1796,11 @@ def _both_sides(text: str, term: str) -> str:
             and bare.group(1) not in UNPAIRED and not bare.group(1).endswith(ONE_WITH_TWO_SIDES) \
             and (many := _plural(bare.group(1))) is not None:
         return f"beide {many}"  # "sinus maxillaris, bilateraal": "beide kaakholtes"
+    organ = _EYE_TERM.search(term) and "ogen" or _EAR_TERM.search(term) and "oren"
+    if organ and not any(body_part(w, exact=True) for w in re.findall(r"\w+", text[:tail.start()])):
+        # "cataract, bilateraal": a disorder of the eye said without it is of both eyes ("staar, in
+        # beide ogen"), not of some two sides
+        return f"{text[:tail.start()]}{tail.group(0)[:-len('aan beide kanten')]}in beide {organ}"
     parts = list(re.finditer(r"\b(van|in|aan|op) (?:de|het) (\w+)", text))
     if len(parts) != 1 or not (body_part(parts[0].group(2)) or parts[0].group(2) in ("schouder", "enkel")) \
             or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES):
@@ -1805,6 +1810,13 @@ def _both_sides(text: str, term: str) -> str:
         return text
     m = parts[0]
     return f"{text[:m.start()]}{m.group(1)} beide {many}{text[m.end():tail.start()]}"
+
+
+# Disorders of the eye or the ear by their clinical words: "bilateraal" is then both eyes or ears.
+_EYE_TERM = re.compile(r"cataract|glaucoo?m|myopie|hypermetropie|astigmatisme|presbyopie|amblyopie|strabism|"
+                       r"retin|macula|cornea|kerat|conjunctiv|uve[iï]t|iridocycl|chorioid|blefar|ptosis|oog|ogen|ocul|opht")
+_EAR_TERM = re.compile(r"\bot(?:itis|osclerose|algie)|gehoor|slechthorend|doofheid|tinnitus|oorsuizen|cholesteatoom|"
+                       r"\boor\b|\boren\b|auris|tympan")
 
 
 @lru_cache(maxsize=4096)
