@@ -1367,7 +1367,7 @@ def test_an_english_comma_qualifier_gets_no_proposal(suggester, term):
     ("sinus maxillaris, bilateraal", "beide kaakholtes"),
     ("structuur van ureter, bilateraal", "beide urineleiders"),
     ("structuur van ureter, rechts", "urineleider, rechts"),
-    ("cataract, bilateraal", "staar, in beide ogen"),                  # an eye disorder: both eyes
+    ("cataract, bilateraal", "staar in beide ogen"),                   # an eye disorder: both eyes (also from the TM)
     ("myopie, hoog, bilateraal", "bijziendheid, hoog, in beide ogen"),
     ("Gehoorverlies, bilateraal", "slechthorendheid, in beide oren"),  # an ear disorder: both ears
     ("hydronefrose, bilateraal", "verwijding van het nierbekken door opgehoopte urine, aan beide kanten"),

@@ -21,7 +21,7 @@ from pipeline.dutch.words import WordJudge
 from pipeline.offline.lexicon import LEXICON_DIR, Entry, Lexicon, normalise
 from pipeline.offline.memory import Memory
 from pipeline.offline.morphology import Morphology
-from pipeline.offline.render import NotRendered, Renderer, relative_agreement
+from pipeline.offline.render import NotRendered, Renderer, both_sides, relative_agreement
 
 _log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class OfflineSuggester:
         elif not (" " in key and key in self.lexicon.words) and (carried := self.memory.carry(key)) is not None:
             # (a phrase the curated lexicon has whole is said as it says it: "hordeolum externum" is
             # "strontje aan de buitenkant van het ooglid", not the TM's "strontje" + "buitenste")
-            out = (relative_agreement(carried), "", CONF["tm-fuzzy"], "tm-fuzzy", "")
+            out = (relative_agreement(both_sides(carried, key)), "", CONF["tm-fuzzy"], "tm-fuzzy", "")
         else:
             try:
                 r = self.renderer.render(term, key)

@@ -298,7 +298,7 @@ class Renderer:
             # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
             # takes no article the term did not give it
             text = text.split(" ", 1)[1]
-        text = _both_sides(text, self._term)
+        text = both_sides(text, self._term)
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -1784,7 +1784,7 @@ def _unknown_label(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
-def _both_sides(text: str, term: str) -> str:
+def both_sides(text: str, term: str) -> str:
     """"vochtophoping van de enkel aan beide kanten" → "vochtophoping van beide enkels": of a paired
     body part, both sides are both of them (one ankle has no two sides). Unchanged otherwise, and
     where the term says the phrase itself ("hoortoestel in het oor, bilateraal" is a kind of aid)."""
