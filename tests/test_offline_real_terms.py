@@ -1432,3 +1432,16 @@ def test_reading_38_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_38_shapes_get_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 39 (stop 24, the measurement on the stop's code before its last commits): kinds fixed at once.
+@pytest.mark.parametrize("term,expected", [
+    ("pre-eclampsie met vroeg begin", "vroeg beginnende zwangerschapsvergiftiging"),   # never "met vroeg begonnen"
+    ("neonatale sepsis met vroeg begin", "vroeg beginnende bloedvergiftiging bij een pasgeborene"),
+    ("lawaaischade van gehoor, bilateraal", "lawaaischade van het gehoor, in beide oren"),  # never "beide gehoren"
+    ("schildkliernodus, solitair, links", "één knobbel in de schildklier, links"),      # one, not "losstaand"
+    ("schildkliercarcinoom, papillair type, multifocaal", "schildklierkanker, papillair type, op meerdere plaatsen"),
+    ("amputatie van bovenbeen, transfemoraal, links", "afzetten van het bovenbeen, door het dijbeen, links"),
+])
+def test_reading_39_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -308,7 +308,7 @@ def inflected(adjective: str) -> str:
     table = _adjectives()
     if a in table:
         return table[a]
-    if a in table.values() or a.endswith("e") or a in ("linker", "rechter", "boven", "onder", "achter", "voor"):
+    if a in table.values() or a.endswith("e") or a in ("linker", "rechter", "boven", "onder", "achter", "voor", "één"):
         return a
     if a.endswith("ieel"):  # partieel → partiële: the diaeresis keeps i and e apart
         return a[:-3] + "ële"

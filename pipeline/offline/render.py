@@ -1803,7 +1803,8 @@ def both_sides(text: str, term: str) -> str:
         return f"{text[:tail.start()]}{tail.group(0)[:-len('aan beide kanten')]}in beide {organ}"
     parts = list(re.finditer(r"\b(van|in|aan|op) (?:de|het) (\w+)", text))
     if len(parts) != 1 or not (body_part(parts[0].group(2)) or parts[0].group(2) in ("schouder", "enkel")) \
-            or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES):
+            or parts[0].group(2) in UNPAIRED or parts[0].group(2).endswith(ONE_WITH_TWO_SIDES) \
+            or parts[0].group(2) in ("gehoor", "zicht", "evenwicht"):  # a sense is no pair ("beide gehoren")
         return text
     many = _plural(parts[0].group(2))
     if many is None or parts[0].group(0) in term:
