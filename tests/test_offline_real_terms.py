@@ -1325,7 +1325,7 @@ def test_reading_36_shapes_without_a_sound_order_get_no_proposal(suggester, term
     ("decubitus van onbekende categorie", "doorligwond, categorie onbekend"),          # no place "aan de onbekende"
     ("decubitus van sacrum van onbekende categorie", "doorligwond aan het heiligbeen, categorie onbekend"),
     ("drugsgebruik in remissie", "drugsgebruik dat gestopt is"),                      # a het-word takes "dat"
-    ("alcoholverslaving in remissie", "alcoholverslaving die gestopt is"),
+    ("alcoholverslaving in remissie", "alcoholverslaving die nu niet actief is"),  # a dependence is not over
     ("familiaire hypercholesterolemie", "hoog cholesterol dat in de familie voorkomt"),  # also from the TM
     ("Ambulant woonbegeleider", "woonbegeleider aan huis"),
     ("lesie van mediale collaterale band van knie, graad 2",
@@ -1429,6 +1429,8 @@ def test_reading_38_kinds_render_right(suggester, term, expected):
     "glaucoom, primair openkamerhoek-, bilateraal",      # a compound's first part cut loose is no lay word
     "niet in staat om zelfstandig post af te handelen",  # the mail, never "na"
     "positieve familieanamnese voor heupdysplasie",      # never "positieve ziekten in de familie"
+    "schildkliercarcinoom, papillair type, multifocaal",  # never "wratvormig type": papillary is the type's name
+    "ruptuur van papillairspier na myocardinfarct",      # no lay word hides in "papillair"
 ])
 def test_reading_38_shapes_get_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
@@ -1440,8 +1442,15 @@ def test_reading_38_shapes_get_no_proposal(suggester, term):
     ("neonatale sepsis met vroeg begin", "vroeg beginnende bloedvergiftiging bij een pasgeborene"),
     ("lawaaischade van gehoor, bilateraal", "lawaaischade van het gehoor, in beide oren"),  # never "beide gehoren"
     ("schildkliernodus, solitair, links", "één knobbel in de schildklier, links"),      # one, not "losstaand"
-    ("schildkliercarcinoom, papillair type, multifocaal", "schildklierkanker, papillair type, op meerdere plaatsen"),
+    ("papillair carcinoom van schildklier", "papillaire kanker van de schildklier"),
     ("amputatie van bovenbeen, transfemoraal, links", "afzetten van het bovenbeen, door het dijbeen, links"),
+    ("pleuritis exsudativa", "ontsteking van het longvlies met vocht"),                # the inflammation kept
+    ("laryngitis, chronisch, door reflux", "chronische ontsteking van het strottenhoofd door terugstromend maagzuur"),
+    ("laattijdige deceleraties", "late dalingen van de hartslag van de baby"),
+    ("alcoholafhankelijkheid in remissie", "alcoholafhankelijkheid die nu niet actief is"),  # not over
+    ("borstontsteking bij lactatie, rechts", "borstontsteking tijdens het geven van borstvoeding, rechts"),
+    ("acute lymfatische leukemie", "acute leukemie van de lymfocyten"),               # not the lymph system
+    ("excisie van keloïd van linker oorlel", "wegsnijden van het woekerende litteken van de linkeroorlel"),
 ])
 def test_reading_39_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

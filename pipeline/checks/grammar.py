@@ -140,6 +140,7 @@ _COMMA_SIDE_PREP = re.compile(r", (links|rechts) (in|aan|op|met|bij|door|van|na|
 # A grade or stage with its value, then a word no noun phrase begins with ("graad 3 te weinig …").
 # (the genitive only, without a comma: "in de long aan beide kanten" and "van het hielbeen, aan beide
 # kanten" read right to terminologists; "van de enkel aan beide kanten" is one ankle's two sides)
+_SIDE_IN_RANGE = re.compile(r"\d+ (links|rechts) (tot en met|tot|t/m)\b")
 _BOTH_SIDES_OF_ONE = re.compile(r"\bvan (?:de|het) (\w+) aan beide kanten\b")
 _LABEL_BEFORE_PHRASE = re.compile(r"\b((?:graad|stadium|type|klasse|fase|categorie) \S+) (te|niet|geen|weinig|veel|erg|zeer)\b")
 # A grade or stage said after the person a condition is "bij" reads as the person's.
@@ -273,7 +274,8 @@ def compare(term: str, proposal: str) -> str | None:
             if g is not None:
                 # before an infinitive it is an adverb, bare ("het volledig verwijderen", ANS § 8.4.2)
                 # ("het veilig slapen": "slapen" is also the temples, but a plural is never a het-word)
-                infinitive = g == "het" and target.endswith("en") and (not body_part(target) or bool(dutch.singulars(target)))
+                infinitive = g == "het" and target.endswith("en") and (not body_part(target) or bool(dutch.singulars(target))) \
+                    and not (dutch.known_noun(target) and not dutch.verbal_noun(target))  # "het woekerende litteken"
                 want = bare if (g == "het" and not definite or infinitive) else inflected
                 if w != want:
                     problems.append(message("flags.grammar.adjective", adjective=w, noun=target, want=want))
@@ -449,6 +451,10 @@ def compare(term: str, proposal: str) -> str | None:
     if comma_side and comma_side.group(0) not in term_low:
         # "…, rechts in het gewricht": a side after a comma ends the term; a phrase after it reads as the side's
         problems.append(message("flags.grammar.side-comma", side=comma_side.group(1), prep=comma_side.group(2)))
+    in_range = _SIDE_IN_RANGE.search(proposal.lower())
+    if in_range and in_range.group(0) not in term_low:
+        # "gebroken ribben 4 rechts tot en met 6": a side inside a range splits what it counts
+        problems.append(message("flags.grammar.side-range", words=in_range.group(0)))
     one_part = _BOTH_SIDES_OF_ONE.search(proposal.lower())
     if one_part and (body_part(one_part.group(1)) or one_part.group(1) in ("schouder", "enkel")) \
             and one_part.group(1) not in UNPAIRED and not one_part.group(1).endswith(ONE_WITH_TWO_SIDES) \
