@@ -40,6 +40,12 @@ from pipeline.dutch import grammar as dutch
     ("nycturie", "verstoorde nachtrust door het 's nachts vaak plassen"),              # "'s nachts" is no noun
     ("grande multipariteit", "vijf of meer eerdere bevallingen"),                       # a listed noun's plural
     ("Ontvangt palliatieve thuiszorg", "ontvangt thuiszorg voor als genezing niet meer mogelijk is"),  # a verb first
+    ("hematemesis", "bloed braken"),                                       # an object and its verb
+    ("doodgeboorte", "geboorte van een overleden baby"),                   # a participle before its noun
+    ("placentarest", "achtergebleven stukje moederkoek"),                  # a measure before what it counts
+    ("hoeveelheid lochia", "hoeveelheid kraamvloed"),
+    ("Type partus", "type bevalling"),
+    ("Trauma bekken", "trauma bekken"),                                     # the term's own pair is its wording
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -61,6 +67,9 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("graad 3 te weinig witte bloedcellen door chemotherapie", "'graad 3 te'"),
     ("buitenste strontje", "'buitenste strontje'"),
     ("injectie in de knie, rechts in het gewricht", "', rechts in'"),
+    ("baarmoeder afwijking", "'baarmoeder afwijking'"),                     # a split compound
+    ("contact huidontsteking", "'contact huidontsteking'"),
+    ("echo ter meten van de datum", "'ter meten'"),                          # an act after "ter"
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")

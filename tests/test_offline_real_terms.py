@@ -1454,3 +1454,30 @@ def test_reading_38_shapes_get_no_proposal(suggester, term):
 ])
 def test_reading_39_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 40 (this stop): 844 real Dutch SNOMED designations from Nictiz's perinatal and medication
+# data sets (HL7-mappings), none of them in real_terms_dev.tsv — kinds fixed.
+@pytest.mark.parametrize("term,expected", [
+    ("orale route", "route via de mond"),                                   # never "in de mond"
+    ("cutane route", "route via de huid"),                                  # never "van de huid"
+    ("maternale tante", "tante van moederskant"),                           # the patient's aunt, not the mother's
+    ("paternale grootmoeder", "grootmoeder van vaderskant"),
+    ("maternale conditie", "conditie van de moeder"),                       # not a relative: the mother herself
+    ("chirurgische ingreep aan knie", "operatie aan de knie"),              # never "ingreep met een operatie"
+    ("bevinding betreffende foetaal membraan", "bevinding over de vliezen"),  # never "membraan van de baby"
+    ("onvoldoende medicatie op voorraad", "onvoldoende medicijnen op voorraad"),  # a fixed phrase, no article
+    ("echografie ter bepaling van geschatte datum van partus",
+     "echo voor het meten van de geschatte datum van de bevalling"),        # never "ter meten"
+    ("duur van tweede fase van partus", "duur van de tweede fase van de bevalling"),  # a counted phase is known
+    ("maternaal postnataal onderzoek 6 weken na partus", "onderzoek van de moeder 6 weken na de bevalling"),
+    ("echografie voor foetale presentatie", "echo voor de ligging van de baby"),  # "van de baby" once
+    ("diabetes mellitus - type 2", "diabetes, type 2"),                    # a loose dash parts like a comma
+    ("bevinding betreffende gedrag met betrekking tot medicatieregime",
+     "bevinding over het gedrag rond het medicijnschema"),                  # not "over … over …"
+    ("Vrouwelijke genitale verminking", "vrouwenbesnijdenis"),              # female is of the genitals
+    ("gecompliceerde deceleratie van foetale hartfrequentie",
+     "zorgwekkende vertraging van de hartslag van de baby"),                # not "met complicaties"
+])
+def test_reading_40_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -197,8 +197,44 @@ _SIDED_REGION = re.compile(rf"\b((?:linker|rechter)(?:{'|'.join(REGION_WORDS)}))
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
 
+# Two words side by side that may both be nouns and are no split compound: a measure or a label
+# before what it counts ("hoeveelheid kraamvloed", "type bevalling"), a function word, a side.
+_SPLIT_PAIR = re.compile(r"(?<![\w'-])(?=([^\W\d_]{3,}) ([^\W\d_]{3,})(?![\w'-])( \S+)?)")
+_MEASURE_FIRST = frozenset({"type", "soort", "aantal", "hoeveelheid", "vorm", "graad", "stadium", "fase", "klasse", "groep",
+                            "score", "niveau", "categorie", "paar", "stuk", "glas", "glazen", "kop", "kopje", "liter",
+                            "gram", "portie", "dosis", "mate", "deel", "stukje", "stukjes", "stuk", "stukken", "beetje", "gedeelte", "status", "toestand", "zoveel", "uur", "dagen",
+                            "weken", "maanden", "jaar", "jaren", "bloedgroep", "vitamine"})
+_NOT_SPLIT = frozenset({"voor", "bij", "van", "in", "op", "aan", "met", "door", "na", "uit", "om", "tot", "naar", "over",
+                        "onder", "boven", "tussen", "zonder", "tijdens", "via", "per", "als", "waar", "die", "dat", "ter",
+                        "ten", "tegen", "binnen", "buiten", "vanaf", "sinds", "rond", "en", "of", "niet", "geen", "wel",
+                        "ook", "nog", "zeer", "erg", "linker", "rechter", "links", "rechts", "thuis", "meerdere",
+                        "verleden", "stadium", "graad", "graads", "type", "fase", "klasse", "keer", "maal"})
+_PARTICIPLE_OR_E = re.compile(r"ge\w+[dt]|ge\w+en|\w+(?:ende|de|te|graads)")
+
+
+def _split_compounds(text: str) -> list[tuple[str, str]]:
+    """Pairs of known nouns said side by side with a space ("baarmoeder afwijking"), lowercase text."""
+    pairs = []
+    _lexicon_nouns()
+    for m in _SPLIT_PAIR.finditer(text):
+        a, b, third = m.group(1), m.group(2), (m.group(3) or "").strip()
+        if a in _MEASURE_FIRST or a in _NOT_SPLIT or b in _NOT_SPLIT or a in dutch.ORDINALS \
+                or _PARTICIPLE_OR_E.fullmatch(a) or _PARTICIPLE_OR_E.fullmatch(b) \
+                or third[:1].isdigit() or 0 < len(third.strip(",;.")) <= 2:  # "diabetes type 2", "vitamine D"
+            continue
+        if a.endswith("e") or b.endswith("en") and dutch.gender(b) == "het" \
+                or a.endswith("en") and dutch.gender(a) == "het" \
+                or a.endswith("en") and not dutch.known_noun(a):
+            # "zwangere vrouw", "overleden baby": an adjective first; "bloed braken": an object and its verb
+            continue
+        if noun_gender(a) and noun_gender(b) and not adjective_forms(a) and not adjective_forms(b):
+            pairs.append((a, b))
+    return pairs
+
+
 def compare(term: str, proposal: str) -> str | None:
     """A Dutch reason naming each grammar problem in the proposal, else None."""
+    _lexicon_nouns()
     words = [w.lower() for w in _WORD.findall(proposal)]
     problems: list[str] = []
     term_low = term.lower()
@@ -419,6 +455,11 @@ def compare(term: str, proposal: str) -> str | None:
         if w == "geen" and nxt.endswith("en") and dutch.verbal_noun(nxt) and f"geen {nxt}" not in term_low:
             # "geen poepen sinds 3 dagen": "geen" counts things; an act is "niet" done ("niet gepoept")
             problems.append(message("flags.grammar.article", article=w, noun=nxt))
+        if w in ("ter", "ten") and len(nxt) > 4 and nxt.endswith("en") and dutch.gender(nxt) in (None, "het") \
+                and nxt not in ("noorden", "zuiden", "oosten", "westen") and f"{w} {nxt}" not in term_low:
+            # "echo ter meten van de datum": "ter" holds an article and wants a noun ("ter bepaling"),
+            # an act after it is said "voor het meten" or "om … te meten"
+            problems.append(message("flags.grammar.ter-infinitive", prep=w, verb=nxt))
         if nxt == "die" and all(adjective_forms(x) or _e_adjective(x) for x in words[:i]) \
                 and (noun_gender(w) or dutch.gender(w)) == "het" and not w.endswith("en") and f"{w} die" not in term_low:
             # "drugsgebruik die nu rustig is": the term's noun is a het-word, its clause takes "dat"
@@ -470,6 +511,12 @@ def compare(term: str, proposal: str) -> str | None:
     if person_label:
         # "bloeding in de hersenkamers bij een te vroeg geboren baby graad 2": the grade is the bleeding's
         problems.append(message("flags.grammar.label", person=person_label.group(1), label=person_label.group(2)))
+    for first, second in _split_compounds(proposal.lower()):
+        if f"{first} {second}" not in term_low:
+            # "baarmoeder afwijking", "contact huidontsteking": two nouns side by side are one
+            # compound in Dutch ("baarmoederafwijking") or a noun and its owner ("afwijking van de
+            # baarmoeder"), never two loose words (the term's own pair is its own wording)
+            problems.append(message("flags.grammar.split-compound", first=first, second=second))
     if words and words[-1] in DANGLING and not term_low.rstrip().endswith(words[-1]):
         problems.append(message("flags.grammar.dangling", word=words[-1]))
     return "; ".join(dict.fromkeys(problems)) if problems else None

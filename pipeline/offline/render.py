@@ -1078,7 +1078,9 @@ class Renderer:
             phrase = self._phrase(coord)
             if phrase is None:
                 return ""
-            if phrase.head in LABELS or phrase.head.rsplit("-", 1)[-1].lower() in LABELS:
+            if (phrase.head in LABELS or phrase.head.rsplit("-", 1)[-1].lower() in LABELS) \
+                    and not (phrase.head == "fase" and any(p in ORDINALS for p, _ in phrase.pre)):
+                # (a counted phase is a stretch of time, not a label: "duur van de tweede fase")
                 phrase.articleless = True  # "…, tweede graad", "…, Gleason-score 7": a label takes no article
             after_comma = n > 0 and coords[n - 1].low == ","
             # "…, EGFR-mutatie positief", "…, kort segment": a part after a comma is a label of the
@@ -1451,6 +1453,10 @@ class Renderer:
             phrase.post[-1] = phrase.post[-1][: m.start(1)] + grammar.compound(side, m.group(1))
         # "van de longen" before "zonder bekende oorzaak": whose it is stays next to the noun, and so
         # does a side ("… van de dikke darm links via een kijkoperatie", not "… in de buik links")
+        said_already = " " + " ".join([phrase.head] + phrase.post)
+        # "foetale presentatie": the lay noun says "ligging van de baby" already; "van de baby" again
+        # would say it twice
+        after = [a for a in after if not said_already.endswith(" " + a)]
         method = any(a.startswith(("via ", "met ", "door ")) for a in after)
         after.sort(key=lambda text: (not text.startswith("van "), method and text not in ("links", "rechts")))
         phrase.pre = pre + phrase.pre
@@ -1483,6 +1489,15 @@ class Renderer:
             # a level code belongs to the body part, said last ("vastzetten van wervels L4-L5")
             codes = [u.text for u in post if _CODE.match(u.text)]
             phrase.post = [u.text for u in post if not _CODE.match(u.text)] + phrase.post + after + codes
+        elif phrase.head in _TIME_UNIT_NOUNS and len(phrase.pre) >= 2 and phrase.pre[-1][0].isdigit() \
+                and not phrase.pre[-2][1] and any(a.startswith("van ") for a in after):
+            # "maternale controle 2 dagen na partus": the adjective is the check's, not the days'
+            # ("controle van de moeder 2 dagen na de bevalling", not "controle 2 dagen van de moeder")
+            owners = [a for a in after if a.startswith("van ")]
+            phrase.pre = phrase.pre[:-1] + [(" ".join(owners), False)] + phrase.pre[-1:]
+            after = [a for a in after if a not in owners]
+            phrase.post = phrase.post + [u.text for u in post] + after
+            after = after + owners  # (said, for what follows to know)
         else:
             phrase.post = phrase.post + [u.text for u in post] + after
         self._adjective_after = self._adjective_after + tuple(after)
@@ -2013,6 +2028,8 @@ POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "
 # A finding that begins with its subject and a finite verb ("medicatie wordt door mantelzorger klaargezet").
 _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
+_TIME_UNIT_NOUNS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "uur", "uren",
+                              "minuut", "minuten"})
 _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
 # A side glued to a region word, not a body part: "rechterbinnenkant", "linkergebied" (the side is the owner's).
 _SIDED_REGION = re.compile(rf"\b(linker|rechter)(?:{'|'.join(REGION_WORDS)})$")  # not "rechterdeel van de lever": a part of one organ has its own side
@@ -2064,9 +2081,12 @@ BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"
                ("op", "afspraak"), ("op", "tijd"), ("op", "indicatie"), ("naar", "huis"), ("aan", "huis"),
                ("in", "bad"), ("op", "bed"), ("in", "bed"), ("te", "bed"), ("op", "school"), ("naar", "school"),
                ("op", "reis"), ("in", "dienst"), ("in", "therapie"), ("in", "gebruik"), ("op", "initiatief"),
-               ("van", "hoogte"), ("op", "verzoek")}
+               ("van", "hoogte"), ("op", "verzoek"), ("op", "voorraad"), ("in", "voorraad"), ("op", "advies"),
+               ("op", "verwijzing"), ("in", "afwachting"), ("in", "overleg"), ("na", "overleg"), ("op", "voorschrift"),
+               ("op", "termijn"), ("op", "proef"), ("in", "opname")}
 # …that stay bare before a genitive too: "op verzoek van de vrouw", "onder toezicht van een arts".
-_BARE_WITH_GENITIVE = {("op", "verzoek"), ("onder", "toezicht"), ("onder", "behandeling")}
+_BARE_WITH_GENITIVE = {("op", "verzoek"), ("onder", "toezicht"), ("onder", "behandeling"), ("op", "advies"),
+                       ("op", "verwijzing"), ("in", "afwachting"), ("op", "voorschrift")}
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
 # What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
 _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}

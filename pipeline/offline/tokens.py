@@ -25,7 +25,8 @@ _TOKEN = re.compile(
     # "4+3=7" (a Gleason sum): one number each, said as written
     r"|(?P<number>(?:(?<![\w.,)])-)?\d+(?:[.,]\d+)?(?:\^-?\d+|\+\d+(?:=\d+)?(?![\d.,]))?(?:[a-zA-Z](?![\w]))?)"
     r"|(?P<word>[^\W\d_][\w'’]*(?:-[\w'’]+)*-?)"
-    r"|(?P<punct>[,/()%+:;<>=≤≥±])",  # (a comparison sign is said: "T-score ≤ -2,5")
+    r"|(?P<punct>[,/()%+:;<>=≤≥±])"  # (a comparison sign is said: "T-score ≤ -2,5")
+    r"|(?P<dash>(?<=[^\W\d_] )[-–](?= [^\W\d_]))",  # "Logopedie - individuele zitting": a loose dash parts a label like a comma
     re.UNICODE,
 )
 # A term of plain words and whole numbers, single spaces, a comma only after a word or number
@@ -82,6 +83,8 @@ def tokenize(term: str) -> list[Token]:
             out.append(_kept(text, "number"))
         elif kind == "punct":
             out.append(_kept(text, "punct"))
+        elif kind == "dash":
+            out.append(_kept(",", "punct"))
         elif shouting:
             out.append(Token(text, text.lower(), "word") if text not in known else Token(text, text, "abbr"))
         else:
