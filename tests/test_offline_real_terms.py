@@ -1481,3 +1481,12 @@ def test_reading_39_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_40_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_side_in_brackets_is_the_terms_side(suggester):
+    assert suggester.suggest_one("fractuur van femur (links)")[0] == "gebroken linkerdijbeen"
+
+
+def test_an_adjective_left_as_head_keeps_its_order(suggester):
+    # "Overig psychisch" (a HoNOS+ item): no Latin noun for "psychisch" to follow; never "psychisch overig"
+    assert suggester.suggest_one("Overig psychisch")[0] == "Overig psychisch"

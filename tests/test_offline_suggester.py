@@ -177,3 +177,15 @@ def test_a_bare_adjective_takes_the_senses_of_its_e_form(tmp_path):
     lex = Lexicon.load([path])
     assert lex.modifier("toxisch", "toxisch adenoom").lay == "overactieve"
     assert lex.modifier("toxisch", "toxisch effect van lood").lay == "door een giftige stof"
+
+
+def test_terms_that_differ_only_in_a_sign_or_brackets_get_their_own_proposal():
+    # Reading 40: the suggester's memo was keyed by the normalised term, so "HoNOS Overig psychisch"
+    # came back as "HoNOS + …" after "HoNOS+ …", and "fractuur van femur links" as "… () links"
+    tm = tm_of([("hemorragie", "bloeding"), ("fractuur van femur", "gebroken dijbeen")])
+    terms = ["hemorragie > 1000 ml", "hemorragie < 1000 ml", "fractuur van femur (links)", "fractuur van femur links"]
+    out = suggest_offline(work_of(terms), tm)["suggestion"].to_list()
+    assert ">" in out[0] and "<" not in out[0]
+    assert "<" in out[1] and ">" not in out[1]
+    assert "()" not in out[2] and "()" not in out[3]
+

@@ -39,6 +39,7 @@ def format_problems(present: pl.DataFrame, allowed_capitals: list[str]) -> pl.Da
         (raw.str.count_matches(r"\[") != raw.str.count_matches(r"\]"), text("brackets")),
         (raw.str.contains(r"[(\[]\s|\s[)\]]"), text("bracket-space")),  # "7 ( 4+ 3 )"
         (raw.str.contains(r"[,;:]\s*[,;:]"), text("double-punctuation")),  # "van de knie,, graad 2"
+        (raw.str.contains(r"\(\s*\)|\[\s*\]"), text("empty-brackets")),  # "gebroken dijbeen () links"
         (raw.str.count_matches("\"") % 2 == 1, text("quotes")),
         (capitals.list.len() > 0, reason("format.problem.capital", words=capitals.list.join(", "))),
         (shouting.list.len() > 0, reason("format.problem.shouting", words=shouting.list.join(", "))),

@@ -53,8 +53,10 @@ class OfflineSuggester:
     def _one(self, term: str, key: str | None = None) -> tuple[str, str, float, str, str]:
         """(suggestion, explanation, confidence, origin, unknown words); `key`: normalise(term), if known."""
         key = normalise(term) if key is None else key
-        if key in self._cache:
-            cached = self._cache[key]
+        if term in self._cache:
+            # (by the term as written: "fractuur van femur (links)" is not "… femur links", whose
+            # key is the same)
+            cached = self._cache[term]
             return (term,) + cached[1:] if cached[3] == "none" else cached
         hit = self.memory.exact.get(key)
         if hit:
@@ -84,7 +86,7 @@ class OfflineSuggester:
                 # and the term gets an honest "nothing" instead of the whole batch stopping
                 _log.exception("offline suggester failed on term %r; no proposal for it", term)
                 out = (term, "", CONF["none"], "none", "")
-        self._cache[key] = out
+        self._cache[term] = out
         return out
 
     def suggest(self, work: pl.DataFrame, workers: int = 1) -> pl.DataFrame:

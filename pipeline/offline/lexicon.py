@@ -23,7 +23,10 @@ from pathlib import Path
 from pipeline.dutch import grammar
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
-_PUNCT = re.compile(r"[^\w\s'’-]+", re.UNICODE)
+_PUNCT = re.compile(r"[^\w\s'’<>≤≥±+-]+", re.UNICODE)
+# Signs that change what a term says ("HbA1c < 53" is not "HbA1c > 53", "HoNOS+" not "HoNOS"):
+# kept in the key, each as a word of its own
+_SIGN = re.compile(r"\s*([<>≤≥±+])\s*")
 _SPACE = re.compile(r"\s+")
 _NORMAL = re.compile(r"[\w'’-]+(?: [\w'’-]+)*")  # words without punctuation, single spaces: normalise() keeps it
 
@@ -41,12 +44,12 @@ def has_slot(lay: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Lower case, punctuation other than hyphens and apostrophes to spaces, single spaces: the
-    key for lexicon and TM lookups."""
+    """Lower case, punctuation other than hyphens, apostrophes and the signs < > ≤ ≥ ± + to spaces,
+    each sign a word of its own, single spaces: the key for lexicon and TM lookups."""
     low = (text or "").lower()
     if _NORMAL.fullmatch(low):
         return low  # already a key (most terms and texts): one scan instead of two substitutions
-    return _SPACE.sub(" ", _PUNCT.sub(" ", low)).strip()
+    return _SPACE.sub(" ", _SIGN.sub(r" \1 ", _PUNCT.sub(" ", low))).strip()
 
 
 @dataclass(frozen=True)

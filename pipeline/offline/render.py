@@ -1007,6 +1007,10 @@ class Renderer:
                 and not any(u.low in FINITE_VERBS for u in units[:-1]):
             # (not after a finding's verb: "zuigeling huilt langdurig" keeps its order)
             trailing.insert(0, units.pop())
+        if trailing and units and units[-1].entry is None and grammar.adjective_forms(units[-1].low) is not None \
+                and not grammar.known_noun(units[-1].low):
+            # "Overig psychisch": what is left is an adjective, not a noun the Latin modifiers follow
+            units, trailing = units + trailing, []
         if not units:
             return det, [], None, post
         return det, units[:-1] + trailing, units[-1], post

@@ -98,7 +98,7 @@ def tokenize(term: str) -> list[Token]:
                 out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
                 continue
             out.append(tok)
-    return _ellipses(_english_runs(out))
+    return _ellipses(_english_runs(_bare_sides(out)))
 
 
 def _plain_pieces(term: str) -> list[tuple[str, str]]:
@@ -112,6 +112,27 @@ def _plain_pieces(term: str) -> list[tuple[str, str]]:
         if comma:
             raw.append(("punct", ","))
     return raw
+
+
+_BRACKETED_SIDES = frozenset({"links", "rechts", "beiderzijds", "bilateraal", "dubbelzijdig", "linkerzijde", "rechterzijde"})
+
+
+def _bare_sides(tokens: list[Token]) -> list[Token]:
+    """"fractuur van femur (links)": a side in brackets is the term's side, said without them
+    (the renderer moves a side to its body part; the brackets would be left empty)."""
+    if len(tokens) < 3 or not any(t.text == "(" for t in tokens):
+        return tokens
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].text == "(" and i + 2 < len(tokens) and tokens[i + 2].text == ")" \
+                and tokens[i + 1].low in _BRACKETED_SIDES:
+            out.append(tokens[i + 1])
+            i += 3
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
 
 
 def _ellipses(tokens: list[Token]) -> list[Token]:
