@@ -1490,3 +1490,20 @@ def test_a_side_in_brackets_is_the_terms_side(suggester):
 def test_an_adjective_left_as_head_keeps_its_order(suggester):
     # "Overig psychisch" (a HoNOS+ item): no Latin noun for "psychisch" to follow; never "psychisch overig"
     assert suggester.suggest_one("Overig psychisch")[0] == "Overig psychisch"
+
+
+# Reading 40, second read (an independent terminologist's): wrong meanings that passed clean.
+@pytest.mark.parametrize("term,expected", [
+    ("afname van arterieel bloed", "afname van bloed uit een slagader"),       # never "van de slagaders"
+    ("moleculair genetisch onderzoek", "DNA-onderzoek"),                        # not only inherited DNA
+    ("eenvoudige mastectomie", "verwijderen van de borst zonder de lymfeklieren in de oksel"),  # not "easy"
+    ("Bronchospasme", "kramp van de luchtwegen"),                               # not one bronchus
+    ("serotiniteit", "zwangerschap die ruim over tijd is"),                     # 42 weeks, not 40
+])
+def test_reading_40_meanings_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_an_adverse_reaction_is_a_side_effect_only_of_a_medicine(suggester):
+    assert "bijwerking" not in suggester.suggest_one("Neiging tot ongewenste reactie")[0]
+    assert suggester.suggest_one("ongewenste reactie op vaccin")[0] == "bijwerking van het vaccin"
