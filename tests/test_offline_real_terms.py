@@ -1507,3 +1507,11 @@ def test_reading_40_meanings_render_right(suggester, term, expected):
 def test_an_adverse_reaction_is_a_side_effect_only_of_a_medicine(suggester):
     assert "bijwerking" not in suggester.suggest_one("Neiging tot ongewenste reactie")[0]
     assert suggester.suggest_one("ongewenste reactie op vaccin")[0] == "bijwerking van het vaccin"
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("Intertrigo/smetten", "smetten"),                                      # never "smetten/smetten"
+    ("Afnemen van anamnese", "vragen naar klachten en voorgeschiedenis"),   # the interview, not taking it away
+])
+def test_reading_42_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

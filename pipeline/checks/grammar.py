@@ -547,5 +547,5 @@ def _side_moved(term: str, side: str, nxt: str) -> str | None:
 
 def grammar(rows: pl.DataFrame) -> pl.DataFrame | None:
     """`rows`: row, term, raw (non-empty proposals of two or more words)."""
-    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S\s+\S"), changed_only=True)
+    hits = judged(rows, ["term", "raw"], compare, prefilter=pl.col("raw").str.contains(r"\S[\s/]+\S"), changed_only=True)
     return found(hits, "grammar", reason("grammar.reason", problems=pl.col("what")))

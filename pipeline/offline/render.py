@@ -299,6 +299,9 @@ class Renderer:
             # takes no article the term did not give it
             text = text.split(" ", 1)[1]
         text = both_sides(text, self._term)
+        if "/" in text:
+            # "Intertrigo/smetten": the clinical word and its lay word are one lay word ("smetten")
+            text = _SAME_BOTH_SIDES_OF_SLASH.sub(r"\1", text)
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -2032,6 +2035,7 @@ POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "
 # A finding that begins with its subject and a finite verb ("medicatie wordt door mantelzorger klaargezet").
 _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
+_SAME_BOTH_SIDES_OF_SLASH = re.compile(r"(?<![\w-])([\w-]+(?: [\w-]+){0,3}) ?/ ?\1(?![\w-])")
 _TIME_UNIT_NOUNS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "uur", "uren",
                               "minuut", "minuten"})
 _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\b")
