@@ -1515,3 +1515,22 @@ def test_an_adverse_reaction_is_a_side_effect_only_of_a_medicine(suggester):
 ])
 def test_reading_42_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 43 (Nictiz's perinatal repositories Nictiz-GZ and Geboortezorg-STU3): flagged, but wrong.
+@pytest.mark.parametrize("term,expected", [
+    ("cerclage van cervix uteri", "bandje om de baarmoederhals"),           # never "… van de baarmoederhals om …"
+    ("veneuze trombose", "bloedstolsel in een ader"),                       # never "bloedvat van de aders"
+    ("pulmonale atresie met ventrikelseptumdefect",
+     "afgesloten klep naar de longslagader met gaatje in het tussenschot tussen de hartkamers"),  # not the lungs
+])
+def test_reading_43_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "genus Chlamydia",                                # a genus of bacteria, never "knie"
+    "cerclage voor correctie van ablatio retinae",   # the eye's buckle, never the cervix's band
+])
+def test_reading_43_senses_out_of_context_give_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"
