@@ -825,7 +825,7 @@ def test_reading_21_kinds_render_right(suggester, term, expected):
      "ziekte van Dupuytren van de linkerhand met een blijvende verstijving van een gewricht van de vierde vinger"),
     ("adrenalectomie via laparoscopie, links", "verwijderen van de bijnier links via een kijkoperatie in de buik"),  # no comma left
     ("neonatale abstinentie syndroom", "ontwenningsverschijnselen bij een pasgeborene"),
-    ("encefalitis door herpes simplex virus", "hersenontsteking door een herpesvirus"),
+    ("encefalitis door herpes simplex virus", "hersenontsteking door een herpes-simplexvirus"),
     ("Intermediair gevoelig", "matig gevoelig"),                                               # a lab result, no position
     ("fotocoagulatie van retina met laser", "laserbehandeling van het netvlies"),              # the laser said once
     ("abrasie van tanden", "slijtage van de tanden"),                                          # wear, not scraping
@@ -1534,3 +1534,31 @@ def test_reading_43_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_43_senses_out_of_context_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+# Reading 43, the terminologists' reads: kinds of broken Dutch and wrong meaning that passed clean.
+@pytest.mark.parametrize("term,expected", [
+    ("voorlichten over verzorgen van zuigeling", "voorlichten over het verzorgen van de baby"),  # a verb as noun: "het"
+    ("foetale abdominale cyste", "cyste in de buik van de baby"),          # the baby owns the belly
+    ("foetale pericardiale effusie", "vocht rond het hart van de baby"),
+    ("maternale cerebrale bloeding", "bloeding van de hersenen van de moeder"),
+    ("traumatische subdurale bloeding", "bloeding onder het harde hersenvlies door letsel"),  # place, then cause
+    ("perinatale cerebellaire bloeding", "bloeding in de kleine hersenen rond de geboorte"),  # in the organ
+    ("probleem bij eerste fase van partus", "probleem bij de eerste fase van de bevalling"),  # never "een eerste"
+    ("nood door pijn durante partu", "nood door pijn tijdens de bevalling"),  # never "een pijn"
+    ("braaksel bevat feces", "braaksel bevat ontlasting"),                 # a verb keeps its tense
+    ("meningocele", "uitstulping van de hersenvliezen"),                   # a bulge, never a "breuk"
+    ("intra-uteriene transfusie", "bloedtransfusie bij de ongeboren baby"),  # the baby gets the blood
+    ("cervicale rijping met ballon", "rijping van de baarmoederhals met ballon"),  # never "in de hals"
+    ("placenta praevia lateralis", "placenta die gedeeltelijk voor de baarmoedermond ligt"),
+    ("abnormale volledige verbinding van venae pulmonales",
+     "afwijkende volledige verbinding van de longaders"),                 # plural kept
+    ("voorlichten over antenatale zorg", "voorlichten over zorg tijdens de zwangerschap"),
+    ("inname van alcoholische drank", "inname van alcohol"),               # never "drank door alcohol"
+])
+def test_reading_43_read_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_named_virus_keeps_its_name(suggester):
+    assert suggester.suggest_one("herpes simplex virus")[0] == "herpes-simplexvirus"  # not every herpesvirus

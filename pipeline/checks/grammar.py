@@ -287,7 +287,7 @@ def compare(term: str, proposal: str) -> str | None:
         if i == 0 and nxt in FINITE_VERBS and adjective_forms(w) and f"{w} {nxt}" not in term_low:
             # "afwijkend buigt op pijn": a finding that begins with its verb keeps it first
             problems.append(message("flags.grammar.before-verb", adverb=w, verb=nxt))
-        if i == 0 and (w in FINITE_VERBS or f"{w} {nxt} " in term_low + " "):
+        if w in FINITE_VERBS and (i == 0 or f" {w} " in f" {term_low} ") or i == 0 and f"{w} {nxt} " in term_low + " ":
             # "gebruikt bloedverdunners": a finding that begins with its verb; "misbruikt drugs": the
             # term's own first words, unchanged
             forms = None
@@ -370,7 +370,7 @@ def compare(term: str, proposal: str) -> str | None:
                 and nxt not in ("en", "of", "kant", "zijde", "helft") and f"{w} {nxt}" not in term_low:
             # "linker breuk van het spaakbeen": a side is of a body part
             problems.append(message("flags.grammar.side-on", side=w, word=nxt))
-        if nxt and w[-1:] in ("d", "t") and _BARE_PARTICIPLE.match(w) and not (i == 0 and w in FINITE_VERBS) \
+        if nxt and w[-1:] in ("d", "t") and _BARE_PARTICIPLE.match(w) and w not in FINITE_VERBS \
                 and f"{w} {nxt}" not in term_low and noun_gender(nxt) in ("de", "pl") and not dutch.known_noun(w) \
                 and zipf(w) >= 1.0:
             # "verstuikt enkel", "ingegroeid teennagel": before a de-word the participle takes -e

@@ -227,7 +227,8 @@ FINITE_VERBS = frozenset({"accepteert", "ademt", "begrijpt", "beweegt", "braakt"
     "misbruikt", "mist", "neemt", "opent", "plast", "poept", "praat", "reageert", "rookt", "slaapt", "slikt",
     "spuugt", "staat", "strekt", "trekt", "valt", "vergeet", "vermijdt", "vertoont", "verzorgt", "voelt", "volgt",
     "weet", "weigert", "werkt", "wil", "woont", "wordt", "ziet", "zit", "zoekt", "zuigt", "ontvangt", "verblijft",
-    "betaalt", "bezoekt", "regelt", "spreekt", "leest", "schrijft", "fietst", "rijdt"})
+    "betaalt", "bezoekt", "regelt", "spreekt", "leest", "schrijft", "fietst", "rijdt", "bevat", "toont", "geeft",
+    "maakt", "blijft", "vraagt", "zegt", "gaat", "komt", "moet", "mag", "zal", "lijkt", "raakt", "verliest"})
 
 
 # Lay words for a region or side of a body part: a side glued to them ("rechterbinnenkant van de knie")

@@ -91,7 +91,7 @@ BARE_AFTER = {"met", "zonder", "om", "per", "als", "zoals", "tot", "sinds", "ter
 INDEFINITE_AFTER = {"door", "na"}
 # Nouns said without any article in that place: "door letsel", "na gebruik van …".
 ABSTRACT = {"uitputting", "vermoeidheid", "rust", "onrust", "angst", "beklemming", "jodium", "bestraling", "zelfdoding", "overlijden", "vallen", "letsel", "trauma", "gebruik", "misbruik", "overgebruik", "stress", "druk", "inspanning", "overgewicht",
-            "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang"}
+            "ondervoeding", "uitdroging", "straling", "bestraling", "kou", "hitte", "warmte", "zonlicht", "geweld", "uitrekking", "dwang", "pijn"}
 # A person a qualifier says a condition is "bij", and the generic ones a more precise one replaces.
 _PERSON_AFTER = re.compile(r"bij (?:een |de )?(?:\w+ ){0,3}(?:baby|pasgeborene|kind|zuigeling)")
 GENERIC_PERSON_AFTER = {"bij een pasgeborene", "bij een baby", "bij een kind", "bij een zuigeling"}
@@ -192,6 +192,8 @@ class Phrase:
         with "any", the indefinite one also for an agent ("van een moeder met suikerziekte")."""
         words, missing, definite = [], False, False
         anyone, article = article == "any", "een" if article == "any" else article
+        if article == "een" and any(text in ORDINALS for text, _ in self.pre):
+            article = True  # "probleem bij de eerste fase": a counted one is a known one
         if article == "een" and not self.det and not self.articleless and \
                 (self.gender is not None or not self.head.endswith(("en", "s"))):
             # "een" is the same for de- and het-words: "na een val" needs no known gender
@@ -210,6 +212,10 @@ class Phrase:
             definite = self.det in ("de", "het")
         elif article and not self.articleless:
             a = "de" if self.gender == "pl" else self.gender
+            if not a and _bare_infinitive(self.head):
+                # "voorlichten over verzorgen van zuigeling": a verb said as a noun takes "het"
+                # ("over het verzorgen van de baby"), whatever list its gender is missing from
+                a = "het"
             if a:
                 words.append(a)
                 definite = True
@@ -1427,8 +1433,9 @@ class Renderer:
                                             or _PARTICIPLE.match(mods[k + 1].low) is not None  # "spontaan begonnen"
                                             or mods[k + 1].low == "te" or k + 2 < len(mods) and mods[k + 2].low == "te")
             # ... and "moeilijk aan te prikken": an adverb of a "te" infinitive
-            if k == 0 and tok.low in FINITE_VERBS:
-                pre.append((tok.low, False))  # "gebruikt anticoagulantia": a verb, not "gebruikte"
+            if tok.low in FINITE_VERBS:
+                # "gebruikt anticoagulantia", "braaksel bevat feces": a verb, not "gebruikte", "bevatte"
+                pre.append((tok.low, False))
                 continue
             # a kept adjective keeps the term's own ending unless its noun was translated (the
             # gender may have changed); "volledig continent", "geschatte kerntemperatuur" stay
@@ -1465,7 +1472,16 @@ class Renderer:
         # would say it twice
         after = [a for a in after if not said_already.endswith(" " + a)]
         method = any(a.startswith(("via ", "met ", "door ")) for a in after)
-        after.sort(key=lambda text: (not text.startswith("van "), method and text not in ("links", "rechts")))
+        placed = any(_BODY_PLACE.match(a) or a.startswith("van ") and _PERSON_OWNER.fullmatch(a) is None
+                     and body_part(_lay_head(a)) for a in after)
+        # "cyste in de buik van de baby", "vocht rond het hart van de baby": the baby owns the body
+        # part, so its "van" goes after the place; "bloeding onder het harde hersenvlies door letsel":
+        # the place is the bleeding's, the cause is said after it
+        after.sort(key=lambda text: (not text.startswith("van ") or placed and _PERSON_OWNER.fullmatch(text) is not None,
+                                     placed and _PERSON_OWNER.fullmatch(text) is not None,
+                                     method and text not in ("links", "rechts"),
+                                     placed and text.startswith("door "),
+                                     placed and _WHEN_AROUND_BIRTH.match(text) is not None))
         phrase.pre = pre + phrase.pre
         if after and phrase.gender is None and not phrase.translated and phrase.bare_noun \
                 and (grammar.adjective_forms(phrase.head) is not None or _PREDICATE.search(phrase.head) is not None) \
@@ -2035,6 +2051,30 @@ POSITION_WORDS = {"voorste", "achterste", "bovenste", "onderste", "middelste", "
 # A finding that begins with its subject and a finite verb ("medicatie wordt door mantelzorger klaargezet").
 _PLURAL_VERB = {"wordt": "worden", "is": "zijn", "heeft": "hebben", "kan": "kunnen", "moet": "moeten", "zal": "zullen",
                 "blijft": "blijven", "werd": "werden", "was": "waren"}
+_BODY_PLACE = re.compile(r"(?:in|rond|onder|op|aan|boven|achter|tussen) (?:de|het) (?!(?:geboorte|bevalling|zwangerschap)\b)")
+_WHEN_AROUND_BIRTH = re.compile(r"(?:rond|na|voor|tijdens|vóór) (?:de )?(?:geboorte|bevalling|zwangerschap)\b")
+_PERSON_OWNER = re.compile(r"van (?:de|het|een) (?:ongeboren )?(?:baby|moeder|pasgeborene|kind|vrouw|vader)")
+
+
+def _bare_infinitive(word: str) -> bool:
+    """A word of no known gender that reads as an infinitive: lower case, in -en after a consonant
+    or a long vowel ("verzorgen", "voeden", "gaan"), no plural of a known noun ("benen") and no
+    adjective ("gebroken", "open")."""
+    if not (len(word) > 4 and word.isalpha() and word.islower() and word.endswith("en")
+            and not word.endswith(("een", "ieën")) and not grammar.singulars(word)
+            and grammar.adjective_forms(word) is None and not word.startswith("ge")):
+        return False
+    # a verb has a third person in Dutch text ("verzorgen" → "verzorgt", "maken" → "maakt",
+    # "stimuleren" → "stimuleert"); a plural has none ("corticosteroïden")
+    stem = word[:-2]
+    said = [stem + "t"]
+    if len(stem) >= 3 and stem[-1] not in "aeiouy" and stem[-2] in "aeou" and stem[-3] not in "aeiouy":
+        said.append(stem[:-1] + stem[-2] + stem[-1] + "t")
+    if len(stem) >= 2 and stem[-1] == stem[-2]:
+        said.append(stem[:-1] + "t")
+    return max(zipf(s) for s in said) >= 1.5
+
+
 _SAME_BOTH_SIDES_OF_SLASH = re.compile(r"(?<![\w-])([\w-]+(?: [\w-]+){0,3}) ?/ ?\1(?![\w-])")
 _TIME_UNIT_NOUNS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "uur", "uren",
                               "minuut", "minuten"})
