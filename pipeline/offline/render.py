@@ -212,7 +212,7 @@ class Phrase:
             definite = self.det in ("de", "het")
         elif article and not self.articleless:
             a = "de" if self.gender == "pl" else self.gender
-            if not a and _bare_infinitive(self.head):
+            if not a and not self.pre and _bare_infinitive(self.head):
                 # "voorlichten over verzorgen van zuigeling": a verb said as a noun takes "het"
                 # ("over het verzorgen van de baby"), whatever list its gender is missing from
                 a = "het"
@@ -763,6 +763,8 @@ class Renderer:
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
         if lay in ("voor", "van", "op") and head in _EVIDENCE:
             return False  # "geen aanwijzingen voor kanker": what would be found is any case of it
+        if lay == "van" and head in ("wijze", "manier"):
+            return False  # "wijze van voeden": a way of doing, said bare
         if lay == "van" and head == "drager":
             return "een"  # "drager van een pacemaker": one of its kind, not a known one
         if lay == "op" and (head in _SEARCHES or parts[0].split(" ", 1)[0] in FINITE_VERBS):
