@@ -46,6 +46,7 @@ from pipeline.dutch import grammar as dutch
     ("hoeveelheid lochia", "hoeveelheid kraamvloed"),
     ("Type partus", "type bevalling"),
     ("Trauma bekken", "trauma bekken"),                                     # the term's own pair is its wording
+    ("prenatale risico-evaluatie", "inschatting van de risico's tijdens de zwangerschap"),  # a plural in 's
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None

@@ -1562,3 +1562,15 @@ def test_reading_43_read_kinds_render_right(suggester, term, expected):
 
 def test_a_named_virus_keeps_its_name(suggester):
     assert suggester.suggest_one("herpes simplex virus")[0] == "herpes-simplexvirus"  # not every herpesvirus
+
+
+# Reading 43's unchanged terms: jargon that came back with only `same-as-source`, now said lay.
+@pytest.mark.parametrize("term,expected", [
+    ("fotofobie", "overgevoeligheid voor licht"),                 # no fear of photos
+    ("projectielbraken", "krachtig braken in een straal"),
+    ("depotanticonceptie", "prikpil"),
+    ("prenatale risico-evaluatie", "inschatting van de risico's tijdens de zwangerschap"),
+    ("behandelen met laagmoleculairgewicht heparine", "behandelen met bloedverdunnende prikken"),
+])
+def test_reading_43_jargon_renders_lay(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

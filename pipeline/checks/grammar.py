@@ -31,7 +31,7 @@ from terms.messages import message
 
 FLAGS = {"grammar": "warning"}
 
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:['’]s\b)?|\d+", re.UNICODE)  # "risico's": one plural word
 ARTICLES = {"de", "het", "een"}
 INDEFINITE = {"een", "geen", "elk", "ieder", "veel", "weinig", "enig", "welk", "zo'n"}
 DANGLING = {"van", "de", "het", "een", "met", "en", "of", "bij", "in", "op", "aan", "door", "voor", "tijdens",
