@@ -1574,3 +1574,11 @@ def test_a_named_virus_keeps_its_name(suggester):
 ])
 def test_reading_43_jargon_renders_lay(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("structuur van cerebrum", "grote hersenen"),                               # not the whole brain
+    ("diepe veneuze trombose van been", "bloedstolsel in een diepe ader van het been"),  # never "diep bloedstolsel"
+])
+def test_after_reading_40_to_43_second_read(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
