@@ -2059,9 +2059,11 @@ _PERSON_OWNER = re.compile(r"van (?:de|het|een) (?:ongeboren )?(?:baby|moeder|pa
 
 
 def _bare_infinitive(word: str) -> bool:
-    """A word of no known gender that reads as an infinitive: lower case, in -en after a consonant
-    or a long vowel ("verzorgen", "voeden", "gaan"), no plural of a known noun ("benen") and no
-    adjective ("gebroken", "open")."""
+    """True for a word of no known gender that reads as an infinitive ("verzorgen", "voeden",
+    "stimuleren"): lower case, five letters or more, in -en, no plural of a known noun ("benen"),
+    no adjective or participle ("gebroken", "open"), and a third person singular that Dutch text
+    uses (wordfreq zipf ≥ 1.5 for "verzorgt", "voedt", "stimuleert"; ANS § 2.3 on the stem's
+    spelling). A verb said as a noun takes "het" (ANS § 8.4.2)."""
     if not (len(word) > 4 and word.isalpha() and word.islower() and word.endswith("en")
             and not word.endswith(("een", "ieën")) and not grammar.singulars(word)
             and grammar.adjective_forms(word) is None and not word.startswith("ge")):
