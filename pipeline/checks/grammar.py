@@ -201,9 +201,10 @@ _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen
 # before what it counts ("hoeveelheid kraamvloed", "type bevalling"), a function word, a side.
 _SPLIT_PAIR = re.compile(r"(?<![\w'-])(?=([^\W\d_]{3,}) ([^\W\d_]{3,})(?![\w'-])( \S+)?)")
 _MEASURE_FIRST = frozenset({"type", "soort", "aantal", "hoeveelheid", "vorm", "graad", "stadium", "fase", "klasse", "groep",
-                            "score", "niveau", "categorie", "paar", "stuk", "glas", "glazen", "kop", "kopje", "liter",
-                            "gram", "portie", "dosis", "mate", "deel", "stukje", "stukjes", "stuk", "stukken", "beetje", "gedeelte", "status", "toestand", "zoveel", "uur", "dagen",
-                            "weken", "maanden", "jaar", "jaren", "bloedgroep", "vitamine"})
+                            "score", "niveau", "categorie", "paar", "stuk", "stukken", "stukje", "stukjes", "beetje",
+                            "glas", "glazen", "kop", "kopje", "liter", "gram", "portie", "dosis", "mate", "deel",
+                            "gedeelte", "status", "toestand", "zoveel", "uur", "dagen", "weken", "maanden", "jaar",
+                            "jaren", "bloedgroep", "vitamine"})
 _NOT_SPLIT = frozenset({"voor", "bij", "van", "in", "op", "aan", "met", "door", "na", "uit", "om", "tot", "naar", "over",
                         "onder", "boven", "tussen", "zonder", "tijdens", "via", "per", "als", "waar", "die", "dat", "ter",
                         "ten", "tegen", "binnen", "buiten", "vanaf", "sinds", "rond", "en", "of", "niet", "geen", "wel",
@@ -213,7 +214,11 @@ _PARTICIPLE_OR_E = re.compile(r"ge\w+[dt]|ge\w+en|\w+(?:ende|de|te|graads)")
 
 
 def _split_compounds(text: str) -> list[tuple[str, str]]:
-    """Pairs of known nouns said side by side with a space ("baarmoeder afwijking"), lowercase text."""
+    """[(first, second)]: the pairs of known nouns that lower-case `text` says side by side with one
+    space ("baarmoeder afwijking"), which Dutch writes as one compound or joins with "van"
+    (Woordenlijst, 'aaneenschrijven van samenstellingen'); not a measure or label before what it
+    counts, an adjective or participle first, an object before its verb, a pair before a number or
+    a code ("diabetes type 2", "vitamine D")."""
     pairs = []
     _lexicon_nouns()
     for m in _SPLIT_PAIR.finditer(text):
