@@ -24,11 +24,12 @@ def format_problems(present: pl.DataFrame, allowed_capitals: list[str]) -> pl.Da
     """`present`: row, raw, term. Capitals the clinical term does not have are allowed only for
     names and abbreviations (`allowed_capitals`)."""
     raw = pl.col("raw")
-    capitals = (raw.str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’-]*")
-                .list.set_difference(pl.col("term").str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’-]*"))
+    # a capitalised word counts by its part before a hyphen: "Doppler-hartecho" keeps the name the
+    # term wrote as "Doppler-echocardiografie"
+    capitals = (raw.str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’]*")
+                .list.set_difference(pl.col("term").str.extract_all(r"\b\p{Lu}[\p{Ll}][\p{L}'’]*"))
                 # "Lyme-gewrichtsontsteking": a name as a compound's first part keeps its capital
-                .list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals)
-                                               & ~pl.element().str.replace(r"-.*$", "").is_in(allowed_capitals))))
+                .list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals))))
     shouting = raw.str.extract_all(r"\b\p{Lu}{6,}\b").list.eval(pl.element().filter(~pl.element().is_in(allowed_capitals)))
     text = lambda key: pl.lit(message(f"flags.format.problem.{key}"))
     problems = [

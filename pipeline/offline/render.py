@@ -2058,6 +2058,7 @@ _WHEN_AROUND_BIRTH = re.compile(r"(?:rond|na|voor|tijdens|vóór) (?:de )?(?:geb
 _PERSON_OWNER = re.compile(r"van (?:de|het|een) (?:ongeboren )?(?:baby|moeder|pasgeborene|kind|vrouw|vader)")
 
 
+@lru_cache(maxsize=1 << 14)  # pure, and asked for the same heads again and again
 def _bare_infinitive(word: str) -> bool:
     """True for a word of no known gender that reads as an infinitive ("verzorgen", "voeden",
     "stimuleren"): lower case, five letters or more, in -en, no plural of a known noun ("benen"),
