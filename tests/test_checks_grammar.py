@@ -93,3 +93,13 @@ def test_an_infinitive_used_as_a_noun_is_told_from_a_noun_in_en(word, verbal):
 def test_a_compound_adjective_inflects_as_its_last_part(word, forms):
     assert dutch.adjective_forms(word) == forms
 
+
+
+@pytest.mark.parametrize("inflected,bare", [
+    ("onvoldoende", "onvoldoende"), ("voldoende", "voldoende"),     # invariable, never "onvoldoend"
+    ("roze", "roze"), ("oranje", "oranje"), ("beige", "beige"),     # colours that keep their -e
+    ("ideale", "ideaal"), ("inadequate", "inadequaat"),            # a long vowel after a vowel
+    ("acute", "acuut"), ("dikke", "dik"), ("perifere", "perifeer"), ("donkere", "donker"), ("lopende", "lopend"),
+])
+def test_an_adjectives_bare_form_is_a_dutch_word(inflected, bare):
+    assert dutch.bare(inflected) == bare

@@ -336,8 +336,10 @@ def _participle_in_ste(word: str) -> bool:
 
 def bare(adjective: str) -> str:
     """The form without -e: 'acute' → 'acuut', 'dikke' → 'dik', 'chronische' → 'chronisch',
-    'perifere' → 'perifeer'. Ordinals, superlatives and words not ending in -e are returned
-    unchanged. Between spelling candidates the one Dutch text uses more often wins (wordfreq)."""
+    'perifere' → 'perifeer', 'ideale' → 'ideaal'. Ordinals, superlatives, words not ending in -e and
+    adjectives that never inflect ('onvoldoende', 'roze', 'beige': ANS § 5.2.2.2) are returned
+    unchanged. Between spelling candidates the one Dutch text uses more often wins (wordfreq); a
+    common -e word none of whose candidates Dutch text uses is invariable too."""
     words = adjective.split()
     if len(words) > 1:
         return " ".join(words[:-1] + [bare(words[-1])])
@@ -346,7 +348,7 @@ def bare(adjective: str) -> str:
         if inf == a:
             return b
     if not a.endswith("e") or a.endswith(("ee", "ie")) and len(a) <= 4 or a in ORDINALS or a in QUANTITIES \
-            or a.endswith("ste") and not _participle_in_ste(a):
+            or a in INVARIABLE_ADJECTIVES or a.endswith("ste") and not _participle_in_ste(a):
         return a
     if a.endswith("iële"):
         return a[:-4] + "ieel"
@@ -363,7 +365,14 @@ def bare(adjective: str) -> str:
         if m.group(1) != "e":  # a single a/o/u before -e is long: lage → laag, grote → groot
             return long_form
         candidates.append(long_form)  # e may be long (perifere → perifeer) or a schwa (donkere → donker)
-    return max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    elif re.search(r"[aeiou][aou][bcdfgklmnprstvz]$", stem):
+        # a vowel of its own syllable before the last: ideale → ideaal, inadequate → inadequaat
+        last = {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
+        candidates.append(stem[:-2] + stem[-2] * 2 + last)
+    best = max(candidates, key=lambda c: (_zipf(c), -candidates.index(c)))
+    if _zipf(best) == 0 and _zipf(a) >= 2.5:
+        return a  # "beige" → no "beig": a word Dutch uses only as it is does not inflect
+    return best
 
 
 def attributive(adjective: str, head_gender: str | None, definite: bool = False) -> str:
@@ -435,6 +444,9 @@ def _syllables(word: str) -> int:
     return len(re.findall(r"[aeiouy]+", word.replace("ij", "y")))
 
 
+# Adjectives ending in -e that never drop it: "onvoldoende effect", "een roze vlek" (ANS § 5.2.2.2).
+INVARIABLE_ADJECTIVES = frozenset({"voldoende", "onvoldoende", "roze", "oranje", "beige", "lila", "mauve", "crème",
+                                   "creme", "taupe"})
 # Words that look like adjectives but never inflect before a noun.
 NOT_ADJECTIVES = frozenset({"linker", "rechter", "boven", "onder", "achter", "voor", "meer", "minder", "veel", "weinig",
                             "geen", "een", "de", "het", "te", "zeer", "erg", "heel", "niet", "nog", "ook", "wel", "met",
