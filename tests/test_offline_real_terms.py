@@ -1582,3 +1582,43 @@ def test_reading_43_jargon_renders_lay(suggester, term, expected):
 ])
 def test_after_reading_40_to_43_second_read(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 44: real designations from Nictiz's medication-process, vaccination and care repositories.
+@pytest.mark.parametrize("term,expected", [
+    # a headline leaves out the preposition: said as a lay sentence says it
+    ("Opheffen schouderdystocie", "opheffen van de vastzittende schouders bij de bevalling"),
+    ("inleiden baring", "inleiden van de bevalling"),
+    ("Reden medicatiegebruik", "reden voor medicijngebruik"),
+    ("reden voor wijzigen van medicatiegebruik", "reden voor het wijzigen van het medicijngebruik"),  # a verb keeps "het"
+    ("bellen blazen bij neonaat", "bellen blazen bij een pasgeborene"),  # "blazen" is a verb here, no bladders
+    # the effect of a treatment, never an effect used as one
+    ("Therapeutisch effect volgens patiënt", "effect van de behandeling volgens de patiënt"),
+    ("therapeutisch effect van medicatie", "werking van medicijnen"),
+    # a form's English answer options
+    ("Diabetes Mellitus (y/n)", "diabetes (ja/nee)"),
+    # a region is cut out of, an organ or a nail goes whole
+    ("excisie van hals", "wegsnijden van weefsel uit de hals"),
+    ("excisie van linker oksel", "wegsnijden van weefsel uit de linkeroksel"),
+    ("excisie van nagel", "wegsnijden van de nagel"),
+    # a lateral quadrant is the outer one, as a medial one is the inner one
+    ("structuur van laterale onderkwadrant van regio glutealis", "buitenste onderkwadrant van de bil"),
+    ("structuur van mediale bovenkwadrant van regio glutealis", "binnenste bovenkwadrant van de bil"),
+    # Latin regions of the skin
+    ("structuur van huid van regio scapularis", "huid van de schouderbladstreek"),
+    ("structuur van huid van postauriculaire regio", "huid van het gebied achter het oor"),
+    ("structuur van linker gedeelte van infra-umbilicale regio", "linkergedeelte van de buik onder de navel"),
+    ("verdenking op kruisovergevoeligheidsreactie", "verdenking op overgevoeligheid voor een verwante stof"),
+    # "onvoldoende" never drops its -e
+    ("onvoldoende therapeutisch effect", "onvoldoende effect van de behandeling"),
+])
+def test_reading_44_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_reaction_to_what_is_no_medicine_keeps_its_preposition(suggester):
+    """"ongewenste reactie op contactallergeen" was "… reactie van het contactallergeen": the
+    side-effect preposition ('bijwerking van') belongs to a medicine only."""
+    suggestion = suggester.suggest_one("neiging tot ongewenste reactie op contactallergeen")[0]
+    assert " van het contactallergeen" not in suggestion
+    assert suggester.suggest_one("ongewenste reactie op vaccin")[0] == "bijwerking van het vaccin"

@@ -19,7 +19,8 @@ FLAGS = {"looping-text": "error", "added-aside": "warning"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ASIDE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
-_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "u", "uw"}
+# (answer options add no content: "diabetes (ja/nee)" for a form's "(y/n)")
+_FUNCTION = set(STOPWORDS) | {"te", "niet", "geen", "zich", "er", "die", "dat", "is", "zijn", "wordt", "u", "uw", "ja", "nee"}
 # A run of this many words said twice is a loop; shorter runs must come three times. Measured
 # against honest Dutch: "een ontsteking van de blaas en een ontsteking van de nieren" repeats four
 # words, never five; a loop repeats a whole clause.

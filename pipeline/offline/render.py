@@ -308,6 +308,8 @@ class Renderer:
         if "/" in text:
             # "Intertrigo/smetten": the clinical word and its lay word are one lay word ("smetten")
             text = _SAME_BOTH_SIDES_OF_SLASH.sub(r"\1", text)
+            # "Diabetes Mellitus (y/n)": a form's English answer options, said in Dutch
+            text = _YES_NO.sub("(ja/nee)", text)
         if self._unknown:
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if not self._translated:
@@ -519,6 +521,13 @@ class Renderer:
                 chain.append((u, []))
             else:
                 chain[-1][1].append(u)
+        first = chain[0][1]
+        if chain[0][0] is None and len(first) >= 2 and _headline_head(first[0]) and _headline_object(first[1]):
+            # "Opheffen schouderdystocie", "inleiden baring", "Reden medicatiegebruik": a headline
+            # leaves out the preposition a lay sentence needs ("inleiden van de bevalling",
+            # "reden voor medicijngebruik")
+            prep = "voor" if first[0].low in _REASONS else "van"
+            chain[0:1] = [(None, first[:1]), (Unit([Token(prep, prep, "word")], None, "prep"), first[1:])]
         return chain
 
     def _render_chain(self, chain) -> str:
@@ -583,7 +592,13 @@ class Renderer:
             said_after, self._adjective_after = self._adjective_after, ()
             previous = self._np_head
             article = self._article(prep, parts)
+            if article is False and lay_prep == "voor" and _lay_head(parts[-1]) in _REASONS and \
+                    (grammar.verbal_noun(units[0].low) or _bare_infinitive(units[0].low)):
+                article = True  # "reden voor het wijzigen van …": a verb said as a noun keeps "het"
             text = self._memo(("np", article, units_key), self._render_np, units, article)
+            if article is False and lay_prep == "volgens" and text in ANY_PERSON:
+                # "volgens afspraak" is bare, but a person one goes by is a known one: "volgens de patiënt"
+                text = self._memo(("np", True, units_key), self._render_np, units, True)
             newborn = False
             if prep is not None and lay_prep == "bij" and parts and _lay_head(text) in ANY_PERSON:
                 generic = re.search(r" (?:bij|door) (?:een|de) (?:pasgeborene|baby|kind)\b", parts[-1])
@@ -759,6 +774,8 @@ class Renderer:
         lay, head = _lay_prep(prep), _lay_head(parts[-1])
         if lay == "van" and head in _COMPLAINTS:
             return False  # "geen klachten van kortademigheid": a symptom complained of, not a known one
+        if lay == "voor" and head in _REASONS:
+            return False  # "reden voor medicijngebruik": what a reason is for, any case of it
         if lay == "voor" and head.endswith(("allergie", "overgevoeligheid")):
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
         if lay in ("voor", "van", "op") and head in _EVIDENCE:
@@ -1608,6 +1625,9 @@ class Renderer:
                 # "resectie van dunne darm": a piece of an organ is cut out; a polyp goes whole, and so
                 # does a part the gloss already names ("de laatste bocht van de dikke darm")
                 continue
+            if slotted and shape.tissue_of and (x is None or x.post or _SIDE_PREFIX.sub("", x.head.split()[-1]) not in _OUTER_REGIONS):
+                # "excisie van hals": from a region tissue is cut out; an organ or a lesion goes whole
+                continue
             text = self._fill(alt, x) if slotted else alt
             if text is None:
                 continue
@@ -1996,6 +2016,7 @@ class _AltShape(NamedTuple):
     own: tuple[str, str] | None  # ("gewrichtsslijtage", " van {de x}") for the rest-after-part rule
     breach: bool              # "gat in {de x}": of a wall, never of a disorder
     part_of: bool             # "verwijderen van een deel van {de x}": of a body part, never of a lesion
+    tissue_of: bool           # "wegsnijden van weefsel uit {de x}": of a region no one removes whole
     adjective: str | None     # "ingezakte" of "ingezakte {x}", "gebroken" of "gebroken {x}"
     said: str                 # the alternative without its slot ("bloeding van de")
 
@@ -2010,6 +2031,7 @@ def _alt_shape(alt: str) -> _AltShape:
                      (own.group(1), own.group(2)) if own else None,
                      re.match(r"(gat|scheur|breuk|binnenkant|wand) ", alt) is not None,
                      re.search(r"\been deel van \{", alt) is not None,
+                     re.search(r"\bweefsel uit \{", alt) is not None,
                      adjective.group(1) if adjective else None,
                      re.sub(r"\s*\{(?:de |een )?x\}\s*", " ", alt).strip())
 
@@ -2069,17 +2091,24 @@ def _bare_infinitive(word: str) -> bool:
             and not word.endswith(("een", "ieën")) and not grammar.singulars(word)
             and grammar.adjective_forms(word) is None and not word.startswith("ge")):
         return False
-    # a verb has a third person in Dutch text ("verzorgen" → "verzorgt", "maken" → "maakt",
-    # "stimuleren" → "stimuleert"); a plural has none ("corticosteroïden")
+    return _verb_said(word)
+
+
+@lru_cache(maxsize=1 << 14)
+def _verb_said(word: str) -> bool:
+    """True when the -en word has a third person singular Dutch text uses (zipf ≥ 1.5): "verzorgen"
+    → "verzorgt", "maken" → "maakt", "blazen" → "blaast"; a plural has none ("corticosteroïden")."""
     stem = word[:-2]
     said = [stem + "t"]
     if len(stem) >= 3 and stem[-1] not in "aeiouy" and stem[-2] in "aeou" and stem[-3] not in "aeiouy":
-        said.append(stem[:-1] + stem[-2] + stem[-1] + "t")
+        long_stem = stem[:-1] + stem[-2] + {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
+        said.append(long_stem + "t")
     if len(stem) >= 2 and stem[-1] == stem[-2]:
         said.append(stem[:-1] + "t")
     return max(zipf(s) for s in said) >= 1.5
 
 
+_YES_NO = re.compile(r"\( ?(?:y|yes) ?/ ?(?:n|no) ?\)", re.IGNORECASE)
 _SAME_BOTH_SIDES_OF_SLASH = re.compile(r"(?<![\w-])([\w-]+(?: [\w-]+){0,3}) ?/ ?\1(?![\w-])")
 _TIME_UNIT_NOUNS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "uur", "uren",
                               "minuut", "minuten"})
@@ -2211,6 +2240,37 @@ def _label_name(word: str) -> bool:
 
 _FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele", "meerdere", "elke", "weinige", "vele",
                    "andere", "zelfde", "hele", "halve", "welke", "sommige", "zulke", "onze", "jouwe", "mijne"}
+
+
+# Outer regions of the body: cut out of, never cut away whole ("wegsnijden van weefsel uit de hals").
+_OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderbuik", "borst", "borstkas", "lies", "oksel",
+                  "bil", "hoofd", "gezicht", "schouder", "flank", "romp", "hoofdhuid", "bovenbeen", "onderbeen",
+                  "bovenarm", "onderarm", "knie", "elleboog", "heup", "pols", "enkel", "schaamstreek", "navelstreek"}
+_REASONS = {"reden", "aanleiding", "indicatie"}
+
+
+def _headline_head(unit: Unit) -> bool:
+    """The first word of a headline-style term that a noun phrase follows without its preposition:
+    an infinitive ("opheffen", "inleiden": a verb said as a noun, ANS § 8.4.2) or a reason."""
+    if len(unit.tokens) != 1 or unit.tokens[0].kind != "word":
+        return False
+    low = unit.low
+    return low in _REASONS or (unit.entry is None or unit.entry.lay == low) and not grammar.singulars(low) and (
+        grammar.verbal_noun(low) or _bare_infinitive(low))
+
+
+def _headline_object(unit: Unit) -> bool:
+    """A noun right after a headline's first word: one the lexicon knows, or a Dutch noun (or a
+    compound ending in one, "medicatiegebruik") that is no adjective, verb or side."""
+    if _is_noun(unit):
+        return True
+    low = unit.low
+    if unit.entry is not None or len(unit.tokens) != 1 or unit.tokens[0].kind != "word" or len(low) < 4 \
+            or low in _SIDE_WORDS or low in FINITE_VERBS or _adjectival(low) or _PARTICIPLE.match(low) \
+            or _bare_infinitive(low) or grammar.adjective_forms(low) is not None \
+            or low.endswith("en") and _verb_said(low):  # "bellen blazen": a verb too
+        return False
+    return grammar.gender(low) is not None or any(grammar.known_noun(low[k:]) for k in range(2, len(low) - 3))
 
 
 def _is_noun(unit: Unit) -> bool:
