@@ -260,6 +260,17 @@ def compare(term: str, proposal: str) -> str | None:
                                                                         i > 0 and words[i - 1] == "aan")
                 if ((w == "het" and g in ("de", "pl")) or (w == "de" and g == "het")) and not infinitive:
                     problems.append(message("flags.grammar.article", article=w, noun=words[j]))
+                elif g is not None and j + 2 < len(words) and words[j + 1] == "en":
+                    second = words[j + 2]
+                    # (not a second act: "oprekken van de baarmoederhals en schrapen van …")
+                    g2 = noun_gender(second) if second not in ARTICLES and not adjective_forms(second) \
+                        and not dutch.verbal_noun(second) else None
+                    own = "het" if g2 == "het" else "de" if g2 in ("de", "pl") else None
+                    if own is not None and own != w and f"{w} {words[j]} en {second}" not in term_low:
+                        # "de hersenen en ruggenmerg": the article said once must fit both nouns
+                        # ("de hersenen en het ruggenmerg"; ANS § 26.2 on leaving out a shared word)
+                        problems.append(message("flags.grammar.shared-article", article=w, first=words[j],
+                                                second=second, own=own))
         after = words[i + 2] if i + 2 < len(words) else ""
         if w in POSITIONS and nxt and adjective_forms(nxt) and (not after or noun_gender(after) is None and not adjective_forms(after)) \
                 and f"{w} {nxt}" not in term_low:
@@ -269,6 +280,12 @@ def compare(term: str, proposal: str) -> str | None:
                 and f"{w} {nxt}" not in term_low:
             # "brandwond van oppervlakkige tweede graad": the depth is the burn's, not the degree's
             problems.append(message("flags.grammar.stranded", adjective=w, next=f"{nxt} {after}"))
+        if nxt and adjective_forms(w) and adjective_forms(nxt) and w == adjective_forms(w)[1] \
+                and nxt == adjective_forms(nxt)[1] and f" {adjective_forms(w)[0]} {nxt}" in f" {term_low}":
+            # "proportionele lange benen" for the term's "proportioneel lange": the bare word was an
+            # adverb of the next adjective (ANS § 8.3), and inflecting it says something else
+            problems.append(message("flags.grammar.inflected-adverb", adverb=w, adjective=nxt,
+                                    bare=adjective_forms(w)[0], how=adjective_forms(nxt)[0]))
         if w in ("ter", "ten") and nxt in ("de", "het", "een"):
             problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))  # "ter het inleiden": 'ter' holds its article
         if w == "een" and nxt:

@@ -225,9 +225,15 @@ class Phrase:
         # not "het volledige verwijderen"; ANS § 8.4.2)
         infinitive = self.head.endswith("en") and self.gender == "het" and \
             (not body_part(self.head) or bool(grammar.singulars(self.head)))  # "slapen" is also the temples
-        for text, adjectival in self.pre:
+        said_article = words[-1] if definite else None
+        for k, (text, adjectival) in enumerate(self.pre):
             words.append(grammar.bare(text) if adjectival and infinitive else
                          grammar.attributive(text, self.gender, definite) if adjectival else text)
+            if text == "en" and said_article and k == len(self.pre) - 1:
+                # "de hersenen en het ruggenmerg": one article serves both nouns only when both take it
+                own = grammar.definite_article(self.head)
+                if own is not None and own != said_article:
+                    words.append(own)
         words.append(self.head)
         words.extend(self.post)
         return " ".join(w for w in words if w), missing
@@ -621,6 +627,7 @@ class Renderer:
                 text = text[: side_said.start()]
                 parts[0] = f"{parts[0]} {side_said.group(1)}"
             if article is True and lay_prep in ("bij", "via") and _DE_HET.match(text) and \
+                    not (parts and _lay_head(parts[-1]) in _SKILLS) and \
                     _lay_head(text) not in ANY_PERSON | KNOWN_EVENTS | AGENTS and not body_part(_lay_head(text)) \
                     and not _EPONYM_NAMED.match(text):
                 # "via een kijkoperatie", "bij een stuitligging": a means or a condition is any
@@ -904,7 +911,8 @@ class Renderer:
                 parts[-1] += " links" if side.group(1) == "linker" else " rechts"  # "open been rechts"
                 return "placed", text
             return "refuse", text  # "open been van het linkeronderbeen": no rule merges them
-        if before in PLACING and _DE_HET.match(text) and grammar.gender(self._np_head or "") in ("de", "het"):
+        if before in PLACING and _DE_HET.match(text) and (grammar.gender(self._np_head or "") in ("de", "het")
+                                                          or grammar.gender(text.split()[1]) in ("de", "het")):
             text = "een " + text.split(" ", 1)[1]  # "plaatsen van een infuuslijn": what is put in is new
         elif before in PLACING and text.strip() and not _ARTICLED.match(text) and not text[:1].isdigit() \
                 and not text.split()[0].endswith(("en", "s")) and grammar.gender(text.split()[0]) != "pl":
@@ -1400,6 +1408,11 @@ class Renderer:
                     # stands before the participle ("voor de geboorte vastgestelde …"), not after the noun
                     # (a phrase that describes the noun goes after it: "verplichte zorg zonder opname")
                     pre.append((e.lay, False))
+                elif e.article == "post" and e.lay.startswith("van ") and _DEVICE.search(phrase.head) \
+                        and body_part(_lay_head(e.lay)):
+                    # "gastro-intestinale sonde": a device is *in* the organ ("sonde in maag en darmen"),
+                    # "van" would make the organ its owner
+                    after.append("in " + e.lay[4:])
                 elif e.article == "post":
                     # "drugsgebruik dat gestopt is": a relative clause after a het-noun takes "dat"
                     after.append("dat" + e.lay[3:] if e.lay.startswith("die ") and phrase.gender == "het" else e.lay)
@@ -1450,8 +1463,10 @@ class Renderer:
                 continue
             adverb = k + 1 < len(mods) and (mods[k + 1].low.endswith(("ende", "end"))  # "snel groeiende"
                                             or _PARTICIPLE.match(mods[k + 1].low) is not None  # "spontaan begonnen"
-                                            or mods[k + 1].low == "te" or k + 2 < len(mods) and mods[k + 2].low == "te")
-            # ... and "moeilijk aan te prikken": an adverb of a "te" infinitive
+                                            or mods[k + 1].low == "te" or k + 2 < len(mods) and mods[k + 2].low == "te"
+                                            or _adverb_of_next(tok.low, mods[k + 1].low))
+            # ... and "moeilijk aan te prikken": an adverb of a "te" infinitive; "proportioneel lange
+            # benen": a bare form before an inflected adjective says how long, never "proportionele"
             if tok.low in FINITE_VERBS:
                 # "gebruikt anticoagulantia", "braaksel bevat feces": a verb, not "gebruikte", "bevatte"
                 pre.append((tok.low, False))
@@ -1488,8 +1503,9 @@ class Renderer:
         # does a side ("… van de dikke darm links via een kijkoperatie", not "… in de buik links")
         said_already = " " + " ".join([phrase.head] + phrase.post)
         # "foetale presentatie": the lay noun says "ligging van de baby" already; "van de baby" again
-        # would say it twice
-        after = [a for a in after if not said_already.endswith(" " + a)]
+        # would say it twice (and "van de ongeboren baby" says the same baby)
+        after = [a for a in after if not said_already.endswith(" " + a)
+                 and not said_already.endswith(" " + a.replace(" ongeboren ", " "))]
         method = any(a.startswith(("via ", "met ", "door ")) for a in after)
         placed = any(_BODY_PLACE.match(a) or a.startswith("van ") and _PERSON_OWNER.fullmatch(a) is None
                      and body_part(_lay_head(a)) for a in after)
@@ -2247,6 +2263,7 @@ _OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderb
                   "bil", "hoofd", "gezicht", "schouder", "flank", "romp", "hoofdhuid", "bovenbeen", "onderbeen",
                   "bovenarm", "onderarm", "knie", "elleboog", "heup", "pols", "enkel", "schaamstreek", "navelstreek"}
 _REASONS = {"reden", "aanleiding", "indicatie"}
+_SKILLS = {"vaardigheid", "vaardigheden"}  # "vaardigheid bij het eten": at the known act, never "bij een …"
 
 
 def _headline_head(unit: Unit) -> bool:
@@ -2257,6 +2274,16 @@ def _headline_head(unit: Unit) -> bool:
     low = unit.low
     return low in _REASONS or (unit.entry is None or unit.entry.lay == low) and not grammar.singulars(low) and (
         grammar.verbal_noun(low) or _bare_infinitive(low))
+
+
+def _adverb_of_next(word: str, following: str) -> bool:
+    """True when `word` is an adjective said bare right before an inflected adjective: it modifies
+    that adjective as an adverb ("proportioneel lange", "chronisch recidiverende"; ANS § 8.3)."""
+    forms = grammar.adjective_forms(word)
+    if forms is None or word != forms[0] or not following.endswith("e"):
+        return False
+    nxt = grammar.adjective_forms(following)
+    return nxt is not None and following == nxt[1] or following.endswith("ende")
 
 
 def _headline_object(unit: Unit) -> bool:
