@@ -1549,7 +1549,7 @@ def test_reading_43_senses_out_of_context_give_no_proposal(suggester, term):
     ("braaksel bevat feces", "braaksel bevat ontlasting"),                 # a verb keeps its tense
     ("meningocele", "uitstulping van de vliezen rond het ruggenmerg of de hersenen"),                   # a bulge, never a "breuk"
     ("intra-uteriene transfusie", "bloedtransfusie bij de ongeboren baby"),  # the baby gets the blood
-    ("cervicale rijping met ballon", "rijping van de baarmoederhals met ballon"),  # never "in de hals"
+    ("cervicale rijping met ballon", "rijping van de baarmoederhals met een ballon"),  # never "in de hals"
     ("placenta praevia lateralis", "placenta die gedeeltelijk voor de baarmoedermond ligt"),
     ("abnormale volledige verbinding van venae pulmonales",
      "afwijkende volledige verbinding van de longaders"),                 # plural kept
@@ -1657,3 +1657,15 @@ def test_selective_termination_is_said_as_what_it_is(suggester):
     suggestion = suggester.suggest_one("selectieve destructie van foetus")[0]
     assert "destructie" not in suggestion and "gerichte" not in suggestion
     assert "meerling" in suggestion
+
+
+# Reading 45's needs-edit rows that a stricter reader calls broken: a tool is counted, more than one
+# seizure is plural, a common noun's gender is known.
+@pytest.mark.parametrize("term,expected", [
+    ("cervicale rijping met ballon", "rijping van de baarmoederhals met een ballon"),
+    ("monitoren van weeën met intra-uteriene drukkatheter", "monitoren van de weeën met een drukkatheter in de baarmoeder"),
+    ("neonatale convulsies", "aanvallen met schokken bij een pasgeborene"),
+    ("bevinding betreffende afwijkende stand van foetus", "bevinding over de afwijkende stand van de ongeboren baby"),
+])
+def test_reading_45_needs_edit_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

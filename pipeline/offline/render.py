@@ -805,6 +805,9 @@ class Renderer:
         ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
+        if not _ARTICLED.match(text) and (_DEVICE.search(head) or head.endswith(_INSTRUMENTS)) \
+                and grammar.gender(head.rsplit("-", 1)[-1].lower()) in ("de", "het") and not text[:1].isdigit():
+            return "een " + text  # "met een ballon", "met een drukkatheter in de baarmoeder": a tool is one
         if text != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
                 not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
@@ -2262,6 +2265,9 @@ _FUNCTION_WORDS = {"te", "de", "deze", "die", "geen", "alle", "beide", "enkele",
 _OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderbuik", "borst", "borstkas", "lies", "oksel",
                   "bil", "hoofd", "gezicht", "schouder", "flank", "romp", "hoofdhuid", "bovenbeen", "onderbeen",
                   "bovenarm", "onderarm", "knie", "elleboog", "heup", "pols", "enkel", "schaamstreek", "navelstreek"}
+# Tools one works with, by their ending: "met een ballon", "met een Pinard-stethoscoop".
+_INSTRUMENTS = ("ballon", "stethoscoop", "monitor", "tang", "zuignap", "naald", "spuit", "elektrode", "spalk",
+                "pessarium", "scoop", "extractor")
 _REASONS = {"reden", "aanleiding", "indicatie"}
 _SKILLS = {"vaardigheid", "vaardigheden"}  # "vaardigheid bij het eten": at the known act, never "bij een …"
 
