@@ -1414,8 +1414,10 @@ class Renderer:
                 elif e.article == "post" and e.lay.startswith("van ") and _DEVICE.search(phrase.head) \
                         and body_part(_lay_head(e.lay)):
                     # "gastro-intestinale sonde": a device is *in* the organ ("sonde in maag en darmen"),
-                    # "van" would make the organ its owner
-                    after.append("in " + e.lay[4:])
+                    # "van" would make the organ its owner; a pacemaker or pump works *for* it from
+                    # under the skin ("pacemaker voor het hart")
+                    works_for = phrase.head.endswith(("pacemaker", "defibrillator", "pomp"))
+                    after.append(("voor " if works_for else "in ") + e.lay[4:])
                 elif e.article == "post":
                     # "drugsgebruik dat gestopt is": a relative clause after a het-noun takes "dat"
                     after.append("dat" + e.lay[3:] if e.lay.startswith("die ") and phrase.gender == "het" else e.lay)
