@@ -1690,3 +1690,14 @@ def test_a_lay_term_is_not_narrowed(suggester, term):
     machine" left out mouth-to-mouth: the term's own lay words stay, so no proposal."""
     suggestion, _, _, origin = suggester.suggest_one(term)
     assert origin == "none" and suggestion == term
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("mechanische fixatie met onrustband", "vrijheidsbeperking met een onrustband"),     # a thing one is held with
+    ("mechanische fixatie met tentbed", "vrijheidsbeperking met een tentbed"),           # a compound counts as its last part
+    ("mechanische fixatie met extra laag bed", "vrijheidsbeperking met een extra laag bed"),
+    ("zwangerschap met diabetes", "zwangerschap met suikerziekte"),                      # a disease stays bare
+    ("fractuur met verplaatsing", "botbreuk met verplaatsing"),                          # so does a process
+])
+def test_a_thing_after_met_is_counted(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

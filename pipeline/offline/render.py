@@ -583,7 +583,7 @@ class Renderer:
                     # "bij kanker", "bij een stuitligging": as for any phrase after bij/via (below)
                     text = self._memo(key[:2] + ("een",) + key[3:], self._render_template, head_entry, units, objects, "een")
                 if text and prep is not None and lay_prep in ("met", "zonder"):
-                    text = self._counted_thing(text, units)
+                    text = self._counted_thing(text, units, lay_prep)
                 parts.append(self._prep(prep) + text if prep else text)
                 i = j
                 continue
@@ -660,7 +660,7 @@ class Renderer:
                 text = "het plaatsen van " + ("een " if grammar.gender(_lay_head(text)) != "pl" else "") + \
                     _LEADING_ARTICLE.sub("", text)
             if prep is not None and lay_prep in ("met", "zonder"):
-                text = self._counted_thing(self._counted(text), units)
+                text = self._counted_thing(self._counted(text), units, lay_prep)
             elif prep is not None and prep.low == "van" and len(parts) >= 2 and _quantity(units) and \
                     parts[-1].split(" ", 1)[0] in ("na", "bij", "tijdens", "door", "uit") \
                     and " van " not in parts[-2] and not _lay_head(parts[-1]).endswith(MEASURES) \
@@ -800,13 +800,15 @@ class Renderer:
         return article
 
     @staticmethod
-    def _counted_thing(text: str, units: list[Unit]) -> str:
+    def _counted_thing(text: str, units: list[Unit], prep: str = "met") -> str:
         """After "met"/"zonder": a single noun the term did not say itself is a thing, counted
         ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
-        if not _ARTICLED.match(text) and (_DEVICE.search(head) or head.endswith(_INSTRUMENTS)) \
-                and grammar.gender(head.rsplit("-", 1)[-1].lower()) in ("de", "het") and not text[:1].isdigit():
+        tool = head.rsplit("-", 1)[-1].lower()
+        tail = next((e for e in _INSTRUMENTS if tool.endswith(e)), "")
+        if prep == "met" and not _ARTICLED.match(text) and (_DEVICE.search(head) or tail) and not text[:1].isdigit() \
+                and (grammar.gender(tool) or grammar.gender(tail)) in ("de", "het"):  # "tentbed": as "bed"
             return "een " + text  # "met een ballon", "met een drukkatheter in de baarmoeder": a tool is one
         if text != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
                 not grammar.verbal_noun(head) and \
@@ -2269,7 +2271,8 @@ _OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderb
                   "bovenarm", "onderarm", "knie", "elleboog", "heup", "pols", "enkel", "schaamstreek", "navelstreek"}
 # Tools one works with, by their ending: "met een ballon", "met een Pinard-stethoscoop".
 _INSTRUMENTS = ("ballon", "stethoscoop", "monitor", "tang", "zuignap", "naald", "spuit", "elektrode", "spalk",
-                "pessarium", "scoop", "extractor")
+                "pessarium", "scoop", "extractor", "bed", "band", "blad", "hek", "stoel", "riem", "matras", "brace",
+                "bril", "kous", "mat")
 _REASONS = {"reden", "aanleiding", "indicatie"}
 _SKILLS = {"vaardigheid", "vaardigheden"}  # "vaardigheid bij het eten": at the known act, never "bij een …"
 
