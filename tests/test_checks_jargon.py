@@ -54,3 +54,26 @@ def test_plurals_heid_nouns_and_spinal_levels_are_not_jargon(checker, term):
     """Reading 7: ordinary Dutch that word frequency finds rare in this form, and the spinal level
     a patient reads in their own report, were flagged jargon."""
     assert "jargon" not in flags(checker, term)
+
+
+# Reading 47: the unchanged real terms a health-literacy reader found jargon although they carried
+# only `same-as-source` — English left in, and clinical words behind a Title Case or sentence-case
+# capital, which the check had taken for names.
+@pytest.mark.parametrize("term,word", [
+    ("Postal Address", "postal address"), ("Breast fed", "breast fed"), ("Too low", "too low"),
+    ("Verlenen van high care aan patiënt", "high care"), ("Good", "good"),
+    ("Fluxus Postpartum", "fluxus"), ("Conditie Perineum Postpartum", "perineum"), ("Sectio Caesarea", "sectio"),
+    ("Dyspnea", "dyspnea"), ("Preeclampsie", "preeclampsie"),
+])
+def test_english_and_capitalised_clinical_words_are_jargon(checker, term, word):
+    out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [term]}))
+    assert "jargon" in out["flags"][0].split(";")
+    assert f"'{word}'" in out["flagDetails"][0]
+
+
+@pytest.mark.parametrize("term", ["Hielprik", "Blauwe huid", "Spuugt mondje terug", "Postadres", "intensive care",
+                                  "ziekte van Crohn", "syndroom van Down", "Woont alleen"])
+def test_a_capital_or_a_known_loan_is_no_jargon(checker, term):
+    """Sentence case is judged like lower case, but only for what marks jargon surely (English,
+    Latin, a lexicon word): word frequency underrates rare lay words ("Aanleunwoning")."""
+    assert "jargon" not in flags(checker, term)

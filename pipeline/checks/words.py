@@ -5,13 +5,17 @@ terms, words rare in Dutch, unexplained abbreviations. Judged once per distinct 
 (`pipeline.dutch.words.WordJudge`), so a batch of 380k proposals judges far fewer words."""
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
-from pipeline.checks.flags import found, quote, reason
+from pipeline.checks.flags import found, judged, quote, reason
 from pipeline.dutch import words as dutch_words
 from terms.messages import message
 
 FLAGS = {"jargon": "warning", "half-translation": "error"}
+
+_SURE_REASONS = ("english", "latin-greek", "lexicon")
 
 ABBREVIATION = r"\b\p{Lu}[\p{Lu}\d]{1,6}(?:-\p{L}+)?\b|\b\p{Lu}{2,}s\b|\b\p{Ll}\p{Lu}{2,}\b"
 
@@ -25,6 +29,20 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
              .drop_nulls("n").select("row", pl.col("n").str.to_lowercase().alias("w"), pl.lit(True).alias("name")))
     shouting = present.filter(~pl.col("raw").str.contains(r"\p{Ll}")).select("row")
     names = names.join(shouting, on="row", how="anti").unique()
+    # "Fluxus Postpartum", "Conditie Perineum Postpartum": a clinical word the lexicon translates is
+    # no name for its Title Case capital (an eponym stays one)
+    eponyms = {e.lower() for e in dutch_words.eponyms()} | {p.lower() for p in dutch_words.proper_words()}
+    clinical = sorted(judge.lexicon_words - eponyms)
+    names = names.filter(~pl.col("w").is_in(clinical))
+    # a capital at the start is sentence case ("Immunisatie nodig …"), as the tokenizer reads it,
+    # unless the word is a known name
+    # unless the word is a known name; judged there only for what marks jargon surely (English, Latin
+    # or Greek, a word the lexicon translates), as word frequency alone misses rare lay words
+    # ("Aanleunwoning", "Jammert")
+    first = (present.select("row", pl.col("raw").str.extract(r"^(\p{Lu}\p{Ll}+)\b").str.to_lowercase().alias("w"))
+             .drop_nulls("w").filter(~pl.col("w").is_in(sorted(eponyms))))
+    surely = [w for w in first["w"].unique().to_list() if judge.jargon_reason(w) in _SURE_REASONS]
+    names = names.join(first.filter(pl.col("w").is_in(surely)), on=["row", "w"], how="anti")
     words = (present.select("row", pl.col("norm").str.extract_all(r"\p{L}+").alias("w")).explode("w")
              .drop_nulls("w").join(names, on=["row", "w"], how="anti"))
     distinct = words.select("w").unique()["w"].to_list()
@@ -42,11 +60,38 @@ def jargon(present: pl.DataFrame, judge: dutch_words.WordJudge, tm_abbreviations
                     & ~pl.col("a").str.replace(r"-.*$", "").is_in(known))
             .select("row", pl.format("{} ({})", quote(pl.col("a")), pl.lit(message("flags.jargon.why.abbreviation")))
                     .alias("what")))
-    hits = pl.concat([bad_words, abbr]).unique(maintain_order=True)
+    english = _english(present, words, judge)
+    hits = pl.concat([bad_words, abbr, english]).unique(maintain_order=True)
     if hits.is_empty():
         return None
     hits = hits.group_by("row", maintain_order=True).agg(pl.col("what").str.join(", "))
     return found(hits, "jargon", reason("jargon.reason", words=pl.col("what")))
+
+
+def _english(present: pl.DataFrame, words: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.DataFrame:
+    """(row, what) for English left in a proposal ("Postal Address", "Breast fed"): a name's
+    capitals do not make English lay. The runs are judged per distinct text, and only for rows with
+    an English-looking word (`dutch_words.englishish`, judged once per distinct word)."""
+    every = (present.select("row", pl.col("norm").str.extract_all(r"\p{L}+").alias("w")).explode("w")
+             .drop_nulls("w"))
+    distinct = every.select("w").unique()["w"].to_list()
+    looks = [w for w in distinct if len(w) >= 3 and dutch_words.englishish(w)]
+    if not looks:
+        return pl.DataFrame(schema={"row": pl.UInt32, "what": pl.Utf8})
+    rows = every.filter(pl.col("w").is_in(looks)).select("row").unique()
+    lay = judge.lay
+
+    def unnamed_runs(raw: str, norm: str) -> str | None:
+        # a run whose every word the word judge already names ("frozen", "shoulder") is said once;
+        # a capitalised word is a name to that judge, so its run is said here
+        said = {w for w in re.findall(r"[^\W\d_]+", raw) if w.islower()}
+        runs = [r for r in dutch_words.english_runs(norm, lay)
+                if not all(w in said and judge.jargon_reason(w) for w in r.split())]
+        return ", ".join(runs) or None
+
+    hits = judged(present.join(rows, on="row"), ["raw", "norm"], unnamed_runs)
+    why = message("flags.jargon.why.english")
+    return hits.select("row", pl.format("{} ({})", quote(pl.col("what")), pl.lit(why)).alias("what"))
 
 
 def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.DataFrame | None:

@@ -187,7 +187,10 @@ class WordJudge:
             # a compound of lay words may end in a lay word that looks Greek ("darmsyndroom"); the
             # split is only tried when it does (it is the costly part of judging a word)
             return "latin-greek"
-        if z < 3.5 and LATIN_PREFIX.match(word) and not self.is_lay_compound(word):
+        prefix = LATIN_PREFIX.match(word) if z < 3.5 else None
+        if prefix and not self.is_lay_compound(word) and zipf(word[prefix.end():]) < 4.0:
+            # (a Dutch word after a look-alike prefix is a compound of Dutch words: "postadres",
+            # "subsidie"-like loans aside, "post" + "adres" is mail, not Latin "after")
             return "latin-greek"
         shape = re.match(r"(.{3,}?)vormige?$", word)
         if shape and (self._known_part(shape.group(1)) or self.is_lay_compound(shape.group(1))):
@@ -213,3 +216,32 @@ def is_english(word: str) -> bool:
     """A word far more frequent in English than in Dutch ("the", "blood", "pressure")."""
     en = zipf(word, "en")
     return en >= 3.0 and en - zipf(word, "nl") >= 1.0
+
+
+@lru_cache(maxsize=1 << 16)  # pure: word frequencies only, asked per word of every term
+def englishish(word: str) -> bool:
+    """A word that may be English in a run of English: clearly English (`is_english`), or at least
+    as common in English text as in Dutch ("body", "mass", "index")."""
+    en = zipf(word, "en")
+    return is_english(word) or (en >= 2.5 and en >= zipf(word))
+
+
+def english_runs(text: str, lay: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The runs of English in `text` (lower-cased): two or more English-looking words in a row of
+    which at least two are clearly English ("postal address", "breast fed", "malnutrition universal
+    screening tool"), or a text that is one clearly English word ("good"). A run of words all in
+    `lay` (loans a patient knows, "intensive care") is no English to flag. Same rule as the
+    tokenizer's English names (`pipeline.offline.tokens`)."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) == 1:
+        w = words[0]
+        return [w] if len(w) >= 3 and w not in lay and is_english(w) and zipf(w, "en") - zipf(w) >= 1.4 else []
+    runs, run = [], []
+    for w in words + [""]:
+        if w and englishish(w):
+            run.append(w)
+            continue
+        if len(run) >= 2 and sum(is_english(x) for x in run) >= 2 and not all(x in lay for x in run):
+            runs.append(" ".join(run))
+        run = []
+    return runs

@@ -191,10 +191,7 @@ def _lower_eponyms() -> frozenset[str]:
     return frozenset(e.lower() for e in dutch_words.eponyms())
 
 
-@lru_cache(maxsize=1 << 16)  # pure: word frequencies only
-def _englishish(word: str) -> bool:
-    en = dutch_words.zipf(word, "en")
-    return dutch_words.is_english(word) or (en >= 2.5 and en >= dutch_words.zipf(word))
+_englishish = dutch_words.englishish  # (remembered per word there)
 
 
 @lru_cache(maxsize=1 << 17)  # a batch repeats its words: classify each once
