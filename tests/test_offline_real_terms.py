@@ -1701,3 +1701,20 @@ def test_a_lay_term_is_not_narrowed(suggester, term):
 ])
 def test_a_thing_after_met_is_counted(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 47's unchanged jargon that a lay word says (a health-literacy read of 1,319 unchanged terms).
+@pytest.mark.parametrize("term,expected", [
+    ("boven referentiebereik", "boven de normale waarden"),
+    ("aspect van urine", "uiterlijk van de urine"),                        # a lay 'aspect' is a facet
+    ("echografische beeldvorming van hoofd", "echo van het hoofd"),
+    ("embryotransfer", "terugplaatsen van een embryo"),
+    ("transfer van ingevroren embryo", "terugplaatsen van een ingevroren embryo"),  # what is put back is one
+    ("hulp nodig bij transfer", "hulp nodig bij het verplaatsen"),         # ADL: moving, not money
+    ("minimale hulp nodig bij transfer van stoel naar bed",
+     "minimale hulp nodig bij het verplaatsen van stoel naar bed"),        # the chair is not moved
+    ("geassisteerde vaginale verlossing", "bevalling met hulp van een tang of vacuümpomp"),
+    ("continue positievedrukbeademing", "beademing met een constante overdruk"),
+])
+def test_reading_47_jargon_renders_lay(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -64,7 +64,7 @@ LOCATIONS = {"in", "achter", "op", "aan", "onder", "boven", "naast", "rond", "ro
 PERSONS = {"pasgeborene", "baby", "moeder", "kind", "zuigeling", "peuter", "vrouw", "man", "patiënt", "foetus",
            "zwangere", "kraamvrouw", "tweeling", "prematuur", "oudere"}
 # Verbal nouns of putting something in: their object is new ("plaatsen van een stent").
-PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten"}
+PLACING = {"plaatsen", "inbrengen", "aanbrengen", "aanleggen", "inzetten", "terugplaatsen"}
 # ... and shortages of them: "door ijzertekort", "bij zuurstofgebrek".
 # Names of substances by their ending ("proteïne", "creatinine", "amylase", "urinezuur"): kept clinical
 # words a general noun list would give an article ("meten van de proteïne").
