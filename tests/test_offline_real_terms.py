@@ -1678,7 +1678,7 @@ def test_reading_45_needs_edit_kinds_render_right(suggester, term, expected):
     ("afasie", "taalstoornis door hersenletsel"),                           # not a developmental disorder
     ("caput succedaneum", "vochtzwelling op het hoofdje door de bevalling"),
     ("Sedatie", "rustig en slaperig maken met medicijnen"),                 # sedation need not be sleep
-    ("bevinding betreffende sensorisch zenuwstelsel", "bevinding over de zenuwen van de zintuigen"),
+    ("bevinding betreffende sensorisch zenuwstelsel", "bevinding over het deel van het zenuwstelsel voor gevoel en zintuigen"),
 ])
 def test_reading_46_meanings_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -1717,4 +1717,12 @@ def test_a_thing_after_met_is_counted(suggester, term, expected):
     ("continue positievedrukbeademing", "beademing met een constante overdruk"),
 ])
 def test_reading_47_jargon_renders_lay(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("bewaken met externe foetale monitor", "bewaken met een uitwendige monitor voor de ongeboren baby"),  # not the baby's
+    ("foetale maagvulling onder referentiewaarde", "maagvulling van de ongeboren baby onder de normale waarde"),
+])
+def test_reading_48_before_after_kinds(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, SAME_CONCEPT, WordJudge, is_english, known_abbreviations, lay_words, zipf
@@ -141,34 +141,26 @@ class Unit:
     entry: Entry | None = None
     role: str = ""            # prep | conj | word
 
-    # remembered on first use: a unit's tokens never change once grouped, most units are asked
-    # for these again and again, and many never
-    @property
+    # remembered on first use (`cached_property` keeps the value in the instance, so later reads are
+    # plain attribute reads): a unit's tokens never change once grouped, most units are asked for
+    # these again and again (~20 times a term), and many never
+    @cached_property
     def low(self) -> str:
-        low = self.__dict__.get("_low")
-        if low is None:
-            low = self.__dict__["_low"] = self.tokens[0].low if len(self.tokens) == 1 else " ".join(t.low for t in self.tokens)
-        return low
+        return self.tokens[0].low if len(self.tokens) == 1 else " ".join(t.low for t in self.tokens)
 
-    @property
+    @cached_property
     def text(self) -> str:
-        text = self.__dict__.get("_text")
-        if text is None:
-            text = self.__dict__["_text"] = " ".join(t.text for t in self.tokens)
-        return text
+        return " ".join(t.text for t in self.tokens)
 
     @property
     def token(self) -> Token:
         return self.tokens[0]
 
-    @property
+    @cached_property
     def key(self) -> tuple:
         """What a phrase's rendering depends on of this unit (see `_units_key`), built once: the
         same units are keyed again for every cache the chain of a term asks."""
-        key = self.__dict__.get("_key")
-        if key is None:
-            key = self.__dict__["_key"] = (self.role, id(self.entry), tuple((t.text, t.low, t.kind) for t in self.tokens))
-        return key
+        return (self.role, id(self.entry), tuple((t.text, t.low, t.kind) for t in self.tokens))
 
 
 @dataclass
@@ -1413,6 +1405,10 @@ class Renderer:
                     # stands before the participle ("voor de geboorte vastgestelde …"), not after the noun
                     # (a phrase that describes the noun goes after it: "verplichte zorg zonder opname")
                     pre.append((e.lay, False))
+                elif e.article == "post" and e.lay.startswith("van ") and _lay_head(phrase.head).endswith(_INSTRUMENTS) \
+                        and _lay_head(e.lay) in ANY_PERSON:
+                    # "externe foetale monitor": a tool watches the baby, it is not the baby's
+                    after.append("voor " + e.lay[4:])
                 elif e.article == "post" and e.lay.startswith("van ") and _DEVICE.search(phrase.head) \
                         and body_part(_lay_head(e.lay)):
                     # "gastro-intestinale sonde": a device is *in* the organ ("sonde in maag en darmen"),
