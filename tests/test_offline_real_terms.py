@@ -1726,3 +1726,14 @@ def test_reading_47_jargon_renders_lay(suggester, term, expected):
 ])
 def test_reading_48_before_after_kinds(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 49: a fresh pair's re-read of reading 43 on this stop's code (3 wrong or broken in 384).
+@pytest.mark.parametrize("term,expected", [
+    ("achtergebleven placenta", "placenta die na de geboorte van de baby in de baarmoeder blijft zitten"),  # loose or not
+    ("bijstimulatie durante partu", "versterken van de weeën tijdens de bevalling"),      # by any means, not only drugs
+    ("score op motorische respons binnen glasgowcomaschaal",
+     "score op de reactie met bewegen binnen de glasgowcomaschaal"),                      # a named scale takes "de"
+])
+def test_reading_49_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
