@@ -1061,15 +1061,20 @@ def nightly(
     raise typer.Exit(report.exit_code)
 
 
+DEMO_MARKER = ".helder-demo"  # beside a helder.db the demo made: only such a store is replaced
+
+
 @app.command()
 def demo(
     workdir: Path = typer.Option(Path("."), help="Where helder.db and releases/ go."),
 ):
     """The whole flow on the bundled sample: ingest, run, review a few items, export, then a Delta.
 
-    Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set.
+    Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set. It replaces only a
+    helder.db an earlier demo made (the file .helder-demo beside it says so); any other helder.db is
+    a real store, and the demo refuses to touch it.
 
-    Example: helder demo
+    Example: helder demo --workdir /tmp/helder-demo
     """
     from review_queue.db import open_store
 
@@ -1077,8 +1082,14 @@ def demo(
     url = os.environ.get("HELDER_DB_URL")
     if not url:
         db = (workdir / "helder.db").resolve()
+        marker = workdir / DEMO_MARKER
+        if db.exists() and not marker.exists():
+            # an operator's own store in this folder: losing it to a demo is never right
+            raise fail(message("cli.error.demo-real-db", db=db))
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
+        marker.write_text("helder demo: the helder.db in this folder is the demo's and a next demo replaces it\n",
+                          encoding="utf-8")
         url = f"sqlite:///{db}"
     try:
         _, factory = open_store(url)

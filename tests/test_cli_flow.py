@@ -219,3 +219,18 @@ def test_user_add_asks_the_password_twice_in_dutch(helder_env):
     stopped = runner.invoke(app, ["user", "add", "dirk"], input="")
     assert stopped.exit_code == 1 and "helder: gestopt zonder wachtwoord; er is niets gewijzigd" in stopped.output
     assert "dirk" not in helder("user", "list").output
+
+
+def test_demo_never_replaces_a_store_it_did_not_make(tmp_path, monkeypatch):
+    """`helder demo` deleted ./helder.db without a word: an operator's real store in the working
+    folder was lost. Only a helder.db an earlier demo made (marked beside it) is replaced."""
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    real = tmp_path / "helder.db"
+    real.write_bytes(b"an operator's store")
+    out = helder("demo", "--workdir", str(tmp_path), code=1).output
+    assert "bestaat al en is niet door een demo gemaakt" in out and len(out.strip().splitlines()) == 1
+    assert real.read_bytes() == b"an operator's store"
+    (tmp_path / ".helder-demo").write_text("demo\n")
+    out = helder("demo", "--workdir", str(tmp_path)).output
+    assert out.startswith("1. Voorbeeldrelease ingelezen")
+    assert real.read_bytes() != b"an operator's store"
