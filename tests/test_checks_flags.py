@@ -59,6 +59,17 @@ def test_no_conflict_with_own_concept_or_a_different_type(checker):
     assert "tm-conflict" not in run(checker, "diabetes mellitus type 3", "suikerziekte type 3")[0]
 
 
+def test_a_proposal_that_is_not_the_concepts_own_tm_term_is_flagged(checker):
+    """A newcomer's agency batch: the TM says "chalazion" is "hagelkorrel", the batch said
+    "gerstekorrel" for the same concept and no flag told the reviewer. The TM's own term is named;
+    saying it (whatever the case) is no inconsistency."""
+    flags, details = run(checker, "hypertensie", "verhoogde bloeddruk", concept="38341003")
+    d = next(d for d in details if d["code"] == "tm-inconsistent")
+    assert d["severity"] == "warning" and d["related"] == ["38341003"]
+    assert "'hoge bloeddruk'" in d["reason"] and "dit concept" in d["reason"]
+    assert "tm-inconsistent" not in run(checker, "hypertensie", "hoge bloeddruk", concept="38341003")[0]
+
+
 def test_inconsistent_when_shared_part_differs(checker):
     flags, details = run(checker, "acute appendicitis", "acute appendixontsteking")
     assert "tm-inconsistent" in flags

@@ -1,6 +1,7 @@
 """Consistency with the translation memory (TM): `tm-conflict` (the proposal is, or nearly is, the
-patient-friendly term of another concept), `tm-inconsistent` (a near-identical clinical term in the
-TM was rendered differently) and `similar` (the nearest TM entries a reviewer sees).
+patient-friendly term of another concept), `tm-inconsistent` (the concept's own TM term, or a
+near-identical clinical term's, was rendered differently) and `similar` (the nearest TM entries a
+reviewer sees).
 
 Built for 380k proposals against 15k TM terms on two cores: identical proposals are scored once;
 a small TM is scored by one rapidfuzz `cdist` per chunk of distinct proposals (uint8 scores,
@@ -333,6 +334,33 @@ class TmIndex:
     def inconsistent(self, present: pl.DataFrame) -> pl.DataFrame | None:
         if present.is_empty() or self.tm.is_empty():
             return None
+        own = self._own_concept(present)
+        near = self._near_terms(present)
+        if own is None or near is None:
+            return own if near is None else near
+        # one flag a row: the concept's own TM term says more than a neighbour's
+        cols = [pl.col("row"), pl.col("code"), pl.col("reason"), pl.col("related").cast(pl.List(pl.Utf8))]
+        return pl.concat([own.select(cols), near.join(own.select("row"), on="row", how="anti").select(cols)]).sort("row")
+
+    def _own_concept(self, present: pl.DataFrame) -> pl.DataFrame | None:
+        """Rows whose concept already has a patient term in the TM that the proposal does not say
+        ("chalazion" → TM "hagelkorrel", an agency's batch "gerstekorrel"): a reviewer sees the
+        approved term before a second one replaces it."""
+        tm = self.tm.select("conceptId", "patientTerm", "ptNorm").filter(pl.col("ptNorm") != "")
+        pairs = present.select("row", "conceptId", "norm").join(tm, on="conceptId")
+        if pairs.is_empty():
+            return None
+        said = pairs.filter(pl.col("ptNorm") == pl.col("norm")).select("row")  # any of its TM terms
+        other = pairs.join(said, on="row", how="anti")
+        if other.is_empty():
+            return None
+        return (other.sort("row").group_by("row", maintain_order=True)
+                .agg(pl.col("conceptId").first().alias("c"), pl.col("patientTerm").first().alias("p"))
+                .select("row", pl.concat_list(pl.col("c")).alias("related"), pl.lit("tm-inconsistent").alias("code"),
+                        reason("tm-inconsistent.own", patientTerm=pl.col("p")).alias("reason")))
+
+    def _near_terms(self, present: pl.DataFrame) -> pl.DataFrame | None:
+        """Rows whose clinical term nearly equals another TM concept's, rendered differently."""
         terms = (present.select("row", "conceptId", "termNorm", "norm")
                  .with_columns(_tokens(pl.col("termNorm")).alias("tokens"))
                  .with_columns(pl.col("tokens").list.join(" ").alias("key")))
