@@ -1737,3 +1737,12 @@ def test_reading_48_before_after_kinds(suggester, term, expected):
 ])
 def test_reading_49_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+def test_stable_and_unstable_angina_say_what_is_stable(suggester):
+    """A newcomer read "onstabiele pijn op de borst …" as a wavering pain: unstable angina is one
+    that worsens or comes at rest, stable angina comes with exertion."""
+    assert suggester.suggest_one("instabiele angina pectoris")[0] == \
+        "pijn op de borst door vernauwde kransslagaders die erger wordt of in rust komt"
+    assert suggester.suggest_one("stabiele angina pectoris")[0] == \
+        "pijn op de borst bij inspanning door vernauwde kransslagaders"
