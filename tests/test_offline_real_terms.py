@@ -1746,3 +1746,9 @@ def test_stable_and_unstable_angina_say_what_is_stable(suggester):
         "pijn op de borst door vernauwde kransslagaders die erger wordt of in rust komt"
     assert suggester.suggest_one("stabiele angina pectoris")[0] == \
         "pijn op de borst bij inspanning door vernauwde kransslagaders"
+
+
+def test_a_thing_in_any_organ_is_one_of_its_kind(suggester):
+    """Two readers: "behandeling voor het bloedstolsel in een ader" names a known clot in any vein."""
+    assert suggester.suggest_one("behandeling voor veneuze trombose")[0] == "behandeling voor een bloedstolsel in een ader"
+    assert suggester.suggest_one("pijn bij veneuze trombose")[0] == "pijn bij een bloedstolsel in een ader"

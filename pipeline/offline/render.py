@@ -208,6 +208,13 @@ class Phrase:
                 # an infinitive takes "het" ("na het eten"); "een gebroken dijbeen" is a noun
                 words.append("een")
                 article = False
+        if article is True and not self.det and not self.articleless and self.gender in ("de", "het") \
+                and any(_ANY_PLACE.search(p) for p in self.post) and not body_part(self.head) \
+                and self.head not in ANY_PERSON | AGENTS | KNOWN_EVENTS:
+            # "behandeling voor een bloedstolsel in een ader": a thing said to be in *an* organ is any
+            # one of its kind, never "het bloedstolsel in een ader"
+            words.append("een")
+            article = False
         if self.det:
             words.append(self.det)
             definite = self.det in ("de", "het")
@@ -2278,6 +2285,7 @@ _OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderb
 _INSTRUMENTS = ("ballon", "stethoscoop", "monitor", "tang", "zuignap", "naald", "spuit", "elektrode", "spalk",
                 "pessarium", "scoop", "extractor", "bed", "band", "blad", "hek", "stoel", "riem", "matras", "brace",
                 "bril", "kous", "mat")
+_ANY_PLACE = re.compile(r"^(?:in|op|aan|onder|boven|rond|tussen) een\b")  # "in een ader": the place is any one
 _REASONS = {"reden", "aanleiding", "indicatie"}
 _SKILLS = {"vaardigheid", "vaardigheden"}  # "vaardigheid bij het eten": at the known act, never "bij een …"
 
