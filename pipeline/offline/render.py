@@ -809,8 +809,10 @@ class Renderer:
 
     @staticmethod
     def _counted_thing(text: str, units: list[Unit], prep: str = "met") -> str:
-        """After "met"/"zonder": a single noun the term did not say itself is a thing, counted
-        ("met perforatie" → "met een gat"); the term's own bare noun stays ("met ontsluiting")."""
+        """After "met"/"zonder" (`prep`, the lay preposition): a single noun the term did not say
+        itself is a thing, counted ("met perforatie" → "met een gat"); the term's own bare noun stays
+        ("met ontsluiting") — except a tool after "met", which is counted whatever the term said
+        ("met een ballon", "met een tentbed"; "zonder bril" stays idiomatic)."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
         tool = head.rsplit("-", 1)[-1].lower()
