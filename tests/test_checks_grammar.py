@@ -47,6 +47,9 @@ from pipeline.dutch import grammar as dutch
     ("Type partus", "type bevalling"),
     ("Trauma bekken", "trauma bekken"),                                     # the term's own pair is its wording
     ("prenatale risico-evaluatie", "inschatting van de risico's tijdens de zwangerschap"),  # a plural in 's
+    ("wijze van voeden van zuigeling", "wijze van voeden van de baby"),    # one fixed phrase
+    ("plug van collageen voor sluiten van arteria femoralis", "plug van collageen voor het sluiten van de slagader"),
+    ("zorg bij kinderen van ouders met kanker", "zorg bij kinderen van ouders met kanker"),  # a plural, no verb
 ])
 def test_right_dutch_gets_no_grammar_flag(term, proposal):
     assert compare(term, proposal) is None
@@ -71,6 +74,9 @@ def test_right_dutch_gets_no_grammar_flag(term, proposal):
     ("baarmoeder afwijking", "'baarmoeder afwijking'"),                     # a split compound
     ("contact huidontsteking", "'contact huidontsteking'"),
     ("echo ter meten van de datum", "'ter meten'"),                          # an act after "ter"
+    # reading 51: a verb said as a noun with its object takes "het" (two readers called it broken)
+    ("plug van collageen voor sluiten van de slagader", "'voor het sluiten'"),
+    ("handelingen over het beperken van inrichten van het eigen leven", "'van het inrichten'"),
 ])
 def test_the_reason_names_the_words(proposal, word):
     assert word in (compare("x", proposal) or "")

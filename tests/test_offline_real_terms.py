@@ -49,7 +49,7 @@ def checker(tm) -> Checker:
     ("compressiefractuur van wervellichaam", "ingezakt wervellichaam"),   # het-noun: no -e
     ("anemie door ijzertekort", "bloedarmoede door ijzertekort"),        # a shortage takes no article
     ("contractuur van Dupuytren", "ziekte van Dupuytren"),                # the eponym names the disease
-    ("sectio caesarea in verband met foetale nood", "keizersnede door zuurstoftekort bij de baby"),
+    ("sectio caesarea in verband met foetale nood", "keizersnede door zuurstoftekort bij de ongeboren baby"),
     ("longembolie met acuut cor pulmonale",
      "bloedstolsel in de long met een acute overbelasting van de rechterhelft van het hart"),
     ("hemiparese aan rechterzijde", "krachtsverlies aan de rechterkant van het lichaam"),  # not "één kant … rechts"
@@ -1766,3 +1766,44 @@ def test_a_thing_in_any_organ_is_one_of_its_kind(suggester):
 ])
 def test_reading_50_meanings_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 51: four fresh readers of readings 43 and 40–44 on stop 26's code (23 wrong or broken in 842).
+@pytest.mark.parametrize("term,expected", [
+    # a verb said as a noun with its object takes "het"; a material is said bare
+    ("plug van collageen voor sluiten van arteria femoralis",
+     "plug van collageen voor het sluiten van de slagader in de lies en het bovenbeen"),
+    ("Handelingen met betrekking tot beperken van inrichten van eigen leven",
+     "handelingen over het beperken van het inrichten van het eigen leven"),
+    # the approach of an operation is the way in
+    ("cerclage van cervix uteri tijdens zwangerschap met abdominale benadering",
+     "bandje om de baarmoederhals tijdens de zwangerschap via de buik"),
+    # the thoracic region is front and back; the lumbar region of the belly wall is the flank
+    ("structuur van huid van linker gedeelte van achterzijde van bovenste gedeelte van thoracale regio",
+     "huid van het linkergedeelte van de achterzijde van het bovenste gedeelte van het borstkasgebied"),
+    ("structuur van bovenste gedeelte van lumbale regio van wand van abdomen", "bovenste gedeelte van de flank"),
+    # meanings: the jaw too; no baby in an adult's open duct; atresia is inborn; fetal is unborn
+    ("cheilognathoschisis", "lip-kaakspleet"),
+    ("persisterende ductus arteriosus", "open gebleven bloedvat tussen longslagader en grote lichaamsslagader"),
+    ("atresie van ileum", "aangeboren afsluiting van het laatste deel van de dunne darm"),
+    ("congenitale atresie van oesofagus", "aangeboren afsluiting van de slokdarm"),   # 'aangeboren' once
+    ("foetale nood", "zuurstoftekort bij de ongeboren baby"),
+    ("PROM", "gebroken vliezen voordat de weeën begonnen zijn"),                  # before labour, not preterm
+    # SNOMED's semantic tag, whole or cut off, is no part of the patient's term
+    ("harde feces (bevinding", "harde ontlasting"),
+    ("Open fractuur van femur (aandoening)", "open botbreuk van het dijbeen"),
+])
+def test_reading_51_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "basishartfrequentie tachycardie bij foetus",   # was "basishartfrequentie te snelle hartslag": two phrases side by side
+    "basishartfrequentie bradycardie bij foetus",
+])
+def test_a_noun_before_a_lay_phrase_with_its_own_modifiers_gives_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"
+
+
+def test_a_counting_noun_may_stand_before_a_lay_phrase(suggester):
+    assert suggester.suggest_one("aantal foetussen")[0] == "aantal ongeboren baby's"

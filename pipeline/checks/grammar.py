@@ -9,7 +9,8 @@
 - the same word twice in a row, two articles in a row, or a term ending in a preposition, article
   or conjunction;
 - a relative clause after an adverb ("momenteel die nu rustig is"): "die"/"dat" follows its noun;
-- a side before "van" ("longontsteking links van de bovenkwab"), which reads as a place beside it.
+- a side before "van" ("longontsteking links van de bovenkwab"), which reads as a place beside it;
+- a verb said as a noun with its object but without "het" ("voor sluiten van de slagader").
 
 Genders come from the curated list (`pipeline/dutch/data/nouns.tsv`), and only where the noun is
 listed or is a compound of a listed noun; an unknown noun is never judged. Adjectives are words
@@ -193,6 +194,9 @@ _PARTICIPLE_EN = re.compile(r"(?:\w*ge|ver|ont)\w{2,}en")
 _SUBJECT_VERB = re.compile(r"(?:de |het )?(\w+) (wordt|is|heeft|kan|moet|zal|blijft|werd|was)\b")
 _COMMA_VAN = re.compile(r", van (?:de |het |een )?\w+")
 _SIDED_REGION = re.compile(rf"\b((?:linker|rechter)(?:{'|'.join(REGION_WORDS)})) van (?:de |het )?(\w+)")
+# Prepositions before a verb said as a noun, which then takes "het" ("voor het sluiten van …").
+_BEFORE_INFINITIVE = frozenset({"voor", "over", "van", "bij", "na", "tot", "tijdens", "door", "zonder", "met", "tegen",
+                                "na", "op", "aan", "in"})
 # Infinitives Dutch also counts as nouns ("een chronisch falen van de ademhaling").
 _NOUN_INFINITIVES = frozenset({"falen", "leven", "wezen", "vermogen", "verlangen", "onvermogen", "verleden"})
 
@@ -286,6 +290,12 @@ def compare(term: str, proposal: str) -> str | None:
             # adverb of the next adjective (ANS § 8.3), and inflecting it says something else
             problems.append(message("flags.grammar.inflected-adverb", adverb=w, adjective=nxt,
                                     bare=adjective_forms(w)[0], how=adjective_forms(nxt)[0]))
+        if w in _BEFORE_INFINITIVE and after == "van" and dutch.bare_infinitive(nxt) and dutch.gender(nxt) is None \
+                and proposal.lower() != term_low and not (i > 0 and words[i - 1] in ("wijze", "manier")):
+            # "voor sluiten van de slagader", "van inrichten van het leven": a verb said as a noun
+            # with its object takes "het" (ANS § 8.4.2: "voor het sluiten van …"); "wijze van voeden"
+            # is one fixed phrase
+            problems.append(message("flags.grammar.missing-article", prep=w, noun=nxt, article="het"))
         if w in ("ter", "ten") and nxt in ("de", "het", "een"):
             problems.append(message("flags.grammar.doubled", words=f"{w} {nxt}"))  # "ter het inleiden": 'ter' holds its article
         if w == "een" and nxt:

@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.dutch.words import zipf
+
 DATA = Path(__file__).resolve().parent / "data"
 
 VOWELS = "aeiouyáéíóúëïöüèêô"
@@ -489,3 +491,41 @@ def _adjective_forms(word: str, version: int) -> tuple[str, str] | None:
                 return b, i
         return None
     return b, i
+
+
+# The particles of Dutch separable verbs ("inrichten", "opzetten", "afsluiten"): their third person
+# singular is said apart ("richt in"), so a verb is known by its stem verb.
+PARTICLES = ("in", "op", "af", "uit", "aan", "door", "mee", "na", "om", "terug", "toe", "weg", "samen", "vast",
+             "bij", "los", "voor", "over")
+
+
+@lru_cache(maxsize=1 << 14)  # pure, and asked for the same heads again and again
+def bare_infinitive(word: str) -> bool:
+    """True for a word of no known gender that reads as an infinitive ("verzorgen", "voeden",
+    "stimuleren"): lower case, five letters or more, in -en, no plural of a known noun ("benen"),
+    no adjective or participle ("gebroken", "open"), and a third person singular that Dutch text
+    uses (wordfreq zipf ≥ 1.5 for "verzorgt", "voedt", "stimuleert"; ANS § 2.3 on the stem's
+    spelling). A verb said as a noun takes "het" (ANS § 8.4.2)."""
+    if not (len(word) > 4 and word.isalpha() and word.islower() and word.endswith("en")
+            and not word.endswith(("een", "ieën")) and not singulars(word)
+            and adjective_forms(word) is None and not word.startswith("ge")):
+        return False
+    return verb_said(word)
+
+
+@lru_cache(maxsize=1 << 14)
+def verb_said(word: str) -> bool:
+    """True when the -en word has a third person singular Dutch text uses (zipf ≥ 1.5): "verzorgen"
+    → "verzorgt", "maken" → "maakt", "blazen" → "blaast"; a plural has none ("corticosteroïden")."""
+    particle = next((p for p in PARTICLES if word.startswith(p) and len(word) - len(p) >= 5), "")
+    if particle and verb_said(word[len(particle):]):
+        return True  # "inrichten": a separable verb says its stem apart ("richt in"), so ask "richten"
+    stem = word[:-2]
+    # "sluiten" → "sluit", "richten" → "richt": a stem in -t takes no second t (ANS § 2.3)
+    said = [stem if stem.endswith("t") else stem + "t"]
+    if len(stem) >= 3 and stem[-1] not in "aeiouy" and stem[-2] in "aeou" and stem[-3] not in "aeiouy":
+        long_stem = stem[:-1] + stem[-2] + {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
+        said.append(long_stem + "t")
+    if len(stem) >= 2 and stem[-1] == stem[-2]:
+        said.append(stem[:-1] + "t")
+    return max(zipf(s) for s in said) >= 1.5

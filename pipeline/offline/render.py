@@ -51,6 +51,9 @@ MASS = {"zuurstof", "glucose", "suiker", "foliumzuur", "vitamine", "alcohol", "m
         "psoriasis", "leververvetting", "overgewicht", "obesitas", "dementie", "aanvang",
         # metals and materials one reacts to: "door nikkel", "allergie voor latex"
         "nikkel", "kobalt", "chroom", "latex", "lood", "kwik", "zink", "koper", "goud", "zuur",
+        # materials a thing is made of: "plug van collageen", "prothese van titanium"
+        "collageen", "silicone", "siliconen", "titanium", "kunststof", "plastic", "metaal", "staal", "rubber",
+        "botcement", "keramiek", "porselein",
         "bed", "diarree", "verantwoordelijkheid", "lawaai",
         "thuis",  # "van thuis naar het ziekenhuis"
         # diseases by their abbreviation, said bare as their names are: "bij COPD", "verergering van COPD"
@@ -288,6 +291,11 @@ class Renderer:
         """The lay rendering of `term` (`key`: normalise(term), if known). Raises NotRendered naming
         the words not understood, with `why` 'unknown' (words) or 'nothing' (every word is already
         lay: nothing to change)."""
+        if term.lower().endswith(_TAG_ENDS) and _SEMANTIC_TAG.search(term):
+            # "harde feces (bevinding": SNOMED's semantic tag (whole, or cut off with its bracket
+            # open) is the concept's class, no part of what a patient reads
+            term = _SEMANTIC_TAG.sub("", term)
+            key = None
         self._term = normalise(term) if key is None else key
         self._score = [CONF["curated"]]
         self._translated = 0
@@ -1492,6 +1500,15 @@ class Renderer:
                 # "gebruikt anticoagulantia", "braaksel bevat feces": a verb, not "gebruikte", "bevatte"
                 pre.append((tok.low, False))
                 continue
+            if phrase.translated and phrase.pre and not adverb and not _adjectival(tok.low) \
+                    and tok.low not in _DEGREE_ADVERBS and tok.low not in _COUNTING_NOUNS \
+                    and (grammar.gender(tok.low) or tok.low.endswith(_NOUN_ENDINGS)):
+                # "basishartfrequentie tachycardie" → "basishartfrequentie te snelle hartslag": a noun
+                # before a lay phrase with modifiers of its own is two noun phrases side by side, which
+                # Dutch never says (and which of them is measured is lost): nothing rather than that
+                self._unknown.append(" ".join(u.text for u in mods[k:]))
+                failed = True
+                continue
             # a kept adjective keeps the term's own ending unless its noun was translated (the
             # gender may have changed); "volledig continent", "geschatte kerntemperatuur" stay
             pre.append((tok.low, phrase.translated and _adjectival(tok.low) and not adverb))
@@ -2117,34 +2134,22 @@ _WHEN_AROUND_BIRTH = re.compile(r"(?:rond|na|voor|tijdens|vóór) (?:de )?(?:geb
 _PERSON_OWNER = re.compile(r"van (?:de|het|een) (?:ongeboren )?(?:baby|moeder|pasgeborene|kind|vrouw|vader)")
 
 
-@lru_cache(maxsize=1 << 14)  # pure, and asked for the same heads again and again
-def _bare_infinitive(word: str) -> bool:
-    """True for a word of no known gender that reads as an infinitive ("verzorgen", "voeden",
-    "stimuleren"): lower case, five letters or more, in -en, no plural of a known noun ("benen"),
-    no adjective or participle ("gebroken", "open"), and a third person singular that Dutch text
-    uses (wordfreq zipf ≥ 1.5 for "verzorgt", "voedt", "stimuleert"; ANS § 2.3 on the stem's
-    spelling). A verb said as a noun takes "het" (ANS § 8.4.2)."""
-    if not (len(word) > 4 and word.isalpha() and word.islower() and word.endswith("en")
-            and not word.endswith(("een", "ieën")) and not grammar.singulars(word)
-            and grammar.adjective_forms(word) is None and not word.startswith("ge")):
-        return False
-    return _verb_said(word)
-
-
-@lru_cache(maxsize=1 << 14)
-def _verb_said(word: str) -> bool:
-    """True when the -en word has a third person singular Dutch text uses (zipf ≥ 1.5): "verzorgen"
-    → "verzorgt", "maken" → "maakt", "blazen" → "blaast"; a plural has none ("corticosteroïden")."""
-    stem = word[:-2]
-    said = [stem + "t"]
-    if len(stem) >= 3 and stem[-1] not in "aeiouy" and stem[-2] in "aeou" and stem[-3] not in "aeiouy":
-        long_stem = stem[:-1] + stem[-2] + {"v": "f", "z": "s"}.get(stem[-1], stem[-1])
-        said.append(long_stem + "t")
-    if len(stem) >= 2 and stem[-1] == stem[-2]:
-        said.append(stem[:-1] + "t")
-    return max(zipf(s) for s in said) >= 1.5
-
-
+# SNOMED CT's semantic tags (Dutch edition and international), said last in an FSN: "(bevinding)".
+_TAGS = ("aandoening", "bevinding", "verrichting", "lichaamsstructuur", "waarneembare entiteit", "situatie",
+         "gebeurtenis", "morfologische afwijking", "regime/therapie", "kwalificatiewaarde", "fysiek object",
+         "substantie", "disorder", "finding", "procedure", "body structure", "observable entity", "situation",
+         "event", "morphologic abnormality", "regime/therapy", "qualifier value", "physical object", "substance")
+_SEMANTIC_TAG = re.compile(rf"\s*\((?:{'|'.join(re.escape(t) for t in _TAGS)})\)?\s*$", re.IGNORECASE)
+_TAG_ENDS = tuple(_TAGS) + tuple(t + ")" for t in _TAGS)
+_bare_infinitive = grammar.bare_infinitive
+_verb_said = grammar.verb_said
+# Words of degree that may stand before a lay phrase's own modifiers ("veel te snelle hartslag").
+_DEGREE_ADVERBS = frozenset({"veel", "iets", "niet", "wat", "nog", "zeer", "erg", "heel", "vrij", "licht", "sterk"})
+# Nouns that count or sort what follows them, said before it ("aantal ongeboren baby's", "type bevalling").
+_COUNTING_NOUNS = frozenset({"aantal", "hoeveelheid", "type", "soort", "vorm", "mate", "graad", "stadium", "fase", "klasse",
+                             "categorie", "groep", "score", "niveau", "status", "deel", "gedeelte", "paar", "reeks"})
+# Endings of Dutch nouns a gender list may lack ("basishartfrequentie", "ademhalingsbeweging").
+_NOUN_ENDINGS = ("ie", "ing", "heid", "teit", "isme", "ose", "ase", "uur", "ij")
 _YES_NO = re.compile(r"\( ?(?:y|yes) ?/ ?(?:n|no) ?\)", re.IGNORECASE)
 _SAME_BOTH_SIDES_OF_SLASH = re.compile(r"(?<![\w-])([\w-]+(?: [\w-]+){0,3}) ?/ ?\1(?![\w-])")
 _TIME_UNIT_NOUNS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "uur", "uren",
