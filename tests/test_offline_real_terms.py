@@ -1458,8 +1458,8 @@ def test_reading_39_kinds_render_right(suggester, term, expected):
 # Reading 40 (this stop): 844 real Dutch SNOMED designations from Nictiz's perinatal and medication
 # data sets (HL7-mappings), none of them in real_terms_dev.tsv — kinds fixed.
 @pytest.mark.parametrize("term,expected", [
-    ("orale route", "route via de mond"),                                   # never "in de mond"
-    ("cutane route", "route via de huid"),                                  # never "van de huid"
+    ("orale route", "toediening via de mond"),                                   # never "in de mond"
+    ("cutane route", "toediening op de huid"),                              # never "van de huid"; on it, not through it
     ("maternale tante", "tante van moederskant"),                           # the patient's aunt, not the mother's
     ("paternale grootmoeder", "grootmoeder van vaderskant"),
     ("maternale conditie", "conditie van de moeder"),                       # not a relative: the mother herself
@@ -1693,7 +1693,7 @@ def test_a_lay_term_is_not_narrowed(suggester, term):
 
 
 @pytest.mark.parametrize("term,expected", [
-    ("mechanische fixatie met onrustband", "vrijheidsbeperking met een onrustband"),     # a thing one is held with
+    ("mechanische fixatie met onrustband", "vastbinden met een onrustband"),     # a thing one is held with
     ("mechanische fixatie met tentbed", "vrijheidsbeperking met een tentbed"),           # a compound counts as its last part
     ("mechanische fixatie met extra laag bed", "vrijheidsbeperking met een extra laag bed"),
     ("zwangerschap met diabetes", "zwangerschap met suikerziekte"),                      # a disease stays bare
@@ -1807,3 +1807,22 @@ def test_a_noun_before_a_lay_phrase_with_its_own_modifiers_gives_no_proposal(sug
 
 def test_a_counting_noun_may_stand_before_a_lay_phrase(suggester):
     assert suggester.suggest_one("aantal foetussen")[0] == "aantal ongeboren baby's"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # a route of administration is how a medicine is given; cutaneous is *on* the skin
+    ("intraveneuze route", "toediening via een ader"),
+    ("cutane route", "toediening op de huid"),
+    # restraint with a strap is tying down; a low bed or a table restricts freedom another way
+    ("mechanische fixatie met polsband", "vastbinden met een polsband"),
+    ("mechanische fixatie met extra laag bed", "vrijheidsbeperking met een extra laag bed"),
+])
+def test_reading_51_needs_edit_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_an_adjective_said_after_the_first_of_several_nouns_gives_no_proposal(suggester):
+    """Reading 51: "infectieuze colitis, enteritis en gastro-enteritis" became "dikkedarmontsteking
+    door een infectie, darmontsteking en …": the infection is of all three, said of the first only."""
+    assert suggester.suggest_one("infectieuze colitis, enteritis en gastro-enteritis")[3] == "none"
+    assert suggester.suggest_one("infectieuze colitis")[0] == "dikkedarmontsteking door een infectie"

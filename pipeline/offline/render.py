@@ -1107,6 +1107,15 @@ class Renderer:
             lead = re.match(r"(?:de|het|een) ", rest)
             cut = lead.end() if lead else 0
             return f"{rest[:cut]}{coords[0][0].low} {coords[1].low} {rest[cut:]}" if rest else ""
+        lists = [c for c in coords if isinstance(c, list)]
+        if len(lists) >= 2 and len(lists[0]) >= 2 and lists[0][0].entry is not None and not side \
+                and lists[0][0].entry.kind in ("adjective", "qualifier") and lists[0][0].entry.article == "post" \
+                and all(len(c) == 1 and c[0].entry is not None and c[0].entry.kind in ("noun", "word", "head")
+                        and c[0].entry.article != "post" for c in lists[1:]):
+            # "infectieuze colitis, enteritis en gastro-enteritis": the adjective is of every noun, but
+            # said after the first ("… door een infectie, darmontsteking en …") it is of that one only
+            self._unknown.append(" ".join(u.text for u in units))
+            return ""
         scoped = ""
         for n, coord in enumerate(coords):
             if isinstance(coord, Unit):  # the conjunction itself
