@@ -436,7 +436,7 @@ def test_decompensation_of_the_heart_is_still_heart_failure(suggester):
 @pytest.mark.parametrize("term,expected", [
     # a resection cuts a piece out of an organ; a lesion, or a part the gloss already names, goes whole
     ("resectie van dunne darm met anastomose", "verwijderen van een deel van de dunne darm met een verbinding"),
-    ("resectie van poliep", "verwijderen van de poliep"),
+    ("resectie van poliep", "verwijderen van een poliep"),
     ("resectie van sigmoïd", "verwijderen van de laatste bocht van de dikke darm"),
     ("vertebroplastiek van eerste lumbale wervel", "inspuiten van botcement in de eerste lendenwervel"),
     # a person known only by what follows is any one of them
@@ -945,7 +945,7 @@ def test_reading_25_last_kinds_render_right(suggester, term, expected):
     ("artritis bij psoriasis", "gewrichtsontsteking bij psoriasis"),
     ("uveïtis bij ziekte van Bechterew", "ontsteking van het vaatvlies van het oog bij de ziekte van Bechterew"),
     ("hepatomegalie bij steatose", "vergrote lever bij leververvetting"),
-    ("wondtoilet van ulcus van onderbeen", "schoonmaken van de zweer van het onderbeen"),           # one wound
+    ("wondtoilet van ulcus van onderbeen", "schoonmaken van een zweer van het onderbeen"),           # one wound, any one
     ("totale heupartroplastiek met prothese, rechts", "plaatsen van een volledige kunstheup rechts"),
     ("DEXA-scan van lumbale wervelkolom en heup", "DEXA-scan van de wervelkolom in de onderrug en de heup"),
     ("myocardinfarct, acuut, anterior", "acuut hartinfarct van de voorwand"),                       # the heart's wall
@@ -1826,3 +1826,14 @@ def test_an_adjective_said_after_the_first_of_several_nouns_gives_no_proposal(su
     door een infectie, darmontsteking en …": the infection is of all three, said of the first only."""
     assert suggester.suggest_one("infectieuze colitis, enteritis en gastro-enteritis")[3] == "none"
     assert suggester.suggest_one("infectieuze colitis")[0] == "dikkedarmontsteking door een infectie"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # three readers of reading 51: what an act is done to is one of its kind, never "de poliep"
+    ("incisie en drainage van diep abces", "openmaken en leegmaken van een diepe ophoping van pus"),
+    ("excisie van poliep van colon", "wegsnijden van een poliep van de dikke darm"),
+    ("punctie van cyste van ovarium", "prik in een cyste in de eierstok"),
+    ("excisie van linker ovarium", "wegsnijden van de linkereierstok"),          # an organ stays a known one
+])
+def test_a_lesion_an_act_is_done_to_is_one_of_its_kind(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

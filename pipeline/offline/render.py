@@ -1842,7 +1842,13 @@ class Renderer:
                 return f"{before}{text}{after}"
             text, _ = x.text(article="een")  # "een zakje", but "rode bloedcellen", "kanker"
             return f"{before}{text}{after}"
-        text, missing = x.text(article=kind == "de")
+        article: bool | str = kind == "de"
+        if article and x.head in _LESIONS and not x.det and not x.sided and before.endswith(" ") \
+                and _acts_on(before.split()[-2] if len(before.split()) >= 2 else ""):
+            # "openmaken van een diepe ophoping van pus", "wegsnijden van een poliep": what an act is
+            # done to is any one of its kind, never a known one ("de poliep" asks "which?")
+            article = "een"
+        text, missing = x.text(article=article)
         if missing:
             self._score.append(CONF["missing-article"])
         return f"{before}{text}{after}"
@@ -2152,6 +2158,10 @@ _SEMANTIC_TAG = re.compile(rf"\s*\((?:{'|'.join(re.escape(t) for t in _TAGS)})\)
 _TAG_ENDS = tuple(_TAGS) + tuple(t + ")" for t in _TAGS)
 _bare_infinitive = grammar.bare_infinitive
 _verb_said = grammar.verb_said
+# Growths and lesions: one of its kind when an act is done to it ("wegsnijden van een poliep").
+_LESIONS = frozenset({"poliep", "poliepen", "cyste", "ophoping", "abces", "gezwel", "afwijking", "wrat", "zweer", "knobbel",
+                      "bult", "steen", "stolsel", "bloedstolsel", "fistel", "moedervlek", "voorwerp", "tumor", "vleesboom",
+                      "verdikking", "zwelling", "etterbuil", "zwelling", "litteken", "blaar", "puist"})
 # Words of degree that may stand before a lay phrase's own modifiers ("veel te snelle hartslag").
 _DEGREE_ADVERBS = frozenset({"veel", "iets", "niet", "wat", "nog", "zeer", "erg", "heel", "vrij", "licht", "sterk"})
 # Nouns that count or sort what follows them, said before it ("aantal ongeboren baby's", "type bevalling").
@@ -2361,6 +2371,11 @@ def _adjectival(word: str) -> bool:
     b = grammar.bare(word)
     return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
                           or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"
+
+
+def _acts_on(word: str) -> bool:
+    """The head of an act done to a thing ("wegsnijden", "prik", "weefselonderzoek")."""
+    return _is_act(word) or word in ("prik", "weefselonderzoek", "punctie")
 
 
 def _is_act(noun: str) -> bool:
