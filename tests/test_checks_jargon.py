@@ -64,6 +64,8 @@ def test_plurals_heid_nouns_and_spinal_levels_are_not_jargon(checker, term):
     ("Verlenen van high care aan patiënt", "high care"), ("Good", "good"),
     ("Fluxus Postpartum", "fluxus"), ("Conditie Perineum Postpartum", "perineum"), ("Sectio Caesarea", "sectio"),
     ("Dyspnea", "dyspnea"), ("Preeclampsie", "preeclampsie"),
+    # reading 51: a quoted English name is kept (name-changed guards it) but named as jargon
+    ("'double-outlet' rechter hartkamer", "double outlet"),
 ])
 def test_english_and_capitalised_clinical_words_are_jargon(checker, term, word):
     out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [term]}))
@@ -72,8 +74,15 @@ def test_english_and_capitalised_clinical_words_are_jargon(checker, term, word):
 
 
 @pytest.mark.parametrize("term", ["Hielprik", "Blauwe huid", "Spuugt mondje terug", "Postadres", "intensive care",
-                                  "ziekte van Crohn", "syndroom van Down", "Woont alleen"])
+                                  "ziekte van Crohn", "syndroom van Down", "Woont alleen",
+                                  "hyperlink naar document", "test 'Nederlands'"])
 def test_a_capital_or_a_known_loan_is_no_jargon(checker, term):
     """Sentence case is judged like lower case, but only for what marks jargon surely (English,
     Latin, a lexicon word): word frequency underrates rare lay words ("Aanleunwoning")."""
     assert "jargon" not in flags(checker, term)
+
+
+def test_a_computer_loan_is_no_half_translation(checker):
+    """A fresh user: "hyperlink" was called Latin, and beside a translated word a half-translation
+    (an error) — it is a loan a portal's reader knows."""
+    assert flags(checker, "hyperlink", "hyperlink naar document") == set()

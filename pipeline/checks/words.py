@@ -16,6 +16,7 @@ from terms.messages import message
 FLAGS = {"jargon": "warning", "half-translation": "error"}
 
 _SURE_REASONS = ("english", "latin-greek", "lexicon")
+_QUOTED = re.compile(r"['‘\"]([^'’\"]{3,})['’\"]")
 
 ABBREVIATION = r"\b\p{Lu}[\p{Lu}\d]{1,6}(?:-\p{L}+)?\b|\b\p{Lu}{2,}s\b|\b\p{Ll}\p{Lu}{2,}\b"
 
@@ -87,6 +88,14 @@ def _english(present: pl.DataFrame, words: pl.DataFrame, judge: dutch_words.Word
         said = {w for w in re.findall(r"[^\W\d_]+", raw) if w.islower()}
         runs = [r for r in dutch_words.english_runs(norm, lay)
                 if not all(w in said and judge.jargon_reason(w) for w in r.split())]
+        for quoted in _QUOTED.findall(raw):
+            # "'double-outlet' rechter hartkamer": a quoted English name is kept as the term says it
+            # (name-changed guards it), but a patient does not know it either: it is named here
+            words = re.findall(r"[^\W\d_]+", quoted.lower())
+            if words and all(dutch_words.englishish(w) for w in words) and any(dutch_words.is_english(w) for w in words) \
+                    and not all(w in lay for w in words) and " ".join(words) not in runs \
+                    and not all(w in said and judge.jargon_reason(w) for w in words):
+                runs.append(" ".join(words))
         return ", ".join(runs) or None
 
     hits = judged(present.join(rows, on="row"), ["raw", "norm"], unnamed_runs)
