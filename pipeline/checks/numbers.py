@@ -68,6 +68,11 @@ def quantities(text: str) -> list[tuple[str, str]]:
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok[0].isdigit() and tok.endswith("e") and tok[:-1].isdigit():
+            # "1e graads", "2e trimester": a digit ordinal says what "eerstegraads", "tweede
+            # trimester" say (Woordenlijst: 1e = eerste)
+            out.append((tok[:-1], LABELS.get(nxt, UNITS.get(nxt, "rang"))))
+            continue
         if tok[0].isdigit() or tok[0] == "-":
             value = tok.replace(",", ".")
             value = value[:-1] + value[-1].upper() if value[-1:].isalpha() and value[-1] != "e" else value  # "3A", "5e"
