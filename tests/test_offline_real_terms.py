@@ -1872,6 +1872,9 @@ def test_an_adjective_said_after_the_first_of_several_nouns_gives_no_proposal(su
     ("geen indicatie voor medicamenteuze behandeling", "geen medische reden voor behandeling met medicijnen"),
     ("excisie van mediane halscyste", "wegsnijden van de cyste in het midden van de hals"),
     ("auscultatie van hart", "luisteren naar het hart"),
+    ("evacuatie van uterus", "leegmaken van de baarmoeder"),                 # emptied, never removed
+    ("posterieure positie van cervix uteri", "baarmoederhals naar achteren gericht"),   # Bishop score
+    ("centrale positie van cervix uteri", "baarmoederhals in het midden"),
 ])
 def test_reading_51_lay_words_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
