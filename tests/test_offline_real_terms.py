@@ -1889,3 +1889,21 @@ def test_a_lesion_an_act_is_done_to_is_one_of_its_kind(suggester, term, expected
 ])
 def test_reading_51_lay_words_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+# Reading 52: four fresh readers of the same 847 proposals after reading 51's fixes (1 meaning, 4 Dutch, 3
+# of them judgement calls).
+@pytest.mark.parametrize("term,expected", [
+    ("prematuur gebroken vliezen", "gebroken vliezen voordat de weeën begonnen zijn"),      # PROM: before labour
+    ("preterm en prematuur gebroken vliezen",
+     "te vroeg in de zwangerschap gebroken vliezen, voordat de weeën begonnen zijn"),   # PPROM: both
+    # a stage said by its scale stays with it, after the person
+    ("necrotiserende enterocolitis bij neonaat stadium IIIA volgens Bell",
+     "ernstige darmontsteking met afsterven van darmweefsel bij een pasgeborene, stadium IIIA volgens Bell"),
+    ("intraventriculaire bloeding bij prematuur graad 2",
+     "bloeding in de hersenkamers graad 2 bij een te vroeg geboren baby"),             # no scale: the grade moves
+    # an abbreviation the lexicon's note says is one; a cause is one of its kind
+    ("spasticiteit als laat gevolg van CVA", "spierstijfheid als laat gevolg van een beroerte"),
+])
+def test_reading_52_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -480,9 +480,10 @@ class Renderer:
                 entry = self._lookup(normalise(tok.text.strip("'\"‘’")))
                 entry = entry if entry is not None and entry.kind in ("noun", "word", "head") else None
                 if entry is not None and tok.kind == "abbr" and tok.text not in known_abbreviations() \
-                        and tok.text.lower() not in entry.lay.lower():
+                        and tok.text.lower() not in entry.lay.lower() and not entry.note.lower().startswith("abbreviation"):
                     # "VAS" is a pain scale, not "vas" (a vessel): an abbreviation takes only an entry that
-                    # is one ("MRI" → "MRI-scan"), never a Latin word that happens to be spelled alike
+                    # is one ("MRI" → "MRI-scan", or whose note says it is: "CVA" → "beroerte"), never a
+                    # Latin word that happens to be spelled alike
                     entry = None
             out.append(Unit([tok], entry, "conj" if tok.text == "," else "word"))
             i += 1
@@ -763,7 +764,13 @@ class Renderer:
                 # "intraventriculaire bloeding bij prematuur graad 2": the grade is the bleeding's,
                 # not the baby's ("bloeding … graad 2 bij een te vroeg geboren baby")
                 text = text[: label.start()].rstrip()
-                parts[-1] = f"{parts[-1]} {label.group(1)}"
+                if i + 1 < len(chain) and chain[i + 1][0] is not None and _lay_prep(chain[i + 1][0]) == "volgens":
+                    # "… bij neonaat stadium IIIA volgens Bell": the stage is said by its scale, so it
+                    # goes after the person with it ("bij een pasgeborene, stadium IIIA volgens Bell"),
+                    # never "stadium IIIA bij een pasgeborene volgens Bell" (Bell's baby)
+                    text = f"{text}, {label.group(1)}"
+                else:
+                    parts[-1] = f"{parts[-1]} {label.group(1)}"
             parts.append(self._prep(prep) + text if prep else text)
             if self._adjective_after and i + 1 < len(chain) and chain[i + 1][0].low == "van":
                 # "positie rechts aan de zijkant | van de placenta": the "van" may now read as
@@ -805,6 +812,8 @@ class Renderer:
             return False  # "geen aanwijzingen voor kanker": what would be found is any case of it
         if lay == "van" and head in ("wijze", "manier"):
             return False  # "wijze van voeden": a way of doing, said bare
+        if lay == "van" and head in ("gevolg", "gevolgen"):
+            return "een"  # "laat gevolg van een beroerte": a cause is one of its kind, not a known one
         if lay == "van" and head == "drager":
             return "een"  # "drager van een pacemaker": one of its kind, not a known one
         if lay == "op" and (head in _SEARCHES or parts[0].split(" ", 1)[0] in FINITE_VERBS):
