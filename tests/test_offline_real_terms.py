@@ -1907,3 +1907,18 @@ def test_reading_51_lay_words_render_right(suggester, term, expected):
 ])
 def test_reading_52_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 52's needs-edits: one wording for labour that does not progress, hyphen or not
+    ("niet vorderende uitdrijving", "persfase die niet opschiet"),
+    ("niet-vorderende eerste fase van partus", "eerste fase van de bevalling die niet opschiet"),
+    ("niet-vorderende bevalling", "bevalling die niet opschiet"),
+    # the lay word where one exists; congenital by definition
+    ("leiomyoom van uterus", "vleesboom"),
+    ("fractuur van wervelkolom", "wervelbreuk"),
+    ("diagnostische echografie", "echo-onderzoek"),
+    ("anorectale malformatie", "aangeboren misvorming van anus en endeldarm"),
+])
+def test_reading_52_lay_words_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
