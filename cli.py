@@ -456,7 +456,8 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     from sqlalchemy import select
 
     from review_queue import labels
-    from review_queue.decisions import awaiting_second, history, needs_wording, text_to_decide
+    from review_queue.decisions import (awaiting_second, flags_for, history, last_first_approval, needs_wording,
+                                        text_to_decide)
     from review_queue.models import Concept, ReviewItem, Suggestion
     from review_queue.queue import parse_id
 
@@ -470,6 +471,9 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
         concept = session.get(Concept, item.concept_id)
         sugg = session.execute(select(Suggestion).where(Suggestion.item_id == item_id).order_by(Suggestion.id)).scalars().all()
         hist = history(session, item_id)
+        # The flags of the term being decided come from where the web page and an approval read them.
+        deciding_flags = flags_for(item, last_first_approval(session, item),
+                                   next((x for x in sugg if x.is_primary), None))
     head = message("cli.show.head", item=item.id, version=item.version, state_name=labels.state(item.state),
                    state=item.state)
     if needs_wording(item):
@@ -488,7 +492,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
                                         confidence=f"{s.confidence:.2f}"))
         if s.explanation:
             typer.echo("  " + message("cli.show.explanation", text=s.explanation))
-        for f in s.flag_details or []:
+        for f in (deciding_flags if s.is_primary else s.flag_details or []):
             typer.echo("  " + message("cli.show.flag", severity=labels.severity(f.get("severity")), code=f.get("code"),
                                       reason=labels.flag_reason(f)))
         for n in (s.similar or [])[:5]:

@@ -289,7 +289,13 @@ def flags_of_text_to_decide(session: Session, item: ReviewItem) -> list[dict]:
 def flags_for(item: ReviewItem, first: Decision | None, primary: Suggestion | None) -> list[dict]:
     """`flags_of_text_to_decide` from what the caller loaded already (the item page has both)."""
     if first is not None and first.flag_details is not None:
-        return list(first.flag_details)
+        flags = list(first.flag_details)
+        # A clinical term that changed after the first approval: the second reviewer must see it too
+        # (the ingest puts the flag on the item and its primary suggestion).
+        if "stale-source" in (item.flags or "").split(";") and not any(f.get("code") == "stale-source" for f in flags):
+            flags += [f for f in (primary.flag_details or [] if primary is not None else [])
+                      if f.get("code") == "stale-source"]
+        return flags
     if primary is not None and primary.flag_details:
         return list(primary.flag_details)
     codes = [c for c in (item.flags or "").split(";") if c]

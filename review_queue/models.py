@@ -213,7 +213,9 @@ class ReviewItem(Base):
     state: Mapped[str] = mapped_column(String(16), default=PROPOSED)
     version: Mapped[int] = mapped_column(Integer, default=1)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
-    source_term: Mapped[str] = mapped_column(Text)  # the Dutch clinical term when proposed
+    # The Dutch clinical term the item decides on: for an open item the concept's current term (an
+    # ingest that changes it updates it and flags stale-source), for a decided one the term decided on.
+    source_term: Mapped[str] = mapped_column(Text)
     semantic_tag: Mapped[str | None] = mapped_column(String(64), index=True)
     proposal: Mapped[str] = mapped_column(Text)  # primary suggestion's text
     origin: Mapped[str] = mapped_column(String(16), index=True)

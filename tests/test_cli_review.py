@@ -71,3 +71,27 @@ def test_review_export_then_import_from_the_shell(helder_env, seed_items):
             in helder("review", "import", str(out), "--user", "anna").output)
     with factory() as s:
         assert [s.get(ReviewItem, i).state for i in ids] == ["rejected", "edited", "proposed"]
+
+
+def test_list_and_show_agree_on_a_clinical_term_a_delta_changed(helder_env):
+    """A fresh user saw `stale-source` in `review list` but not in `review show`, and `show` still
+    printed the clinical term the Delta had replaced. Both read the item's current clinical term
+    and the same flags; the flag says which term the proposal was made for."""
+    from terms.sample import sample_path
+
+    helder("ingest", str(sample_path("snapshot")))
+    helder("run")
+    helder("ingest", str(sample_path("delta")))  # 3259999999100: 'oedeem van been' becomes 'beenoedeem'
+    listed = [json.loads(line) for line in
+              helder("review", "list", "--flag", "stale-source", "--json", "--limit", "500").output.splitlines()]
+    edema = next(i for i in listed if i["conceptId"] == "3259999999100")
+    assert edema["term"] == "beenoedeem" and "stale-source" in edema["flags"].split(";")
+    for item in listed:  # every item the list calls stale is stale in its own page too
+        assert "stale-source — " in helder("review", "show", str(item["id"])).output, item
+    shown = helder("review", "show", str(edema["id"])).output
+    assert "  klinisch       beenoedeem" in shown and "oedeem van been\n" not in shown
+    assert ("vlag           waarschuwing: stale-source — De klinische term veranderde van 'oedeem van been' "
+            "in 'beenoedeem' nadat het voorstel werd gemaakt") in shown
+    text = [line for line in helder("review", "list", "--flag", "stale-source").output.splitlines()
+            if line.lstrip().startswith(f"{edema['id']} ")]
+    assert text and "beenoedeem →" in text[0]
