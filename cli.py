@@ -1001,7 +1001,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         return
     typer.echo(message("cli.status.database", database=report["database"]))
     typer.echo(message("cli.status.concepts", active=report["concepts_active"], tm=report["tm_terms"]))
-    states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
+    withdrawn = report.get("review_withdrawn") or 0
+    states = ", ".join(f"{k} {v}" + (" " + message("cli.status.queue-withdrawn", n=withdrawn)
+                                     if k == "rejected" and withdrawn else "")
+                       for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
     line = message("cli.status.queue", states=states)
     waiting = report.get("review_waiting") or {}
     if waiting:
@@ -1133,7 +1136,7 @@ def _demo_flow(factory, workdir: Path, url: str) -> None:
     report = ingest_release(factory, read_release(delta), delta)
     say(message("cli.demo.delta", effective_time=report.effective_time, new=report.concepts_new,
                 changed=report.concepts_changed_term, inactivated=report.concepts_inactivated,
-                stale=report.requeued_stale))
+                withdrawn=report.withdrawn_items, stale=report.requeued_stale))
     record = run(factory, RunOptions(config=config), progress=_is_tty())
     say(message("cli.demo.run-again", id=record.id, proposed=record.counts.get("proposed", 0)))
     second = create_release(factory, root=workdir / "releases", created_by="demo", config=config)

@@ -522,6 +522,8 @@ def undo(session: Session, item_id: int, user: str, *, expected_version: int | N
     ).scalar_one_or_none()
     if last is None or last.action == "undo":
         raise DecisionError("nothing_to_undo", item=item.id)
+    if last.action == "withdraw":  # the concept is inactive: no decision about it can stand
+        raise DecisionError("withdrawn_final", item=item.id)
     if last.reviewer != user:
         raise DecisionError("undo_not_yours", item=item.id, who=last.reviewer)
     before = item_snapshot(item)

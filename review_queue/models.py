@@ -41,6 +41,8 @@ PROPOSED, APPROVED, EDITED, REJECTED, DEFERRED = "proposed", "approved", "edited
 OPEN_STATES = (PROPOSED, DEFERRED)
 DECIDED_STATES = (APPROVED, EDITED, REJECTED)
 STATES = (PROPOSED, APPROVED, EDITED, REJECTED, DEFERRED)
+# Who decided an open item the ingest withdrew (rejected) because its concept became inactive.
+WITHDRAWN_BY = "helder"
 
 
 class Concept(Base):

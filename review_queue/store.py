@@ -25,13 +25,16 @@ import polars as pl
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from review_queue.decisions import item_snapshot
 from review_queue.hierarchy import store_parents
 from review_queue.models import (
     OPEN_STATES,
     PROPOSED,
     REJECTED,
     AuditLog,
+    WITHDRAWN_BY,
     Concept,
+    Decision,
     Description,
     Ingest,
     PatientTerm,
@@ -612,11 +615,19 @@ def _withdraw_open_items(session: Session, concept_ids: list[str], report: Inges
             select(ReviewItem).where(ReviewItem.concept_id.in_(list(chunk)), ReviewItem.state.in_(OPEN_STATES))
         ).scalars().all()
         for item in items:
-            before = {"state": item.state, "version": item.version}
+            before = item_snapshot(item)
+            reason = message("review.history.withdrawn", effective_time=report.effective_time or "?")
             item.state, item.version = REJECTED, item.version + 1
-            item.decided_by, item.decided_at = "helder", _now()
-            session.add(AuditLog(actor="helder", action="withdraw", entity="review_item", entity_id=str(item.id),
-                                 before=before, after={"state": REJECTED, "reason": "concept inactivated"}))
+            item.decided_by, item.decided_at = WITHDRAWN_BY, _now()
+            item.lease_owner = item.lease_expires = None
+            # A decision row like a reviewer's, so the item's history (review show, the web page, the
+            # API) says why it was rejected and when.
+            session.add(Decision(item_id=item.id, reviewer=WITHDRAWN_BY, action="withdraw", reason=reason,
+                                 state_before=before["state"], state_after=REJECTED, at=item.decided_at,
+                                 before=before))
+            session.add(AuditLog(actor=WITHDRAWN_BY, action="withdraw", entity="review_item", entity_id=str(item.id),
+                                 before=before, after={"state": REJECTED, "reason": "concept inactivated",
+                                                       "effective_time": report.effective_time}))
             report.withdrawn_items += 1
 
 

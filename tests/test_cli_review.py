@@ -95,3 +95,31 @@ def test_list_and_show_agree_on_a_clinical_term_a_delta_changed(helder_env):
     text = [line for line in helder("review", "list", "--flag", "stale-source").output.splitlines()
             if line.lstrip().startswith(f"{edema['id']} ")]
     assert text and "beenoedeem →" in text[0]
+
+
+def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(helder_env, monkeypatch):
+    """After the demo's Delta, `status` counted 2 rejected items that no reviewer rejected and
+    that had no decision or reason. The ingest records the withdrawal as a decision with its
+    reason (the concept became inactive in release 20260331); show, status and the demo agree."""
+    from review_queue.models import REJECTED
+
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    out = helder("demo", "--workdir", str(helder_env)).output
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{helder_env / 'helder.db'}")
+    factory = _factory()
+    with factory() as s:
+        rejected = s.query(ReviewItem).filter_by(state=REJECTED).all()
+        decisions = {d.item_id: d for d in s.query(Decision).filter_by(action="withdraw")}
+    assert rejected and {i.id for i in rejected} == set(decisions)
+    assert f"3 inactief geworden ({len(rejected)} open items daarom ingetrokken" in out
+    assert "'demo': 8 goedgekeurd, 4 aangepast, 0 afgewezen" in out
+    status = json.loads(helder("status", "--json").output)
+    assert status["review_items"]["rejected"] == status["review_withdrawn"] == len(rejected)
+    assert (f"rejected {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
+            in helder("status").output)
+    for item in rejected:
+        shown = helder("review", "show", str(item.id)).output
+        assert ("helder ingetrokken (concept niet meer actief) (withdraw) — het concept is inactief geworden "
+                "in de SNOMED-release van 20260331") in shown
+        refused = helder("review", "undo", str(item.id), "--user", "helder", code=1).output
+        assert "kan niet worden teruggedraaid" in refused
