@@ -340,6 +340,51 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, pl.DataFrame
     return {"new": new, "changed": changed, "withdrawn": withdrawn}
 
 
+HELD_BACK_SCHEMA = {"conceptId": pl.Utf8, "term": pl.Utf8, "reason": pl.Utf8}
+
+
+def why_gone(session: Session, gone: pl.DataFrame, left_out: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split the terms the previous release had and this one has not (conceptId, term) into
+    (withdrawn, held back), each with a `reason` in the release notes' language (English).
+
+    Held back: the concept still has an approved term that waits — its Dutch clinical term changed
+    (stale-source, back in the review queue) or its text breaks the term rules (left out). Withdrawn:
+    the concept was inactivated, or its patient-friendly term left the term set.
+    """
+    empty = pl.DataFrame(schema=HELD_BACK_SCHEMA)
+    if gone.is_empty():
+        return empty, empty
+    ids_ = gone["conceptId"].to_list()
+    concepts, stale = {}, {}
+    for chunk in [ids_[i:i + CHUNK] for i in range(0, len(ids_), CHUNK)]:
+        for row in session.execute(select(Concept.id, Concept.active, Concept.effective_time, Concept.term_nl,
+                                          Concept.term_changed).where(Concept.id.in_(chunk))):
+            concepts[row[0]] = row
+        for cid, clinical in session.execute(
+                select(PatientTerm.concept_id, PatientTerm.clinical_term)
+                .where(PatientTerm.concept_id.in_(chunk), PatientTerm.active, PatientTerm.preferred, PatientTerm.stale)):
+            stale[cid] = clinical
+    left = dict(zip(left_out["conceptId"].to_list(), left_out["reason"].to_list())) if left_out.height else {}
+    withdrawn, held = [], []
+    for cid, term in gone.select("conceptId", "term").iter_rows():
+        concept = concepts.get(cid)
+        if concept is not None and not concept[1]:
+            when = f" in SNOMED CT {concept[2]}" if concept[2] else ""
+            withdrawn.append((cid, term, f"the concept was inactivated{when}"))
+        elif cid in stale:
+            when = f" (SNOMED CT {concept[4]})" if concept is not None and concept[4] else ""
+            now = concept[3] if concept is not None else None
+            change = (f"its Dutch clinical term changed from '{stale[cid]}' to '{now}'{when}" if stale[cid] and now
+                      else f"its Dutch clinical term changed{when}")
+            held.append((cid, term, change + "; a terminologist reviews the term again before it is published"))
+        elif cid in left:
+            held.append((cid, term, f"its approved text breaks the term rules ({left[cid]}); see Left out"))
+        else:
+            withdrawn.append((cid, term, "its patient-friendly term was withdrawn from the term set"))
+    return (pl.DataFrame(withdrawn, schema=HELD_BACK_SCHEMA, orient="row"),
+            pl.DataFrame(held, schema=HELD_BACK_SCHEMA, orient="row"))
+
+
 def _diff_dict(found: dict[str, pl.DataFrame], limit: int | None) -> dict:
     def head(frame: pl.DataFrame) -> pl.DataFrame:
         return frame if limit is None else frame.head(limit)
@@ -416,6 +461,7 @@ def create_release(
                                     settings.module_id, settings.refset_id)
             prev_members = history.filter(pl.col("releaseId") == previous[-1].id) if previous else history
             found = changes(prev_members, assigned)
+            found["withdrawn"], found["held_back"] = why_gone(session, found["withdrawn"], left_out)
             lap("history")
 
             tmp = root / f".tmp-{chosen}-{uuid.uuid4().hex[:8]}"
@@ -473,7 +519,8 @@ def _counts(assigned: pl.DataFrame, frames: dict[str, pl.DataFrame], last_idx: i
         "definitions": int(assigned["definitionId"].is_not_null().sum()),
         "new": found["new"].height,
         "changed": found["changed"].height,
-        "withdrawn": found["withdrawn"].height,
+        "withdrawn": found["withdrawn"].height,  # withdrawn for good: concept inactive, term retired
+        "heldBack": found["held_back"].height,  # published before, waiting: clinical term changed, text left out
         "minted": minted,
         "deltaRows": delta,
     }
