@@ -736,17 +736,34 @@ def release_create(
 
 
 @release_app.command("list")
-def release_list():
-    """List releases, newest first.
+def release_list(as_json: bool = typer.Option(False, "--json", help="One JSON object per line, for scripts.")):
+    """List releases, newest first: version, effectiveTime, when (UTC), by whom, counts, folder.
 
     Example: helder release list
     """
     from exports.release import list_releases
 
     _, factory = _store()
-    for r in list_releases(factory):
-        counts = r.get("counts", {}) if isinstance(r, dict) else {}
-        typer.echo(f"{r['version']:<14} {r.get('created_at', '')}  {json.dumps(counts, ensure_ascii=False)}  {r.get('path', '')}")
+    releases = list_releases(factory)
+    if as_json:
+        for r in releases:
+            typer.echo(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    if not releases:
+        typer.echo(message("cli.release.none"))
+        return
+    head = [message("cli.release.col-version"), message("cli.release.col-effective-time"),
+            message("cli.release.col-created"), message("cli.release.col-by"), message("cli.release.col-concepts"),
+            message("cli.release.col-new"), message("cli.release.col-changed"), message("cli.release.col-withdrawn"),
+            message("cli.release.col-held-back"), message("cli.release.col-path")]
+    rows = [[r["version"], r.get("effective_time") or "—", r.get("created_at") or "—", r.get("created_by") or "—"]
+            + [str((r.get("counts") or {}).get(k, "—")) for k in ("concepts", "new", "changed", "withdrawn", "heldBack")]
+            + [r.get("path") or ""] for r in releases]
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    numeric = range(4, 9)
+    for row in [head, *rows]:
+        cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        typer.echo("  ".join(cells).rstrip())
 
 
 @release_app.command("show")

@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exports import bulk, fhir, ids, manifest, rf2, tabular
-from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
+from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember, iso_utc
 from terms import config as C
 from terms.messages import message
 from terms.text import (MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError, text_problem, validate_explanation,
@@ -531,13 +531,15 @@ def _counts(assigned: pl.DataFrame, frames: dict[str, pl.DataFrame], last_idx: i
 
 def _release_dict(r: Release) -> dict:
     return {
-        "version": r.version, "created_at": r.created_at.isoformat() if r.created_at else None,
-        "created_by": r.created_by, "previous_version": r.previous_version, "counts": r.counts, "path": r.path,
+        "version": r.version, "effective_time": (r.manifest or {}).get("effectiveTime"),
+        "created_at": iso_utc(r.created_at), "created_by": r.created_by, "previous_version": r.previous_version,
+        "counts": r.counts, "path": r.path,
     }
 
 
 def list_releases(factory_or_session) -> list[dict]:
-    """Every release, newest first: version, created_at, created_by, previous_version, counts, path."""
+    """Every release, newest first: version, effective_time, created_at (ISO 8601, UTC), created_by,
+    previous_version, counts, path."""
     with session_scope(factory_or_session) as session:
         return [_release_dict(r) for r in session.execute(select(Release).order_by(Release.id.desc())).scalars()]
 

@@ -32,6 +32,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored time as ISO 8601 with its zone, in UTC: '2026-11-24T08:01:12+00:00'.
+
+    Every time is stored in UTC; SQLite hands it back without a zone, PostgreSQL with one. A time
+    shown or served without its zone is ambiguous, so every reader formats through this.
+    """
+    if value is None:
+        return None
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat(timespec="seconds")
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -17,11 +17,12 @@ from review_queue.models import (
     ReviewItem,
     Run,
     WorkClaim,
+    iso_utc,
 )
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+    return iso_utc(value)
 
 
 def status_report(session: Session) -> dict:

@@ -6,6 +6,7 @@ Commands run through typer's CliRunner on the real app against SQLite and Postgr
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -234,3 +235,32 @@ def test_demo_never_replaces_a_store_it_did_not_make(tmp_path, monkeypatch):
     out = helder("demo", "--workdir", str(tmp_path)).output
     assert out.startswith("1. Voorbeeldrelease ingelezen")
     assert real.read_bytes() != b"an operator's store"
+
+
+def test_release_list_is_a_table_with_zoned_times_and_json_on_request(helder_env, pf_terms):
+    """`release list` printed a JSON blob and a time without a zone. It prints a table; the time is
+    ISO 8601 in UTC with its offset, here and in --json and status."""
+    from datetime import datetime, timedelta, timezone
+
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    assert helder("release", "list").output.strip() == "Nog geen release; maak er een met helder export"
+    pf_terms.approve(factory, 1, "suikerziekte")
+    helder("export", "--version", "2026-11-01", "--user", "anna")
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    helder("export", "--version", "2026-11-24", "--user", "anna")
+    lines = helder("release", "list").output.splitlines()
+    assert lines[0].split() == ["versie", "effectiveTime", "gemaakt", "(UTC)", "door", "concepten", "nieuw",
+                                "gewijzigd", "ingetrokken", "achtergehouden", "map"]
+    rows = [line.split() for line in lines[1:]]
+    assert [r[:2] + r[3:9] for r in rows] == [["2026-11-24", "20261124", "anna", "2", "1", "0", "0", "0"],
+                                              ["2026-11-01", "20261101", "anna", "1", "1", "0", "0", "0"]]
+    now = datetime.now(timezone.utc)
+    for r in rows:
+        created = datetime.fromisoformat(r[2])
+        assert r[2].endswith("+00:00") and created.utcoffset() == timedelta(0)
+        assert now - timedelta(minutes=5) < created <= now
+        assert r[9].endswith(f"releases/{r[0]}")
+    listed = [json.loads(line) for line in helder("release", "list", "--json").output.splitlines()]
+    assert [(r["version"], r["effective_time"], r["created_at"]) for r in listed] == [(r[0], r[1], r[2]) for r in rows]
+    started = json.loads(helder("status", "--json").output)["last_release"]["created_at"]
+    assert started == rows[0][2]
