@@ -7,7 +7,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Optional
 
@@ -1085,7 +1087,7 @@ def nightly(
     raise typer.Exit(report.exit_code)
 
 
-DEMO_MARKER = ".helder-demo"  # beside a helder.db the demo made: only such a store is replaced
+DEMO_MARKER = ".helder-demo"  # beside a helder.db the demo made: only such a store (and its releases) is replaced
 
 
 @app.command()
@@ -1095,14 +1097,17 @@ def demo(
     """The whole flow on the bundled sample: ingest, run, review a few items, export, then a Delta.
 
     Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set. It replaces only a
-    helder.db an earlier demo made (the file .helder-demo beside it says so); any other helder.db is
-    a real store, and the demo refuses to touch it.
+    helder.db an earlier demo made (the file .helder-demo beside it says so), with the releases that
+    store published in WORKDIR/releases; any other helder.db is a real store, and the demo refuses to
+    touch it, as it refuses to publish beside releases it did not make.
 
     Example: helder demo --workdir /tmp/helder-demo
     """
+    from exports.release import ReleaseError, foreign_releases, refuse_foreign, release_folders
     from review_queue.db import open_store
 
     workdir.mkdir(parents=True, exist_ok=True)
+    root = workdir / "releases"
     url = os.environ.get("HELDER_DB_URL")
     if not url:
         db = (workdir / "helder.db").resolve()
@@ -1110,18 +1115,52 @@ def demo(
         if db.exists() and not marker.exists():
             # an operator's own store in this folder: losing it to a demo is never right
             raise fail(message("cli.error.demo-real-db", db=db))
+        # The demo's releases go with its store: a new store beside them would start a second
+        # release line with the same effectiveTimes. Releases it did not make stop it here, before
+        # anything is written (export would refuse them halfway).
+        ours = _demo_release_folders(db, root) if marker.exists() else []
+        named = {p.name for p in ours}
+        try:
+            refuse_foreign(root, sorted(((v, e) for v, e in release_folders(root).items() if v not in named),
+                                        key=lambda v: (v[1], v[0]), reverse=True))
+        except ReleaseError as exc:
+            raise fail(_one_line(exc)) from None
+        for folder in ours:
+            shutil.rmtree(folder)
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-        marker.write_text("helder demo: the helder.db in this folder is the demo's and a next demo replaces it\n",
-                          encoding="utf-8")
+        marker.write_text("helder demo: the helder.db in this folder and the releases it published under releases/ "
+                          "are the demo's; a next demo replaces them\n", encoding="utf-8")
         url = f"sqlite:///{db}"
     try:
         _, factory = open_store(url)
+        try:
+            refuse_foreign(root, foreign_releases(factory, root))
+        except ReleaseError as exc:
+            raise fail(_one_line(exc)) from None
         _demo_flow(factory, workdir, url)
     except typer.Exit:
         raise
     except Exception as exc:
         raise fail(message("cli.error.demo-failed", reason=_one_line(exc))) from None
+
+
+def _demo_release_folders(db: Path, root: Path) -> list[Path]:
+    """The release folders under `root` that the demo store `db` recorded publishing (none when
+    there is no store or it cannot be read: then nothing is removed, and export says what is in
+    the way)."""
+    import sqlite3
+
+    if not db.exists() or not root.is_dir():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            paths = [row[0] for row in con.execute("SELECT path FROM releases")]
+    except sqlite3.Error:
+        return []
+    root = root.resolve()
+    return [Path(p).resolve() for p in paths
+            if p and Path(p).resolve().parent == root and Path(p).resolve().is_dir()]
 
 
 def _demo_flow(factory, workdir: Path, url: str) -> None:

@@ -20,6 +20,7 @@ off its term, and both are listed in the manifest (`leftOut`), the notes and the
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -128,6 +129,43 @@ def session_scope(factory_or_session) -> Iterator[Session]:
 def _taken(session: Session, root: Path, version: str) -> bool:
     in_db = session.execute(select(Release.id).where(Release.version == version)).first() is not None
     return in_db or (root / version).exists()
+
+
+def release_folders(root: Path) -> dict[str, str]:
+    """The releases written under `root`: version → effectiveTime (from each manifest.json)."""
+    found: dict[str, str] = {}
+    if not root.is_dir():
+        return found
+    for folder in root.iterdir():
+        if not VERSION_RE.match(folder.name) or not (folder / manifest.MANIFEST).is_file():
+            continue
+        try:
+            doc = json.loads((folder / manifest.MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            doc = {}
+        found[folder.name] = str(doc.get("effectiveTime") or effective_time(folder.name))
+    return found
+
+
+def foreign_releases(factory_or_session, root: Path) -> list[tuple[str, str]]:
+    """Releases under `root` this store did not make: (version, effectiveTime), newest first.
+
+    A folder of releases is one release line: its RF2 Full grows release by release and every
+    effectiveTime is published once. Releases another store made (an earlier database, a demo
+    whose store was replaced) have their own ids and dates; a release beside them would publish
+    an effectiveTime again with other ids, so `create_release` refuses to (files.release.foreign).
+    """
+    with session_scope(factory_or_session) as session:
+        ours = set(session.execute(select(Release.version)).scalars())
+    return sorted(((v, e) for v, e in release_folders(Path(root)).items() if v not in ours),
+                  key=lambda v: (v[1], v[0]), reverse=True)
+
+
+def refuse_foreign(root: Path, foreign: list[tuple[str, str]]) -> None:
+    """ReleaseError naming the newest of the releases in `root` another store made, if any."""
+    if foreign:
+        raise ReleaseError(message("files.release.foreign", root=root, n=len(foreign), version=foreign[0][0],
+                                   effective_time=foreign[0][1]))
 
 
 def _choose_version(session: Session, root: Path, version: str | None, today: date) -> str:
@@ -430,6 +468,7 @@ def create_release(
     try:
         with session_scope(factory_or_session) as session:
             ids.lock_minting(session)
+            refuse_foreign(root, foreign_releases(session, root))
             chosen = _choose_version(session, root, version, today)
             previous = session.execute(select(Release).order_by(Release.id)).scalars().all()
             if previous and effective_time(previous[-1].version) > effective_time(chosen):

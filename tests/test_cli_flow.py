@@ -264,3 +264,53 @@ def test_release_list_is_a_table_with_zoned_times_and_json_on_request(helder_env
     assert [(r["version"], r["effective_time"], r["created_at"]) for r in listed] == [(r[0], r[1], r[2]) for r in rows]
     started = json.loads(helder("status", "--json").output)["last_release"]["created_at"]
     assert started == rows[0][2]
+
+
+def _effective_times(root: Path) -> list[str]:
+    return sorted(json.loads((d / "manifest.json").read_text())["effectiveTime"]
+                  for d in root.iterdir() if (d / "manifest.json").is_file())
+
+
+def test_a_second_demo_replaces_its_own_releases_with_its_store(tmp_path, monkeypatch):
+    """A second `helder demo` in one folder started a new "first" release beside the old ones,
+    with the same effectiveTime. The demo's releases go with the store it replaces."""
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    helder("demo", "--workdir", str(tmp_path))
+    helder("demo", "--workdir", str(tmp_path))
+    root = tmp_path / "releases"
+    times = _effective_times(root)
+    assert len(times) == 2 and len(set(times)) == 2  # one release line: each effectiveTime once
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
+    listed = [json.loads(line) for line in helder("release", "list", "--json").output.splitlines()]
+    assert sorted(r["path"] for r in listed) == sorted(str(d.resolve()) for d in root.iterdir())
+
+
+def test_export_beside_releases_another_store_made_is_refused(tmp_path, monkeypatch, pf_terms):
+    """A store that did not make the releases in a folder would publish an effectiveTime again,
+    with other ids: export refuses, naming the newest such release, and writes nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'first.db'}")
+    pf_terms.approve(open_store(os.environ["HELDER_DB_URL"])[1], 1, "suikerziekte")
+    helder("export", "--version", "2026-11-24")
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'second.db'}")
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    out = helder("export", code=1).output
+    assert out.strip() == ("helder: releases bevat releases die deze database niet heeft gemaakt (1; de nieuwste is "
+                           "2026-11-24, effectiveTime 20261124); een nieuwe release ernaast zou een effectiveTime "
+                           "opnieuw publiceren, met andere ids. Kies een andere map of verplaats die releases")
+    assert [d.name for d in (tmp_path / "releases").iterdir()] == ["2026-11-24"]
+    assert helder("release", "list").output.strip() == "Nog geen release; maak er een met helder export"
+    helder("export", "--root", "other")  # its own folder: its own release line
+    assert _effective_times(tmp_path / "other") != [] and _effective_times(tmp_path / "releases") == ["20261124"]
+
+
+def test_demo_beside_releases_it_did_not_make_stops_before_writing(tmp_path, monkeypatch):
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    made = tmp_path / "made"
+    helder("demo", "--workdir", str(made))
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(made / "releases", elsewhere / "releases")
+    out = helder("demo", "--workdir", str(elsewhere), code=1).output
+    assert "releases bevat releases die deze database niet heeft gemaakt (2;" in out
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["releases"]  # no store, no marker
