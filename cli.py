@@ -1103,7 +1103,7 @@ def demo(
 
     Example: helder demo --workdir /tmp/helder-demo
     """
-    from exports.release import ReleaseError, foreign_releases, refuse_foreign, release_folders
+    from exports.release import ReleaseError, foreign_releases, refuse_foreign, releases_except
     from review_queue.db import open_store
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -1119,10 +1119,8 @@ def demo(
         # release line with the same effectiveTimes. Releases it did not make stop it here, before
         # anything is written (export would refuse them halfway).
         ours = _demo_release_folders(db, root) if marker.exists() else []
-        named = {p.name for p in ours}
         try:
-            refuse_foreign(root, sorted(((v, e) for v, e in release_folders(root).items() if v not in named),
-                                        key=lambda v: (v[1], v[0]), reverse=True))
+            refuse_foreign(root, releases_except(root, {p.name for p in ours}))
         except ReleaseError as exc:
             raise fail(_one_line(exc)) from None
         for folder in ours:

@@ -157,7 +157,12 @@ def foreign_releases(factory_or_session, root: Path) -> list[tuple[str, str]]:
     """
     with session_scope(factory_or_session) as session:
         ours = set(session.execute(select(Release.version)).scalars())
-    return sorted(((v, e) for v, e in release_folders(Path(root)).items() if v not in ours),
+    return releases_except(Path(root), ours)
+
+
+def releases_except(root: Path, versions: set[str]) -> list[tuple[str, str]]:
+    """The releases under `root` other than `versions`: (version, effectiveTime), newest first."""
+    return sorted(((v, e) for v, e in release_folders(root).items() if v not in versions),
                   key=lambda v: (v[1], v[0]), reverse=True)
 
 
