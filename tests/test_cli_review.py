@@ -97,15 +97,17 @@ def test_list_and_show_agree_on_a_clinical_term_a_delta_changed(helder_env):
     assert text and "beenoedeem →" in text[0]
 
 
-def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(helder_env, monkeypatch):
+def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(tmp_path, monkeypatch):
     """After the demo's Delta, `status` counted 2 rejected items that no reviewer rejected and
     that had no decision or reason. The ingest records the withdrawal as a decision with its
     reason (the concept became inactive in release 20260331); show, status and the demo agree."""
     from review_queue.models import REJECTED
 
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HELDER_DB_URL", raising=False)
-    out = helder("demo", "--workdir", str(helder_env)).output
-    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{helder_env / 'helder.db'}")
+    monkeypatch.delenv("HELDER_CONFIG", raising=False)
+    out = helder("demo", "--workdir", str(tmp_path)).output  # the demo's own SQLite store
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
     factory = _factory()
     with factory() as s:
         rejected = s.query(ReviewItem).filter_by(state=REJECTED).all()
