@@ -7,7 +7,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Optional
 
@@ -456,7 +458,8 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     from sqlalchemy import select
 
     from review_queue import labels
-    from review_queue.decisions import awaiting_second, history, needs_wording, text_to_decide
+    from review_queue.decisions import (awaiting_second, flags_for, history, last_first_approval, needs_wording,
+                                        text_to_decide)
     from review_queue.models import Concept, ReviewItem, Suggestion
     from review_queue.queue import parse_id
 
@@ -470,6 +473,9 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
         concept = session.get(Concept, item.concept_id)
         sugg = session.execute(select(Suggestion).where(Suggestion.item_id == item_id).order_by(Suggestion.id)).scalars().all()
         hist = history(session, item_id)
+        # The flags of the term being decided come from where the web page and an approval read them.
+        deciding_flags = flags_for(item, last_first_approval(session, item),
+                                   next((x for x in sugg if x.is_primary), None))
     head = message("cli.show.head", item=item.id, version=item.version, state_name=labels.state(item.state),
                    state=item.state)
     if needs_wording(item):
@@ -488,7 +494,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
                                         confidence=f"{s.confidence:.2f}"))
         if s.explanation:
             typer.echo("  " + message("cli.show.explanation", text=s.explanation))
-        for f in s.flag_details or []:
+        for f in (deciding_flags if s.is_primary else s.flag_details or []):
             typer.echo("  " + message("cli.show.flag", severity=labels.severity(f.get("severity")), code=f.get("code"),
                                       reason=labels.flag_reason(f)))
         for n in (s.similar or [])[:5]:
@@ -732,17 +738,34 @@ def release_create(
 
 
 @release_app.command("list")
-def release_list():
-    """List releases, newest first.
+def release_list(as_json: bool = typer.Option(False, "--json", help="One JSON object per line, for scripts.")):
+    """List releases, newest first: version, effectiveTime, when (UTC), by whom, counts, folder.
 
     Example: helder release list
     """
     from exports.release import list_releases
 
     _, factory = _store()
-    for r in list_releases(factory):
-        counts = r.get("counts", {}) if isinstance(r, dict) else {}
-        typer.echo(f"{r['version']:<14} {r.get('created_at', '')}  {json.dumps(counts, ensure_ascii=False)}  {r.get('path', '')}")
+    releases = list_releases(factory)
+    if as_json:
+        for r in releases:
+            typer.echo(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    if not releases:
+        typer.echo(message("cli.release.none"))
+        return
+    head = [message("cli.release.col-version"), message("cli.release.col-effective-time"),
+            message("cli.release.col-created"), message("cli.release.col-by"), message("cli.release.col-concepts"),
+            message("cli.release.col-new"), message("cli.release.col-changed"), message("cli.release.col-withdrawn"),
+            message("cli.release.col-held-back"), message("cli.release.col-path")]
+    rows = [[r["version"], r.get("effective_time") or "—", r.get("created_at") or "—", r.get("created_by") or "—"]
+            + [str((r.get("counts") or {}).get(k, "—")) for k in ("concepts", "new", "changed", "withdrawn", "heldBack")]
+            + [r.get("path") or ""] for r in releases]
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    numeric = range(4, 9)
+    for row in [head, *rows]:
+        cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        typer.echo("  ".join(cells).rstrip())
 
 
 @release_app.command("show")
@@ -997,7 +1020,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         return
     typer.echo(message("cli.status.database", database=report["database"]))
     typer.echo(message("cli.status.concepts", active=report["concepts_active"], tm=report["tm_terms"]))
-    states = ", ".join(f"{k} {v}" for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
+    withdrawn = report.get("review_withdrawn") or 0
+    states = ", ".join(f"{k} {v}" + (" " + message("cli.status.queue-withdrawn", n=withdrawn)
+                                     if k == "rejected" and withdrawn else "")
+                       for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
     line = message("cli.status.queue", states=states)
     waiting = report.get("review_waiting") or {}
     if waiting:
@@ -1061,7 +1087,7 @@ def nightly(
     raise typer.Exit(report.exit_code)
 
 
-DEMO_MARKER = ".helder-demo"  # beside a helder.db the demo made: only such a store is replaced
+DEMO_MARKER = ".helder-demo"  # beside a helder.db the demo made: only such a store (and its releases) is replaced
 
 
 @app.command()
@@ -1071,14 +1097,17 @@ def demo(
     """The whole flow on the bundled sample: ingest, run, review a few items, export, then a Delta.
 
     Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set. It replaces only a
-    helder.db an earlier demo made (the file .helder-demo beside it says so); any other helder.db is
-    a real store, and the demo refuses to touch it.
+    helder.db an earlier demo made (the file .helder-demo beside it says so), with the releases that
+    store published in WORKDIR/releases; any other helder.db is a real store, and the demo refuses to
+    touch it, as it refuses to publish beside releases it did not make.
 
     Example: helder demo --workdir /tmp/helder-demo
     """
+    from exports.release import ReleaseError, foreign_releases, refuse_foreign, releases_except
     from review_queue.db import open_store
 
     workdir.mkdir(parents=True, exist_ok=True)
+    root = workdir / "releases"
     url = os.environ.get("HELDER_DB_URL")
     if not url:
         db = (workdir / "helder.db").resolve()
@@ -1086,18 +1115,50 @@ def demo(
         if db.exists() and not marker.exists():
             # an operator's own store in this folder: losing it to a demo is never right
             raise fail(message("cli.error.demo-real-db", db=db))
+        # The demo's releases go with its store: a new store beside them would start a second
+        # release line with the same effectiveTimes. Releases it did not make stop it here, before
+        # anything is written (export would refuse them halfway).
+        ours = _demo_release_folders(db, root) if marker.exists() else []
+        try:
+            refuse_foreign(root, releases_except(root, {p.name for p in ours}))
+        except ReleaseError as exc:
+            raise fail(_one_line(exc)) from None
+        for folder in ours:
+            shutil.rmtree(folder)
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-        marker.write_text("helder demo: the helder.db in this folder is the demo's and a next demo replaces it\n",
-                          encoding="utf-8")
+        marker.write_text("helder demo: the helder.db in this folder and the releases it published under releases/ "
+                          "are the demo's; a next demo replaces them\n", encoding="utf-8")
         url = f"sqlite:///{db}"
     try:
         _, factory = open_store(url)
+        try:
+            refuse_foreign(root, foreign_releases(factory, root))
+        except ReleaseError as exc:
+            raise fail(_one_line(exc)) from None
         _demo_flow(factory, workdir, url)
     except typer.Exit:
         raise
     except Exception as exc:
         raise fail(message("cli.error.demo-failed", reason=_one_line(exc))) from None
+
+
+def _demo_release_folders(db: Path, root: Path) -> list[Path]:
+    """The release folders under `root` that the demo store `db` recorded publishing (none when
+    there is no store or it cannot be read: then nothing is removed, and export says what is in
+    the way)."""
+    import sqlite3
+
+    if not db.exists() or not root.is_dir():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            paths = [row[0] for row in con.execute("SELECT path FROM releases")]
+    except sqlite3.Error:
+        return []
+    root = root.resolve()
+    return [Path(p).resolve() for p in paths
+            if p and Path(p).resolve().parent == root and Path(p).resolve().is_dir()]
 
 
 def _demo_flow(factory, workdir: Path, url: str) -> None:
@@ -1129,7 +1190,7 @@ def _demo_flow(factory, workdir: Path, url: str) -> None:
     report = ingest_release(factory, read_release(delta), delta)
     say(message("cli.demo.delta", effective_time=report.effective_time, new=report.concepts_new,
                 changed=report.concepts_changed_term, inactivated=report.concepts_inactivated,
-                stale=report.requeued_stale))
+                withdrawn=report.withdrawn_items, stale=report.requeued_stale))
     record = run(factory, RunOptions(config=config), progress=_is_tty())
     say(message("cli.demo.run-again", id=record.id, proposed=record.counts.get("proposed", 0)))
     second = create_release(factory, root=workdir / "releases", created_by="demo", config=config)

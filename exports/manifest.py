@@ -105,19 +105,28 @@ def write_notes(release_dir: Path, version: str, previous: str | None, found: di
         f"{counts['concepts']} concepts with a patient-friendly term; {counts['descriptions']} terms "
         f"({counts['preferred']} preferred, {counts['acceptable']} acceptable) and {counts['definitions']} explanations.",
         "",
-        f"Changes {since}: **{counts['new']} new**, **{counts['changed']} changed**, **{counts['withdrawn']} withdrawn**.",
+        f"Changes {since}: **{counts['new']} new**, **{counts['changed']} changed**, **{counts['withdrawn']} withdrawn**"
+        + (f", **{counts['heldBack']} held back**." if counts.get("heldBack") else "."),
         "",
     ]
+    held_back = found.get("held_back")
     sections = [
-        ("New", found["new"], ["conceptId", "term"], ["Concept", "Patient-friendly term"]),
-        ("Changed", found["changed"], ["conceptId", "term", "termAfter"], ["Concept", "Before", "After"]),
-        ("Withdrawn", found["withdrawn"], ["conceptId", "term"], ["Concept", "Patient-friendly term"]),
+        ("New", found["new"], ["conceptId", "term"], ["Concept", "Patient-friendly term"], None),
+        ("Changed", found["changed"], ["conceptId", "term", "termAfter"], ["Concept", "Before", "After"], None),
+        ("Withdrawn", found["withdrawn"], ["conceptId", "term", "reason"] if "reason" in found["withdrawn"].columns
+         else ["conceptId", "term"], ["Concept", "Patient-friendly term", "Reason"][:3 if "reason" in
+                                      found["withdrawn"].columns else 2], None),
+        ("Held back", held_back if held_back is not None else pl.DataFrame(), ["conceptId", "term", "reason"],
+         ["Concept", "Patient-friendly term", "Why"],
+         "These terms were published before and are not in this release: they wait for a terminologist. They "
+         "are not withdrawn; the first release after their review publishes them again. The RF2 Delta "
+         "inactivates them in the meantime, so a PGO stops showing them."),
     ]
-    for title, frame, cols, heads in sections:
+    for title, frame, cols, heads, intro in sections:
         if frame.is_empty():
             continue
-        lines += [f"## {title} ({frame.height})", "", "| " + " | ".join(heads) + " |",
-                  "|" + "---|" * len(heads)]
+        lines += [f"## {title} ({frame.height})", ""] + ([intro, ""] if intro else []) + [
+                  "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
         for row in frame.head(examples).select(cols).iter_rows():
             lines.append("| " + " | ".join(_md(v) for v in row) + " |")
         if frame.height > examples:

@@ -20,6 +20,7 @@ off its term, and both are listed in the manifest (`leftOut`), the notes and the
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exports import bulk, fhir, ids, manifest, rf2, tabular
-from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember
+from review_queue.models import Concept, Ingest, PatientTerm, Release, ReleaseMember, iso_utc
 from terms import config as C
 from terms.messages import message
 from terms.text import (MAX_EXPLANATION_LENGTH, MAX_TERM_LENGTH, TermError, text_problem, validate_explanation,
@@ -128,6 +129,48 @@ def session_scope(factory_or_session) -> Iterator[Session]:
 def _taken(session: Session, root: Path, version: str) -> bool:
     in_db = session.execute(select(Release.id).where(Release.version == version)).first() is not None
     return in_db or (root / version).exists()
+
+
+def release_folders(root: Path) -> dict[str, str]:
+    """The releases written under `root`: version → effectiveTime (from each manifest.json)."""
+    found: dict[str, str] = {}
+    if not root.is_dir():
+        return found
+    for folder in root.iterdir():
+        if not VERSION_RE.match(folder.name) or not (folder / manifest.MANIFEST).is_file():
+            continue
+        try:
+            doc = json.loads((folder / manifest.MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            doc = {}
+        found[folder.name] = str(doc.get("effectiveTime") or effective_time(folder.name))
+    return found
+
+
+def foreign_releases(factory_or_session, root: Path) -> list[tuple[str, str]]:
+    """Releases under `root` this store did not make: (version, effectiveTime), newest first.
+
+    A folder of releases is one release line: its RF2 Full grows release by release and every
+    effectiveTime is published once. Releases another store made (an earlier database, a demo
+    whose store was replaced) have their own ids and dates; a release beside them would publish
+    an effectiveTime again with other ids, so `create_release` refuses to (files.release.foreign).
+    """
+    with session_scope(factory_or_session) as session:
+        ours = set(session.execute(select(Release.version)).scalars())
+    return releases_except(Path(root), ours)
+
+
+def releases_except(root: Path, versions: set[str]) -> list[tuple[str, str]]:
+    """The releases under `root` other than `versions`: (version, effectiveTime), newest first."""
+    return sorted(((v, e) for v, e in release_folders(root).items() if v not in versions),
+                  key=lambda v: (v[1], v[0]), reverse=True)
+
+
+def refuse_foreign(root: Path, foreign: list[tuple[str, str]]) -> None:
+    """ReleaseError naming the newest of the releases in `root` another store made, if any."""
+    if foreign:
+        raise ReleaseError(message("files.release.foreign", root=root, n=len(foreign), version=foreign[0][0],
+                                   effective_time=foreign[0][1]))
 
 
 def _choose_version(session: Session, root: Path, version: str | None, today: date) -> str:
@@ -340,6 +383,51 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, pl.DataFrame
     return {"new": new, "changed": changed, "withdrawn": withdrawn}
 
 
+HELD_BACK_SCHEMA = {"conceptId": pl.Utf8, "term": pl.Utf8, "reason": pl.Utf8}
+
+
+def why_gone(session: Session, gone: pl.DataFrame, left_out: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split the terms the previous release had and this one has not (conceptId, term) into
+    (withdrawn, held back), each with a `reason` in the release notes' language (English).
+
+    Held back: the concept still has an approved term that waits — its Dutch clinical term changed
+    (stale-source, back in the review queue) or its text breaks the term rules (left out). Withdrawn:
+    the concept was inactivated, or its patient-friendly term left the term set.
+    """
+    empty = pl.DataFrame(schema=HELD_BACK_SCHEMA)
+    if gone.is_empty():
+        return empty, empty
+    ids_ = gone["conceptId"].to_list()
+    concepts, stale = {}, {}
+    for chunk in [ids_[i:i + CHUNK] for i in range(0, len(ids_), CHUNK)]:
+        for row in session.execute(select(Concept.id, Concept.active, Concept.effective_time, Concept.term_nl,
+                                          Concept.term_changed).where(Concept.id.in_(chunk))):
+            concepts[row[0]] = row
+        for cid, clinical in session.execute(
+                select(PatientTerm.concept_id, PatientTerm.clinical_term)
+                .where(PatientTerm.concept_id.in_(chunk), PatientTerm.active, PatientTerm.preferred, PatientTerm.stale)):
+            stale[cid] = clinical
+    left = dict(zip(left_out["conceptId"].to_list(), left_out["reason"].to_list())) if left_out.height else {}
+    withdrawn, held = [], []
+    for cid, term in gone.select("conceptId", "term").iter_rows():
+        concept = concepts.get(cid)
+        if concept is not None and not concept[1]:
+            when = f" in SNOMED CT {concept[2]}" if concept[2] else ""
+            withdrawn.append((cid, term, f"the concept was inactivated{when}"))
+        elif cid in stale:
+            when = f" (SNOMED CT {concept[4]})" if concept is not None and concept[4] else ""
+            now = concept[3] if concept is not None else None
+            change = (f"its Dutch clinical term changed from '{stale[cid]}' to '{now}'{when}" if stale[cid] and now
+                      else f"its Dutch clinical term changed{when}")
+            held.append((cid, term, change + "; a terminologist reviews the term again before it is published"))
+        elif cid in left:
+            held.append((cid, term, f"its approved text breaks the term rules ({left[cid]}); see Left out"))
+        else:
+            withdrawn.append((cid, term, "its patient-friendly term was withdrawn from the term set"))
+    return (pl.DataFrame(withdrawn, schema=HELD_BACK_SCHEMA, orient="row"),
+            pl.DataFrame(held, schema=HELD_BACK_SCHEMA, orient="row"))
+
+
 def _diff_dict(found: dict[str, pl.DataFrame], limit: int | None) -> dict:
     def head(frame: pl.DataFrame) -> pl.DataFrame:
         return frame if limit is None else frame.head(limit)
@@ -385,6 +473,7 @@ def create_release(
     try:
         with session_scope(factory_or_session) as session:
             ids.lock_minting(session)
+            refuse_foreign(root, foreign_releases(session, root))
             chosen = _choose_version(session, root, version, today)
             previous = session.execute(select(Release).order_by(Release.id)).scalars().all()
             if previous and effective_time(previous[-1].version) > effective_time(chosen):
@@ -416,6 +505,7 @@ def create_release(
                                     settings.module_id, settings.refset_id)
             prev_members = history.filter(pl.col("releaseId") == previous[-1].id) if previous else history
             found = changes(prev_members, assigned)
+            found["withdrawn"], found["held_back"] = why_gone(session, found["withdrawn"], left_out)
             lap("history")
 
             tmp = root / f".tmp-{chosen}-{uuid.uuid4().hex[:8]}"
@@ -473,7 +563,8 @@ def _counts(assigned: pl.DataFrame, frames: dict[str, pl.DataFrame], last_idx: i
         "definitions": int(assigned["definitionId"].is_not_null().sum()),
         "new": found["new"].height,
         "changed": found["changed"].height,
-        "withdrawn": found["withdrawn"].height,
+        "withdrawn": found["withdrawn"].height,  # withdrawn for good: concept inactive, term retired
+        "heldBack": found["held_back"].height,  # published before, waiting: clinical term changed, text left out
         "minted": minted,
         "deltaRows": delta,
     }
@@ -484,13 +575,15 @@ def _counts(assigned: pl.DataFrame, frames: dict[str, pl.DataFrame], last_idx: i
 
 def _release_dict(r: Release) -> dict:
     return {
-        "version": r.version, "created_at": r.created_at.isoformat() if r.created_at else None,
-        "created_by": r.created_by, "previous_version": r.previous_version, "counts": r.counts, "path": r.path,
+        "version": r.version, "effective_time": (r.manifest or {}).get("effectiveTime"),
+        "created_at": iso_utc(r.created_at), "created_by": r.created_by, "previous_version": r.previous_version,
+        "counts": r.counts, "path": r.path,
     }
 
 
 def list_releases(factory_or_session) -> list[dict]:
-    """Every release, newest first: version, created_at, created_by, previous_version, counts, path."""
+    """Every release, newest first: version, effective_time, created_at (ISO 8601, UTC), created_by,
+    previous_version, counts, path."""
     with session_scope(factory_or_session) as session:
         return [_release_dict(r) for r in session.execute(select(Release).order_by(Release.id.desc())).scalars()]
 

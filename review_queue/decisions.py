@@ -289,7 +289,13 @@ def flags_of_text_to_decide(session: Session, item: ReviewItem) -> list[dict]:
 def flags_for(item: ReviewItem, first: Decision | None, primary: Suggestion | None) -> list[dict]:
     """`flags_of_text_to_decide` from what the caller loaded already (the item page has both)."""
     if first is not None and first.flag_details is not None:
-        return list(first.flag_details)
+        flags = list(first.flag_details)
+        # A clinical term that changed after the first approval: the second reviewer must see it too
+        # (the ingest puts the flag on the item and its primary suggestion).
+        if "stale-source" in (item.flags or "").split(";") and not any(f.get("code") == "stale-source" for f in flags):
+            flags += [f for f in (primary.flag_details or [] if primary is not None else [])
+                      if f.get("code") == "stale-source"]
+        return flags
     if primary is not None and primary.flag_details:
         return list(primary.flag_details)
     codes = [c for c in (item.flags or "").split(";") if c]
@@ -516,6 +522,8 @@ def undo(session: Session, item_id: int, user: str, *, expected_version: int | N
     ).scalar_one_or_none()
     if last is None or last.action == "undo":
         raise DecisionError("nothing_to_undo", item=item.id)
+    if last.action == "withdraw":  # the concept is inactive: no decision about it can stand
+        raise DecisionError("withdrawn_final", item=item.id)
     if last.reviewer != user:
         raise DecisionError("undo_not_yours", item=item.id, who=last.reviewer)
     before = item_snapshot(item)

@@ -23,8 +23,13 @@ _ENGLISH = re.compile(
     r"says|clinical|lay|repeats|batch|got)\b", re.IGNORECASE)
 
 
+# A term a reason quotes ('oedeem van been': Dutch 'been' is a leg) says nothing about the
+# reason's own language.
+_QUOTED = re.compile(r"'[^']*'|‘[^’]*’|“[^”]*”")
+
+
 def looks_english(text: str | None) -> bool:
-    return bool(text) and bool(_ENGLISH.search(text))
+    return bool(text) and bool(_ENGLISH.search(_QUOTED.sub(" ", text)))
 
 
 def _or_code(key: str, code: str) -> str:

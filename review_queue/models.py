@@ -32,6 +32,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored time as ISO 8601 with its zone, in UTC: '2026-11-24T08:01:12+00:00'.
+
+    Every time is stored in UTC; SQLite hands it back without a zone, PostgreSQL with one. A time
+    shown or served without its zone is ambiguous, so every reader formats through this.
+    """
+    if value is None:
+        return None
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat(timespec="seconds")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -41,6 +53,8 @@ PROPOSED, APPROVED, EDITED, REJECTED, DEFERRED = "proposed", "approved", "edited
 OPEN_STATES = (PROPOSED, DEFERRED)
 DECIDED_STATES = (APPROVED, EDITED, REJECTED)
 STATES = (PROPOSED, APPROVED, EDITED, REJECTED, DEFERRED)
+# Who decided an open item the ingest withdrew (rejected) because its concept became inactive.
+WITHDRAWN_BY = "helder"
 
 
 class Concept(Base):
@@ -213,7 +227,9 @@ class ReviewItem(Base):
     state: Mapped[str] = mapped_column(String(16), default=PROPOSED)
     version: Mapped[int] = mapped_column(Integer, default=1)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
-    source_term: Mapped[str] = mapped_column(Text)  # the Dutch clinical term when proposed
+    # The Dutch clinical term the item decides on: for an open item the concept's current term (an
+    # ingest that changes it updates it and flags stale-source), for a decided one the term decided on.
+    source_term: Mapped[str] = mapped_column(Text)
     semantic_tag: Mapped[str | None] = mapped_column(String(64), index=True)
     proposal: Mapped[str] = mapped_column(Text)  # primary suggestion's text
     origin: Mapped[str] = mapped_column(String(16), index=True)

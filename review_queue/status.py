@@ -6,16 +6,28 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from review_queue.models import OPEN_STATES, Concept, Ingest, PatientTerm, Release, ReviewItem, Run, WorkClaim
+from review_queue.models import (
+    OPEN_STATES,
+    REJECTED,
+    WITHDRAWN_BY,
+    Concept,
+    Ingest,
+    PatientTerm,
+    Release,
+    ReviewItem,
+    Run,
+    WorkClaim,
+    iso_utc,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+    return iso_utc(value)
 
 
 def status_report(session: Session) -> dict:
     """Counts per review state (plus the open items that need wording or wait for a second
-    reviewer), TM size, last ingest/runs/release and live worker claims."""
+    reviewer, and the rejected items an ingest withdrew rather than a reviewer), TM size, last ingest/runs/release and live worker claims."""
     now = datetime.now(timezone.utc)
     states = dict(session.execute(select(ReviewItem.state, func.count()).group_by(ReviewItem.state)).all())
     open_ = ReviewItem.state.in_(OPEN_STATES)
@@ -25,6 +37,9 @@ def status_report(session: Session) -> dict:
         "second_review": session.execute(select(func.count()).select_from(ReviewItem).where(
             open_, ReviewItem.needs_second_review.is_(True))).scalar_one(),
     }
+    # Rejected by no reviewer: open items an ingest withdrew because their concept became inactive.
+    withdrawn = session.execute(select(func.count()).select_from(ReviewItem).where(
+        ReviewItem.state == REJECTED, ReviewItem.decided_by == WITHDRAWN_BY)).scalar_one()
     concepts = session.execute(select(func.count()).select_from(Concept).where(Concept.active)).scalar_one()
     tm = session.execute(select(func.count()).select_from(PatientTerm)
                          .where(PatientTerm.active, PatientTerm.preferred)).scalar_one()
@@ -40,6 +55,7 @@ def status_report(session: Session) -> dict:
         "tm_terms": tm,
         "review_items": states,
         "review_waiting": waiting,
+        "review_withdrawn": withdrawn,
         "last_ingest": ingest and {"path": ingest.path, "kind": ingest.kind, "effective_time": ingest.effective_time,
                                    "at": _iso(ingest.at)},
         "runs": [{"id": r.id, "status": r.status, "worker": r.worker, "suggester": r.suggester,

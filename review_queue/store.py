@@ -25,18 +25,22 @@ import polars as pl
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from review_queue.decisions import item_snapshot
 from review_queue.hierarchy import store_parents
 from review_queue.models import (
     OPEN_STATES,
     PROPOSED,
     REJECTED,
+    WITHDRAWN_BY,
     AuditLog,
     Concept,
+    Decision,
     Description,
     Ingest,
     PatientTerm,
     ReviewItem,
     Suggestion,
+    search_words,
 )
 from terms import config as C
 from terms.messages import message
@@ -611,28 +615,70 @@ def _withdraw_open_items(session: Session, concept_ids: list[str], report: Inges
             select(ReviewItem).where(ReviewItem.concept_id.in_(list(chunk)), ReviewItem.state.in_(OPEN_STATES))
         ).scalars().all()
         for item in items:
-            before = {"state": item.state, "version": item.version}
+            before = item_snapshot(item)
+            reason = message("review.history.withdrawn", effective_time=report.effective_time or "?")
             item.state, item.version = REJECTED, item.version + 1
-            item.decided_by, item.decided_at = "helder", _now()
-            session.add(AuditLog(actor="helder", action="withdraw", entity="review_item", entity_id=str(item.id),
-                                 before=before, after={"state": REJECTED, "reason": "concept inactivated"}))
+            item.decided_by, item.decided_at = WITHDRAWN_BY, _now()
+            item.lease_owner = item.lease_expires = None
+            # A decision row like a reviewer's, so the item's history (review show, the web page, the
+            # API) says why it was rejected and when.
+            session.add(Decision(item_id=item.id, reviewer=WITHDRAWN_BY, action="withdraw", reason=reason,
+                                 state_before=before["state"], state_after=REJECTED, at=item.decided_at,
+                                 before=before))
+            session.add(AuditLog(actor=WITHDRAWN_BY, action="withdraw", entity="review_item", entity_id=str(item.id),
+                                 before=before, after={"state": REJECTED, "reason": "concept inactivated",
+                                                       "effective_time": report.effective_time}))
             report.withdrawn_items += 1
 
 
+def stale_flag(previous: str, term: str, concept_id: str) -> dict:
+    """The stale-source flag detail: the clinical term the proposal was made for and the current one."""
+    return dict(STALE_FLAG, reason=message("flags.stale-source.reason", previous=previous, term=term),
+                related=[concept_id], previous=previous)
+
+
+def _with_flag(codes: str | None, code: str) -> str:
+    kept = [c for c in (codes or "").split(";") if c and c != code]
+    return ";".join(kept + [code])
+
+
+def _mark_open_item_stale(item: ReviewItem, primary: Suggestion | None, concept: Concept | None) -> None:
+    """An open item whose concept's Dutch term changed: it now decides on the current clinical
+    term (`source_term`, what every view and the re-check on save read), and the stale-source flag
+    — saying which term the proposal was made for — is on the item's codes (list, filters) and on
+    its primary suggestion's details (show, web page, approval), so every view agrees."""
+    current = concept.term_nl if concept is not None and concept.term_nl else item.source_term
+    earlier = next((f for f in (primary.flag_details or []) if f.get("code") == "stale-source"), None) if primary else None
+    # Changed twice: the proposal was still made for the first term.
+    previous = (earlier or {}).get("previous") or item.source_term
+    item.flags = _with_flag(item.flags, "stale-source")
+    item.max_severity = item.max_severity if item.max_severity == "error" else "warning"
+    if current != item.source_term:
+        item.source_term = current
+        item.search_text = search_words(current, item.proposal, item.final_term)
+    item.version += 1
+    if primary is not None:
+        details = [f for f in (primary.flag_details or []) if f.get("code") != "stale-source"]
+        primary.flag_details = details + [stale_flag(previous, current, item.concept_id)]
+        primary.flags = _with_flag(primary.flags, "stale-source")
+
+
 def _requeue_stale(session: Session, concept_ids: list[str], report: IngestReport) -> None:
-    """Open items get the stale-source flag; approved terms are marked stale and queued again."""
+    """Open items get the stale-source flag and the current clinical term; approved terms are
+    marked stale and queued again."""
     for chunk in _chunks(concept_ids):
         concepts = {c.id: c for c in session.execute(select(Concept).where(Concept.id.in_(list(chunk)))).scalars()}
         open_items = session.execute(
             select(ReviewItem).where(ReviewItem.concept_id.in_(list(chunk)), ReviewItem.state.in_(OPEN_STATES))
         ).scalars().all()
+        primaries = {s.item_id: s for s in session.execute(
+            select(Suggestion).where(Suggestion.item_id.in_([i.id for i in open_items]), Suggestion.is_primary)
+            .order_by(Suggestion.id)
+        ).scalars()} if open_items else {}
         has_open = set()
         for item in open_items:
             has_open.add(item.concept_id)
-            if "stale-source" not in item.flags.split(";"):
-                item.flags = ";".join([f for f in item.flags.split(";") if f] + ["stale-source"])
-                item.max_severity = item.max_severity if item.max_severity == "error" else "warning"
-                item.version += 1
+            _mark_open_item_stale(item, primaries.get(item.id), concepts.get(item.concept_id))
         pts = session.execute(
             select(PatientTerm).where(PatientTerm.concept_id.in_(list(chunk)), PatientTerm.active, PatientTerm.preferred)
         ).scalars().all()
@@ -648,8 +694,7 @@ def _requeue_stale(session: Session, concept_ids: list[str], report: IngestRepor
             )
             session.add(item)
             session.flush()
-            flag = dict(STALE_FLAG, reason=message("flags.stale-source.reason", previous=pt.clinical_term or "",
-                                                   term=concept.term_nl), related=[pt.concept_id])
+            flag = stale_flag(pt.clinical_term or "", concept.term_nl, pt.concept_id)
             session.add(Suggestion(item_id=item.id, concept_id=pt.concept_id, text=pt.term,
                                    explanation=pt.explanation, origin="tm-exact", confidence=0.5,
                                    flags="stale-source", flag_details=[flag], similar=[], is_primary=True))

@@ -180,16 +180,32 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(neutralise_expr(c) for c in text) if text else frame
 
 
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What can start markup anywhere in a line (CommonMark 0.31 with GFM tables, strikethrough and
+# autolinks): a backslash escape, a code span, emphasis, a link or image bracket (`![` is an image
+# only with its `[`), an HTML tag or autolink, a table pipe, strikethrough. Escaped wherever it stands.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|~])")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # '&amp;' is an entity; 'A & B' is text
+# GFM's extended autolinks need no brackets: 'http://…', 'www.…', 'x@y.nl'.
+_MD_BARE_LINK = re.compile(r"(?i)(?<![0-9a-z])(https?|ftp|mailto|www)([:.])")
+# Block markers only count at the start of a line: a heading, quote, list item, setext underline.
+_MD_LINE_START = re.compile(r"^(?:[#>+=-]|\d{1,9}(?=[.)]))")
 
 
 def escape_markdown(text: object) -> str:
-    """Text from a term, safe inside a Markdown paragraph or table cell: every ASCII punctuation
-    character backslash-escaped (CommonMark 0.31, §2.4: any ASCII punctuation may be), so no
-    emphasis, link, image, HTML tag, entity, code span or table pipe can come from a term; line
-    breaks and other control characters become spaces. None → ''.
+    """Text from a term, safe inside a Markdown paragraph or table cell: every character that could
+    start markup where it stands is backslash-escaped (CommonMark 0.31, §2.4; GFM), so no emphasis,
+    link, image, HTML tag, entity, code span, autolink or table pipe can come from a term — and
+    nothing else is ('MRI-scan' stays 'MRI-scan'). Line breaks and other control characters become
+    spaces. None → ''.
     """
     if text is None:
         return ""
     flat = _SPACES.sub(" ", _CONTROL.sub(" ", str(text))).strip()
-    return _MD_PUNCTUATION.sub(r"\\\1", flat)
+    out = _MD_INLINE.sub(r"\\\1", flat)
+    out = _MD_ENTITY.sub(r"\\&", out)
+    out = _MD_BARE_LINK.sub(r"\1\\\2", out).replace("@", "\\@")
+    # '1. tekst' is a list item: its '.' or ')' is escaped; '#', '>', '+', '=' and '-' themselves.
+    start = _MD_LINE_START.match(out)
+    if start:
+        out = (out[:start.end()] + "\\" + out[start.end():]) if start.group().isdigit() else "\\" + out
+    return out

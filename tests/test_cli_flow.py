@@ -6,6 +6,7 @@ Commands run through typer's CliRunner on the real app against SQLite and Postgr
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -234,3 +235,82 @@ def test_demo_never_replaces_a_store_it_did_not_make(tmp_path, monkeypatch):
     out = helder("demo", "--workdir", str(tmp_path)).output
     assert out.startswith("1. Voorbeeldrelease ingelezen")
     assert real.read_bytes() != b"an operator's store"
+
+
+def test_release_list_is_a_table_with_zoned_times_and_json_on_request(helder_env, pf_terms):
+    """`release list` printed a JSON blob and a time without a zone. It prints a table; the time is
+    ISO 8601 in UTC with its offset, here and in --json and status."""
+    from datetime import datetime, timedelta, timezone
+
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    assert helder("release", "list").output.strip() == "Nog geen release; maak er een met helder export"
+    pf_terms.approve(factory, 1, "suikerziekte")
+    helder("export", "--version", "2026-11-01", "--user", "anna")
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    helder("export", "--version", "2026-11-24", "--user", "anna")
+    lines = helder("release", "list").output.splitlines()
+    assert lines[0].split() == ["versie", "effectiveTime", "gemaakt", "(UTC)", "door", "concepten", "nieuw",
+                                "gewijzigd", "ingetrokken", "achtergehouden", "map"]
+    rows = [line.split() for line in lines[1:]]
+    assert [r[:2] + r[3:9] for r in rows] == [["2026-11-24", "20261124", "anna", "2", "1", "0", "0", "0"],
+                                              ["2026-11-01", "20261101", "anna", "1", "1", "0", "0", "0"]]
+    now = datetime.now(timezone.utc)
+    for r in rows:
+        created = datetime.fromisoformat(r[2])
+        assert r[2].endswith("+00:00") and created.utcoffset() == timedelta(0)
+        assert now - timedelta(minutes=5) < created <= now
+        assert r[9].endswith(f"releases/{r[0]}")
+    listed = [json.loads(line) for line in helder("release", "list", "--json").output.splitlines()]
+    assert [(r["version"], r["effective_time"], r["created_at"]) for r in listed] == [(r[0], r[1], r[2]) for r in rows]
+    started = json.loads(helder("status", "--json").output)["last_release"]["created_at"]
+    assert started == rows[0][2]
+
+
+def _effective_times(root: Path) -> list[str]:
+    return sorted(json.loads((d / "manifest.json").read_text())["effectiveTime"]
+                  for d in root.iterdir() if (d / "manifest.json").is_file())
+
+
+def test_a_second_demo_replaces_its_own_releases_with_its_store(tmp_path, monkeypatch):
+    """A second `helder demo` in one folder started a new "first" release beside the old ones,
+    with the same effectiveTime. The demo's releases go with the store it replaces."""
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    helder("demo", "--workdir", str(tmp_path))
+    helder("demo", "--workdir", str(tmp_path))
+    root = tmp_path / "releases"
+    times = _effective_times(root)
+    assert len(times) == 2 and len(set(times)) == 2  # one release line: each effectiveTime once
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
+    listed = [json.loads(line) for line in helder("release", "list", "--json").output.splitlines()]
+    assert sorted(r["path"] for r in listed) == sorted(str(d.resolve()) for d in root.iterdir())
+
+
+def test_export_beside_releases_another_store_made_is_refused(tmp_path, monkeypatch, pf_terms):
+    """A store that did not make the releases in a folder would publish an effectiveTime again,
+    with other ids: export refuses, naming the newest such release, and writes nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'first.db'}")
+    pf_terms.approve(open_store(os.environ["HELDER_DB_URL"])[1], 1, "suikerziekte")
+    helder("export", "--version", "2026-11-24")
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'second.db'}")
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    out = helder("export", code=1).output
+    assert out.strip() == ("helder: releases bevat releases die deze database niet heeft gemaakt (1; de nieuwste is "
+                           "2026-11-24, effectiveTime 20261124); een nieuwe release ernaast zou een effectiveTime "
+                           "opnieuw publiceren, met andere ids. Kies een andere map of verplaats die releases")
+    assert [d.name for d in (tmp_path / "releases").iterdir()] == ["2026-11-24"]
+    assert helder("release", "list").output.strip() == "Nog geen release; maak er een met helder export"
+    helder("export", "--root", "other")  # its own folder: its own release line
+    assert _effective_times(tmp_path / "other") != [] and _effective_times(tmp_path / "releases") == ["20261124"]
+
+
+def test_demo_beside_releases_it_did_not_make_stops_before_writing(tmp_path, monkeypatch):
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    made = tmp_path / "made"
+    helder("demo", "--workdir", str(made))
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(made / "releases", elsewhere / "releases")
+    out = helder("demo", "--workdir", str(elsewhere), code=1).output
+    assert "releases bevat releases die deze database niet heeft gemaakt (2;" in out
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["releases"]  # no store, no marker

@@ -71,3 +71,57 @@ def test_review_export_then_import_from_the_shell(helder_env, seed_items):
             in helder("review", "import", str(out), "--user", "anna").output)
     with factory() as s:
         assert [s.get(ReviewItem, i).state for i in ids] == ["rejected", "edited", "proposed"]
+
+
+def test_list_and_show_agree_on_a_clinical_term_a_delta_changed(helder_env):
+    """A fresh user saw `stale-source` in `review list` but not in `review show`, and `show` still
+    printed the clinical term the Delta had replaced. Both read the item's current clinical term
+    and the same flags; the flag says which term the proposal was made for."""
+    from terms.sample import sample_path
+
+    helder("ingest", str(sample_path("snapshot")))
+    helder("run")
+    helder("ingest", str(sample_path("delta")))  # 3259999999100: 'oedeem van been' becomes 'beenoedeem'
+    listed = [json.loads(line) for line in
+              helder("review", "list", "--flag", "stale-source", "--json", "--limit", "500").output.splitlines()]
+    edema = next(i for i in listed if i["conceptId"] == "3259999999100")
+    assert edema["term"] == "beenoedeem" and "stale-source" in edema["flags"].split(";")
+    for item in listed:  # every item the list calls stale is stale in its own page too
+        assert "stale-source — " in helder("review", "show", str(item["id"])).output, item
+    shown = helder("review", "show", str(edema["id"])).output
+    assert "  klinisch       beenoedeem" in shown and "oedeem van been\n" not in shown
+    assert ("vlag           waarschuwing: stale-source — De klinische term veranderde van 'oedeem van been' "
+            "in 'beenoedeem' nadat het voorstel werd gemaakt") in shown
+    text = [line for line in helder("review", "list", "--flag", "stale-source").output.splitlines()
+            if line.lstrip().startswith(f"{edema['id']} ")]
+    assert text and "beenoedeem →" in text[0]
+
+
+def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(tmp_path, monkeypatch):
+    """After the demo's Delta, `status` counted 2 rejected items that no reviewer rejected and
+    that had no decision or reason. The ingest records the withdrawal as a decision with its
+    reason (the concept became inactive in release 20260331); show, status and the demo agree."""
+    from review_queue.models import REJECTED
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    monkeypatch.delenv("HELDER_CONFIG", raising=False)
+    out = helder("demo", "--workdir", str(tmp_path)).output  # the demo's own SQLite store
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
+    factory = _factory()
+    with factory() as s:
+        rejected = s.query(ReviewItem).filter_by(state=REJECTED).all()
+        decisions = {d.item_id: d for d in s.query(Decision).filter_by(action="withdraw")}
+    assert rejected and {i.id for i in rejected} == set(decisions)
+    assert f"3 inactief geworden ({len(rejected)} open items daarom ingetrokken" in out
+    assert "'demo': 8 goedgekeurd, 4 aangepast, 0 afgewezen" in out
+    status = json.loads(helder("status", "--json").output)
+    assert status["review_items"]["rejected"] == status["review_withdrawn"] == len(rejected)
+    assert (f"rejected {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
+            in helder("status").output)
+    for item in rejected:
+        shown = helder("review", "show", str(item.id)).output
+        assert ("helder ingetrokken (concept niet meer actief) (withdraw) — het concept is inactief geworden "
+                "in de SNOMED-release van 20260331") in shown
+        refused = helder("review", "undo", str(item.id), "--user", "helder", code=1).output
+        assert "kan niet worden teruggedraaid" in refused

@@ -257,3 +257,38 @@ def test_an_overlong_term_is_left_out_and_a_blank_explanation_is_no_explanation(
     release = create_release(factory, root=tmp_path / "releases", today=TODAY)
     assert [r["explanation"] for r in csv_rows(release)] == ["", ""]
     assert json.loads((release / "manifest.json").read_text())["counts"]["definitions"] == 0
+
+
+def test_notes_say_a_term_held_back_for_a_changed_clinical_term_is_not_withdrawn(store, tmp_path, pf_terms):
+    """RELEASE-NOTES.md listed terms whose clinical term had changed under "Withdrawn", without a
+    reason. They wait for a re-review: the notes say so, and why; real withdrawals say why too."""
+    from sqlalchemy import update
+
+    from review_queue.models import Concept
+
+    _, factory = store
+    pf_terms.approve(factory, 1, "MRI-scan", clinical="magnetische resonantie")
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    pf_terms.approve(factory, 3, "nierstenen")
+    pf_terms.approve(factory, 4, "galstenen")
+    create_release(factory, root=tmp_path / "releases", version="2026-11-01")
+    with factory() as s, s.begin():  # what an ingest of SNOMED 20261031 does when a Dutch term changes
+        s.execute(update(Concept).where(Concept.id == pf_terms.concept(1))
+                  .values(term_nl="MRI-onderzoek", term_changed="20261031"))
+        s.execute(update(PatientTerm).where(PatientTerm.concept_id == pf_terms.concept(1)).values(stale=True))
+        s.execute(update(Concept).where(Concept.id == pf_terms.concept(2)).values(effective_time="20261031"))
+    pf_terms.inactivate(factory, 2)
+    pf_terms.withdraw(factory, 3)
+    second = create_release(factory, root=tmp_path / "releases", version="2026-11-24")
+    notes = (second / "RELEASE-NOTES.md").read_text(encoding="utf-8")
+    assert "**0 new**, **0 changed**, **2 withdrawn**, **1 held back**." in notes
+    withdrawn = notes[notes.index("## Withdrawn (2)"):notes.index("## Held back (1)")]
+    held = notes[notes.index("## Held back (1)"):]
+    assert f"| {pf_terms.concept(2)} | hoge bloeddruk | the concept was inactivated in SNOMED CT 20261031 |" in withdrawn
+    assert f"| {pf_terms.concept(3)} | nierstenen | its patient-friendly term was withdrawn from the term set |" in withdrawn
+    assert "MRI-scan" not in withdrawn and "not withdrawn" in held
+    assert (f"| {pf_terms.concept(1)} | MRI-scan | its Dutch clinical term changed from 'magnetische resonantie' to "
+            f"'MRI-onderzoek' (SNOMED CT 20261031); a terminologist reviews the term again before it is published |"
+            in held)
+    counts = json.loads((second / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    assert (counts["withdrawn"], counts["heldBack"]) == (2, 1)

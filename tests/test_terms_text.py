@@ -120,3 +120,46 @@ def test_the_cell_and_the_column_neutralise_alike_and_never_leave_a_formula_star
     for out in column:
         assert not out.startswith(("\t", "\r", "\n", "\x00"))
         assert not out.lstrip(" \t\n\r\x0b\x0c\u00a0\u3000").startswith(tuple("=+-@\uff1d\uff0b\uff0d\uff20"))
+
+
+@pytest.mark.parametrize("term", ["MRI-scan", "PCR-test op het coronavirus", "type-2-diabetes (suikerziekte)",
+                                  "hart- en vaatziekten", "50% kans; 1.5 cm", "Ziekte van Crohn, 'actief'",
+                                  "A & B", "x + y = z", "vóór de 12e week?"])
+def test_markdown_leaves_ordinary_terms_as_they_are(term):
+    """RELEASE-NOTES.md showed 'MRI\\-scan': a hyphen inside a line starts nothing in Markdown."""
+    assert escape_markdown(term) == term
+
+
+@pytest.mark.parametrize("term, escaped", [
+    ("- lijst", "\\- lijst"), ("# kop", "\\# kop"), ("> citaat", "\\> citaat"), ("1. eerste", "1\\. eerste"),
+    ("2) tweede", "2\\) tweede"), ("+ plus", "\\+ plus"), ("=", "\\="), ("a|b", "a\\|b"), ("&amp;", "\\&amp;"),
+    ("**vet**", "\\*\\*vet\\*\\*"), ("<b>", "\\<b>"), ("[a](b)", "\\[a\\](b)"), ("`c`", "\\`c\\`"),
+    ("~~weg~~", "\\~\\~weg\\~\\~"), ("www.evil.example", "www\\.evil.example"),
+    ("https://evil.example", "https\\://evil.example"), ("x@evil.example", "x\\@evil.example"),
+    ("a\\b", "a\\\\b"), ("snake_case", "snake\\_case"),
+])
+def test_markdown_escapes_what_starts_markup_where_it_starts_it(term, escaped):
+    assert escape_markdown(term) == escaped
+
+
+_markdownish = st.text(alphabet=st.sampled_from(list("ab -#>+=1.)*_[]()!<>/`|~&;:@w\\\"'\n")), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(term=_markdownish)
+def test_a_term_in_a_notes_cell_or_paragraph_renders_as_exactly_its_text(term):
+    import html as html_lib
+    import re
+
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    flat = " ".join(term.split())
+    for doc, pattern in ((f"| Term |\n|---|\n| {escape_markdown(term)} |\n", r"<td>(.*?)</td>"),
+                         (escape_markdown(term) + "\n", r"<p>(.*?)</p>")):
+        rendered = md.render(doc)
+        found = re.findall(pattern, rendered, re.S)
+        if not flat:
+            continue
+        assert len(found) == 1 and "<" not in found[0], (term, rendered)
+        assert html_lib.unescape(found[0]).strip() == flat, (term, rendered)

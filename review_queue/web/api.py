@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
 from review_queue import decisions, labels, queue
-from review_queue.models import OPEN_STATES, ReviewItem, Suggestion
+from review_queue.models import OPEN_STATES, ReviewItem, Suggestion, iso_utc
 from review_queue.web.auth import check_csrf, current_user
 from review_queue.web.base import NotFound, Reviewer, workspace
 from review_queue.web.review import after_decision, apply_decision, item_id_or_404, item_view
@@ -120,7 +120,7 @@ def _detail(s: Session, item: ReviewItem, ws) -> dict:
             "history": [{"reviewer": d.reviewer, "action": d.action, "term": d.term, "reason": d.reason,
                          "flags": [_flag_json(f) for f in d.flag_details or []], "undoes": d.undoes,
                          "stateBefore": d.state_before, "stateAfter": d.state_after,
-                         "at": d.at.isoformat()} for d in view["decisions"]]}
+                         "at": iso_utc(d.at)} for d in view["decisions"]]}
 
 
 @router.get("/queue/{item_id}")
@@ -187,5 +187,5 @@ def api_mine(request: Request, who: Reviewer = Depends(current_user)):
     ws = workspace(request)
     with ws.factory() as s:
         rows = decisions.recent_decisions(s, who.username, limit=30)
-    return {"decisions": [{"id": d.id, "itemId": i.id, "action": d.action, "term": d.term, "at": d.at.isoformat(),
+    return {"decisions": [{"id": d.id, "itemId": i.id, "action": d.action, "term": d.term, "at": iso_utc(d.at),
                            "itemVersion": i.version, "undoable": undoable} for d, i, undoable in rows]}
