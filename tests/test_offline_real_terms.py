@@ -1121,7 +1121,7 @@ def test_final_read_kinds_render_right(suggester, term, expected):
     # a place on a body part keeps its place when the genitive names the part more precisely
     ("hordeolum internum van linker bovenooglid", "strontje aan de binnenkant van het linkerbovenooglid"),
     ("ureterstenen, bilateraal", "stenen in beide urineleiders"),   # a plural stays plural; both sides are both ureters
-    ("agenesie van nier", "aangeboren ontbreken van de nier"),                    # never formed, not lost
+    ("agenesie van nier", "aangeboren ontbreken van een nier"),                    # never formed, not lost
     ("Bronchopulmonale dysplasie na prematuriteit", "chronische longziekte bij een te vroeg geboren baby"),  # said once
     # a lay body part compounded with an injury head is the injury of that part
     ("heupfractuur", "gebroken heup"),
@@ -1921,4 +1921,15 @@ def test_reading_52_kinds_render_right(suggester, term, expected):
     ("anorectale malformatie", "aangeboren misvorming van anus en endeldarm"),
 ])
 def test_reading_52_lay_words_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # two readings: "afwezigheid van het been" reads as a known leg; one of a pair is missing
+    ("afwezigheid van onderste extremiteit", "afwezigheid van een been"),
+    ("agenesie van nier", "aangeboren ontbreken van een nier"),
+    ("agenesie van corpus callosum", "aangeboren ontbreken van de hersenbalk"),   # there is one
+    ("agenesie van uterus", "aangeboren ontbreken van de baarmoeder"),
+])
+def test_a_missing_one_of_a_pair_is_one_of_them(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -651,6 +651,11 @@ class Renderer:
                 # one of its kind; a body part is a known one ("via de halsader")
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
+            elif article is True and lay_prep == "van" and parts and _lay_head(parts[-1]) in _ABSENCES \
+                    and _DE_HET.match(text) and " " not in text.split(" ", 1)[1] and _paired(text.split(" ", 1)[1]):
+                # "afwezigheid van een been": one of a pair that is missing, the term says not which
+                # ("afwezigheid van het been" reads as a known leg); a side makes it known ("de linkernier")
+                text = self._memo(("np", "een", units_key), self._render_np, units, "een")
             elif article is True and lay_prep == "bij" and (_lay_head(text) in ANY_PERSON or _lay_head(text) in PERSON_GROUPS):
                 text = self._memo(("np", "een", units_key), self._render_np, units, "een")  # "bij een baby"
                 text = text[: -len(side_said.group(0))] if side_said and text.endswith(side_said.group(0)) else text
@@ -1852,8 +1857,12 @@ class Renderer:
             text, _ = x.text(article="een")  # "een zakje", but "rode bloedcellen", "kanker"
             return f"{before}{text}{after}"
         article: bool | str = kind == "de"
+        head_word = before.split()[-2] if before.endswith(" ") and len(before.split()) >= 2 else ""
+        if article and not x.det and not x.sided and not x.pre and not x.post and head_word in _ABSENCES \
+                and _paired(x.head):
+            article = "een"  # "aangeboren ontbreken van een nier": one of a pair, the term says not which
         if article and x.head in _LESIONS and not x.det and not x.sided and before.endswith(" ") \
-                and _acts_on(before.split()[-2] if len(before.split()) >= 2 else ""):
+                and _acts_on(head_word):
             # "openmaken van een diepe ophoping van pus", "wegsnijden van een poliep": what an act is
             # done to is any one of its kind, never a known one ("de poliep" asks "which?")
             article = "een"
@@ -2167,6 +2176,15 @@ _SEMANTIC_TAG = re.compile(rf"\s*\((?:{'|'.join(re.escape(t) for t in _TAGS)})\)
 _TAG_ENDS = tuple(_TAGS) + tuple(t + ")" for t in _TAGS)
 _bare_infinitive = grammar.bare_infinitive
 _verb_said = grammar.verb_said
+# Body parts a body has two or more of.
+_MANY_PARTS = frozenset({"been", "arm", "nier", "long", "oog", "oor", "hand", "voet", "vinger", "teen", "duim", "eierstok",
+                         "eileider", "teelbal", "zaadbal", "borst", "tepel", "bijnier", "knie", "heup", "schouder",
+                         "elleboog", "pols", "enkel", "rib", "tand", "kies", "ooglid", "wang", "bil", "dij", "kuit",
+                         "onderarm", "bovenarm", "onderbeen", "bovenbeen", "urineleider", "traanklier", "speekselklier",
+                         "bijschildklier", "wervel", "halswervel", "borstwervel", "lendenwervel", "gewricht", "spier",
+                         "pees", "zenuw", "ader", "slagader", "lymfeklier", "hersenkamer", "hartklep", "klep"})
+# Heads saying a body part is missing: of a pair, it is one of them ("afwezigheid van een been").
+_ABSENCES = frozenset({"afwezigheid", "ontbreken"})
 # Growths and lesions: one of its kind when an act is done to it ("wegsnijden van een poliep").
 _LESIONS = frozenset({"poliep", "poliepen", "cyste", "ophoping", "abces", "gezwel", "afwijking", "wrat", "zweer", "knobbel",
                       "bult", "steen", "stolsel", "bloedstolsel", "fistel", "moedervlek", "voorwerp", "tumor", "vleesboom",
@@ -2380,6 +2398,12 @@ def _adjectival(word: str) -> bool:
     b = grammar.bare(word)
     return b != word and (zipf(b) > 0 or grammar.ADJECTIVE_E_ENDING.search(word) is not None
                           or grammar.PARTICIPLE_E.match(word) is not None)  # "opgehoeste slijm"
+
+
+def _paired(noun: str) -> bool:
+    """A body part a body has more than one of ("been", "nier", "vinger"): a list, as the lexicon's
+    body parts do not say how many there are ("hersenbalk" is one)."""
+    return noun in _MANY_PARTS
 
 
 def _acts_on(word: str) -> bool:
