@@ -1933,3 +1933,15 @@ def test_reading_52_lay_words_render_right(suggester, term, expected):
 ])
 def test_a_missing_one_of_a_pair_is_one_of_them(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 52: any medicine, not a known one; the lay names of a growth scan and the combined pill
+    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot bijwerking van een medicijn"),
+    ("behandeling met geneesmiddel voor persisterende ductus arteriosus",
+     "behandeling met medicijnen voor het open gebleven bloedvat tussen longslagader en grote lichaamsslagader"),
+    ("echografie voor foetale groei", "groei-echo van de ongeboren baby"),
+    ("gebruik van gecombineerde orale anticonceptie", "gebruik van de combinatiepil"),
+])
+def test_reading_52_medicines_and_scans_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
