@@ -1098,8 +1098,9 @@ def demo(
 
     Uses a fresh SQLite file (helder.db in WORKDIR) unless HELDER_DB_URL is set. It replaces only a
     helder.db an earlier demo made (the file .helder-demo beside it says so), with the releases that
-    store published in WORKDIR/releases; any other helder.db is a real store, and the demo refuses to
-    touch it, as it refuses to publish beside releases it did not make.
+    store published in WORKDIR/releases, and only while nobody else worked in it (a reviewer's
+    decision, an export, a TM import stop it); any other helder.db is a real store, and the demo
+    refuses to touch it, as it refuses to publish beside releases it did not make.
 
     Example: helder demo --workdir /tmp/helder-demo
     """
@@ -1118,6 +1119,10 @@ def demo(
         # The demo's releases go with its store: a new store beside them would start a second
         # release line with the same effectiveTimes. Releases it did not make stop it here, before
         # anything is written (export would refuse them halfway).
+        work = _work_not_the_demos(db) if marker.exists() else []
+        if work:
+            # the demo's store, but someone reviewed or published in it since: that work is real
+            raise fail(message("cli.error.demo-has-work", db=db, work=", ".join(work)))
         ours = _demo_release_folders(db, root) if marker.exists() else []
         try:
             refuse_foreign(root, releases_except(root, {p.name for p in ours}))
@@ -1141,6 +1146,36 @@ def demo(
         raise
     except Exception as exc:
         raise fail(message("cli.error.demo-failed", reason=_one_line(exc))) from None
+
+
+# Who the demo acts as: its reviewer and releases ("demo"), and helder's own ingest and withdrawals.
+_DEMO_ACTORS = ("demo", "helder")
+
+
+def _work_not_the_demos(db: Path) -> list[str]:
+    """What people other than the demo did in the demo's store `db` (reviewers' decisions, releases,
+    anything the audit log has from another actor), one short Dutch phrase each; empty when there is
+    nothing, or no store to read."""
+    import sqlite3
+
+    if not db.exists():
+        return []
+    actors = ",".join("?" * len(_DEMO_ACTORS))
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            reviewers = [r[0] for r in con.execute(
+                f"SELECT DISTINCT reviewer FROM decisions WHERE reviewer NOT IN ({actors}) ORDER BY 1", _DEMO_ACTORS)]
+            releases = [r[0] for r in con.execute(
+                "SELECT version FROM releases WHERE coalesce(created_by, '') <> 'demo' ORDER BY 1")]
+            others = [r[0] for r in con.execute(
+                f"SELECT DISTINCT actor FROM audit_log WHERE actor NOT IN ({actors}) ORDER BY 1", _DEMO_ACTORS)]
+    except sqlite3.Error:
+        return []
+    out = [message("cli.demo.work.decisions", who=", ".join(reviewers))] if reviewers else []
+    out += [message("cli.demo.work.releases", versions=", ".join(releases))] if releases else []
+    rest = [a for a in others if a not in reviewers]
+    out += [message("cli.demo.work.changes", who=", ".join(rest))] if rest else []
+    return out
 
 
 def _demo_release_folders(db: Path, root: Path) -> list[Path]:

@@ -285,6 +285,26 @@ def test_a_second_demo_replaces_its_own_releases_with_its_store(tmp_path, monkey
     assert sorted(r["path"] for r in listed) == sorted(str(d.resolve()) for d in root.iterdir())
 
 
+def test_a_demo_never_replaces_its_store_once_someone_worked_in_it(tmp_path, monkeypatch):
+    """A newcomer approved an item and exported in the demo's store; the next `helder demo` deleted
+    that release and the decisions without a word. Work the demo did not do stops it, named."""
+    monkeypatch.delenv("HELDER_DB_URL", raising=False)
+    helder("demo", "--workdir", str(tmp_path))
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
+    item = helder("review", "list").output.split()[0]
+    helder("review", "approve", item, "--user", "anna")
+    monkeypatch.chdir(tmp_path)
+    helder("export", "--user", "anna")
+    before = sorted(d.name for d in (tmp_path / "releases").iterdir())
+    monkeypatch.delenv("HELDER_DB_URL")
+    out = helder("demo", "--workdir", str(tmp_path), code=1).output
+    assert len(out.strip().splitlines()) == 1
+    assert "bevat werk dat de demo niet deed (beslissingen van anna, release 2026-" in out
+    assert sorted(d.name for d in (tmp_path / "releases").iterdir()) == before and len(before) == 3
+    monkeypatch.setenv("HELDER_DB_URL", f"sqlite:///{tmp_path / 'helder.db'}")
+    assert "anna" in helder("review", "show", item).output
+
+
 def test_export_beside_releases_another_store_made_is_refused(tmp_path, monkeypatch, pf_terms):
     """A store that did not make the releases in a folder would publish an effectiveTime again,
     with other ids: export refuses, naming the newest such release, and writes nothing."""
