@@ -716,6 +716,33 @@ def load_tm(session: Session) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row").filter(pl.col("term").is_not_null())
 
 
+def _said(text: str) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _refuse_other_concepts_terms(session: Session, rows: list[tuple], first_row: dict, source: str) -> None:
+    """ValueError naming the first row whose clinical term is none of its concept's Dutch
+    descriptions (active or not: a pair made for an earlier release's wording is fine), for concepts
+    an ingested release holds. A row shifted in a spreadsheet ("1019999999106, diabetes mellitus,
+    suikerziekte" for chalazion) would publish one concept's patient term on another."""
+    ids = [r[0] for r in rows]
+    known = _existing(session, Description.concept_id, ids, Description.concept_id, Description.term,
+                      Description.language_code)
+    if known.is_empty():
+        return
+    terms: dict[str, set[str]] = {}
+    for r in known.filter(pl.col("language_code").str.starts_with("nl")).iter_rows(named=True):
+        terms.setdefault(r["concept_id"], set()).add(_said(r["term"]))
+    preferred = dict(session.execute(select(Concept.id, Concept.term_nl).where(Concept.id.in_(list(terms)))).all()) \
+        if terms else {}
+    for concept_id, term, _, _ in rows:
+        said = terms.get(concept_id)
+        if said and _said(term) not in said:
+            line = first_row[concept_id][0]
+            raise ValueError(message("files.tm.other-term", file=source, line=line, concept=concept_id, term=term,
+                                     current=preferred.get(concept_id) or sorted(said)[0]))
+
+
 def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: str, actor: str = "import") -> dict:
     """Add TM pairs (conceptId, term, patientTerm, explanation) from a file; returns counts.
 
@@ -723,7 +750,8 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     loaded before the release it belongs to. An existing different term is retired, not lost.
     Every conceptId must be a concept SCTID and every text pass the term rules (terms.text);
     a concept twice with different patient terms is refused naming both rows (row 2 is the
-    first data row, as in a file with a header), an exact repeat is added once. ValueError, one
+    first data row, as in a file with a header), an exact repeat is added once; a clinical term that
+    is none of its ingested concept's Dutch descriptions is refused (a shifted row). ValueError, one
     line, before anything is written.
     """
     from terms.sctid import id_problems
@@ -750,6 +778,7 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
         rows.append(row)
     with factory() as session, session.begin():
         ids = [r[0] for r in rows]
+        _refuse_other_concepts_terms(session, rows, first_row, source)
         stored = _existing(session, Concept.id, ids, Concept.id, Concept.effective_time)
         known = set(stored["id"].to_list())
         # concepts no ingested release holds (named only by a TM import): exports leave their terms out

@@ -95,7 +95,9 @@ def test_tm_import_from_a_spreadsheet_and_its_errors(helder_env, db_url):
     release = read_release(sample_path("snapshot"))
     untranslated = release.concepts.join(tm_from_release(release), left_on="id", right_on="conceptId", how="anti")
     concept = untranslated["id"][0]
-    pairs = pl.DataFrame({"conceptId": [concept], "term": ["x"], "patientTerm": ["een nieuwe term"],
+    clinical = release.descriptions.filter((pl.col("conceptId") == concept) & (pl.col("languageCode") == "nl")
+                                           & pl.col("active"))["term"][0]
+    pairs = pl.DataFrame({"conceptId": [concept], "term": [clinical], "patientTerm": ["een nieuwe term"],
                           "explanation": ["Uitleg in eenvoudige woorden."]})
     from terms.tm import write_table
     write_table(pairs, helder_env / "pairs.xlsx")
@@ -108,6 +110,15 @@ def test_tm_import_from_a_spreadsheet_and_its_errors(helder_env, db_url):
     (helder_env / "bad.csv").write_text("conceptId,term,patientTerm\n123,a,\n", encoding="utf-8")
     result = runner.invoke(app, ["tm", "import", "bad.csv"])
     assert result.exit_code == 1 and "bad.csv:2: patientTerm is leeg" in result.output
+    # a newcomer's shifted row: another concept's clinical term beside this concept's id is refused,
+    # naming the line and both terms, and nothing is read
+    other = untranslated["id"][1]
+    (helder_env / "shifted.csv").write_text(f"conceptId,term,patientTerm\n{concept},{clinical},term een\n"
+                                            f"{other},{clinical},term twee\n", encoding="utf-8")
+    result = runner.invoke(app, ["tm", "import", "shifted.csv"])
+    assert result.exit_code == 1, result.output
+    assert f"shifted.csv:3: concept {other} heet '" in result.output and f"niet '{clinical}'" in result.output
+    assert _count(db_url, PatientTerm, PatientTerm.active, PatientTerm.term == "term een") == 0
 
 
 def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
