@@ -1945,3 +1945,13 @@ def test_a_missing_one_of_a_pair_is_one_of_them(suggester, term, expected):
 ])
 def test_reading_52_medicines_and_scans_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,unread", [
+    ("epistaxis &amp; hematurie", "&amp;"),         # a newcomer: came out "neusbloeding amp ; bloed in de urine"
+    ("epistaxis & hematurie", "&"),
+    ("verhoogd risico op laceratie van perineum (situatie)|", "|"),   # a stray pipe from an export
+])
+def test_a_sign_no_rule_reads_is_named_never_dropped(suggester, term, unread):
+    _, _, _, origin, unknown = suggester._one(term)
+    assert origin == "none" and unread in unknown

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pipeline.dutch import grammar
 from pipeline.dutch.words import LATIN_FORM, SAME_CONCEPT, WordJudge, is_english, known_abbreviations, lay_words, zipf
 from pipeline.offline.lexicon import FINITE_VERBS, ONE_WITH_TWO_SIDES, REGION_WORDS, UNPAIRED, Entry, Lexicon, body_part, has_slot, normalise
-from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize
+from pipeline.offline.tokens import NUMBER_WORDS, ORDINALS, ROMAN, UNITS, Token, tokenize, unread
 
 PREPOSITIONS = {"van", "bij", "tijdens", "door", "met", "na", "in", "op", "aan", "zonder", "voor", "onder", "via",
                 "vanuit", "vanaf", "naar", "over", "betreffende", "wegens", "om", "uit", "tot", "binnen", "boven",
@@ -302,6 +302,12 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
+        odd = unread(term)
+        if odd or "&" in term and _ENTITY.search(term):
+            # "epistaxis &amp; hematurie": an HTML entity or a sign no rule reads is never dropped
+            # from what the term says (it came out as "neusbloeding amp ; bloed in de urine")
+            self._unknown.append(_ENTITY.search(term).group(0) if "&" in term and _ENTITY.search(term) else odd)
+            raise NotRendered(self._unknown)
         tokens = tokenize(term)
         if "onbekend" in self._term:
             tokens = _unknown_label(tokens)
@@ -2174,6 +2180,7 @@ _TAGS = ("aandoening", "bevinding", "verrichting", "lichaamsstructuur", "waarnee
          "event", "morphologic abnormality", "regime/therapy", "qualifier value", "physical object", "substance")
 _SEMANTIC_TAG = re.compile(rf"\s*\((?:{'|'.join(re.escape(t) for t in _TAGS)})\)?\s*$", re.IGNORECASE)
 _TAG_ENDS = tuple(_TAGS) + tuple(t + ")" for t in _TAGS)
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")  # "&amp;", "&#39;": HTML escaped twice
 _bare_infinitive = grammar.bare_infinitive
 _verb_said = grammar.verb_said
 # Body parts a body has two or more of.

@@ -101,6 +101,18 @@ def tokenize(term: str) -> list[Token]:
     return _ellipses(_english_runs(_bare_sides(out)))
 
 
+def unread(term: str) -> str:
+    """The characters of `term` no token reads, but for spaces and the periods of abbreviations
+    ("m.b.v.", "M. Crohn"): "&amp;" leaves "&", a stray "|" itself. A renderer that dropped them
+    would say something else than the term ("neusbloeding amp ; …"), so they are named instead."""
+    if not term or _PLAIN.fullmatch(term):
+        return ""
+    covered = bytearray(len(term))
+    for m in _TOKEN.finditer(term):
+        covered[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    return "".join(dict.fromkeys(c for i, c in enumerate(term) if not covered[i] and not c.isspace() and c != "."))
+
+
 def _plain_pieces(term: str) -> list[tuple[str, str]]:
     """What _TOKEN.finditer finds in a term _PLAIN matches, as (group, text)."""
     raw = []
