@@ -395,25 +395,43 @@ def _policy():
 
 
 def _decide(fn, item_id: int, factory=None, **kwargs):
+    from sqlalchemy import select
+
     from review_queue.decisions import DecisionError, awaiting_second
+    from review_queue.models import Decision
 
     if factory is None:
         _, factory = _store()
     try:
         with factory() as session, session.begin():
             item = fn(session, item_id, **kwargs)
-            return item.state, item.version, awaiting_second(item)
+            made = session.execute(select(Decision).where(Decision.item_id == item.id)
+                                   .order_by(Decision.id.desc()).limit(1)).scalar_one_or_none()
+            # what the checks warned of in the text just saved (an edit is checked again)
+            warnings = [str(f.get("reason")) for f in ((made.flag_details or []) if made is not None else [])
+                        if isinstance(f, dict) and f.get("severity") == "warning" and f.get("reason")]
+            return item.state, item.version, awaiting_second(item), warnings
     except DecisionError as exc:
-        raise fail(_one_line(exc)) from None
+        line = _one_line(exc)
+        errors = [str(f.get("reason") or "") for f in (getattr(exc, "flags", None) or [])
+                  if f.get("severity") == "error" and f.get("reason")]
+        if exc.code == "override_needed" and errors:
+            # a refusal that does not say what the checks found leaves the reviewer guessing
+            line += " " + message("cli.review.flag-reasons", reasons="; ".join(errors))
+        raise fail(line) from None
 
 
 def _decided(item_id: int, outcome) -> str:
     from review_queue import labels
 
-    state, version, waiting = outcome
+    state, version, waiting, warnings = outcome
     if waiting:
-        return message("cli.review.first-approval", item=item_id, version=version)
-    return message("cli.review.decided", item=item_id, state_name=labels.state(state), state=state, version=version)
+        line = message("cli.review.first-approval", item=item_id, version=version)
+    else:
+        line = message("cli.review.decided", item=item_id, state_name=labels.state(state), state=state, version=version)
+    if warnings:
+        line += "\n" + message("cli.review.warnings", reasons="; ".join(warnings))
+    return line
 
 
 @review_app.command("list")
@@ -615,7 +633,7 @@ def review_undo(item_id: int = typer.Argument(...), user: Optional[str] = typer.
 
     from review_queue import labels
 
-    state, version, _ = _decide(undo, item_id, user=_user(user))
+    state, version, _, _ = _decide(undo, item_id, user=_user(user))
     typer.echo(message("cli.review.undone", item=item_id, state_name=labels.state(state), state=state,
                        version=version))
 

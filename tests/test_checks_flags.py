@@ -235,3 +235,13 @@ def test_a_reason_naming_several_words_names_them_in_the_same_order_in_every_pro
                            cwd=Path(__file__).resolve().parent.parent,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
     assert len(outs) == 1 and "None" not in outs.pop()
+
+
+def test_a_bracket_parts_two_words_that_would_read_as_one_compound_said_twice():
+    """A newcomer's edit "overactieve schildklier door afweerziekte (ziekte van Graves)" was called
+    "'afweerziekte ziekte' zegt hetzelfde twee keer": the bracket parts the two words."""
+    from pipeline.checks.repeats import compare
+
+    why = compare("ziekte van Graves", "overactieve schildklier door afweerziekte (ziekte van Graves)") or ""
+    assert "afweerziekte ziekte" not in why
+    assert "'achillespees pees'" in (compare("achillespees", "achillespees pees") or "")

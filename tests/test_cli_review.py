@@ -30,6 +30,8 @@ def test_review_edit_is_checked_again_and_keep_needs_a_reason(helder_env, seed_i
     (wording,) = seed_items(factory, 1, start=6, origin="none", term="griep", confidence=0.05)
     r = helder("review", "edit", str(item_id), "suikerziekte", "--user", "anna", code=1)
     assert "foutvlag (conflict met bestaande term" in r.output
+    # a newcomer: the refusal said a flag, not what the checks found
+    assert "Wat de checks vonden: " in r.output and "suikerziekte" in r.output.split("Wat de checks vonden: ")[1]
     helder("review", "edit", str(item_id), "suikerziekte", "--user", "anna", "--override", "bewust hetzelfde")
     r = helder("review", "approve", str(wording), "--user", "anna", code=1)
     assert "geen voorstel" in r.output
@@ -125,3 +127,17 @@ def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(tmp_path, mon
                 "in de SNOMED-release van 20260331") in shown
         refused = helder("review", "undo", str(item.id), "--user", "helder", code=1).output
         assert "kan niet worden teruggedraaid" in refused
+
+
+def test_an_edit_saved_with_warnings_says_them(helder_env, seed_items):
+    """A newcomer: `review edit 50 "frozen shoulder"` said only "aangepast"; the jargon warning was
+    in the history alone. The warnings of the text just saved are printed with it."""
+    factory = _factory()
+    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder")
+    out = helder("review", "edit", str(item_id), "schouderklachten, recidiverend", "--user", "anna").output
+    lines = out.strip().splitlines()
+    assert lines[0] == f"Item {item_id}: aangepast (edited, versie 2)"
+    assert lines[1].startswith("  Opgeslagen met waarschuwing(en): ") and "'recidiverend'" in lines[1]
+    quiet = seed_items(factory, 1, start=8, term="gonalgie", proposal="last van de knie")[0]
+    assert helder("review", "edit", str(quiet), "pijn in de knie", "--user", "anna").output.strip() == \
+        f"Item {quiet}: aangepast (edited, versie 2)"

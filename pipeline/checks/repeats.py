@@ -150,9 +150,12 @@ def compare(term: str, proposal: str) -> str | None:
     doubled = _DOUBLED.search(low)
     if doubled and doubled.group(0) not in term.lower():
         problems.append(message("flags.repeated-concept.twice", word=doubled.group(1)))  # "achillespeespees"
-    for a, b in zip(words, words[1:]):
+    spans = [m.span() for m in _WORD.finditer(low)]
+    for k, (a, b) in enumerate(zip(words, words[1:])):
         if a == b or a in _FUNCTION or b in _FUNCTION:
             continue
+        if any(c in low[spans[k][1]:spans[k + 1][0]] for c in "()[]"):
+            continue  # "door afweerziekte (ziekte van Graves)": a bracket parts the two, no compound
         short, long = sorted((a, b), key=len)
         if long.startswith(("linker", "rechter")) and short in ("recht", "links", "rechts", "link"):
             continue  # "het rechtersleutelbeen recht en vast te zetten": a side and a verb's "recht"
