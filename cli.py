@@ -459,10 +459,13 @@ def review_list(
         if as_json:
             typer.echo(json.dumps({"id": it.id, "conceptId": it.concept_id, "term": it.source_term,
                                    "proposal": it.proposal, "origin": it.origin, "confidence": it.confidence,
+                                   "finalTerm": it.final_term,
                                    "flags": it.flags, "state": it.state, "needsWording": needs_wording(it),
                                    "version": it.version}, ensure_ascii=False))
         else:
-            shown = message("cli.review.no-proposal") if needs_wording(it) else it.proposal
+            # a decided item shows the term it was decided on (an edit's own words), not the proposal
+            shown = it.final_term if it.final_term else \
+                message("cli.review.no-proposal") if needs_wording(it) else it.proposal
             typer.echo(f"{it.id:>7}  {it.state:<9} {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
                        f"{shown}" + (f"  [{it.flags}]" if it.flags else ""))
 

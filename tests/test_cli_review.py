@@ -141,3 +141,6 @@ def test_an_edit_saved_with_warnings_says_them(helder_env, seed_items):
     quiet = seed_items(factory, 1, start=8, term="gonalgie", proposal="last van de knie")[0]
     assert helder("review", "edit", str(quiet), "pijn in de knie", "--user", "anna").output.strip() == \
         f"Item {quiet}: aangepast (edited, versie 2)"
+    # the list shows an edited item by its own words, not the proposal it replaced
+    listed = helder("review", "list", "--state", "edited").output
+    assert "gonalgie → pijn in de knie" in listed and "last van de knie" not in listed
