@@ -439,8 +439,10 @@ def _diff_dict(found: dict[str, pl.DataFrame], limit: int | None) -> dict:
         "changed": [{"conceptId": r["conceptId"], "before": r["term"], "after": r["termAfter"],
                      "explanationBefore": r["explanation"], "explanationAfter": r["explanationAfter"]}
                     for r in head(found["changed"]).iter_rows(named=True)],
-        "withdrawn": [{"conceptId": r["conceptId"], "patientTerm": r["term"]}
+        "withdrawn": [{"conceptId": r["conceptId"], "patientTerm": r["term"], **({"reason": r["reason"]} if "reason" in r else {})}
                       for r in head(found["withdrawn"]).iter_rows(named=True)],
+        **({"heldBack": [{"conceptId": r["conceptId"], "patientTerm": r["term"], "reason": r["reason"]}
+                         for r in head(found["held_back"]).iter_rows(named=True)]} if "held_back" in found else {}),
     }
 
 
@@ -608,9 +610,17 @@ def show_release(factory_or_session, version: str) -> dict:
 
 
 def diff_releases(factory_or_session, a: str, b: str, limit: int | None = None) -> dict:
-    """What changed from release a to release b: counts and the new, changed and withdrawn terms."""
+    """What changed from release a to release b: counts and the new, changed, withdrawn and held-back
+    terms. A term b no longer has is withdrawn (its concept inactivated, or its term left the term
+    set) or held back (it waits for review again), split as the release notes split it
+    (`why_gone`), by what the store says now; the counts then agree with the notes of b when b
+    follows a."""
     with session_scope(factory_or_session) as session:
         ra, rb = get_release(session, a), get_release(session, b)
         both = members(session, [ra.id, rb.id])
         found = changes(both.filter(pl.col("releaseId") == ra.id), both.filter(pl.col("releaseId") == rb.id))
-        return {"from": ra.version, "to": rb.version, **_diff_dict(found, limit)}
+        found["withdrawn"], found["held_back"] = why_gone(session, found["withdrawn"], pl.DataFrame(schema=HELD_BACK_SCHEMA))
+        counts_keys = {"held_back": "heldBack"}
+        out = _diff_dict(found, limit)
+        out["counts"] = {counts_keys.get(k, k): v for k, v in out["counts"].items()}
+        return {"from": ra.version, "to": rb.version, **out}

@@ -187,7 +187,7 @@ def test_notes_and_diff_name_what_is_new_changed_and_withdrawn(store, tmp_path, 
     pf_terms.withdraw(factory, 3)
     second = create_release(factory, root=tmp_path / "releases", version="2026-11-24")
     diff = diff_releases(factory, "2026-11-01", "2026-11-24")
-    assert diff["counts"] == {"new": 1, "changed": 1, "withdrawn": 1}
+    assert diff["counts"] == {"new": 1, "changed": 1, "withdrawn": 1, "heldBack": 0}
     assert diff["new"][0]["patientTerm"] == "galstenen"
     assert (diff["changed"][0]["before"], diff["changed"][0]["after"]) == ("hoge bloeddruk", "te hoge bloeddruk")
     assert diff["withdrawn"][0]["conceptId"] == pf_terms.concept(3)
@@ -195,7 +195,8 @@ def test_notes_and_diff_name_what_is_new_changed_and_withdrawn(store, tmp_path, 
     assert "**1 new**, **1 changed**, **1 withdrawn**" in notes and "since 2026-11-01" in notes
     assert "| " + pf_terms.concept(2) + " | hoge bloeddruk | te hoge bloeddruk |" in notes
     assert "galstenen" in notes and "nierstenen" in notes
-    assert diff_releases(factory, "2026-11-24", "2026-11-24")["counts"] == {"new": 0, "changed": 0, "withdrawn": 0}
+    assert diff_releases(factory, "2026-11-24", "2026-11-24")["counts"] == {"new": 0, "changed": 0, "withdrawn": 0,
+                                                                          "heldBack": 0}
     with pytest.raises(ReleaseError, match="no release"):
         diff_releases(factory, "2026-11-01", "2030-01-01")
 
