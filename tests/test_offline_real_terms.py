@@ -1955,3 +1955,13 @@ def test_reading_52_medicines_and_scans_render_right(suggester, term, expected):
 def test_a_sign_no_rule_reads_is_named_never_dropped(suggester, term, unread):
     _, _, _, origin, unknown = suggester._one(term)
     assert origin == "none" and unread in unknown
+
+
+@pytest.mark.parametrize("term,expected", [
+    # "1e graads" is "eerstegraads" (Woordenlijst), and the lexicon's phrase for it is found
+    ("1e graads perineumruptuur", "scheur van graad 1 in de huid van de bilnaad"),
+    ("2e graads perineumruptuur", "tweedegraads scheur in de bilnaad"),
+    ("3e graads ruptuur", "derdegraads scheur"),
+])
+def test_a_digit_degree_is_said_as_dutch_writes_it(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

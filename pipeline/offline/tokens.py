@@ -98,7 +98,25 @@ def tokenize(term: str) -> list[Token]:
                 out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
                 continue
             out.append(tok)
-    return _ellipses(_english_runs(_bare_sides(out)))
+    return _ellipses(_english_runs(_bare_sides(_degree_words(out))))
+
+
+_DEGREE_WORDS = {"1e": "eerstegraads", "2e": "tweedegraads", "3e": "derdegraads", "4e": "vierdegraads"}
+
+
+def _degree_words(tokens: list[Token]) -> list[Token]:
+    """"1e graads" → one word "eerstegraads", as Dutch writes it (Woordenlijst) and as the lexicon
+    knows it ("eerstegraads perineumruptuur"); the number check reads both as grade 1."""
+    if len(tokens) < 2 or not any(t.low == "graads" for t in tokens):
+        return tokens
+    out: list[Token] = []
+    for tok in tokens:
+        if tok.low == "graads" and out and out[-1].kind == "number" and out[-1].low in _DEGREE_WORDS:
+            word = _DEGREE_WORDS[out.pop().low]
+            out.append(Token(word, word, "word"))
+            continue
+        out.append(tok)
+    return out
 
 
 def unread(term: str) -> str:
