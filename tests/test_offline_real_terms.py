@@ -1965,3 +1965,12 @@ def test_a_sign_no_rule_reads_is_named_never_dropped(suggester, term, unread):
 ])
 def test_a_digit_degree_is_said_as_dutch_writes_it(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("toediening van vaccin tegen influenza", "geven van een vaccin tegen griep"),   # a newcomer: "van vaccin"
+    ("toediening van zuurstof", "geven van zuurstof"),                               # a substance stays bare
+    ("toediening van medicatie", "geven van medicijnen"),
+])
+def test_a_thing_given_one_at_a_time_is_counted(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -1864,6 +1864,8 @@ class Renderer:
             return f"{before}{text}{after}"
         article: bool | str = kind == "de"
         head_word = before.split()[-2] if before.endswith(" ") and len(before.split()) >= 2 else ""
+        if not kind and x.head in _GIVEN_ONES and not x.det and not x.pre and _acts_on(head_word):
+            article = "een"  # "geven van een vaccin tegen griep": one is given (a bare slot suits "zuurstof")
         if article and not x.det and not x.sided and not x.pre and not x.post and head_word in _ABSENCES \
                 and _paired(x.head):
             article = "een"  # "aangeboren ontbreken van een nier": one of a pair, the term says not which
@@ -2190,6 +2192,9 @@ _MANY_PARTS = frozenset({"been", "arm", "nier", "long", "oog", "oor", "hand", "v
                          "onderarm", "bovenarm", "onderbeen", "bovenbeen", "urineleider", "traanklier", "speekselklier",
                          "bijschildklier", "wervel", "halswervel", "borstwervel", "lendenwervel", "gewricht", "spier",
                          "pees", "zenuw", "ader", "slagader", "lymfeklier", "hersenkamer", "hartklep", "klep"})
+# Things given one at a time: counted after an act whose slot is bare for substances ("geven van {x}").
+_GIVEN_ONES = frozenset({"vaccin", "injectie", "prik", "zetpil", "tablet", "pil", "infuus", "klysma", "transfusie",
+                         "bloedtransfusie", "spuit"})
 # Heads saying a body part is missing: of a pair, it is one of them ("afwezigheid van een been").
 _ABSENCES = frozenset({"afwezigheid", "ontbreken"})
 # Growths and lesions: one of its kind when an act is done to it ("wegsnijden van een poliep").
@@ -2415,7 +2420,7 @@ def _paired(noun: str) -> bool:
 
 def _acts_on(word: str) -> bool:
     """The head of an act done to a thing ("wegsnijden", "prik", "weefselonderzoek")."""
-    return _is_act(word) or word in ("prik", "weefselonderzoek", "punctie")
+    return _is_act(word) or word in ("prik", "weefselonderzoek", "punctie", "geven")
 
 
 def _is_act(noun: str) -> bool:
