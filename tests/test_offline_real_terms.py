@@ -1974,3 +1974,12 @@ def test_a_digit_degree_is_said_as_dutch_writes_it(suggester, term, expected):
 ])
 def test_a_thing_given_one_at_a_time_is_counted(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # a newcomer's reading: "acute op chronisch nierfalen" is no Dutch; "uitgesloten diabetes" a kind of it
+    ("acute op chronische nierinsufficiëntie", "chronisch nierfalen dat plotseling erger wordt"),
+    ("uitgesloten diabetes mellitus", "diabetes uitgesloten"),
+])
+def test_a_newcomers_ungrammatical_proposals_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
