@@ -321,6 +321,7 @@ def suggest(
     for p in (input, tm):
         if not p.exists():
             raise fail(message("cli.error.no-such-file", file=p))
+    _refuse_out_over_input(out, input, tm)
     config = _config()
     if suggester == "llm":
         model = model or config.get("llm", {}).get("model")
@@ -353,6 +354,7 @@ def check(
     for p in (input, tm):
         if not p.exists():
             raise fail(message("cli.error.no-such-file", file=p))
+    _refuse_out_over_input(out, input, tm)
     notes: list[str] = []
     try:
         written = check_file(input, tm, out, settings=_config().get("checks"), notes=notes)
@@ -361,6 +363,13 @@ def check(
     for note in notes:
         typer.echo(note, err=True)
     typer.echo(_file_summary(written, out))
+
+
+def _refuse_out_over_input(out: Path, *inputs: Path) -> None:
+    """--out naming a file the command reads would overwrite what it was given: refused."""
+    for p in inputs:
+        if out.resolve() == p.resolve():
+            raise fail(message("cli.error.out-is-input", file=out))
 
 
 def _file_summary(frame, out: Path) -> str:

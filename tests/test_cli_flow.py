@@ -121,6 +121,19 @@ def test_tm_import_from_a_spreadsheet_and_its_errors(helder_env, db_url):
     assert _count(db_url, PatientTerm, PatientTerm.active, PatientTerm.term == "term een") == 0
 
 
+def test_suggest_and_check_never_write_over_what_they_read(tmp_path, monkeypatch):
+    """A newcomer's `suggest terms.tsv --out terms.tsv` replaced the input with the proposals."""
+    monkeypatch.chdir(tmp_path)
+    from terms.tm import write_table
+    write_table(tm_from_release(read_release(sample_path("snapshot"))), tmp_path / "tm.tsv")
+    (tmp_path / "in.tsv").write_text("conceptId\tterm\n85189001\tacute appendicitis\n", encoding="utf-8")
+    before = (tmp_path / "in.tsv").read_bytes()
+    for cmd, out in (("suggest", "in.tsv"), ("suggest", "./tm.tsv"), ("check", "in.tsv")):
+        result = helder(cmd, "in.tsv", "--tm", "tm.tsv", "--out", out, code=1)
+        assert "is een bestand dat de opdracht leest" in result.output and len(result.output.strip().splitlines()) == 1
+    assert (tmp_path / "in.tsv").read_bytes() == before
+
+
 def test_suggest_and_check_file_to_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tm = tm_from_release(read_release(sample_path("snapshot")))
