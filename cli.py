@@ -1303,5 +1303,59 @@ def llm_serve(
         pass
 
 
+def run() -> None:
+    """The `helder` command (pyproject's script): `app`, with click's own usage errors ("Missing
+    option '--reason'", "No such command") said as one Dutch line naming the command and its
+    --help, instead of an English box (exit 2, as click's)."""
+    try:
+        code = app(standalone_mode=False, prog_name="helder")
+    except _USAGE_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # "helder review": its help, as typer shows it
+            raise SystemExit(2) from None
+        typer.echo(_usage_in_dutch(exc), err=True)  # "helder review reject: …": the command names itself
+        raise SystemExit(2) from None
+    except typer.Abort:
+        aborted = message("cli.usage.aborted")
+        typer.echo(f"helder: {aborted}", err=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+# The usage error class of the click typer runs on (typer 0.29 carries its own copy of click):
+# reached through typer's public BadParameter, not a private module.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _param_name(param) -> str:
+    """"--reason" for an option, "ITEM_ID" for an argument, as --help names them."""
+    if param.param_type_name == "option":
+        return " / ".join(param.opts)
+    return str(param.name or "?").upper()
+
+
+def _usage_in_dutch(exc) -> str:
+    """One Dutch line for a click UsageError, by its kind (click's texts are English)."""
+    command = exc.ctx.command_path if exc.ctx is not None else "helder"
+    kind, param = type(exc).__name__, getattr(exc, "param", None)
+    if kind == "MissingParameter" and param is not None:
+        what = message("cli.usage.missing", name=_param_name(param))
+    elif kind == "NoSuchOption":
+        what = message("cli.usage.no-such-option", name=exc.option_name)
+    elif isinstance(exc, typer.BadParameter):
+        detail = exc.message
+        if "integer" in detail:
+            detail = message("cli.usage.expected-integer")
+        elif "number" in detail or "float" in detail:
+            detail = message("cli.usage.expected-number")
+        what = message("cli.usage.bad-value", name=_param_name(param) if param is not None else "?", detail=detail)
+    elif exc.message.startswith("No such command"):
+        what = message("cli.usage.no-such-command", name=exc.message.split("'")[1] if "'" in exc.message else "?")
+    else:
+        what = message("cli.usage.other", detail=exc.format_message())
+    see = message("cli.usage.help", command=command)
+    return f"{command}: {what} ({see})"
+
+
 if __name__ == "__main__":
-    app()
+    run()

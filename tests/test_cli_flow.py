@@ -358,3 +358,21 @@ def test_demo_beside_releases_it_did_not_make_stops_before_writing(tmp_path, mon
     out = helder("demo", "--workdir", str(elsewhere), code=1).output
     assert "releases bevat releases die deze database niet heeft gemaakt (2;" in out
     assert sorted(p.name for p in elsewhere.iterdir()) == ["releases"]  # no store, no marker
+
+
+@pytest.mark.parametrize("args,line", [
+    (["review", "reject", "3"], "helder review reject: --reason ontbreekt (zie helder review reject --help)"),
+    (["review", "lijst"], "helder review: onbekende opdracht 'lijst' (zie helder review --help)"),
+    (["status", "--foo"], "helder status: onbekende optie --foo (zie helder status --help)"),
+    (["review", "approve", "x"], "helder review approve: ongeldige waarde voor ITEM_ID: een geheel getal "
+                                 "verwacht (zie helder review approve --help)"),
+])
+def test_click_usage_errors_are_one_dutch_line(monkeypatch, capsys, args, line):
+    """A newcomer met click's English boxes ("Missing option '--reason'", "No such command 'lijst'")."""
+    import cli
+
+    monkeypatch.setattr("sys.argv", ["helder", *args])
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip() == line
