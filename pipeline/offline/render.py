@@ -302,11 +302,11 @@ class Renderer:
         self._unknown: list[str] = []
         self._adjective_after: tuple[str, ...] = ()
         self._np_head = ""
-        odd = unread(term)
-        if odd or "&" in term and _ENTITY.search(term):
+        entity, odd = _ENTITY.search(term) if "&" in term else None, unread(term)
+        if entity or odd:
             # "epistaxis &amp; hematurie": an HTML entity or a sign no rule reads is never dropped
             # from what the term says (it came out as "neusbloeding amp ; bloed in de urine")
-            self._unknown.append(_ENTITY.search(term).group(0) if "&" in term and _ENTITY.search(term) else odd)
+            self._unknown.append(entity.group(0) if entity else odd)
             raise NotRendered(self._unknown)
         tokens = tokenize(term)
         if "onbekend" in self._term:
@@ -2200,7 +2200,7 @@ _ABSENCES = frozenset({"afwezigheid", "ontbreken"})
 # Growths and lesions: one of its kind when an act is done to it ("wegsnijden van een poliep").
 _LESIONS = frozenset({"poliep", "poliepen", "cyste", "ophoping", "abces", "gezwel", "afwijking", "wrat", "zweer", "knobbel",
                       "bult", "steen", "stolsel", "bloedstolsel", "fistel", "moedervlek", "voorwerp", "tumor", "vleesboom",
-                      "verdikking", "zwelling", "etterbuil", "zwelling", "litteken", "blaar", "puist"})
+                      "verdikking", "zwelling", "etterbuil", "litteken", "blaar", "puist"})
 # Words of degree that may stand before a lay phrase's own modifiers ("veel te snelle hartslag").
 _DEGREE_ADVERBS = frozenset({"veel", "iets", "niet", "wat", "nog", "zeer", "erg", "heel", "vrij", "licht", "sterk"})
 # Nouns that count or sort what follows them, said before it ("aantal ongeboren baby's", "type bevalling").
