@@ -181,7 +181,7 @@ def test_proposal_or_honest_nothing_never_a_broken_proposal(suggester, checker, 
     ("conjunctivitis door allergie", "bindvliesontsteking door een allergie"),
     ("ruptuur van nier na trauma", "scheur in de nier na letsel"),
     ("intraventriculaire bloeding bij prematuur", "bloeding in de hersenkamers bij een te vroeg geboren baby"),
-    ("prenataal huisbezoek door kraamzorg", "huisbezoek voor de geboorte door de kraamzorg"),
+    ("prenataal huisbezoek door kraamzorg", "huisbezoek tijdens de zwangerschap door de kraamzorg"),
     ("voorgeschiedenis van myocardinfarct", "eerder een hartinfarct gehad"),
     ("voorgeschiedenis van maligniteit", "eerder kanker gehad"),
     ("verdenking op sepsis", "verdenking op een bloedvergiftiging"),
@@ -1982,4 +1982,14 @@ def test_a_thing_given_one_at_a_time_is_counted(suggester, term, expected):
     ("uitgesloten diabetes mellitus", "diabetes uitgesloten"),
 ])
 def test_a_newcomers_ungrammatical_proposals_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # "voor de geboorte" after a visit reads as "for the birth": prenatal care happens during pregnancy
+    ("prenataal huisbezoek door kraamzorg", "huisbezoek tijdens de zwangerschap door de kraamzorg"),
+    ("prenataal vastgestelde hydronefrose",
+     "voor de geboorte vastgestelde verwijding van het nierbekken door opgehoopte urine"),   # found before birth
+])
+def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
