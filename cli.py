@@ -727,6 +727,11 @@ def _release_written(path: Path) -> str:
     except (OSError, ValueError):
         return message("cli.release.written", path=path)
     line = message("cli.release.written-dated", path=path, effective_time=doc.get("effectiveTime"))
+    own_date = (doc.get("version") or path.name)[:10].replace("-", "")
+    if doc.get("effectiveTime") and doc["effectiveTime"] != own_date:
+        # A second release on one day is dated after the previous one (exports.release); say so,
+        # or an operator reads a date in the future as a fault.
+        line += "; " + message("cli.release.dated-later", effective_time=doc["effectiveTime"])
     left = doc.get("leftOut") or []
     if left:
         first = left[0]

@@ -290,6 +290,18 @@ def test_release_list_is_a_table_with_zoned_times_and_json_on_request(helder_env
     assert started == rows[0][2]
 
 
+def test_a_second_release_on_one_day_says_why_it_is_dated_the_next_day(helder_env, pf_terms):
+    """A second release that day gets the next day's effectiveTime (exports.release: a published
+    RF2 row never changes). A newcomer read that date in the future as a fault: the line says why."""
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    pf_terms.approve(factory, 1, "suikerziekte")
+    first = helder("export", "--version", "2026-11-24", "--user", "anna").output
+    assert "(effectiveTime 20261124)" in first and "gedateerd op" not in first
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    second = helder("export", "--version", "2026-11-24.2", "--user", "anna").output
+    assert "(effectiveTime 20261125); gedateerd op 20261125, na de vorige release" in second
+
+
 def _effective_times(root: Path) -> list[str]:
     return sorted(json.loads((d / "manifest.json").read_text())["effectiveTime"]
                   for d in root.iterdir() if (d / "manifest.json").is_file())
