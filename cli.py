@@ -409,10 +409,13 @@ def _decide(fn, item_id: int, factory=None, **kwargs):
     from review_queue.decisions import DecisionError, awaiting_second
     from review_queue.models import Decision
 
+    from review_queue.users import UserError, reviewer
+
     if factory is None:
         _, factory = _store()
     try:
         with factory() as session, session.begin():
+            kwargs["user"] = reviewer(session, kwargs["user"])
             item = fn(session, item_id, **kwargs)
             made = session.execute(select(Decision).where(Decision.item_id == item.id)
                                    .order_by(Decision.id.desc()).limit(1)).scalar_one_or_none()
@@ -420,6 +423,8 @@ def _decide(fn, item_id: int, factory=None, **kwargs):
             warnings = [str(f.get("reason")) for f in ((made.flag_details or []) if made is not None else [])
                         if isinstance(f, dict) and f.get("severity") == "warning" and f.get("reason")]
             return item.state, item.version, awaiting_second(item), warnings
+    except UserError as exc:
+        raise fail(_one_line(exc)) from None
     except DecisionError as exc:
         line = _one_line(exc)
         errors = [str(f.get("reason") or "") for f in (getattr(exc, "flags", None) or [])
@@ -689,13 +694,17 @@ def review_import(
     Example: helder review import batch.xlsx --user anna
     """
     from review_queue.spreadsheets import ImportRefused, import_xlsx
+    from review_queue.users import UserError, reviewer
 
     if not file.exists():
         raise fail(message("cli.error.no-such-file", file=file))
     _, factory = _store()
     try:
         with factory() as session, session.begin():
-            result = import_xlsx(session, file.read_bytes(), _user(user), _policy(), recheck=_recheck(factory))
+            result = import_xlsx(session, file.read_bytes(), reviewer(session, _user(user)), _policy(),
+                                 recheck=_recheck(factory))
+    except UserError as exc:
+        raise fail(_one_line(exc)) from None
     except ImportRefused as exc:
         for line in exc.problems[:50]:
             typer.echo(line, err=True)

@@ -61,6 +61,28 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
+def reviewer(session: Session, name: str) -> str:
+    """The account a decision made outside the web app (`helder review … --user NAME`, a
+    spreadsheet import) is recorded under: `name` as its account writes it.
+
+    A store without accounts (a fresh or demo store, reviewing from the command line only) takes
+    any name. Once accounts exist, a name must be an active one: "ana" for "anna" would file
+    decisions under nobody, and under four eyes one person could approve twice by typing two names.
+    Errors: UserError `unknown_reviewer` (listing the active accounts) or `disabled`.
+    """
+    accounts = session.execute(select(User.username, User.active)).all()
+    if not accounts:
+        return name
+    wanted = (name or "").strip().lower()
+    for username, active in accounts:
+        if username == wanted:
+            if not active:
+                raise UserError("disabled", name=username)
+            return username
+    active_names = sorted(u for u, a in accounts if a)
+    raise UserError("unknown_reviewer", name=(name or "")[:64], names=", ".join(active_names[:20]))
+
+
 def add_user(session: Session, username: str, password: str, role: str = "reviewer", *, actor: str = "cli") -> User:
     username = (username or "").strip().lower()
     if not _USERNAME.match(username):

@@ -144,3 +144,37 @@ def test_an_edit_saved_with_warnings_says_them(helder_env, seed_items):
     # the list shows an edited item by its own words, not the proposal it replaced
     listed = helder("review", "list", "--state", "edited").output
     assert "gonalgie → pijn in de knie" in listed and "last van de knie" not in listed
+
+
+def test_a_decision_names_an_active_account_once_the_store_has_accounts(helder_env, seed_items):
+    """`--user` took any name: "ana" for "anna" filed a decision under nobody, and under four eyes
+    one person could approve twice under two names. With accounts, the name must be an active one."""
+    from review_queue.users import add_user, disable_user
+
+    factory = _factory()
+    first, second, third = seed_items(factory, 3, term="schouderklachten", proposal="last van de schouder")
+    helder("review", "approve", str(first), "--user", "wie-dan-ook")  # no accounts yet: any name
+    with factory() as s, s.begin():
+        add_user(s, "anna", "een lang wachtwoord")
+        add_user(s, "bram", "een lang wachtwoord")
+        disable_user(s, "bram")
+    refused = helder("review", "approve", str(second), "--user", "ana", code=1).output.strip()
+    assert refused == ("helder: Beoordelaar 'ana' heeft geen account in deze store (actieve accounts: anna); geef een "
+                       "van die namen met --user of $HELDER_USER, of maak het account: helder user add ana")
+    assert "Gebruiker 'bram' is uitgeschakeld" in helder("review", "reject", str(second), "--user", "bram",
+                                                         "--reason", "te vaag", code=1).output
+    helder("review", "approve", str(second), "--user", "Anna")
+    out = helder_env / "batch.xlsx"
+    helder("review", "export", str(out))
+    wb = load_workbook(out)
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    assert ws.max_row == 2  # only the third item is still open
+    ws.cell(row=2, column=header.index("besluit") + 1, value="afwijzen")
+    ws.cell(row=2, column=header.index("reden") + 1, value="te vaag")
+    wb.save(out)
+    assert "Beoordelaar 'ana' heeft geen account" in helder("review", "import", str(out), "--user", "ana", code=1).output
+    with factory() as s:
+        assert s.get(ReviewItem, third).state == "proposed"  # nothing applied
+        made = {d.item_id: d.reviewer for d in s.query(Decision).all()}
+    assert made == {first: "wie-dan-ook", second: "anna"}
