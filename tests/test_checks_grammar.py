@@ -109,3 +109,10 @@ def test_a_compound_adjective_inflects_as_its_last_part(word, forms):
 ])
 def test_an_adjectives_bare_form_is_a_dutch_word(inflected, bare):
     assert dutch.bare(inflected) == bare
+
+
+def test_the_whole_keeps_its_e_in_a_label_but_not_after_een():
+    """"hele gezicht" is a label with "het" left out, as the term "Gehele aangezicht" has it; after
+    "een" a het-noun takes the bare form."""
+    assert compare("Gehele aangezicht", "hele gezicht") is None
+    assert compare("gelaat", "een hele gezicht") == "'hele gezicht' (moet 'heel gezicht' zijn)"

@@ -501,7 +501,8 @@ def test_reading_12_terms_without_a_sound_change_are_left_alone(suggester, term)
     ("atonie van uterus na bevalling", "slappe baarmoeder na de bevalling"),
     # a birth is a known one; a compound of a known event or person is said with its own article
     ("icterus bij pasgeborene binnen 24 uur na geboorte", "geelzucht bij een pasgeborene binnen 24 uur na de geboorte"),
-    ("meconiumaspiratiesyndroom bij pasgeborene", "inademen van poep uit het vruchtwater bij een pasgeborene"),
+    ("meconiumaspiratiesyndroom bij pasgeborene",   # the syndrome is the breathing problem (reading 53)
+     "ademhalingsproblemen door het inademen van vruchtwater met poep bij een pasgeborene"),
     ("neonatale geelzucht bij prematuriteit", "geelzucht bij een te vroeg geboren baby"),
     # senses by context
     ("labiumruptuur links", "scheur in de linkerschaamlip"),
@@ -1937,7 +1938,7 @@ def test_a_missing_one_of_a_pair_is_one_of_them(suggester, term, expected):
 
 @pytest.mark.parametrize("term,expected", [
     # reading 52: any medicine, not a known one; the lay names of a growth scan and the combined pill
-    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot bijwerking van een medicijn"),
+    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reactie op een medicijn"),  # reading 53
     ("behandeling met geneesmiddel voor persisterende ductus arteriosus",
      "behandeling met medicijnen voor het open gebleven bloedvat tussen longslagader en grote lichaamsslagader"),
     ("echografie voor foetale groei", "groei-echo van de ongeboren baby"),
@@ -1993,3 +1994,37 @@ def test_a_newcomers_ungrammatical_proposals_render_right(suggester, term, expec
 ])
 def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 53: an article put into a fixed expression, a unit or a field of skill
+    ("zuigeling in slechte conditie bij geboorte", "baby in slechte conditie bij de geboorte"),
+    ("intensiteit van uteruscontracties in Montevideo-eenheden", "intensiteit van de weeën in Montevideo-eenheden"),
+    ("opname op intensivecareafdeling gespecialiseerd in neonaten",
+     "opname op intensivecareafdeling gespecialiseerd in pasgeborenen"),
+    ("percutane mechanische trombectomie van sinus durae matris onder röntgendoorlichting",
+     "mechanisch verwijderen van een bloedstolsel van het bloedvat in de hersenvliezen door de huid "
+     "onder röntgendoorlichting"),
+    # "the whole" keeps its -e in a label ("geheel gezicht" reads as an intact face)
+    ("Gehele aangezicht", "hele gezicht"),
+    ("gehele rechter bovenarm", "hele rechterbovenarm"),
+    # an act says its how before an object that ends in a relative clause ("… blijft zitten met de hand")
+    ("manueel verwijderen van achtergebleven placenta",
+     "met de hand verwijderen van de placenta die na de geboorte van de baby in de baarmoeder blijft zitten"),
+    # one contraction is one wee; tenderness is pain when pressed
+    ("duur van uteruscontractie", "duur van de wee"),
+    ("gevoeligheid van abdomen", "drukpijn in de buik"),
+    ("Perifeer intraveneus infuus", "infuus in een ader in de arm of hand"),
+    ("Passieve immunisatie", "geven van antistoffen"),
+    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reactie op een medicijn"),
+])
+def test_reading_53_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+@pytest.mark.parametrize("term", [
+    "implantatie",                                            # what is placed? (in a pregnancy: the embryo nestling)
+    "laparoscopische excisie van achtergebleven placenta",    # "… blijft zitten via een kijkoperatie"
+])
+def test_reading_53_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
+    assert suggester.suggest_one(term)[3] == "none"

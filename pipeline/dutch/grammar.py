@@ -111,6 +111,8 @@ def _gender(word: str, version: int) -> str | None:
         return "het"  # every diminutive is a het-word ("het handwortelbeentje")
     if len(word) > 5 and word.endswith(tuple(d + "s" for d in DIMINUTIVES)):
         return "pl"
+    if len(word) > 5 and word.endswith("heden"):
+        return "pl"  # the plural of -heid (ANS), never "een|heden" with the gender of "het heden"
     for i in range(2, len(word) - 3):
         tail, head = word[i:], word[:i]
         # a compound's last part of four letters or more, after a left part that is a word itself
@@ -252,6 +254,8 @@ def _singulars(word: str, version: int) -> frozenset[str]:
         stems.add(word[:-2])  # "knieën" → "knie"
     if word.endswith("leden"):
         stems.add(word[:-5] + "lid")  # "oogleden" → "ooglid"
+    if word.endswith("heden"):
+        stems.add(word[:-5] + "heid")  # "eenheden" → "eenheid" (ANS: -heid, -heden)
     return frozenset(s for s in stems if s != word and known_noun(s))
 
 

@@ -239,7 +239,7 @@ class Phrase:
         said_article = words[-1] if definite else None
         for k, (text, adjectival) in enumerate(self.pre):
             words.append(grammar.bare(text) if adjectival and infinitive else
-                         grammar.attributive(text, self.gender, definite) if adjectival else text)
+                         grammar.attributive(text, self.gender, definite or text in _WHOLE) if adjectival else text)
             if text == "en" and said_article and k == len(self.pre) - 1:
                 # "de hersenen en het ruggenmerg": one article serves both nouns only when both take it
                 own = grammar.definite_article(self.head)
@@ -328,6 +328,14 @@ class Renderer:
             raise NotRendered(english)
         chain = self._chain(units)
         text = self._render_chain(chain)
+        for u in units:
+            said = u.entry.lay.split("|", 1)[0] if u.entry is not None and " d" in u.entry.lay else ""
+            if said and _ENDS_IN_CLAUSE.search(said) and (at := text.find(said)) >= 0 \
+                    and text[at + len(said):].strip() and not text[at + len(said):].startswith(","):
+                # "… de placenta die … blijft zitten via een kijkoperatie": a phrase after a relative
+                # clause's verb reads as the clause's; no rule put it before the clause
+                self._unknown.append(text[at + len(said):].strip())
+                raise NotRendered(list(dict.fromkeys(self._unknown)))
         if re.match(r"(?:de|het) ", text) and not re.match(r"(?:de|het) ", self._term):
             # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
             # takes no article the term did not give it
@@ -674,11 +682,12 @@ class Renderer:
                 text = self._memo(("np", "any", units_key), self._render_np, units, "any")
             if newborn:
                 text = re.sub(r"^(de|het|een) ", r"\1 pasgeboren ", text)
-            if prep is not None and _ARTICLE_NOUN.fullmatch(text) and \
-                    (lay_prep, text.split()[-1]) in BARE_IDIOMS and \
+            if prep is not None and _ARTICLE_ADJ_NOUN.fullmatch(text) and \
+                    _bare_idiom(lay_prep, text.split()[-1]) and \
                     (not (i + 1 < len(chain) and chain[i + 1][0] is not None and chain[i + 1][0].low == "van")
                      or (lay_prep, text.split()[-1]) in _BARE_WITH_GENITIVE):
-                # "niet onder controle", "in behandeling", "op eigen initiatief": a fixed expression
+                # "niet onder controle", "in behandeling", "op eigen initiatief", "in slechte conditie",
+                # "onder röntgendoorlichting", "in Montevideo-eenheden": a fixed expression or a unit
                 # (not with a genitive: "stoornis in het gebruik van cannabis")
                 text = text.split(" ", 1)[1]
             if prep is not None and lay_prep == "toestand na" and \
@@ -821,6 +830,8 @@ class Renderer:
             return False  # "allergie voor pinda", "overgevoeligheid voor penicilline": what one reacts to, any of it
         if lay in ("voor", "van", "op") and head in _EVIDENCE:
             return False  # "geen aanwijzingen voor kanker": what would be found is any case of it
+        if lay == "in" and parts[-1].rsplit(" ", 1)[-1] in _SKILLED:
+            return False  # "gespecialiseerd in pasgeborenen": what one is skilled in is any of its kind
         if lay == "van" and head in ("wijze", "manier"):
             return False  # "wijze van voeden": a way of doing, said bare
         if lay == "van" and head in ("gevolg", "gevolgen"):
@@ -1013,6 +1024,15 @@ class Renderer:
             said_last = re.search(r"(?:, [^,]+)+$", text)
             comma = said_last.group(0) if said_last else "," if text.endswith(",") else ""
             own = text[: said_last.start()] if said_last else text.rstrip(",")
+            if _ENDS_IN_CLAUSE.search(own):
+                # "verwijderen met de hand" + "van de placenta die … blijft zitten": after the clause's
+                # verb the phrase would be the clause's ("blijft zitten met de hand"). An act says
+                # its how first ("met de hand verwijderen van de placenta die …"); anything else: no rule
+                act = parts[-1][:inner.start()]
+                if not (grammar.bare_infinitive(act.rsplit(" ", 1)[-1]) or grammar.verbal_noun(act.rsplit(" ", 1)[-1])):
+                    return "refuse", text
+                parts[-1] = f"{parts[-1][inner.start() + 1:]} {act} van {own}{comma}"
+                return "placed", text
             parts[-1] = f"{parts[-1][:inner.start()]} van {own}{parts[-1][inner.start():]}{comma}"
         return "placed", text
 
@@ -2265,10 +2285,15 @@ BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"
                ("op", "reis"), ("in", "dienst"), ("in", "therapie"), ("in", "gebruik"), ("op", "initiatief"),
                ("van", "hoogte"), ("op", "verzoek"), ("op", "voorraad"), ("in", "voorraad"), ("op", "advies"),
                ("op", "verwijzing"), ("in", "afwachting"), ("in", "overleg"), ("na", "overleg"), ("op", "voorschrift"),
-               ("op", "termijn"), ("op", "proef"), ("in", "opname")}
+               ("op", "termijn"), ("op", "proef"), ("in", "opname"), ("in", "conditie"), ("onder", "doorlichting"),
+               ("onder", "verdoving"), ("onder", "echogeleide"), ("onder", "geleide")}
+# Their nouns of seven letters or more, per preposition: a compound on one is as bare ("onder röntgendoorlichting").
+_BARE_IDIOM_TAILS = {prep: tuple(n for p, n in BARE_IDIOMS if p == prep and len(n) >= 7) for prep, _ in BARE_IDIOMS}
 # …that stay bare before a genitive too: "op verzoek van de vrouw", "onder toezicht van een arts".
 _BARE_WITH_GENITIVE = {("op", "verzoek"), ("onder", "toezicht"), ("onder", "behandeling"), ("op", "advies"),
                        ("op", "verwijzing"), ("in", "afwachting"), ("op", "voorschrift")}
+# Participles and adjectives of a skill: what follows "in" is a field, said bare.
+_SKILLED = frozenset({"gespecialiseerd", "deskundig", "ervaren", "geschoold", "opgeleid", "getraind", "bekwaam"})
 _SEARCHES = {"controle", "screening", "test", "onderzoek", "waarneming", "bewaking", "testen", "controleren", "onderzoeken"}
 # What would show a disease: after them it is any case of it ("aanwijzingen voor kanker").
 _EVIDENCE = {"aanwijzing", "aanwijzingen", "verdenking", "vermoeden", "teken", "tekenen", "kenmerken", "bewijs"}
@@ -2292,7 +2317,27 @@ _SIDE_TAIL = re.compile(r",? (links|rechts)$")
 _DE_HET = re.compile(r"(de|het) ")
 _ARTICLED = re.compile(r"(de|het|een|geen) ")
 _PERSON_WITH = re.compile(r"de \w+ met ")
+# "The whole": a label says it with the article left out, so it keeps its -e ("hele gezicht";
+# bare, "geheel gezicht" reads as an intact face).
+_WHOLE = frozenset({"hele", "gehele"})
+# A text that ends in a relative clause: "de placenta die … in de baarmoeder blijft zitten".
+_ENDS_IN_CLAUSE = re.compile(r"\b(?:die|dat) (?:[\w-]+ )*[\w-]+$")
 _ARTICLE_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?\w+")
+# An article, inflected adjectives, a noun: "de slechte conditie", "de Montevideo-eenheden".
+_ARTICLE_ADJ_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?(?:\w+e )*[\w-]+")
+# Units a measure is said in, after "in": "in Montevideo-eenheden", "in centimeters" (bare).
+_UNIT_NOUNS = ("eenheid", "eenheden", "meter", "meters", "gram", "grammen", "liter", "liters", "graden", "punten")
+
+
+def _bare_idiom(prep: str, noun: str) -> bool:
+    """A preposition and a noun said without an article: a fixed expression (BARE_IDIOMS; a compound
+    on one of its nouns of seven letters or more: "onder röntgendoorlichting"), or a unit after "in"."""
+    low = noun.lower()
+    if (prep, low) in BARE_IDIOMS:
+        return True
+    if prep == "in" and low.endswith(_UNIT_NOUNS):
+        return True
+    return low.endswith(_BARE_IDIOM_TAILS.get(prep, ()))
 _LEADING_ARTICLE = re.compile(r"^(de|het|een) ")
 _TOOL = re.compile(r"(?:een |de |het )?(\w{4,})")
 _ARTIFICIAL = re.compile(r"\bkunst\w{3,}")
