@@ -2003,8 +2003,11 @@ def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     ("opname op intensivecareafdeling gespecialiseerd in neonaten",
      "opname op intensivecareafdeling gespecialiseerd in pasgeborenen"),
     ("percutane mechanische trombectomie van sinus durae matris onder röntgendoorlichting",
-     "mechanisch verwijderen van een bloedstolsel van het bloedvat in de hersenvliezen door de huid "
+     "mechanisch verwijderen van een bloedstolsel in het bloedvat in de hersenvliezen door de huid "
      "onder röntgendoorlichting"),
+    # a clot is in the vessel it blocks ("bloedstolsel van de slagader" read as the artery's own)
+    ("trombolyse van arteria cerebri anterior links",
+     "oplossen van een bloedstolsel in de voorste hersenslagader links met medicijnen"),
     # "the whole" keeps its -e in a label ("geheel gezicht" reads as an intact face)
     ("Gehele aangezicht", "hele gezicht"),
     ("gehele rechter bovenarm", "hele rechterbovenarm"),

@@ -1033,7 +1033,9 @@ class Renderer:
                     return "refuse", text
                 parts[-1] = f"{parts[-1][inner.start() + 1:]} {act} van {own}{comma}"
                 return "placed", text
-            parts[-1] = f"{parts[-1][:inner.start()]} van {own}{parts[-1][inner.start():]}{comma}"
+            # (a clot is in the vessel it blocks: "bloedstolsel in de slagader", never "van")
+            of = "in" if parts[-1][:inner.start()].endswith(_CLOTS) else "van"
+            parts[-1] = f"{parts[-1][:inner.start()]} {of} {own}{parts[-1][inner.start():]}{comma}"
         return "placed", text
 
     def _memo(self, key: tuple, render, *args) -> str:
@@ -2317,6 +2319,7 @@ _SIDE_TAIL = re.compile(r",? (links|rechts)$")
 _DE_HET = re.compile(r"(de|het) ")
 _ARTICLED = re.compile(r"(de|het|een|geen) ")
 _PERSON_WITH = re.compile(r"de \w+ met ")
+_CLOTS = ("bloedstolsel", "stolsel", "bloedprop")
 # "The whole": a label says it with the article left out, so it keeps its -e ("hele gezicht";
 # bare, "geheel gezicht" reads as an intact face).
 _WHOLE = frozenset({"hele", "gehele"})
