@@ -2016,6 +2016,12 @@ def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
      "met de hand verwijderen van de placenta die na de geboorte van de baby in de baarmoeder blijft zitten"),
     # one contraction is one wee; tenderness is pain when pressed
     ("duur van uteruscontractie", "duur van de wee"),
+    # a finding's adjective after its noun leaves the article to the noun; a compound on a listed
+    # noun after a word of its own takes that noun's article
+    ("compleetheid van placenta bij partus onzeker", "compleetheid van de placenta bij de bevalling onzeker"),
+    ("kleur van feces normaal", "kleur van de ontlasting normaal"),
+    ("CT van hersenschedel", "CT-scan van de hersenschedel"),
+    ("excisie van schildwachtklier in oksel", "wegsnijden van de schildwachtklier in de oksel"),
     ("gevoeligheid van abdomen", "drukpijn in de buik"),
     ("Perifeer intraveneus infuus", "infuus in een ader in de arm of hand"),
     ("Passieve immunisatie", "geven van antistoffen"),

@@ -119,6 +119,7 @@ def _gender(word: str, version: int) -> str | None:
         # ("baarmoeder|hals" is not, "kern|temperatuur" must not take the gender of "uur")
         if tail in table and (head in table or head.rstrip("s") in table or head in ("linker", "rechter")
                               or _zipf(head) >= 3.0 or _zipf(head.rstrip("s")) >= 3.0
+                              or len(tail) >= 5 and (_zipf(head) >= 2.0 or _zipf(head + "en") >= 3.0)  # "schildwacht|klier", "hersen|schedel"
                               or head.endswith("ings") and len(head) >= 7):  # "doorbloedings|stoornis"
             return table[tail]
     general = _general_articles().get(word)

@@ -194,6 +194,14 @@ class Phrase:
         with "een", the indefinite one — none for a plural or an abstract noun ("door letsel"), and
         the definite one for an infinitive ("na het eten") and a known agent ("door de verloskundige");
         with "any", the indefinite one also for an agent ("van een moeder met suikerziekte")."""
+        if article and self.gender is None and self.pre and not self.pre[-1][1] and not self.det \
+                and grammar.adjective_forms(self.head) and not grammar.known_noun(self.head):
+            # "bij partus onzeker": a finding's adjective said after its noun; the article is the
+            # noun's ("bij de bevalling onzeker"), never one guessed for the adjective
+            last = self.pre[-1][0]
+            noun = Phrase(last, grammar.gender(last.split()[-1]), pre=self.pre[:-1], articleless=self.articleless)
+            said, missing = noun.text(article)
+            return " ".join([said, self.head, *self.post]), missing
         words, missing, definite = [], False, False
         anyone, article = article == "any", "een" if article == "any" else article
         if article == "een" and any(text in ORDINALS for text, _ in self.pre):
@@ -227,6 +235,7 @@ class Phrase:
                 # "voorlichten over verzorgen van zuigeling": a verb said as a noun takes "het"
                 # ("over het verzorgen van de baby"), whatever list its gender is missing from
                 a = "het"
+
             if a:
                 words.append(a)
                 definite = True
