@@ -2033,6 +2033,7 @@ def test_reading_53_kinds_render_right(suggester, term, expected):
 
 @pytest.mark.parametrize("term", [
     "implantatie",                                            # what is placed? (in a pregnancy: the embryo nestling)
+    "Fixatie",                                                # restraint in care, or a bone's fixation: not said
     "laparoscopische excisie van achtergebleven placenta",    # "… blijft zitten via een kijkoperatie"
 ])
 def test_reading_53_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
