@@ -177,7 +177,7 @@ def test_a_malformed_relationship_row_is_refused_with_file_and_line_and_nothing_
     assert result.exit_code == 1
     message = result.output.strip()
     assert message.count("\n") == 0
-    assert f"sct2_Relationship_Snapshot_NL1000146_{SNAPSHOT}.txt:4: expected 10 tab-separated fields, found 9" in message
+    assert f"sct2_Relationship_Snapshot_NL1000146_{SNAPSHOT}.txt:4: 10 velden gescheiden door tabs verwacht, 9 gevonden" in message
     with factory() as s:
         assert s.execute(select(func.count()).select_from(Concept)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(Ingest)).scalar_one() == 0
