@@ -74,7 +74,7 @@ def test_a_release_with_nothing_for_helder_is_skipped_and_named_the_rest_applied
     report = run_night()
     assert [i["effective_time"] for i in report.ingests] == ["20260331", "20260930"]
     (skipped,) = report.skipped
-    assert "CH1000195" in skipped["path"] and "0 Dutch descriptions" in skipped["reason"]
+    assert "CH1000195" in skipped["path"] and "0 Nederlandse beschrijvingen" in skipped["reason"]
     assert "skipped" in report.summary() and "nothing for helder" in report.outcome
     assert _ingested(factory) == ["20250930", "20260331", "20260930"]
 
