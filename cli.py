@@ -280,7 +280,9 @@ def run_cmd(
     except Exception as exc:
         raise fail(message("cli.run.failed", reason=_one_line(exc))) from None
     counts = record.counts or {}
-    typer.echo(message("cli.run.done", id=record.id, status=record.status, proposed=counts.get("proposed", 0),
+    from review_queue import labels
+
+    typer.echo(message("cli.run.done", id=record.id, status=labels.run_status(record.status), proposed=counts.get("proposed", 0),
                        selected=counts.get("selected", 0), flags=_counts(sorted((counts.get("flags") or {}).items())),
                        seconds=f"{record.durations.get('total', 0):.1f}", database=_describe_db()))
 
@@ -1039,6 +1041,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 
     Example: helder status --json
     """
+    from review_queue import labels
     from review_queue.status import status_report
 
     _, factory = _store()
@@ -1051,9 +1054,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(message("cli.status.database", database=report["database"]))
     typer.echo(message("cli.status.concepts", active=report["concepts_active"], tm=report["tm_terms"]))
     withdrawn = report.get("review_withdrawn") or 0
-    states = ", ".join(f"{k} {v}" + (" " + message("cli.status.queue-withdrawn", n=withdrawn)
-                                     if k == "rejected" and withdrawn else "")
-                       for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
+    states = ", ".join(message("cli.status.queue-state", state=label, n=n)
+                       + (" " + message("cli.status.queue-withdrawn", n=withdrawn) if code == "rejected" and withdrawn
+                          else "")
+                       for code, label, n in labels.queue_counts(report["review_items"])) \
+        or message("cli.status.queue-empty")
     line = message("cli.status.queue", states=states)
     waiting = report.get("review_waiting") or {}
     if waiting:
@@ -1064,7 +1069,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(message("cli.status.ingest", kind=ingest["kind"], effective_time=ingest["effective_time"],
                        path=ingest["path"]) if ingest else message("cli.status.ingest-none"))
     for r in report["runs"]:
-        line = message("cli.status.run", id=r["id"], status=r["status"], proposed=r["proposed"],
+        line = message("cli.status.run", id=r["id"], status=labels.run_status(r["status"]), proposed=r["proposed"],
                        started=r["started_at"], worker=r["worker"])
         if r["error"]:
             line += " " + message("cli.status.run-error", error=r["error"])

@@ -52,6 +52,20 @@ def item_state(item) -> str:
     return state(item.state)
 
 
+def run_status(code: str | None) -> str:
+    """A batch run's status: 'completed' → 'klaar'."""
+    return _or_code(f"review.run-status.{code}", code or "—")
+
+
+def queue_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(code, Dutch label, count) per review state, in the order of the workflow (models.STATES),
+    states the code does not know last: what `helder status` prints as its queue line."""
+    from review_queue.models import STATES
+
+    order = {code: i for i, code in enumerate(STATES)}
+    return [(code, state(code), n) for code, n in sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+
+
 def action(code: str | None) -> str:
     return _or_code(f"review.action.{code}", code or "—")
 

@@ -119,7 +119,7 @@ def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(tmp_path, mon
     assert "'demo': 8 goedgekeurd, 4 aangepast, 0 afgewezen" in out
     status = json.loads(helder("status", "--json").output)
     assert status["review_items"]["rejected"] == status["review_withdrawn"] == len(rejected)
-    assert (f"rejected {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
+    assert (f"afgewezen {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
             in helder("status").output)
     for item in rejected:
         shown = helder("review", "show", str(item.id)).output

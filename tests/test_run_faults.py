@@ -190,9 +190,9 @@ def test_killed_workers_chunk_on_another_machine_returns_when_its_lease_expires(
     sample.assert_everything_queued_once()
     killed, rerun, last = sample.runs()
     assert (killed.status, rerun.status, last.status) == ("interrupted", "completed", "completed")
-    assert "lease expired" in killed.error
+    assert killed.error == "de claims van het werkproces zijn verlopen; het werkproces is vermoedelijk gestopt"
     status = helder("status", cwd=tmp_path, env=env).stdout
-    assert "Wachtrij: proposed " in status and "Werkproces machine-a:4242" not in status  # no claims left
+    assert "Wachtrij: voorgesteld " in status and "proposed" not in status and "Werkproces machine-a:4242" not in status  # no claims left
 
 
 def test_bad_lease_setting_is_one_line(sample, tmp_path, db_url):
@@ -235,7 +235,7 @@ def test_database_lost_mid_run_fails_with_one_line_and_the_next_run_resumes(pg_u
         assert proc.returncode == 1, (out, err)
         message = err.strip()
         assert message.count("\n") == 0, message
-        assert message.startswith("helder: run mislukt: lost the database connection (")
+        assert message.startswith("helder: run mislukt: verbinding met de database verbroken (")
         assert message.endswith("(start `helder run` opnieuw om verder te gaan)")
         assert "Traceback" not in message and "sqlalche.me" not in message
 
