@@ -492,7 +492,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     from review_queue import labels
     from review_queue.decisions import (awaiting_second, flags_for, history, last_first_approval, needs_wording,
                                         text_to_decide)
-    from review_queue.models import Concept, ReviewItem, Suggestion
+    from review_queue.models import Concept, ReviewItem, Suggestion, iso_utc
     from review_queue.queue import parse_id
 
     if parse_id(item_id) is None:
@@ -535,7 +535,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     if item.final_term:
         typer.echo("  " + message("cli.show.final", term=item.final_term))
     for d in hist:
-        line = "  " + message("cli.show.history", when=labels.when(d.at), who=d.reviewer,
+        line = "  " + message("cli.show.history", when=iso_utc(d.at), who=d.reviewer,
                               action_name=labels.action(d.action), action=d.action)
         if d.term:
             line += " " + message("cli.show.history-term", term=d.term)

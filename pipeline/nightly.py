@@ -53,9 +53,21 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
+class UtcLogFormatter(logging.Formatter):
+    """'2026-11-24T01:15:02.123+00:00 INFO nightly started': the time in UTC with its offset, as in
+    the JSON lines, `helder status` and `helder release list`; a local time without a zone is
+    ambiguous (twice a year an hour happens twice)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+
+
 def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(JsonLogFormatter() if json_lines else UtcLogFormatter())
     root = logging.getLogger("helder")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -2,8 +2,9 @@
 origins, times. Codes stay in the data and the API; people read these (terms/messages:
 `review.*`, and `flags.*` for what the checks own).
 
-Times are shown in Europe/Amsterdam with the zone's abbreviation (CET/CEST), since reviewers
-compare them with their own clock; stored times are UTC.
+Times on web pages are shown in Europe/Amsterdam with the zone's abbreviation (CET/CEST), since
+reviewers compare them with their own clock; stored times are UTC. The command line and log lines
+print UTC with its offset instead (models.iso_utc), as `helder release list` and `status` do.
 """
 from __future__ import annotations
 

@@ -96,3 +96,21 @@ def test_a_refused_release_stops_the_chain_the_ones_before_it_stay(night, rf2_pa
     assert [i["effective_time"] for i in report.ingests] == ["20260331"]
     assert _ingested(factory) == ["20250930", "20260331"]
     assert pl.Series(_ingested(factory)).is_sorted()
+
+
+def test_log_lines_carry_their_time_in_utc_with_the_zone():
+    """A log line said '2026-03-29 02:30:00,123 INFO …' in the machine's local time without a zone:
+    ambiguous. Text and JSON lines both give UTC with its offset."""
+    import json
+    import logging
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.nightly import JsonLogFormatter, UtcLogFormatter
+
+    record = logging.makeLogRecord({"msg": "nightly started", "levelname": "INFO", "name": "helder.nightly",
+                                    "created": datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc).timestamp()})
+    line = UtcLogFormatter().format(record)
+    assert line == "2026-03-29T01:30:00.000+00:00 INFO nightly started"
+    stamp = json.loads(JsonLogFormatter().format(record))["time"]
+    assert datetime.fromisoformat(stamp) == datetime.fromisoformat(line.split()[0])
+    assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0)
