@@ -153,27 +153,7 @@ def ingest(
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
     typer.echo(message("cli.ingest.done", kind=release.kind, effective_time=report.effective_time, path=path,
-                       database=_describe_db(), summary=_ingest_summary(report)))
-
-
-def _ingest_summary(report) -> str:
-    """What a release added, changed, retired and withdrew, in Dutch (IngestReport.summary's facts)."""
-    parts = [message("cli.ingest.new", n=report.concepts_new),
-             message("cli.ingest.changed", n=report.concepts_changed_term),
-             message("cli.ingest.inactivated", n=report.concepts_inactivated),
-             message("cli.ingest.tm-added", n=report.tm_added),
-             message("cli.ingest.tm-retired", n=report.tm_retired),
-             message("cli.ingest.withdrawn", n=report.withdrawn_items)]
-    if report.requeued_stale:
-        parts.append(message("cli.ingest.stale", n=report.requeued_stale))
-    if report.relationships or report.parents_added or report.parents_removed:
-        parts.append(message("cli.ingest.parents", added=report.parents_added, removed=report.parents_removed))
-    line = ", ".join(parts)
-    if report.quarantined:
-        first = report.quarantine[0] if report.quarantine else {}
-        line += "; " + message("cli.ingest.quarantined", n=report.quarantined, file=first.get("file"),
-                               line=first.get("line"), reason=first.get("message"))
-    return line
+                       database=_describe_db(), summary=report.summary()))
 
 
 @tm_app.command("import")

@@ -55,7 +55,7 @@ def item_state(item) -> str:
 
 def run_status(code: str | None) -> str:
     """A batch run's status: 'completed' → 'klaar'."""
-    return _or_code(f"review.run-status.{code}", code or "—")
+    return _or_code(f"run.status.{code}", code or "—")
 
 
 def queue_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:

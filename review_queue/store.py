@@ -106,20 +106,23 @@ class IngestReport:
         return d
 
     def summary(self) -> str:
-        """One line for people: what the release added, changed, retired and withdrew."""
-        parts = [f"{self.concepts_new} new concepts", f"{self.concepts_changed_term} changed Dutch terms",
-                 f"{self.concepts_inactivated} concepts inactivated",
-                 f"{self.tm_added} patient-friendly terms added", f"{self.tm_retired} retired",
-                 f"{self.withdrawn_items} open review items withdrawn (concept inactivated)"]
+        """One line for people, in Dutch: what the release added, changed, retired and withdrew."""
+        parts = [message("files.ingest.summary.new", n=self.concepts_new),
+                 message("files.ingest.summary.changed", n=self.concepts_changed_term),
+                 message("files.ingest.summary.inactivated", n=self.concepts_inactivated),
+                 message("files.ingest.summary.tm-added", n=self.tm_added),
+                 message("files.ingest.summary.tm-retired", n=self.tm_retired),
+                 message("files.ingest.summary.withdrawn", n=self.withdrawn_items)]
         if self.requeued_stale:
-            parts.append(f"{self.requeued_stale} approved terms back in the queue (stale-source)")
+            parts.append(message("files.ingest.summary.stale", n=self.requeued_stale))
         if self.relationships or self.parents_added or self.parents_removed:
-            parts.append(f"{self.parents_added} parent links added, {self.parents_removed} removed")
+            parts.append(message("files.ingest.summary.parents", added=self.parents_added,
+                                 removed=self.parents_removed))
         line = ", ".join(parts)
         if self.quarantined:
             first = self.quarantine[0] if self.quarantine else {}
-            line += (f"; {self.quarantined} rows quarantined, not ingested (text breaks the term rules), first: "
-                     f"{first.get('file')}:{first.get('line')}: {first.get('message')}")
+            line += "; " + message("files.ingest.summary.quarantined", n=self.quarantined, file=first.get("file"),
+                                   line=first.get("line"), reason=first.get("message"))
         return line
 
 

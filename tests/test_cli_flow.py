@@ -166,7 +166,7 @@ def test_status_users_and_tokens(helder_env, monkeypatch):
     assert status["concepts_active"] == 594
     assert status["review_items"].get("proposed") == 20
     assert status["runs"][0]["status"] == "completed"
-    # The text says the states in Dutch (review.state.*, review.run-status.*); --json keeps the codes.
+    # The text says the states in Dutch (review.state.*, run.status.*); --json keeps the codes.
     text = helder("status").output
     queue = next(line for line in text.splitlines() if line.startswith("Wachtrij: "))
     assert queue.startswith("Wachtrij: voorgesteld 20 (open: ")
