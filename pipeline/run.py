@@ -61,7 +61,7 @@ def default_lease_seconds() -> int:
     if not value:
         return 900
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"HELDER_LEASE_SECONDS must be a whole number of seconds ≥ 1, not {value!r}")
+        raise ValueError(message("run.error.lease-setting", value=value))
     return int(value)
 
 

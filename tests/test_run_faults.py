@@ -199,6 +199,7 @@ def test_bad_lease_setting_is_one_line(sample, tmp_path, db_url):
     done = helder("run", cwd=tmp_path, env=_env(db_url, HELDER_LEASE_SECONDS="soon"), code=None)
     assert done.returncode != 0
     assert "HELDER_LEASE_SECONDS" in done.stderr and "Traceback" not in done.stderr
+    assert "HELDER_LEASE_SECONDS moet een geheel aantal seconden ≥ 1 zijn, niet 'soon'" in done.stderr
     assert sample.count(ReviewItem) == 0
 
 
