@@ -153,27 +153,7 @@ def ingest(
     except ValueError as exc:
         raise fail(_one_line(exc)) from None
     typer.echo(message("cli.ingest.done", kind=release.kind, effective_time=report.effective_time, path=path,
-                       database=_describe_db(), summary=_ingest_summary(report)))
-
-
-def _ingest_summary(report) -> str:
-    """What a release added, changed, retired and withdrew, in Dutch (IngestReport.summary's facts)."""
-    parts = [message("cli.ingest.new", n=report.concepts_new),
-             message("cli.ingest.changed", n=report.concepts_changed_term),
-             message("cli.ingest.inactivated", n=report.concepts_inactivated),
-             message("cli.ingest.tm-added", n=report.tm_added),
-             message("cli.ingest.tm-retired", n=report.tm_retired),
-             message("cli.ingest.withdrawn", n=report.withdrawn_items)]
-    if report.requeued_stale:
-        parts.append(message("cli.ingest.stale", n=report.requeued_stale))
-    if report.relationships or report.parents_added or report.parents_removed:
-        parts.append(message("cli.ingest.parents", added=report.parents_added, removed=report.parents_removed))
-    line = ", ".join(parts)
-    if report.quarantined:
-        first = report.quarantine[0] if report.quarantine else {}
-        line += "; " + message("cli.ingest.quarantined", n=report.quarantined, file=first.get("file"),
-                               line=first.get("line"), reason=first.get("message"))
-    return line
+                       database=_describe_db(), summary=report.summary()))
 
 
 @tm_app.command("import")
@@ -280,7 +260,9 @@ def run_cmd(
     except Exception as exc:
         raise fail(message("cli.run.failed", reason=_one_line(exc))) from None
     counts = record.counts or {}
-    typer.echo(message("cli.run.done", id=record.id, status=record.status, proposed=counts.get("proposed", 0),
+    from review_queue import labels
+
+    typer.echo(message("cli.run.done", id=record.id, status=labels.run_status(record.status), proposed=counts.get("proposed", 0),
                        selected=counts.get("selected", 0), flags=_counts(sorted((counts.get("flags") or {}).items())),
                        seconds=f"{record.durations.get('total', 0):.1f}", database=_describe_db()))
 
@@ -495,7 +477,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     from review_queue import labels
     from review_queue.decisions import (awaiting_second, flags_for, history, last_first_approval, needs_wording,
                                         text_to_decide)
-    from review_queue.models import Concept, ReviewItem, Suggestion
+    from review_queue.models import Concept, ReviewItem, Suggestion, iso_utc
     from review_queue.queue import parse_id
 
     if parse_id(item_id) is None:
@@ -538,7 +520,7 @@ def review_show(item_id: int = typer.Argument(..., help="Review item id.")):
     if item.final_term:
         typer.echo("  " + message("cli.show.final", term=item.final_term))
     for d in hist:
-        line = "  " + message("cli.show.history", when=labels.when(d.at), who=d.reviewer,
+        line = "  " + message("cli.show.history", when=iso_utc(d.at), who=d.reviewer,
                               action_name=labels.action(d.action), action=d.action)
         if d.term:
             line += " " + message("cli.show.history-term", term=d.term)
@@ -1053,6 +1035,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 
     Example: helder status --json
     """
+    from review_queue import labels
     from review_queue.status import status_report
 
     _, factory = _store()
@@ -1065,9 +1048,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(message("cli.status.database", database=report["database"]))
     typer.echo(message("cli.status.concepts", active=report["concepts_active"], tm=report["tm_terms"]))
     withdrawn = report.get("review_withdrawn") or 0
-    states = ", ".join(f"{k} {v}" + (" " + message("cli.status.queue-withdrawn", n=withdrawn)
-                                     if k == "rejected" and withdrawn else "")
-                       for k, v in sorted(report["review_items"].items())) or message("cli.status.queue-empty")
+    states = ", ".join(message("cli.status.queue-state", state=label, n=n)
+                       + (" " + message("cli.status.queue-withdrawn", n=withdrawn) if code == "rejected" and withdrawn
+                          else "")
+                       for code, label, n in labels.queue_counts(report["review_items"])) \
+        or message("cli.status.queue-empty")
     line = message("cli.status.queue", states=states)
     waiting = report.get("review_waiting") or {}
     if waiting:
@@ -1078,7 +1063,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     typer.echo(message("cli.status.ingest", kind=ingest["kind"], effective_time=ingest["effective_time"],
                        path=ingest["path"]) if ingest else message("cli.status.ingest-none"))
     for r in report["runs"]:
-        line = message("cli.status.run", id=r["id"], status=r["status"], proposed=r["proposed"],
+        line = message("cli.status.run", id=r["id"], status=labels.run_status(r["status"]), proposed=r["proposed"],
                        started=r["started_at"], worker=r["worker"])
         if r["error"]:
             line += " " + message("cli.status.run-error", error=r["error"])

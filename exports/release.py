@@ -70,10 +70,10 @@ def export_settings(config: dict | None = None) -> ExportSettings:
     snomed, export = config.get("snomed", {}), config.get("export", {}) or {}
     publish_stale = export.get("publish_stale", False)
     if not isinstance(publish_stale, bool):
-        raise ReleaseError(f"[export] publish_stale must be true or false, got {publish_stale!r}")
+        raise ReleaseError(message("files.release.publish-stale", value=repr(publish_stale)))
     base = str(export.get("canonical_base", "https://helder.example.org/fhir")).rstrip("/")
     if not re.match(r"^https?://\S+$", base):
-        raise ReleaseError(f"[export] canonical_base must be an http(s) URL, got {base!r}")
+        raise ReleaseError(message("files.release.canonical-base", value=repr(base)))
     return ExportSettings(
         namespace=str(snomed.get("namespace", C.NL_NAMESPACE)),
         module_id=str(snomed.get("module_id", C.PATIENT_FRIENDLY_MODULE)),
@@ -89,11 +89,11 @@ def effective_time(version: str) -> str:
     """The date of a version: '2026-11-24.2' → '20261124' (see release_effective_time for a release's own)."""
     m = VERSION_RE.match(version)
     if not m:
-        raise ReleaseError(f"release version {version!r}: expected YYYY-MM-DD or YYYY-MM-DD.N")
+        raise ReleaseError(message("files.release.version-shape", version=version))
     try:
         date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise ReleaseError(f"release version {version!r}: not a calendar date") from None
+        raise ReleaseError(message("files.release.version-date", version=version)) from None
     return f"{m[1]}{m[2]}{m[3]}"
 
 
@@ -177,9 +177,7 @@ def _choose_version(session: Session, root: Path, version: str | None, today: da
     if version is not None:
         effective_time(version)
         if _taken(session, root, version):
-            raise ReleaseError(
-                f"release {version} already exists ({root / version}); releases are immutable, choose another version"
-            )
+            raise ReleaseError(message("files.release.exists", version=version, path=root / version))
         return version
     base = today.isoformat()
     candidate, n = base, 1
@@ -307,8 +305,7 @@ def _assign_ids(session: Session, frame: pl.DataFrame, settings: ExportSettings)
     dupes = frame.filter(pl.col("descriptionId").is_duplicated())
     if dupes.height:
         row = dupes.row(0, named=True)
-        raise ReleaseError(f"description id {row['descriptionId']} would be published for two terms "
-                           f"(concept {row['conceptId']}); the store's ids are inconsistent")
+        raise ReleaseError(message("files.release.id-twice", id=row["descriptionId"], concept=row["conceptId"]))
     return frame.select(list(CURRENT_SCHEMA)), {"descriptions": minted_desc, "definitions": minted_def}
 
 
@@ -479,7 +476,7 @@ def create_release(
             chosen = _choose_version(session, root, version, today)
             previous = session.execute(select(Release).order_by(Release.id)).scalars().all()
             if previous and effective_time(previous[-1].version) > effective_time(chosen):
-                raise ReleaseError(f"release {chosen} would be dated before the latest release {previous[-1].version}")
+                raise ReleaseError(message("files.release.older", version=chosen, latest=previous[-1].version))
             eff = next_effective_time(chosen, release_effective_time(previous[-1]) if previous else None)
             current, left_out = select_terms(session, settings.publish_stale)
             lap("select")
@@ -540,7 +537,7 @@ def create_release(
                 session.flush()
                 final = root / chosen
                 if final.exists():
-                    raise ReleaseError(f"release {chosen} appeared at {final} while exporting; not overwriting it")
+                    raise ReleaseError(message("files.release.appeared", version=chosen, path=final))
                 os.rename(tmp, final)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -595,11 +592,11 @@ def get_release(session: Session, version: str) -> Release:
     if version == "latest":
         found = session.execute(select(Release).order_by(Release.id.desc()).limit(1)).scalar_one_or_none()
         if found is None:
-            raise ReleaseError("no release has been made yet")
+            raise ReleaseError(message("files.release.none-yet"))
         return found
     found = session.execute(select(Release).where(Release.version == version)).scalar_one_or_none()
     if found is None:
-        raise ReleaseError(f"no release {version!r}")
+        raise ReleaseError(message("files.release.unknown", version=version))
     return found
 
 

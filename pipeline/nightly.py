@@ -33,6 +33,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from review_queue.models import Ingest
+from terms.messages import message
 
 EXIT_OK, EXIT_LOCKED, EXIT_INGEST, EXIT_RUN, EXIT_BUDGET = 0, 3, 4, 5, 6
 LOCK_KEY = 0x68656C64  # "held": the advisory lock id on PostgreSQL
@@ -53,9 +54,21 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
+class UtcLogFormatter(logging.Formatter):
+    """'2026-11-24T01:15:02.123+00:00 INFO nightly started': the time in UTC with its offset, as in
+    the JSON lines, `helder status` and `helder release list`; a local time without a zone is
+    ambiguous (twice a year an hour happens twice)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+
+
 def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(JsonLogFormatter() if json_lines else UtcLogFormatter())
     root = logging.getLogger("helder")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -72,7 +85,7 @@ def night_lock(engine, lock_file: Path | None = None):
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
-                raise Locked("another helder nightly holds the lock on this database")
+                raise Locked(message("run.nightly.locked-db"))
             try:
                 yield
             finally:
@@ -85,7 +98,7 @@ def night_lock(engine, lock_file: Path | None = None):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Locked(f"another helder nightly holds {path}") from None
+            raise Locked(message("run.nightly.locked-file", path=path)) from None
         handle.seek(0), handle.truncate(), handle.write(f"{os.getpid()}\n"), handle.flush()
         yield
     finally:
@@ -144,20 +157,26 @@ class NightReport:
     durations: dict = field(default_factory=dict)
 
     def summary(self) -> str:
-        lines = [f"helder nightly {self.started_at}: {self.outcome} (exit {self.exit_code})"]
+        """The report people read (stdout and the .txt), in Dutch; the JSON keeps the codes."""
+        from review_queue.labels import run_status
+
+        lines = [message("run.nightly.head", started=self.started_at, outcome=self.outcome, code=self.exit_code)]
         for i in self.ingests:
-            lines.append(f"ingest {i['path']} ({i['kind']} {i['effective_time']}): {i['summary']}")
+            lines.append(message("run.nightly.ingest", path=i["path"], kind=i["kind"], effective_time=i["effective_time"],
+                                 summary=i["summary"]))
         for s in self.skipped:
-            lines.append(f"skipped {s['path']}: {s['reason']}")
+            lines.append(message("run.nightly.skipped", path=s["path"], reason=s["reason"]))
         if not self.ingests and not self.skipped:
-            lines.append("ingest: no newer release waiting")
+            lines.append(message("run.nightly.no-release"))
         if self.run:
             r = self.run
-            flags = ", ".join(f"{k} {v}" for k, v in sorted(r["flags"].items())) or "none"
-            lines.append(f"run {r['id']} {r['status']}: {r['proposed']} proposals; flags: {flags}")
-            lines.append(f"LLM: {r['requests']} requests, {r['tokens_in']} tokens in, {r['tokens_out']} out, "
-                         f"estimated cost {r['cost']:.4f}")
-        lines.append("durations: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.durations.items()))
+            flags = ", ".join(f"{k} {v}" for k, v in sorted(r["flags"].items())) or message("run.nightly.no-flags")
+            lines.append(message("run.nightly.run", id=r["id"], status=run_status(r["status"]), proposed=r["proposed"],
+                                 flags=flags))
+            lines.append(message("run.nightly.llm", requests=r["requests"], tokens_in=r["tokens_in"],
+                                 tokens_out=r["tokens_out"], cost=f"{r['cost']:.4f}".replace(".", ",")))
+        lines.append(message("run.nightly.durations", durations=", ".join(
+            f"{k} {v:.1f} s" for k, v in self.durations.items())))
         return "\n".join(lines)
 
 
@@ -191,7 +210,8 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
                         log.warning("release skipped: nothing for helder", extra={"path": str(path), "error": str(exc)})
                         continue
                     except (RF2Error, ValueError) as exc:
-                        report.exit_code, report.outcome = EXIT_INGEST, f"release refused: {' '.join(str(exc).split())}"
+                        report.exit_code, report.outcome = EXIT_INGEST, message("run.nightly.refused",
+                                                                             reason=" ".join(str(exc).split()))
                         log.error("release refused", extra={"path": str(path), "error": str(exc)})
                         report.durations["ingest"] = time.perf_counter() - t
                         return _finish(report, report_dir, t_night)
@@ -203,7 +223,7 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
             try:
                 record = run(factory, run_options, progress=progress)
             except Exception as exc:  # the run records its own failure; the night says where it stopped
-                report.exit_code, report.outcome = EXIT_RUN, f"run failed: {' '.join(str(exc).split())}"
+                report.exit_code, report.outcome = EXIT_RUN, message("run.nightly.run-failed", reason=" ".join(str(exc).split()))
                 log.error("run failed", extra={"error": str(exc)})
                 return _finish(report, report_dir, t_night)
             report.durations["run"] = time.perf_counter() - t
@@ -217,11 +237,11 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
                           "tokens_in": record.tokens_in, "tokens_out": record.tokens_out, "cost": record.cost}
             log.info("run finished", extra=report.run)
             if record.status == "stopped":
-                report.exit_code, report.outcome = EXIT_BUDGET, "stopped by the LLM budget; the next night continues"
+                report.exit_code, report.outcome = EXIT_BUDGET, message("run.nightly.budget")
             else:
-                report.outcome = "done"
+                report.outcome = message("run.nightly.done")
             if report.skipped:
-                report.outcome += f"; {len(report.skipped)} release(s) skipped: nothing for helder"
+                report.outcome += "; " + message("run.nightly.skipped-count", n=len(report.skipped))
     except Locked as exc:
         report.exit_code, report.outcome = EXIT_LOCKED, str(exc)
         log.warning("locked", extra={"error": str(exc)})

@@ -38,6 +38,7 @@ from review_queue.models import (
     search_words_expr,
 )
 from review_queue.store import load_tm
+from terms.messages import message
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -60,7 +61,7 @@ def default_lease_seconds() -> int:
     if not value:
         return 900
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"HELDER_LEASE_SECONDS must be a whole number of seconds ≥ 1, not {value!r}")
+        raise ValueError(message("run.error.lease-setting", value=value))
     return int(value)
 
 
@@ -155,7 +156,7 @@ def claim_next(factory: sessionmaker[Session], run_id: int, opts: RunOptions, si
         expired = select(WorkClaim.run_id).where(WorkClaim.lease_expires <= now).distinct()
         session.execute(
             update(Run).where(Run.id.in_(expired), Run.status == "running", Run.worker != opts.worker)
-            .values(status="interrupted", error="its claims' lease expired; the worker is presumed dead",
+            .values(status="interrupted", error=message("run.error.lease-expired"),
                     finished_at=now)
         )
         session.execute(delete(WorkClaim).where(WorkClaim.lease_expires <= now))
@@ -614,7 +615,7 @@ def run(factory: sessionmaker[Session], opts: RunOptions | None = None, progress
                     break
         writer.drain()
     except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted by the operator"
+        status, error = "interrupted", message("run.error.operator")
         raise
     except DBAPIError as exc:
         # A restart or a network cut: say so in one line instead of a driver's traceback text.
@@ -647,8 +648,8 @@ def _database_error(exc: DBAPIError, dialect: str) -> str:
     lines = [line.strip() for line in str(exc.orig if exc.orig is not None else exc).splitlines() if line.strip()]
     reason = lines[0] if lines else type(exc).__name__
     if exc.connection_invalidated or (dialect != "sqlite" and isinstance(exc, (OperationalError, InterfaceError))):
-        return f"lost the database connection ({reason})"
-    return f"database error ({reason})"
+        return message("run.error.connection-lost", reason=reason)
+    return message("run.error.database", reason=reason)
 
 
 def _release_claims(factory, worker: str) -> None:

@@ -2,8 +2,9 @@
 origins, times. Codes stay in the data and the API; people read these (terms/messages:
 `review.*`, and `flags.*` for what the checks own).
 
-Times are shown in Europe/Amsterdam with the zone's abbreviation (CET/CEST), since reviewers
-compare them with their own clock; stored times are UTC.
+Times on web pages are shown in Europe/Amsterdam with the zone's abbreviation (CET/CEST), since
+reviewers compare them with their own clock; stored times are UTC. The command line and log lines
+print UTC with its offset instead (models.iso_utc), as `helder release list` and `status` do.
 """
 from __future__ import annotations
 
@@ -50,6 +51,20 @@ def item_state(item) -> str:
     if awaiting_second(item):
         return state("second-review")
     return state(item.state)
+
+
+def run_status(code: str | None) -> str:
+    """A batch run's status: 'completed' → 'klaar'."""
+    return _or_code(f"run.status.{code}", code or "—")
+
+
+def queue_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(code, Dutch label, count) per review state, in the order of the workflow (models.STATES),
+    states the code does not know last: what `helder status` prints as its queue line."""
+    from review_queue.models import STATES
+
+    order = {code: i for i, code in enumerate(STATES)}
+    return [(code, state(code), n) for code, n in sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
 
 
 def action(code: str | None) -> str:

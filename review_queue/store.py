@@ -106,20 +106,23 @@ class IngestReport:
         return d
 
     def summary(self) -> str:
-        """One line for people: what the release added, changed, retired and withdrew."""
-        parts = [f"{self.concepts_new} new concepts", f"{self.concepts_changed_term} changed Dutch terms",
-                 f"{self.concepts_inactivated} concepts inactivated",
-                 f"{self.tm_added} patient-friendly terms added", f"{self.tm_retired} retired",
-                 f"{self.withdrawn_items} open review items withdrawn (concept inactivated)"]
+        """One line for people, in Dutch: what the release added, changed, retired and withdrew."""
+        parts = [message("files.ingest.summary.new", n=self.concepts_new),
+                 message("files.ingest.summary.changed", n=self.concepts_changed_term),
+                 message("files.ingest.summary.inactivated", n=self.concepts_inactivated),
+                 message("files.ingest.summary.tm-added", n=self.tm_added),
+                 message("files.ingest.summary.tm-retired", n=self.tm_retired),
+                 message("files.ingest.summary.withdrawn", n=self.withdrawn_items)]
         if self.requeued_stale:
-            parts.append(f"{self.requeued_stale} approved terms back in the queue (stale-source)")
+            parts.append(message("files.ingest.summary.stale", n=self.requeued_stale))
         if self.relationships or self.parents_added or self.parents_removed:
-            parts.append(f"{self.parents_added} parent links added, {self.parents_removed} removed")
+            parts.append(message("files.ingest.summary.parents", added=self.parents_added,
+                                 removed=self.parents_removed))
         line = ", ".join(parts)
         if self.quarantined:
             first = self.quarantine[0] if self.quarantine else {}
-            line += (f"; {self.quarantined} rows quarantined, not ingested (text breaks the term rules), first: "
-                     f"{first.get('file')}:{first.get('line')}: {first.get('message')}")
+            line += "; " + message("files.ingest.summary.quarantined", n=self.quarantined, file=first.get("file"),
+                                   line=first.get("line"), reason=first.get("message"))
         return line
 
 
@@ -350,11 +353,11 @@ def _nothing_for_helder(session: Session, release, source) -> NothingForHelder |
     if _has_dutch(release):
         return None
     languages = sorted(set(release.descriptions["languageCode"].unique().to_list()))
-    found = (f"{release.concepts.height} concepts, {release.descriptions.height} descriptions"
-             + (f" in {', '.join(languages[:5])}" if languages else ""))
-    return NothingForHelder(
-        f"{source}: 0 Dutch descriptions (language nl) in this {release.kind} {release.effective_time or ''}: "
-        f"nothing to propose; nothing was ingested (found {found})")
+    counts = {"concepts": release.concepts.height, "descriptions": release.descriptions.height}
+    found = (message("files.ingest.found-languages", languages=", ".join(languages[:5]), **counts) if languages
+             else message("files.ingest.found", **counts))
+    return NothingForHelder(message("files.ingest.nothing-dutch", source=source, kind=release.kind,
+                                    effective_time=release.effective_time or "", found=found))
 
 
 def _patient_terms_without_concept(session: Session, release, source) -> IngestRefused | None:
@@ -372,10 +375,9 @@ def _patient_terms_without_concept(session: Session, release, source) -> IngestR
     if missing.is_empty():
         return None
     row = missing.sort("conceptId").row(0, named=True)
-    more = f" (and {missing.height - 1} more)" if missing.height > 1 else ""
-    return IngestRefused(
-        f"{source}: patient-friendly term '{row['patientTerm']}' is for concept {row['conceptId']}, which is neither "
-        f"in this release nor in the store{more}; ingest the Dutch edition that holds the concept first")
+    more = message("files.ingest.more", n=missing.height - 1) if missing.height > 1 else ""
+    return IngestRefused(message("files.ingest.pf-without-concept", source=source, term=row["patientTerm"],
+                                 concept=row["conceptId"], more=more))
 
 
 def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
@@ -402,9 +404,8 @@ def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
     with factory() as session:
         newest = newest_ingested(session)
         if newest and release.effective_time and release.effective_time < newest and not allow_older:
-            raise OlderRelease(
-                f"{source}: release {release.effective_time} is older than release {newest}, which is already "
-                "ingested; ingesting it would roll newer content back (helder ingest --allow-older to do it anyway)")
+            raise OlderRelease(message("files.ingest.older", source=source, effective_time=release.effective_time,
+                                       newest=newest))
         refused = _nothing_for_helder(session, release, source) or _patient_terms_without_concept(session, release, source)
         if refused:
             raise refused
@@ -444,10 +445,8 @@ def ingest_release(factory: sessionmaker[Session], release, source: str | Path,
             ~pl.col("concept_id").is_in(rel_c["id"].implode()) & ~pl.col("concept_id").is_in(old_c["id"].implode())
         )
         if missing.height:
-            raise ValueError(
-                f"{source}: descriptions refer to concept {missing['concept_id'].sort()[0]} which is neither in this "
-                "release nor in the store"
-            )
+            raise ValueError(message("files.ingest.description-without-concept", source=source,
+                                     concept=missing["concept_id"].sort()[0]))
 
         # What differs from the store; a row is unchanged when its id, effectiveTime and status agree.
         c_key = ["id", "active", "effective_time", "module_id"]
@@ -762,17 +761,18 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     problems = id_problems(tm["conceptId"].cast(pl.Utf8).fill_null("")).to_list() if tm.height else []
     for i, (r, problem) in enumerate(zip(tm.iter_rows(named=True), problems), start=2):
         if problem:
-            raise ValueError(f"{source}:{i}: conceptId {r['conceptId']!r} is not a SNOMED CT concept id ({problem})")
+            reason = message(f"files.sctid.reason-{problem}", partition=str(r["conceptId"])[-3:-1])
+            raise ValueError(message("files.tm.not-a-concept", file=source, line=i, value=r["conceptId"], reason=reason))
         try:
             row = (str(r["conceptId"]), validate_term(r["term"], "term"), validate_term(r["patientTerm"], "patientTerm"),
                    validate_explanation(r.get("explanation")))
         except TermError as exc:
-            raise ValueError(f"{source}:{i}: {exc}") from None
+            raise ValueError(message("files.tm.bad-text", file=source, line=i, reason=exc)) from None
         if row[0] in first_row:
             j, earlier = first_row[row[0]]
             if earlier[2] != row[2]:
-                raise ValueError(f"{source}: concept {row[0]} twice with different patient terms: row {j} "
-                                 f"('{earlier[2]}') and row {i} ('{row[2]}'); keep one")
+                raise ValueError(message("files.tm.duplicate-concept", file=source, concept=row[0], first=j,
+                                         first_term=earlier[2], second=i, second_term=row[2]))
             continue
         first_row[row[0]] = (i, row)
         rows.append(row)

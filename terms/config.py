@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from terms.messages import message
+
 # The Dutch patient-friendly extension (DESIGN.md, domain facts).
 NL_MODULE = "11000146104"
 NL_LANGUAGE_REFSET = "31000146106"
@@ -65,7 +67,7 @@ def config_path() -> Path | None:
     if env:
         path = Path(env)
         if not path.is_file():
-            raise ConfigError(f"HELDER_CONFIG={env}: no such file")
+            raise ConfigError(message("files.config.no-such-file", path=env))
         return path
     local = Path("helder.toml")
     return local if local.is_file() else None
@@ -89,10 +91,10 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(message("files.config.unreadable", path=path, reason=exc)) from None
     config = _merge(DEFAULTS, data)
     ns = str(config["snomed"]["namespace"])
     if not (ns.isdigit() and len(ns) == 7):
-        raise ConfigError(f"{path}: [snomed] namespace must be 7 digits, got {ns!r}")
+        raise ConfigError(message("files.config.namespace", path=path, value=ns))
     config["snomed"]["namespace"] = ns
     return config

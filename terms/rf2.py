@@ -24,6 +24,7 @@ from typing import Iterable, Iterator
 import polars as pl
 
 from terms.atomic import replaced_atomically
+from terms.messages import message
 from terms.sctid import SHAPE, valid_series
 
 KINDS = ("Snapshot", "Full", "Delta")
@@ -205,15 +206,15 @@ class _Source:
             try:
                 self.zip = zipfile.ZipFile(path)
             except (zipfile.BadZipFile, OSError) as exc:
-                raise RF2Error(path, None, f"not a readable zip file ({exc})") from None
+                raise RF2Error(path, None, message("files.rf2.not-zip", reason=exc)) from None
             for info in sorted(self.zip.infolist(), key=lambda i: i.filename.replace("\\", "/")):
                 if not info.is_dir() and not info.filename.endswith(("/", "\\")):
                     name = info.filename.replace("\\", "/")
                     self._add(f"{path}!{name}", name, info)
         elif path.exists():
-            raise RF2Error(path, None, "not an RF2 folder or zip file")
+            raise RF2Error(path, None, message("files.rf2.not-rf2"))
         else:
-            raise RF2Error(path, None, "no such file or folder")
+            raise RF2Error(path, None, message("files.rf2.no-such-path"))
 
     def _add(self, display: str, relative: str, opener) -> None:
         parts = relative.split("/")
@@ -230,12 +231,9 @@ class _Source:
         elif looks_like_rf2(relative):
             parsed = parse_name(relative)
             if parsed is not None and parsed.file_type in ("sct", "der") and parsed.extension.lower() != "txt":
-                raise RF2Error(display, None, f"an RF2 file must be tab-separated .txt, not .{parsed.extension}; "
-                               "use the file from the release package")
+                raise RF2Error(display, None, message("files.rf2.not-txt", extension=parsed.extension))
             if parsed is None or parsed.file_type not in ("sct", "der"):
-                raise RF2Error(display, None, "file name does not follow the RF2 naming convention "
-                               "(FileType_ContentType_ContentSubType_CountryNamespace_VersionDate.txt, e.g. "
-                               "sct2_Description_Snapshot-nl_NL1000146_20250930.txt); rename or remove it")
+                raise RF2Error(display, None, message("files.rf2.bad-name"))
             self.skipped.append(display)
 
     def _header(self, opener) -> list[str]:
@@ -275,8 +273,7 @@ class _Source:
             yield
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
             name = info.filename.replace("\\", "/")
-            raise RF2Error(f"{self.path}!{name}", None, f"cannot be unpacked ({exc}); unpack the zip with "
-                           "another tool and ingest the folder") from None
+            raise RF2Error(f"{self.path}!{name}", None, message("files.rf2.unpack", reason=exc)) from None
 
 
 def read_release(path: str | Path, kind: str | None = None) -> Release:
@@ -297,11 +294,10 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
     if not kinds:
         hint = ""
         if source.zips:
-            hint = f"; it holds zip files ({', '.join(source.zips[:3])}): unpack the release package first"
+            hint = message("files.rf2.no-files-zips", zips=", ".join(source.zips[:3]))
         elif source.skipped:
-            hint = f" (only other RF2 files, e.g. {source.skipped[0].rsplit('/', 1)[-1]})"
-        raise RF2Error(path, None, "no RF2 concept, description, text definition or language refset files found"
-                       + hint)
+            hint = message("files.rf2.no-files-others", example=source.skipped[0].rsplit("/", 1)[-1])
+        raise RF2Error(path, None, message("files.rf2.no-files", hint=hint))
     kind = kind.strip().capitalize() if kind else None
     if kind is None:
         kind = next(k for k in KINDS if k in kinds)
@@ -314,13 +310,12 @@ def read_release(path: str | Path, kind: str | None = None) -> Release:
                 newest[k] = max(newest.get(k, ""), date)
         later = sorted((d, k) for k, d in newest.items() if k != kind and d > newest.get(kind, d))
         if later:
-            raise RF2Error(path, None, f"holds a {kind} of {newest[kind]} and a {later[-1][1]} of {later[-1][0]}: "
-                           "two releases in one place; ingest each from its own folder, oldest first "
-                           "(or name the one to read with --kind)")
+            raise RF2Error(path, None, message("files.rf2.two-releases", kind=kind, date=newest[kind],
+                                               other_kind=later[-1][1], other_date=later[-1][0]))
     elif kind not in KINDS:
-        raise RF2Error(path, None, f"unknown release kind {kind!r}; use Snapshot, Full or Delta")
+        raise RF2Error(path, None, message("files.rf2.unknown-kind", kind=kind))
     elif kind not in kinds:
-        raise RF2Error(path, None, f"no {kind} files (found {', '.join(sorted(kinds))})")
+        raise RF2Error(path, None, message("files.rf2.no-kind", kind=kind, found=", ".join(sorted(kinds))))
     frames: dict[str, list[pl.DataFrame]] = {c: [] for c in (*TERM_COMPONENTS, "Relationship")}
     names, dates, skipped = [], [], list(source.skipped)
     inferred = any(c == "Relationship" and k == kind for _, c, k, _ in source.entries)
@@ -459,9 +454,9 @@ def read_file(data: bytes | Path, name: str, component: str) -> pl.DataFrame:
         line = raw.split(b"\n", row["_line"])[row["_line"] - 1].rstrip(b"\r")
         found = line.count(b"\t") + 1
         if found != len(expected):
-            raise RF2Error(name, row["_line"], f"expected {len(expected)} tab-separated fields, found {found}")
+            raise RF2Error(name, row["_line"], message("files.rf2.field-count", expected=len(expected), found=found))
         empty = next(c for c in expected if not row[c])
-        raise RF2Error(name, row["_line"], f"empty {empty}")
+        raise RF2Error(name, row["_line"], message("files.rf2.empty-field", column=empty))
     _check_values(frame, name, component)
     return frame.select(
         *[pl.col(c) for c in expected if c != "active"], pl.col("active") == "1", _file=pl.lit(name), _line="_line"
@@ -515,18 +510,19 @@ def _field_missing(path: Path, name: str, line_no: int, expected: list[str]) -> 
         line = next(line for i, line in enumerate(fh, start=1) if i == line_no).rstrip(b"\r\n")
     found = line.count(b"\t") + 1
     if found != len(expected):
-        return RF2Error(name, line_no, f"expected {len(expected)} tab-separated fields, found {found}")
+        return RF2Error(name, line_no, message("files.rf2.field-count", expected=len(expected), found=found))
     empty = next((c for c, v in zip(expected, line.split(b"\t")) if not v), None)
-    return RF2Error(name, line_no, f"empty {empty}" if empty else "cannot be read as tab-separated fields")
+    return RF2Error(name, line_no, message("files.rf2.empty-field", column=empty) if empty
+                    else message("files.rf2.unreadable-fields"))
 
 
 def _check_header(first_line: bytes, name: str, expected: list[str]) -> None:
     first_line = first_line.rstrip(b"\r\n")
     if first_line.startswith(b"\xef\xbb\xbf"):
-        raise RF2Error(name, 1, "starts with a byte order mark; RF2 is UTF-8 without BOM")
+        raise RF2Error(name, 1, message("files.rf2.bom"))
     header = first_line.decode("utf-8", errors="replace").split("\t")
     if header != expected:
-        raise RF2Error(name, 1, f"header is {' '.join(header)!r}, expected {' '.join(expected)!r}")
+        raise RF2Error(name, 1, message("files.rf2.header", found=" ".join(header), expected=" ".join(expected)))
 
 
 def _locate(lines: Iterable[bytes], name: str, n_fields: int) -> RF2Error:
@@ -538,18 +534,18 @@ def _locate(lines: Iterable[bytes], name: str, n_fields: int) -> RF2Error:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return RF2Error(name, i, f"not valid UTF-8 (byte {exc.start + 1} of the line)")
+            return RF2Error(name, i, message("files.rf2.not-utf8", byte=exc.start + 1))
         text = text.rstrip("\r")
         if i > 1 and text and text.count("\t") + 1 != n_fields:
-            return RF2Error(name, i, f"expected {n_fields} tab-separated fields, found {text.count(chr(9)) + 1}")
-    return RF2Error(name, None, "cannot be read as tab-separated UTF-8")
+            return RF2Error(name, i, message("files.rf2.field-count", expected=n_fields, found=text.count("\t") + 1))
+    return RF2Error(name, None, message("files.rf2.unreadable"))
 
 
-def _first_bad(frame: pl.DataFrame, bad: pl.Expr, name: str, message) -> None:
+def _first_bad(frame: pl.DataFrame, bad: pl.Expr, name: str, text) -> None:
     hit = frame.filter(bad).head(1)
     if hit.height:
         row = hit.row(0, named=True)
-        raise RF2Error(name, row["_line"], message(row) if callable(message) else message)
+        raise RF2Error(name, row["_line"], text(row) if callable(text) else text)
 
 
 def verhoeff_ok(ids: pl.Series) -> pl.Series:
@@ -560,28 +556,29 @@ def verhoeff_ok(ids: pl.Series) -> pl.Series:
 def _check_values(frame: pl.DataFrame, name: str, component: str) -> None:
     date = pl.col("effectiveTime").str.strptime(pl.Date, "%Y%m%d", strict=False)
     _first_bad(frame, ~pl.col("effectiveTime").str.contains(r"^\d{8}$") | date.is_null(), name,
-               lambda r: f"effectiveTime {r['effectiveTime']!r} is not a date YYYYMMDD")
+               lambda r: message("files.rf2.effective-time", value=r["effectiveTime"]))
     _first_bad(frame, ~pl.col("active").is_in(["0", "1"]), name,
-               lambda r: f"active must be 0 or 1, found {r['active']!r}")
+               lambda r: message("files.rf2.active", value=r["active"]))
     for column in SCTID_COLUMNS[component]:
         distinct = frame.get_column(column).unique()
         bad = distinct.filter(~verhoeff_ok(distinct))
         if bad.len():
             _first_bad(frame, pl.col(column).is_in(bad.implode()), name,
-                       lambda r, c=column: f"{c} {r[c]!r} is not a valid SCTID (check digit or format)")
+                       lambda r, c=column: message("files.rf2.sctid", column=c, value=r[c]))
     if component == "Language":
         _first_bad(frame, ~pl.col("id").str.contains(_UUID), name,
-                   lambda r: f"member id {r['id']!r} is not a UUID")
+                   lambda r: message("files.rf2.member-id", value=r["id"]))
     if component in ("Description", "TextDefinition"):
-        _first_bad(frame, pl.col("term").str.strip_chars() == "", name, "empty term")
-        _first_bad(frame, pl.col("languageCode") == "", name, "empty languageCode")
+        _first_bad(frame, pl.col("term").str.strip_chars() == "", name, message("files.rf2.empty-field", column="term"))
+        _first_bad(frame, pl.col("languageCode") == "", name, message("files.rf2.empty-field", column="languageCode"))
 
 
 def _no_duplicate_ids(frame: pl.DataFrame, component: str) -> None:
     dup = frame.filter(pl.col("id").is_duplicated())
     if dup.height:
         row = dup.sort("_file", "_line").row(-1, named=True)
-        raise RF2Error(row["_file"], row["_line"], f"{component} id {row['id']} appears more than once")
+        raise RF2Error(row["_file"], row["_line"], message("files.rf2.duplicate-id", id=row["id"],
+                                                           component=message(f"files.rf2.component.{component}")))
 
 
 def _check_references(frames: dict[str, pl.DataFrame]) -> None:
@@ -593,8 +590,7 @@ def _check_references(frames: dict[str, pl.DataFrame]) -> None:
         if dangling.height:
             row = dangling.sort("_file", "_line").row(0, named=True)
             raise RF2Error(row["_file"], row["_line"],
-                           f"language refset member points to description {row['referencedComponentId']}, "
-                           "which is not in the release")
+                           message("files.rf2.dangling-member", id=row["referencedComponentId"]))
     concepts = frames["Concept"]
     if concepts.height:
         for component in ("Description", "TextDefinition"):
@@ -603,7 +599,8 @@ def _check_references(frames: dict[str, pl.DataFrame]) -> None:
             if orphans.height:
                 row = orphans.sort("_file", "_line").row(0, named=True)
                 raise RF2Error(row["_file"], row["_line"],
-                               f"{component.lower()} points to concept {row['conceptId']}, which is not in the release")
+                               message("files.rf2.orphan", component=message(f"files.rf2.component.{component}"),
+                                       concept=row["conceptId"]))
 
 
 # ---- writing ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_ingest_then_rerun_changes_nothing(helder_env, db_url):
     assert "Snapshot 20250930 ingelezen uit" in out and "0 nieuwe concepten" in out
     assert (_count(db_url, Concept), _count(db_url, PatientTerm, PatientTerm.active)) == (concepts, tm)
     first = helder("run").output
-    assert "voorstellen in de wachtrij" in first and "completed" in first
+    assert "voorstellen in de wachtrij" in first and first.startswith("Run 1 klaar: ") and "completed" not in first
     items = _count(db_url, ReviewItem)
     assert items == 594 - tm
     helder("run")  # a second night finds nothing new to propose
@@ -165,6 +166,15 @@ def test_status_users_and_tokens(helder_env, monkeypatch):
     assert status["concepts_active"] == 594
     assert status["review_items"].get("proposed") == 20
     assert status["runs"][0]["status"] == "completed"
+    # The text says the states in Dutch (review.state.*, run.status.*); --json keeps the codes.
+    text = helder("status").output
+    queue = next(line for line in text.splitlines() if line.startswith("Wachtrij: "))
+    assert queue.startswith("Wachtrij: voorgesteld 20 (open: ")
+    run_line = next(line for line in text.splitlines() if line.startswith("Run "))
+    assert run_line.startswith(f"Run {status['runs'][0]['id']}: klaar, 20 voorgesteld, gestart ")
+    assert run_line.split("gestart ")[1].split(" ")[0].endswith("+00:00")  # a time with its zone
+    codes = ("proposed", "approved", "edited", "rejected", "deferred", "completed", "running", "failed")
+    assert [c for c in codes if re.search(rf"\b{c}\b", text)] == []
     monkeypatch.setenv("PW", "correct horse battery")
     helder("user", "add", "anna", "--role", "admin", "--password-env", "PW")
     assert "anna\tadmin\tactief" in helder("user", "list").output

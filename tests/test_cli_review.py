@@ -1,6 +1,7 @@
 """The review commands: an edit checked again like a proposal, keeping the clinical term, needs
 wording, and the spreadsheet round trip from the shell."""
 import json
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -42,6 +43,12 @@ def test_review_edit_is_checked_again_and_keep_needs_a_reason(helder_env, seed_i
     assert "  klinisch       griep" in shown
     kept = helder("review", "keep", str(wording), "--user", "anna", "--reason", "griep is gewoon Nederlands")
     assert kept.output.strip() == f"Item {wording}: goedgekeurd (approved, versie 2)"
+    # The history's time is UTC with its offset, as `release list` and `status` print times (no CET/CEST).
+    (history,) = [line for line in helder("review", "show", str(wording)).output.splitlines()
+                  if line.startswith("  geschiedenis")]
+    at = history.split()[1]
+    assert datetime.fromisoformat(at).utcoffset() == timedelta(0) and at.endswith("+00:00"), history
+    assert "CET" not in history and "CEST" not in history
     with factory() as s:
         assert (s.get(ReviewItem, item_id).state, s.get(ReviewItem, wording).final_term) == ("edited", "griep")
         d = s.query(Decision).filter_by(item_id=item_id).one()
@@ -119,7 +126,7 @@ def test_items_withdrawn_by_a_delta_say_why_and_every_count_agrees(tmp_path, mon
     assert "'demo': 8 goedgekeurd, 4 aangepast, 0 afgewezen" in out
     status = json.loads(helder("status", "--json").output)
     assert status["review_items"]["rejected"] == status["review_withdrawn"] == len(rejected)
-    assert (f"rejected {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
+    assert (f"afgewezen {len(rejected)} (waarvan {len(rejected)} ingetrokken door helder: het concept werd inactief)"
             in helder("status").output)
     for item in rejected:
         shown = helder("review", "show", str(item.id)).output

@@ -138,7 +138,7 @@ def test_a_vendor_downloads_the_latest_release_and_its_delta(api):
 def test_unknown_version_or_format_is_404_with_a_clear_message(api):
     client, *_ = api
     r = client.get("/api/releases/2030-01-01")
-    assert r.status_code == 404 and "no release '2030-01-01'" in r.json()["detail"]
+    assert r.status_code == 404 and "geen release '2030-01-01'" in r.json()["detail"]
     r = client.get("/api/releases/2030-01-01/rf2")
     assert r.status_code == 404 and "2030-01-01" in r.json()["detail"]
     r = client.get("/api/releases/2026-11-24/xlsx")
@@ -152,7 +152,7 @@ def test_no_release_yet_is_404(store, tmp_path):
     app.include_router(make_router(factory, tmp_path))
     client = TestClient(app, headers={"Authorization": f"Bearer {create_token(factory, 'v')}"})
     r = client.get("/api/releases/latest")
-    assert r.status_code == 404 and "no release has been made yet" in r.json()["detail"]
+    assert r.status_code == 404 and r.json()["detail"].startswith("er is nog geen release gemaakt")
     assert client.get("/api/releases").json() == {"releases": []}
 
 

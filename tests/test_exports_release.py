@@ -77,10 +77,10 @@ def test_a_version_that_exists_is_never_written_again(store, tmp_path, pf_terms)
     release = create_release(factory, root=tmp_path / "releases", version="2026-11-24")
     before = {p: p.read_bytes() for p in release.rglob("*") if p.is_file()}
     pf_terms.approve(factory, 1, "diabetes")
-    with pytest.raises(ReleaseError, match="already exists"):
+    with pytest.raises(ReleaseError, match="bestaat al .*; releases veranderen nooit, kies een andere versie"):
         create_release(factory, root=tmp_path / "releases", version="2026-11-24")
     (tmp_path / "releases" / "2026-12-01").mkdir(parents=True)  # a folder nobody recorded still blocks the version
-    with pytest.raises(ReleaseError, match="already exists"):
+    with pytest.raises(ReleaseError, match="bestaat al .*; releases veranderen nooit, kies een andere versie"):
         create_release(factory, root=tmp_path / "releases", version="2026-12-01")
     assert {p: p.read_bytes() for p in release.rglob("*") if p.is_file()} == before
     with factory() as s:
@@ -90,7 +90,7 @@ def test_a_version_that_exists_is_never_written_again(store, tmp_path, pf_terms)
 @pytest.mark.parametrize("version", ["24-11-2026", "2026-13-01", "2026-11-24.0", "../x", "2026-11-24.2b"])
 def test_a_malformed_version_is_refused(store, tmp_path, version):
     _, factory = store
-    with pytest.raises(ReleaseError, match="release version"):
+    with pytest.raises(ReleaseError, match=r"releaseversie .*: (verwacht JJJJ-MM-DD of JJJJ-MM-DD\.N|geen bestaande datum)"):
         create_release(factory, root=tmp_path / "releases", version=version)
 
 
@@ -98,7 +98,7 @@ def test_a_release_dated_before_the_latest_is_refused(store, tmp_path, pf_terms)
     _, factory = store
     pf_terms.approve(factory, 1, "suikerziekte")
     create_release(factory, root=tmp_path / "releases", version="2026-11-24")
-    with pytest.raises(ReleaseError, match="before the latest"):
+    with pytest.raises(ReleaseError, match="release 2026-11-01 zou een datum krijgen vóór de laatste release 2026-11-24"):
         create_release(factory, root=tmp_path / "releases", version="2026-11-01")
 
 
@@ -197,7 +197,7 @@ def test_notes_and_diff_name_what_is_new_changed_and_withdrawn(store, tmp_path, 
     assert "galstenen" in notes and "nierstenen" in notes
     assert diff_releases(factory, "2026-11-24", "2026-11-24")["counts"] == {"new": 0, "changed": 0, "withdrawn": 0,
                                                                           "heldBack": 0}
-    with pytest.raises(ReleaseError, match="no release"):
+    with pytest.raises(ReleaseError, match="geen release '2030-01-01'"):
         diff_releases(factory, "2026-11-01", "2030-01-01")
 
 

@@ -204,8 +204,19 @@ def test_the_store_refuses_a_frame_with_one_concept_twice(store):
     _, factory = store
     frame = pl.DataFrame({"conceptId": ["38341003", "38341003"], "term": ["hypertensie"] * 2,
                           "patientTerm": ["hoge bloeddruk", "te hoge bloeddruk"], "explanation": [None, None]})
-    with pytest.raises(ValueError, match="row 2 .* row 3"):
+    with pytest.raises(ValueError, match="web: concept 38341003 staat twee keer .*: rij 2 .* en rij 3 .*; houd er één"):
         import_tm_pairs(factory, frame, "web")
+
+
+def test_the_store_refuses_a_frame_with_a_bad_concept_id_in_dutch(store):
+    from review_queue.store import import_tm_pairs
+
+    _, factory = store
+    frame = pl.DataFrame({"conceptId": ["38341004"], "term": ["hypertensie"], "patientTerm": ["hoge bloeddruk"],
+                          "explanation": [None]})
+    with pytest.raises(ValueError) as refused:
+        import_tm_pairs(factory, frame, "web")
+    assert str(refused.value) == "web:2: conceptId '38341004' is geen SNOMED CT-concept-id (controlecijfer klopt niet)"
 
 
 # ---------------------------------------------------------------- TSV (point 11)

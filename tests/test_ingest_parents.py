@@ -104,7 +104,7 @@ def test_ingesting_a_snapshot_stores_the_active_is_a_parents(tmp_path, store, rf
     assert parents(factory) == {(ACUTE_APPENDICITIS, APPENDICITIS), (ACUTE_APPENDICITIS, ACUTE_INFLAMMATION),
                                 (APPENDICITIS, DISEASE)}
     assert (report.relationships, report.parents_added, report.parents_removed) == (4, 3, 0)
-    assert "3 parent links added, 0 removed" in report.summary()
+    assert "3 ouderkoppelingen toegevoegd, 0 verwijderd" in report.summary()
     with factory() as s:
         assert s.execute(select(Ingest.counts)).scalar_one()["parents_added"] == 3
 
@@ -131,7 +131,7 @@ def test_a_delta_inactivating_an_is_a_row_removes_that_parent_and_only_that(tmp_
                                                                 active=False, date=DELTA)]))
     assert parents(factory) == {(ACUTE_APPENDICITIS, APPENDICITIS), (APPENDICITIS, DISEASE)}
     assert (report.parents_added, report.parents_removed) == (0, 1)
-    assert "0 parent links added, 1 removed" in report.summary()
+    assert "0 ouderkoppelingen toegevoegd, 1 verwijderd" in report.summary()
 
 
 def test_a_delta_adding_a_parent_under_a_new_relationship_id_adds_it(tmp_path, store, rf2_package):
@@ -151,7 +151,7 @@ def test_a_release_without_relationship_files_leaves_the_parents_alone(tmp_path,
     no_relationships = rf2_package(tmp_path / PACKAGE.format(date=DELTA), {
         f"Delta/Terminology/sct2_Concept_Delta_NL1000146_{DELTA}.txt": [_concept(ACUTE_APPENDICITIS, DELTA)]})
     report = ingest(factory, no_relationships)
-    assert len(parents(factory)) == 3 and "parent links" not in report.summary()
+    assert len(parents(factory)) == 3 and "ouderkoppelingen" not in report.summary()
 
 
 def test_stated_relationships_are_used_only_when_the_release_has_no_inferred_file(tmp_path, store, rf2_package):
@@ -177,7 +177,7 @@ def test_a_malformed_relationship_row_is_refused_with_file_and_line_and_nothing_
     assert result.exit_code == 1
     message = result.output.strip()
     assert message.count("\n") == 0
-    assert f"sct2_Relationship_Snapshot_NL1000146_{SNAPSHOT}.txt:4: expected 10 tab-separated fields, found 9" in message
+    assert f"sct2_Relationship_Snapshot_NL1000146_{SNAPSHOT}.txt:4: 10 velden gescheiden door tabs verwacht, 9 gevonden" in message
     with factory() as s:
         assert s.execute(select(func.count()).select_from(Concept)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(Ingest)).scalar_one() == 0

@@ -71,6 +71,7 @@ def test_an_older_release_after_a_newer_one_is_refused_naming_both_dates(helder_
     result = helder("ingest", str(sample_path("snapshot")), code=1)
     message = result.output.strip()
     assert message.count("\n") == 0 and "20250930" in message and "20260331" in message and "--allow-older" in message
+    assert "release 20250930 is ouder dan release 20260331, die al is ingelezen" in message
     assert _store_state(factory) == before  # nothing rolled back
     with pytest.raises(OlderRelease):
         ingest_release(factory, read_release(sample_path("snapshot")), sample_path("snapshot"))
@@ -129,7 +130,7 @@ def test_a_release_with_nothing_for_helder_says_so_and_is_not_an_ingest(helder_e
     result = helder("ingest", str(path), code=1)
     message = result.output.strip()
     assert message.count("\n") == 0
-    assert "0 Dutch descriptions (language nl)" in message and "nothing to propose" in message
+    assert "0 Nederlandse beschrijvingen (taal nl)" in message and "niets om voor te stellen" in message
     assert _count(factory, Ingest) == 0 and _count(factory, Concept) == 0
     assert "Laatst ingelezen: nog niets" in helder("status").output
     # After a Dutch release, the foreign one still does not pass as the last ingest, even when it
@@ -139,7 +140,7 @@ def test_a_release_with_nothing_for_helder_says_so_and_is_not_an_ingest(helder_e
     known = read_release(sample_path("snapshot")).concepts["id"][0]
     (helder_env / "newer").mkdir()
     newer = _international_snapshot_zip(helder_env / "newer", concept=known, date="20260701")
-    assert "0 Dutch descriptions" in helder("ingest", str(newer), code=1).output
+    assert "0 Nederlandse beschrijvingen" in helder("ingest", str(newer), code=1).output
     assert "Laatst ingelezen: Snapshot 20250930 uit " in helder("status").output
     with factory() as s:
         assert s.get(Concept, known).active
@@ -273,7 +274,8 @@ def test_a_snapshot_and_a_newer_delta_in_one_folder_are_refused_naming_both(held
         "sct2_Concept_Delta_NL1000146_20260331.txt": [{**concept, "effectiveTime": "20260331", "active": False}],
     })
     message = helder("ingest", str(root), code=1).output.strip()
-    assert message.count("\n") == 0 and "Snapshot of 20250930" in message and "Delta of 20260331" in message
+    assert message.count("\n") == 0 and "Snapshot van 20250930" in message and "Delta van 20260331" in message
+    assert "twee releases op één plek" in message
     assert _count(factory, Concept) == 0
     out = helder("ingest", str(root), "--kind", "snapshot").output
     assert "Snapshot 20250930 ingelezen uit " in out

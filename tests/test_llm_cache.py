@@ -119,7 +119,7 @@ def test_max_cost_stops_before_spending_more(fake_llm, tmp_path):
 
 
 def test_max_cost_without_a_price_is_refused(fake_llm, tmp_path):
-    with pytest.raises(ValueError, match="price"):
+    with pytest.raises(ValueError, match=r"--max-cost vraagt om een prijs voor model 'fake' in \[llm\.prices\]"):
         suggest_llm(work_of(2), TM, model="fake", settings=FAST, cache=FileCache(tmp_path / "c.sqlite"), max_cost=1.0)
 
 

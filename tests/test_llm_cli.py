@@ -93,6 +93,8 @@ def test_helder_suggest_llm_without_endpoint_fails_with_one_line(tmp_path):
                            "llm", "--model", "fake"], cwd=tmp_path, env={**env, "HELDER_LLM_CACHE": str(tmp_path / "c")},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "OPENAI_API_KEY" in done.stderr + done.stdout
+    # Said in Dutch, from the catalogue (llm.setup.no-key), in one line.
+    assert done.stderr.strip() == "helder: OPENAI_API_KEY is niet gezet (zet voor een lokale server OPENAI_BASE_URL; elke sleutel is dan goed)"
     assert not (tmp_path / "out.tsv").exists()
 
 

@@ -99,8 +99,8 @@ def test_a_400_about_something_else_is_not_read_as_a_refused_option(fake_llm, tm
 # --- 200s that carry no answer -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, said", [("no-choices", 'empty "choices" list'), ("error-body", "error body"),
-                                        ("reasoning-prose", "no content")])
+@pytest.mark.parametrize("kind, said", [("no-choices", 'lege "choices"-lijst'), ("error-body", "foutmelding"),
+                                        ("reasoning-prose", "zonder inhoud")])
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_an_endpoint_that_never_answers_is_named_in_one_line_within_a_few_requests(fake_llm, tmp_path, kind, said,
                                                                                     concurrency):
@@ -140,7 +140,7 @@ def test_a_non_answer_after_good_answers_is_llm_failed_never_unsafe_output(fake_
 
 def test_a_server_that_never_answers_json_is_named_within_a_few_requests(fake_llm, tmp_path):
     fake_llm.behave("prose")
-    with pytest.raises(LLMUnavailable, match="not the JSON asked for"):
+    with pytest.raises(LLMUnavailable, match="niet de gevraagde JSON"):
         run(work_of(40), tmp_path, batch_size=10, concurrency=1)
     assert fake_llm.requests <= 4  # asked, asked again, halved (the second half is already on its way)
 
@@ -153,7 +153,7 @@ def test_a_broken_endpoint_in_helder_suggest_is_one_line_and_exit_1(fake_llm, tm
     done = helder_suggest(tmp_path)
     assert done.returncode == 1 and not (tmp_path / "out.tsv").exists()
     errors = [line for line in done.stderr.splitlines() if line.startswith("helder:")]
-    assert len(errors) == 1 and "broken or misconfigured" in errors[0] and fake_llm.base_url in errors[0]
+    assert len(errors) == 1 and "werkt niet of is verkeerd ingesteld" in errors[0] and fake_llm.base_url in errors[0]
 
 
 # --- answers cut off at the output limit ----------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_an_output_limit_too_small_is_systematic_said_once_and_llm_failed(fake_l
     assert flags_of(result) == {"llm-failed"}  # never unsafe-output: nothing was refused, nothing came
     assert all("afgebroken" in r for r in result.proposals["llmReason"])
     assert fake_llm.requests <= 3 * batches(80, 20)  # split a little, then no more
-    said = [r for r in caplog.records if "cut off at the output limit" in r.getMessage()]
+    said = [r for r in caplog.records if "achter elkaar afgebroken bij de uitvoergrens" in r.getMessage()]
     assert len(said) == 1
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.llm import FileCache, LLMUnavailable, suggest_llm
 from tests.fake_openai import UNKNOWN_ID, answer_for, fake_llm  # noqa: F401  (fixture)
+from terms.messages import message
 
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5}
 TM = pl.DataFrame({
@@ -276,7 +277,7 @@ def test_nothing_listening_stops_with_one_clear_line(monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     t0 = time.monotonic()
-    with pytest.raises(LLMUnavailable, match="cannot reach the LLM endpoint"):
+    with pytest.raises(LLMUnavailable, match="kan het taalmodel op .* niet bereiken .*; controleer OPENAI_BASE_URL"):
         run(work_of(30), tmp_path, settings={"max_retries": 2})
     assert time.monotonic() - t0 < 10
 
@@ -292,8 +293,10 @@ def test_duplicate_inputs_are_asked_once(fake_llm, tmp_path):
 def test_no_key_and_no_url_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+    with pytest.raises(ValueError) as refused:
         run(work_of(1), tmp_path)
+    assert str(refused.value) == message("llm.setup.no-key")
+    assert str(refused.value).startswith("OPENAI_API_KEY is niet gezet (zet voor een lokale server OPENAI_BASE_URL")
 
 
 @pytest.mark.parametrize("headers, expected", [

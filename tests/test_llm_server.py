@@ -39,7 +39,7 @@ def test_a_port_in_use_is_one_line(tmp_path):
         port = s.getsockname()[1]
         done = helder("llm", "serve", "--model-file", str(model), "--port", str(port))
     lines = done.stderr.strip().splitlines()
-    assert done.returncode == 1 and len(lines) == 1 and "already in use" in lines[0]
+    assert done.returncode == 1 and len(lines) == 1 and lines[0].endswith(f"127.0.0.1:{port} is al in gebruik (kies een andere met --port)")
 
 
 def test_gemma3_turns_keep_the_system_text_in_the_first_user_turn():

@@ -1,6 +1,7 @@
 """`helder nightly` applies every waiting release newer than the store, oldest first (issue 12, point 3)."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import polars as pl
@@ -74,8 +75,12 @@ def test_a_release_with_nothing_for_helder_is_skipped_and_named_the_rest_applied
     report = run_night()
     assert [i["effective_time"] for i in report.ingests] == ["20260331", "20260930"]
     (skipped,) = report.skipped
-    assert "CH1000195" in skipped["path"] and "0 Dutch descriptions" in skipped["reason"]
-    assert "skipped" in report.summary() and "nothing for helder" in report.outcome
+    assert "CH1000195" in skipped["path"] and "0 Nederlandse beschrijvingen" in skipped["reason"]
+    assert "overgeslagen" in report.summary() and report.outcome == "klaar; 1 release(s) overgeslagen: niets voor helder"
+    summary = report.summary()
+    assert summary.startswith(f"helder nightly {report.started_at}: klaar; ") and "(exitcode 0)" in summary
+    assert "ingelezen " in summary and "nieuwe concepten" in summary and "klaar: " in summary.split("run ", 1)[1]
+    assert not re.search(r"\b(skipped|proposals|durations|completed|requests|waiting)\b", summary)
     assert _ingested(factory) == ["20250930", "20260331", "20260930"]
 
 
@@ -93,6 +98,25 @@ def test_a_refused_release_stops_the_chain_the_ones_before_it_stay(night, rf2_pa
     path.write_bytes(b"\r\n".join(lines))
     report = run_night()
     assert report.exit_code == EXIT_INGEST and f"{path.name}:3" in report.outcome
+    assert report.outcome.startswith("release geweigerd: ") and "velden gescheiden door tabs verwacht" in report.outcome
     assert [i["effective_time"] for i in report.ingests] == ["20260331"]
     assert _ingested(factory) == ["20250930", "20260331"]
     assert pl.Series(_ingested(factory)).is_sorted()
+
+
+def test_log_lines_carry_their_time_in_utc_with_the_zone():
+    """A log line said '2026-03-29 02:30:00,123 INFO …' in the machine's local time without a zone:
+    ambiguous. Text and JSON lines both give UTC with its offset."""
+    import json
+    import logging
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.nightly import JsonLogFormatter, UtcLogFormatter
+
+    record = logging.makeLogRecord({"msg": "nightly started", "levelname": "INFO", "name": "helder.nightly",
+                                    "created": datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc).timestamp()})
+    line = UtcLogFormatter().format(record)
+    assert line == "2026-03-29T01:30:00.000+00:00 INFO nightly started"
+    stamp = json.loads(JsonLogFormatter().format(record))["time"]
+    assert datetime.fromisoformat(stamp) == datetime.fromisoformat(line.split()[0])
+    assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0)

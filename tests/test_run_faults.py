@@ -190,15 +190,16 @@ def test_killed_workers_chunk_on_another_machine_returns_when_its_lease_expires(
     sample.assert_everything_queued_once()
     killed, rerun, last = sample.runs()
     assert (killed.status, rerun.status, last.status) == ("interrupted", "completed", "completed")
-    assert "lease expired" in killed.error
+    assert killed.error == "de claims van het werkproces zijn verlopen; het werkproces is vermoedelijk gestopt"
     status = helder("status", cwd=tmp_path, env=env).stdout
-    assert "Wachtrij: proposed " in status and "Werkproces machine-a:4242" not in status  # no claims left
+    assert "Wachtrij: voorgesteld " in status and "proposed" not in status and "Werkproces machine-a:4242" not in status  # no claims left
 
 
 def test_bad_lease_setting_is_one_line(sample, tmp_path, db_url):
     done = helder("run", cwd=tmp_path, env=_env(db_url, HELDER_LEASE_SECONDS="soon"), code=None)
     assert done.returncode != 0
     assert "HELDER_LEASE_SECONDS" in done.stderr and "Traceback" not in done.stderr
+    assert "HELDER_LEASE_SECONDS moet een geheel aantal seconden ≥ 1 zijn, niet 'soon'" in done.stderr
     assert sample.count(ReviewItem) == 0
 
 
@@ -235,7 +236,7 @@ def test_database_lost_mid_run_fails_with_one_line_and_the_next_run_resumes(pg_u
         assert proc.returncode == 1, (out, err)
         message = err.strip()
         assert message.count("\n") == 0, message
-        assert message.startswith("helder: run mislukt: lost the database connection (")
+        assert message.startswith("helder: run mislukt: verbinding met de database verbroken (")
         assert message.endswith("(start `helder run` opnieuw om verder te gaan)")
         assert "Traceback" not in message and "sqlalche.me" not in message
 
@@ -278,7 +279,7 @@ def _reports(folder: Path) -> list[dict]:
 def test_nightly_normal_night_writes_report_with_documented_keys(empty_store, tmp_path, db_url):
     inbox, env = _inbox_with(tmp_path), _env(db_url)
     done = helder("nightly", "--inbox", str(inbox), "--reports", "reports", cwd=tmp_path, env=env)
-    assert "done (exit 0)" in done.stdout
+    assert ": klaar (exitcode 0)" in done.stdout
     (report,) = _reports(tmp_path / "reports")
     assert {"started_at", "finished_at", "exit_code", "outcome", "ingest", "run", "durations"} <= set(report)
     assert report["exit_code"] == 0
@@ -310,7 +311,7 @@ def test_nightly_refuses_a_malformed_release_and_ingests_nothing(empty_store, tm
     done = helder("nightly", "--inbox", str(inbox), "--reports", "reports", cwd=tmp_path, env=_env(db_url), code=4)
     (report,) = _reports(tmp_path / "reports")
     assert report["exit_code"] == 4 and f"{path.name}:11" in report["outcome"] and report["run"] is None
-    assert "release refused" in done.stdout
+    assert "release geweigerd: " in done.stdout
     for model in (Concept, Ingest, PatientTerm, ReviewItem, Run):
         assert _count(empty_store, model) == 0, model.__name__
 
@@ -323,7 +324,7 @@ def test_two_nightlies_at_once_one_exits_locked(empty_store, tmp_path, db_url):
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 3], results
     locked_out = next(out for code, out, _ in results if code == 3)
-    assert "another helder nightly holds" in locked_out
+    assert "een andere helder nightly houdt" in locked_out
     # Only one night worked: one ingest, one run, every concept queued once.
     assert _count(empty_store, Ingest) == 1 and _count(empty_store, Run) == 1
     assert _count(empty_store, ReviewItem) == SAMPLE_CONCEPTS - SAMPLE_TM
@@ -340,7 +341,7 @@ def test_nightly_exits_locked_at_once_while_the_lock_is_held(empty_store, tmp_pa
     lock_file = Path(make_url(db_url).database + ".nightly.lock") if db_url.startswith("sqlite") else None
     with night_lock(engine, lock_file):
         done = helder("nightly", "--inbox", str(inbox), "--reports", "reports", cwd=tmp_path, env=env, code=3)
-    assert "another helder nightly holds" in done.stdout
+    assert "een andere helder nightly houdt" in done.stdout and "(exitcode 3)" in done.stdout
     assert _count(empty_store, Ingest) == 0 and _count(empty_store, Run) == 0
     # Released: the next night runs.
     helder("nightly", "--inbox", str(inbox), "--reports", "reports", cwd=tmp_path, env=env)

@@ -1,6 +1,7 @@
 """The RF2 reader: the bundled sample, Full/Snapshot/Delta, zips, and one clear line per malformed file."""
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terms import config as C
+from terms import messages, rf2
 from terms.rf2 import RF2Error, read_release, rf2_filename, write_descriptions
 from terms.sample import sample_path
 from terms.sctid import is_valid, make
@@ -109,19 +111,19 @@ def _replace_field(lines, line_no, field, value):
 
 
 @pytest.mark.parametrize("pattern,edit,message,line", [
-    ("sct2_Description_*", lambda ls: ls.__setitem__(0, ls[0].replace(b"term", b"text")), "header is", 1),
-    ("sct2_Description_*", lambda ls: ls.__setitem__(6, ls[6] + b"\textra"), "expected 9 tab-separated fields", 7),
-    ("sct2_Description_*", lambda ls: ls.__setitem__(9, b"\t".join(ls[9].split(b"\t")[:5])), "found 5", 10),
+    ("sct2_Description_*", lambda ls: ls.__setitem__(0, ls[0].replace(b"term", b"text")), "kopregel is", 1),
+    ("sct2_Description_*", lambda ls: ls.__setitem__(6, ls[6] + b"\textra"), "9 velden gescheiden door tabs verwacht", 7),
+    ("sct2_Description_*", lambda ls: ls.__setitem__(9, b"\t".join(ls[9].split(b"\t")[:5])), "5 gevonden", 10),
     ("sct2_Description_*", lambda ls: ls.__setitem__(4, ls[4].replace(b"\t1\t", b"\t\xff\t", 1)), "UTF-8", 5),
     ("sct2_Concept_*", lambda ls: _replace_field(ls, 12, 0, str(int(ls[11].split(b"\t")[0]) + 1).encode()),
-     "not a valid SCTID", 12),
+     "is geen geldig SCTID", 12),
     ("sct2_Description_*", lambda ls: _replace_field(ls, 3, 1, b"20251340"), "effectiveTime", 3),
-    ("sct2_Description_*", lambda ls: _replace_field(ls, 8, 2, b"yes"), "active must be 0 or 1", 8),
+    ("sct2_Description_*", lambda ls: _replace_field(ls, 8, 2, b"yes"), "active moet 0 of 1 zijn", 8),
     ("der2_cRefset_Language*", lambda ls: _replace_field(ls, 20, 5, make(987654, "11", "9999999").encode()),
-     "points to description", 20),
+     "verwijst naar beschrijving", 20),
     ("sct2_Description_*", lambda ls: _replace_field(ls, 15, 4, make(987654, "10", "9999999").encode()),
-     "points to concept", 15),
-    ("der2_cRefset_Language*", lambda ls: _replace_field(ls, 5, 0, b"not-a-uuid"), "not a UUID", 5),
+     "beschrijving verwijst naar concept", 15),
+    ("der2_cRefset_Language*", lambda ls: _replace_field(ls, 5, 0, b"not-a-uuid"), "is geen UUID", 5),
 ])
 def test_malformed_input_names_file_and_line(tmp_path, pattern, edit, message, line):
     root, path = _corrupt(tmp_path, pattern, edit)
@@ -137,23 +139,23 @@ def test_a_byte_order_mark_is_refused(tmp_path):
     root = _copy_sample(tmp_path)
     path = _file(root, "sct2_Concept_*")
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    with pytest.raises(RF2Error, match=r":1: starts with a byte order mark"):
+    with pytest.raises(RF2Error, match=r":1: begint met een byte-order-mark"):
         read_release(root)
 
 
 def test_duplicate_ids_in_a_snapshot_are_refused(tmp_path):
     root, path = _corrupt(tmp_path, "sct2_Concept_*", lambda ls: ls.insert(5, ls[3]))
-    with pytest.raises(RF2Error, match="appears more than once"):
+    with pytest.raises(RF2Error, match=r"concept-id \d+ komt meer dan één keer voor"):
         read_release(root)
 
 
 def test_an_empty_or_foreign_folder_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(RF2Error, match="no RF2"):
+    with pytest.raises(RF2Error, match="geen RF2-bestanden"):
         read_release(tmp_path)
-    with pytest.raises(RF2Error, match="no such file"):
+    with pytest.raises(RF2Error, match="bestand of map bestaat niet"):
         read_release(tmp_path / "missing")
-    with pytest.raises(RF2Error, match="no Full files"):
+    with pytest.raises(RF2Error, match=r"geen Full-bestanden \(wel: Snapshot\)"):
         read_release(sample_path("snapshot"), kind="Full")
 
 
@@ -183,3 +185,25 @@ def test_descriptions_round_trip_through_write_and_read(tmp_path_factory, rows):
     write_descriptions(frame, folder / rf2_filename("Description", "Delta", "1000146", "20261124"))
     back = read_release(folder).descriptions.sort("id")
     assert back.to_dicts() == frame.sort("id").to_dicts()
+
+
+def test_a_truncated_row_is_refused_in_dutch_in_one_line_naming_file_and_line(tmp_path):
+    root, path = _corrupt(tmp_path, "sct2_Description_*", lambda ls: ls.__setitem__(9, b"\t".join(ls[9].split(b"\t")[:5])))
+    with pytest.raises(RF2Error) as caught:
+        read_release(root)
+    assert str(caught.value) == f"{path}:10: 9 velden gescheiden door tabs verwacht, 5 gevonden"
+    assert caught.value.message == messages.message("files.rf2.field-count", expected=9, found=5)
+
+
+def test_an_unknown_kind_is_refused_in_dutch():
+    with pytest.raises(RF2Error, match="onbekende soort release 'Weekly'; kies Snapshot, Full of Delta"):
+        read_release(sample_path("snapshot"), kind="weekly")
+
+
+def test_every_rf2_refusal_comes_from_the_catalogue():
+    """A newcomer found RF2 errors in English: every RF2Error text is a files.rf2 message, and each is used."""
+    source = Path(rf2.__file__).read_text(encoding="utf-8")
+    assert not re.findall(r'RF2Error\([^()]*?,\s*[^,()]*?,\s*f?"', source)  # no literal text as the message
+    named = set(re.findall(r'"(files\.rf2\.[a-z0-9-]+)"', source))
+    unused = {k for k in messages.keys("files.rf2.") if not k.startswith("files.rf2.component.")} - named
+    assert named and unused == set()

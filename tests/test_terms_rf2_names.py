@@ -143,7 +143,7 @@ def test_an_rf2_looking_file_that_cannot_be_classified_is_named_never_skipped(tm
     with pytest.raises(RF2Error) as refused:
         read_release(root)
     message = str(refused.value)
-    assert bad_name in message and "naming convention" in message and "\n" not in message
+    assert bad_name in message and "volgt de RF2-naamgeving niet" in message and "\n" not in message
 
 
 def test_other_rf2_files_and_readmes_are_not_errors(tmp_path, rf2_package):
@@ -200,7 +200,7 @@ def test_a_zip_of_zips_says_to_unpack_it(tmp_path):
     outer = tmp_path / "outer.zip"
     with zipfile.ZipFile(outer, "w") as z:
         z.write(inner, "SnomedCT_NL_20260331.zip")
-    with pytest.raises(RF2Error, match="unpack"):
+    with pytest.raises(RF2Error, match="pak eerst het releasepakket uit"):
         read_release(outer)
 
 
@@ -252,7 +252,7 @@ def test_an_rf2_file_saved_as_csv_is_named(tmp_path, rf2_package):
     rows = nl_release()
     root = rf2_package(tmp_path / "r", {"sct2_Concept_Snapshot_NL1000146_20260331.txt": rows["Concept"]})
     (root / "sct2_Description_Snapshot-nl_NL1000146_20260331.csv").write_text("id,term\r\n", encoding="utf-8")
-    with pytest.raises(RF2Error, match=r"\.csv: an RF2 file must be tab-separated \.txt"):
+    with pytest.raises(RF2Error, match=r"\.csv: een RF2-bestand moet een tekstbestand \(\.txt\) met tabs zijn, geen \.csv"):
         read_release(root)
 
 
@@ -271,4 +271,4 @@ def test_a_zip_entry_python_cannot_unpack_is_one_line(tmp_path, rf2_package):
     archive.write_bytes(bytes(raw))
     with pytest.raises(RF2Error) as refused:
         read_release(archive)
-    assert "cannot be unpacked" in str(refused.value) and "\n" not in str(refused.value)
+    assert "kan niet worden uitgepakt" in str(refused.value) and "\n" not in str(refused.value)

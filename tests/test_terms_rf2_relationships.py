@@ -110,7 +110,7 @@ def test_relationships_of_another_kind_in_the_package_are_not_read(tmp_path, rf2
 
 def test_relationship_files_alone_are_no_release(tmp_path, rf2_package):
     root = rf2_package(tmp_path / "r", {"sct2_Relationship_Snapshot_NL1000146_20260331.txt": [rel(1)]})
-    with pytest.raises(RF2Error, match="no RF2 concept, description"):
+    with pytest.raises(RF2Error, match="geen RF2-bestanden met concepten, beschrijvingen"):
         read_release(root)
 
 
@@ -140,16 +140,16 @@ def _replace_line(path, line_no, edit):
 
 
 @pytest.mark.parametrize("edit,line,message", [
-    (lambda b: b.rsplit(b"\t", 1)[0], 3, "expected 10 tab-separated fields, found 9"),
-    (lambda b: b + b"\textra", 3, "expected 10 tab-separated fields, found 11"),
-    (lambda b: b.replace(b"\t0\t116680003", b"\t\t116680003"), 3, "empty relationshipGroup"),
+    (lambda b: b.rsplit(b"\t", 1)[0], 3, "10 velden gescheiden door tabs verwacht, 9 gevonden"),
+    (lambda b: b + b"\textra", 3, "10 velden gescheiden door tabs verwacht, 11 gevonden"),
+    (lambda b: b.replace(b"\t0\t116680003", b"\t\t116680003"), 3, "relationshipGroup is leeg"),
     (lambda b: b.replace(PARENT.encode(), BROKEN_PARENT.encode()), 3,
-     f"destinationId '{BROKEN_PARENT}' is not a valid SCTID"),
-    (lambda b: b.replace(b"20260331", b"2026-03-31"), 3, "effectiveTime '2026-03-31' is not a date YYYYMMDD"),
+     f"destinationId '{BROKEN_PARENT}' is geen geldig SCTID"),
+    (lambda b: b.replace(b"20260331", b"2026-03-31"), 3, "effectiveTime '2026-03-31' is geen datum JJJJMMDD"),
     (lambda b: b.replace(b"\t1\t" + C.NL_MODULE.encode(), b"\tyes\t" + C.NL_MODULE.encode()), 3,
-     "active must be 0 or 1"),
-    (lambda b: b.replace(b"116680003", b"11668OOO3"), 3, "typeId '11668OOO3' is not a valid SCTID"),
-    (lambda b: b.replace(b"\t0\t", "\t\u00e9\t".encode("latin-1")), 3, "not valid UTF-8"),
+     "active moet 0 of 1 zijn"),
+    (lambda b: b.replace(b"116680003", b"11668OOO3"), 3, "typeId '11668OOO3' is geen geldig SCTID"),
+    (lambda b: b.replace(b"\t0\t", "\t\u00e9\t".encode("latin-1")), 3, "geen geldige UTF-8"),
 ])
 def test_a_malformed_relationship_row_is_refused_naming_file_and_line(tmp_path, rf2_package, edit, line, message):
     root = package(tmp_path, rf2_package, {"sct2_Relationship_Snapshot_NL1000146_20260331.txt": [
@@ -168,15 +168,15 @@ def test_a_malformed_row_of_another_type_is_refused_too(tmp_path, rf2_package):
         rel(1), rel(3, destination=FINDING_SITE, type_id=FINDING_SITE_TYPE)]})
     path = next(root.rglob("sct2_Relationship_*"))
     _replace_line(path, 3, lambda b: b.rsplit(b"\t", 2)[0])
-    with pytest.raises(RF2Error, match=r"_20260331\.txt:3: expected 10 tab-separated fields, found 8"):
+    with pytest.raises(RF2Error, match=r"_20260331\.txt:3: 10 velden gescheiden door tabs verwacht, 8 gevonden"):
         read_release(root)
 
 
 def test_a_wrong_relationship_header_and_a_duplicate_id_are_refused(tmp_path, rf2_package):
     root = package(tmp_path, rf2_package, {"sct2_Relationship_Snapshot_NL1000146_20260331.txt": [rel(1), rel(1)]})
-    with pytest.raises(RF2Error, match=r"_20260331\.txt:3: Relationship id \d+ appears more than once"):
+    with pytest.raises(RF2Error, match=r"_20260331\.txt:3: relatie-id \d+ komt meer dan één keer voor"):
         read_release(root)
     path = next(root.rglob("sct2_Relationship_*"))
     path.write_bytes(path.read_bytes().replace(b"\tmodifierId", b"", 1))
-    with pytest.raises(RF2Error, match=r"_20260331\.txt:1: header is"):
+    with pytest.raises(RF2Error, match=r"_20260331\.txt:1: kopregel is"):
         read_release(root)

