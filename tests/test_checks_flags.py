@@ -158,6 +158,17 @@ def test_unsafe_output(checker, bad):
     assert next(d for d in details if d["code"] == "unsafe-output")["severity"] == "error"
 
 
+@pytest.mark.parametrize("bad", ["milt > normaal", "ontsluiting < 3 cm", "buik\u00adpijn", "buik\u202epijn"])
+def test_what_every_entry_refuses_is_unsafe_output_too(checker, bad):
+    """A newcomer: `helder check` passed "milt > normaal", which a TM import and a review edit refuse
+    (terms.text): an agency's batch came back clean and then failed on import."""
+    from terms.text import TermError, validate_term
+
+    with pytest.raises(TermError):
+        validate_term(bad)
+    assert "unsafe-output" in run(checker, "x", bad)[0]
+
+
 def test_unsafe_output_in_explanation(checker):
     assert "unsafe-output" in run(checker, "x", "buikpijn", explanation="Lees <a href='x'>dit</a>")[0]
     assert "unsafe-output" not in run(checker, "x", "buikpijn", explanation="Pijn in de buik, vaak door een darmprobleem.")[0]

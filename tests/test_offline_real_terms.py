@@ -1090,7 +1090,7 @@ def test_final_read_kinds_render_right(suggester, term, expected):
 @pytest.mark.parametrize("term,expected", [
     # a sign, a power of ten and a Gleason sum are the number's, said as written
     ("osteopenie, T-score tussen -1 en -2,5", "lichte botontkalking, T-score tussen -1 en -2,5"),
-    ("trombocytopenie, < 50 x 10^9/l", "te weinig bloedplaatjes, < 50 x 10^9/l"),
+    ("trombocytopenie, < 50 x 10^9/l", "te weinig bloedplaatjes, minder dan 50 x 10^9/l"),  # the sign in words
     ("prostaatcarcinoom, Gleason-score 7 (4+3)", "prostaatkanker, Gleason-score 7 (4+3)"),
     # a fixed expression takes no article
     ("astma, ernstig, persisterend, niet onder controle", "ernstig astma, aanhoudend, niet onder controle"),
@@ -1170,7 +1170,7 @@ def test_a_word_run_into_an_abbreviation_gets_no_proposal(suggester, term):
     ("contractuur van musculus sternocleidomastoideus, congenitaal",
      "blijvende verkorting van de schuine halsspier, aangeboren"),                         # a muscle, not a joint
     ("otitis externa, maligne", "zeer ernstige ontsteking van de gehoorgang"),             # dangerous, not cancer
-    ("osteoporose met T-score ≤ -2,5", "botontkalking met T-score ≤ -2,5"),                # the bound kept
+    ("osteoporose met T-score ≤ -2,5", "botontkalking met T-score hoogstens -2,5"),        # the bound kept, in words
     ("implantatie van botverankerd hoortoestel, links", "plaatsen van het botverankerde hoortoestel, links"),
     ("anamnese van maligne melanoom", "eerder een kwaadaardig melanoom gehad"),             # "een" + het-noun: bare
     ("kleincellig longcarcinoom met hersenmetastasen", "kleincellige longkanker met uitzaaiingen in de hersenen"),

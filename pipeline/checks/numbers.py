@@ -30,6 +30,8 @@ _COMPARISON = re.compile(r"[<>≤≥]")
 # What a comparison sign may be said as in words.
 _COMPARISON_WORDS = {"<": r"\b(minder|lager|kleiner|korter|onder|beneden)\b", ">": r"\b(meer|hoger|groter|langer|boven)\b",
                      "≤": r"\b(hoogstens|maximaal|of minder|of lager|ten hoogste)\b", "≥": r"\b(minstens|ten minste|of meer|of hoger)\b"}
+# The words of a bound said in words (tokens.py says "<" as "minder dan", "≤" as "hoogstens").
+_BOUND_WORDS = frozenset({"hoogstens", "minstens", "ten", "minste", "hoogste", "minder", "meer", "dan", "maximaal"})
 _RANGE = re.compile(r"(?<![\d:])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\d:])")
 # Prepositions that say what a measure is of: "gezwel van 2 cm" is its size, "in 2 cm" a depth.
 _PREP_DIGIT = re.compile(r"\b(?:van|in|op|over|tot|na|binnen|sinds|bij|per|met|om|voor) \d")
@@ -67,6 +69,13 @@ def quantities(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
+        if prev in _BOUND_WORDS and i >= 2:
+            # "T-score hoogstens -2,5", "ten minste 38": a bound said in words stands between a label
+            # and its number as "≤" does (which is no token); the number is still the label's
+            k = i - 1
+            while k > 0 and tokens[k] in _BOUND_WORDS:
+                k -= 1
+            prev = tokens[k]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if tok[0].isdigit() and tok.endswith("e") and tok[:-1].isdigit():
             # "1e graads", "2e trimester": a digit ordinal says what "eerstegraads", "tweede

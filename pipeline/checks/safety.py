@@ -8,6 +8,8 @@ import polars as pl
 from pipeline.checks.flags import found, reason
 from pipeline.dutch import words as dutch_words
 from terms.messages import message
+from terms.text import CONTROL as TERM_CONTROL
+from terms.text import MARKUP as TERM_MARKUP
 from terms.text import NEUTRALISE
 
 FLAGS = {"unsafe-output": "error", "llm-failed": "warning"}
@@ -37,8 +39,11 @@ def unsafe(rows: pl.DataFrame) -> pl.DataFrame | None:
         field = message(f"flags.unsafe-output.field.{column}")
         text = pl.col(column)
         problems = [
-            (text.str.contains(CONTROL), "control"),
-            (text.str.contains(MARKUP), "markup"),
+            # also whatever the term rules refuse at every entry (terms.text: a bare "<" or ">", a
+            # soft hyphen, a bidirectional override): an agency's batch must not pass `helder check`
+            # clean and then be refused on import
+            (text.str.contains(CONTROL) | text.str.contains(TERM_CONTROL), "control"),
+            (text.str.contains(MARKUP) | text.str.contains(TERM_MARKUP), "markup"),
             # what every entry refuses and every file neutralises: a proposal must not start so either
             (text.str.contains(NEUTRALISE), "formula"),
             (text.str.contains(URL), "link"),

@@ -98,7 +98,34 @@ def tokenize(term: str) -> list[Token]:
                 out[-1] = Token(f"{prev.text} {text}", f"{prev.low} {text}", "name")
                 continue
             out.append(tok)
-    return _ellipses(_english_runs(_bare_sides(_degree_words(out))))
+    return _ellipses(_english_runs(_bare_sides(_degree_words(_comparisons(out)))))
+
+
+# A comparison sign before a number, said in words: "< 50" → "minder dan 50". A patient reads the
+# words; and the term rules (terms.text) refuse a bare "<" or ">" in a patient-friendly term.
+_COMPARISONS = {"<": "minder dan", ">": "meer dan", "≤": "hoogstens", "≥": "ten minste",
+                "<=": "hoogstens", ">=": "ten minste"}
+
+
+def _comparisons(tokens: list[Token]) -> list[Token]:
+    if not any(t.kind == "punct" and t.text in "<>≤≥" for t in tokens):
+        return tokens  # most terms
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        sign, step = tok.text, 1
+        if tok.kind == "punct" and sign in "<>" and i + 1 < len(tokens) and tokens[i + 1].text == "=":
+            sign, step = sign + "=", 2
+        if tok.kind == "punct" and sign in _COMPARISONS and i + step < len(tokens) \
+                and tokens[i + step].kind == "number":
+            said = _COMPARISONS[sign]
+            out.append(Token(said, said, "punct"))
+            i += step
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 _DEGREE_WORDS = {"1e": "eerstegraads", "2e": "tweedegraads", "3e": "derdegraads", "4e": "vierdegraads"}
