@@ -237,6 +237,12 @@ def import_xlsx(session: Session, data: bytes, user: str,
                             _text(get("reason")), _text(get("clinical")),
                             _text(get("proposal")) if "proposal" in col else None,
                             _text(get("explanation")) if "explanation" in col else None))
+    # A workbook a script made may carry the read-only columns empty throughout: not given, not
+    # changed. One emptied cell in a filled column is a change, and is checked below.
+    for attr in ("proposal", "shown_explanation"):
+        if all(not getattr(r, attr) for r in planned):
+            for r in planned:
+                setattr(r, attr, None)
     items = _load_items(session, [r.item_id for r in planned])
     explanations = _shown_explanations(session, items)
     ready: list[_Row] = []
