@@ -9,8 +9,11 @@ the English headers of older exports.
 Import validates every row first and applies all of them in one transaction, so a file with a
 bad row changes nothing. Refused: unknown item ids, a source term that changed since export, a
 version that moved on (someone decided in between), an unknown decision, a missing term or
-reason, a text terms.text refuses, and an edited text whose re-check finds an error flag without
-a reason. Problems are Dutch, one line each, numbered by row; at most `MAX_PROBLEMS` are kept
+reason, a text terms.text refuses, an edited text whose re-check finds an error flag without
+a reason, a date, number, TRUE/FALSE, error or formula cell in a text column, a changed read-only
+`te beslissen term`, a changed `uitleg` without `aanpassen` (with it, `uitleg` is the new
+explanation), and an `eindterm` or `reden` without a decision (docs/files.md, the review
+workbook). Problems are Dutch, one line each, numbered by row; at most `MAX_PROBLEMS` are kept
 (with the total), so a bad 200,000-row file gives a bounded list.
 """
 from __future__ import annotations
@@ -28,7 +31,8 @@ from review_queue import decisions, labels
 from review_queue.models import Concept, Decision, ReviewItem, Suggestion
 from review_queue.queue import QueueFilter, parse_id, sql_conditions
 from terms.messages import message
-from terms.text import neutralise_cell
+from terms.text import neutralise_cell, unneutralise_cell
+from terms.tm import not_text_cell
 
 # Column codes, in order; the header a person reads is review.xlsx.col_<code>.
 COLUMN_CODES = ["item", "version", "concept", "clinical", "fsn", "proposal", "explanation", "state", "flags",
@@ -39,6 +43,9 @@ ENGLISH_COLUMNS = {"item id": "item", "version": "version", "concept id": "conce
                    "english fsn": "fsn", "proposal": "proposal", "explanation": "explanation", "flags": "flags",
                    "decision": "decision", "final term": "final", "reason": "reason"}
 REQUIRED = ("item", "version", "clinical", "decision", "final", "reason")
+# Columns of words: only a text cell (or an empty one) is read there, never a date, number,
+# TRUE/FALSE, error or formula cell.
+TEXT_CODES = ("clinical", "proposal", "explanation", "decision", "final", "reason")
 # A decision cell: the code or the Dutch verb.
 DECISIONS = {"approve": "approve", "goedkeuren": "approve", "edit": "edit", "aanpassen": "edit",
              "keep": "keep", "overnemen": "keep", "reject": "reject", "afwijzen": "reject",
@@ -135,9 +142,17 @@ class ImportResult:
 
 
 def _text(v) -> str:
-    s = "" if v is None else str(v).strip()
-    # Undo the export's neutralise_cell: an apostrophe before a formula character.
-    return s[1:] if s.startswith("'") and s[1:2] in ("=", "+", "-", "@", "\t", "\r") else s
+    # Undo the export's neutralise_cell (an apostrophe before a formula character), nothing more:
+    # the apostrophe of "'s nachts" is the text's own.
+    return "" if v is None else str(unneutralise_cell(v)).strip()
+
+
+def _cell_problem(cell, column: str) -> str | None:
+    """Why a cell in a text column cannot be read as the reviewer's words, or None."""
+    if getattr(cell, "data_type", None) == "f":
+        return message("files.text.formula", field=column, found=str(cell.value)[:1] or "=")
+    problem = not_text_cell(cell)
+    return message("review.import.not_text", column=column, problem=problem) if problem else None
 
 
 def _header(raw) -> str | None:
@@ -158,6 +173,8 @@ class _Row:
     explanation: str
     reason: str
     clinical: str
+    proposal: str | None = None  # the read-only columns as the file has them (None: no such column)
+    shown_explanation: str | None = None
 
 
 def import_xlsx(session: Session, data: bytes, user: str,
@@ -169,10 +186,12 @@ def import_xlsx(session: Session, data: bytes, user: str,
     `progress(stage, done, total)` is called now and then (stage read, check or apply)."""
     report = progress or (lambda stage, done, total: None)
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        # Formulas as formulas (data_only=False): a formula is no term, and its cached value may be
+        # missing (a file written by a program) or stale.
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=False)
         ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = [_header(h) for h in next(rows, [])]
+        rows = ws.iter_rows()
+        header = [_header(c.value) for c in next(rows, [])]
     except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
         raise ImportRefused([message("review.import.not_xlsx", kind=type(exc).__name__)]) from None
     missing = [message(f"review.xlsx.col_{c}") for c in REQUIRED if c not in header]
@@ -189,10 +208,22 @@ def import_xlsx(session: Session, data: bytes, user: str,
             break
         if rownum % 2000 == 0:
             report("read", rownum - 1, 0)
-        get = lambda name: row[col[name]] if name in col and col[name] < len(row) else None  # noqa: E731
+        cells = lambda name: row[col[name]] if name in col and col[name] < len(row) else None  # noqa: E731
+        get = lambda name: getattr(cells(name), "value", None)  # noqa: E731
         raw_action = _text(get("decision")).lower()
         if not raw_action:
-            skipped += 1
+            # A row without a decision is skipped — unless the reviewer wrote in it: then a
+            # decision was forgotten, and skipping it would lose their words without a word.
+            filled = [c for c in ("final", "reason") if _text(get(c))]
+            if filled:
+                problems.add(rownum, "no_decision", column=_column_name(filled[0]))
+            else:
+                skipped += 1
+            continue
+        bad_cell = next((p for p in (_cell_problem(cells(c), _column_name(c)) for c in TEXT_CODES if c in col)
+                         if p), None)
+        if bad_cell:
+            problems.add_text(rownum, bad_cell)
             continue
         item_id, version = parse_id(_text(get("item"))), parse_id(_text(get("version")))
         if item_id is None or version is None:
@@ -203,8 +234,17 @@ def import_xlsx(session: Session, data: bytes, user: str,
             problems.add(rownum, "unknown_decision", value=raw_action[:20])
             continue
         planned.append(_Row(rownum, item_id, version, action, _text(get("final")), _text(get("explanation")),
-                            _text(get("reason")), _text(get("clinical"))))
+                            _text(get("reason")), _text(get("clinical")),
+                            _text(get("proposal")) if "proposal" in col else None,
+                            _text(get("explanation")) if "explanation" in col else None))
+    # A workbook a script made may carry the read-only columns empty throughout: not given, not
+    # changed. One emptied cell in a filled column is a change, and is checked below.
+    for attr in ("proposal", "shown_explanation"):
+        if all(not getattr(r, attr) for r in planned):
+            for r in planned:
+                setattr(r, attr, None)
     items = _load_items(session, [r.item_id for r in planned])
+    explanations = _shown_explanations(session, items)
     ready: list[_Row] = []
     for r in planned:
         item = items.get(r.item_id)
@@ -215,6 +255,21 @@ def import_xlsx(session: Session, data: bytes, user: str,
         elif item.version != r.version:
             problems.add(r.rownum, "changed", item=r.item_id, version=r.version, now=item.version,
                          state=labels.item_state(item))
+        elif r.proposal is not None and not _same_text(r.proposal, decisions.text_to_decide(item)) \
+                and not (r.action == "edit" and _same_text(r.proposal, r.term)):
+            # 'te beslissen term' is read-only: the term applied is the item's (approve) or the
+            # eindterm (edit). A changed cell would be ignored; an edit whose eindterm is that
+            # same text says clearly what is meant.
+            problems.add(r.rownum, "proposal_changed", item=r.item_id)
+        elif r.shown_explanation is not None and not _same_text(r.shown_explanation, explanations.get(r.item_id)):
+            if r.action != "edit":
+                problems.add(r.rownum, "explanation_changed", item=r.item_id)
+            elif not r.shown_explanation:
+                problems.add(r.rownum, "explanation_cleared", item=r.item_id)
+            elif not r.term:
+                problems.add(r.rownum, "edit_needs_term")
+            else:
+                ready.append(r)  # aanpassen: the uitleg column is the new explanation
         elif r.action == "edit" and not r.term:
             problems.add(r.rownum, "edit_needs_term")
         elif r.action in ("reject", "keep") and not r.reason:
@@ -259,6 +314,25 @@ def _same_text(a: str | None, b: str | None) -> bool:
     def plain(t):
         return " ".join(unicodedata.normalize("NFC", t or "").split())
     return plain(a) == plain(b)
+
+
+def _column_name(code: str) -> str:
+    return message(f"review.xlsx.col_{code}")
+
+
+def _shown_explanations(session: Session, items: dict[int, ReviewItem]) -> dict[int, str | None]:
+    """The explanation the export shows per item (column 'uitleg'): the first reviewer's while one
+    waits for a second look, else the primary suggestion's (the first by id, as decisions does)."""
+    out: dict[int, str | None] = {i: item.final_explanation for i, item in items.items()
+                                  if decisions.awaiting_second(item)}
+    rest = sorted(i for i in items if i not in out)
+    for start in range(0, len(rest), LOAD_CHUNK):
+        for item_id, explanation in session.execute(
+                select(Suggestion.item_id, Suggestion.explanation)
+                .where(Suggestion.item_id.in_(rest[start:start + LOAD_CHUNK]), Suggestion.is_primary)
+                .order_by(Suggestion.id)):
+            out.setdefault(item_id, explanation)
+    return out
 
 
 def _load_items(session: Session, ids: list[int]) -> dict[int, ReviewItem]:

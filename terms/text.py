@@ -168,6 +168,24 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
+def unneutralise_cell(value: object) -> object:
+    """Undo `neutralise_cell` when reading a table back: an apostrophe is dropped only where it is
+    that neutralisation, i.e. before what `neutralise_cell` guards (= + - @, their full-width
+    forms, also after spaces; a tab, CR, LF or NUL). Anywhere else it is the text's own: Dutch
+    writes "'s nachts" and "'t Gooi". (Excel's own text prefix, typed as ' in a cell, is not part
+    of an .xlsx cell's value; a CSV or TSV keeps it only when a program such as helder wrote it.)"""
+    if isinstance(value, str) and value.startswith("'") and _NEUTRALISE.search(value[1:]):
+        return value[1:]
+    return value
+
+
+def unneutralise_expr(column: str) -> pl.Expr:
+    """`unneutralise_cell` for a whole text column."""
+    col = pl.col(column)
+    return (pl.when(col.str.starts_with("'") & col.str.slice(1).str.contains(NEUTRALISE))
+            .then(col.str.slice(1)).otherwise(col).alias(column))
+
+
 def neutralise_expr(column: str) -> pl.Expr:
     """`neutralise_cell` for a whole text column (same pattern, same apostrophe)."""
     col = pl.col(column)

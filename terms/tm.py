@@ -25,7 +25,8 @@ from terms import config as C
 from terms.atomic import replaced_atomically
 from terms.messages import message
 from terms.sctid import id_problems
-from terms.text import SPACE_CHARS, TermError, neutralise_cell, neutralise_frame, text_problem, validate_explanation, validate_term
+from terms.text import (SPACE_CHARS, TermError, neutralise_cell, neutralise_frame, text_problem, unneutralise_expr,
+                        validate_explanation, validate_term)
 
 TM_COLUMNS = ["conceptId", "term", "patientTerm", "explanation"]
 WORK_REQUIRED = ["conceptId", "term"]
@@ -88,6 +89,8 @@ def tm_from_release(release) -> pl.DataFrame:
 
 ID_COLUMNS = ("conceptId",)  # columns that hold SNOMED CT concept ids, checked in every table
 OPTIONAL_COLUMNS = ("explanation", "fsn", "semanticTag", "suggestion", "patientTerm", "term")
+# Columns that hold words: in an XLSX only a text cell (or an empty one) is accepted there.
+TEXT_COLUMNS = ("term", "patientTerm", "explanation", "fsn", "semanticTag", "suggestion")
 _TEXT_SUFFIXES = {".tsv": "\t", ".txt": "\t", ".tab": "\t", ".csv": ","}
 _SEPARATOR_NAMES = {",": "komma's", ";": "puntkomma's", "\t": "tabs"}
 _LINE = "__line"
@@ -354,6 +357,43 @@ def _shown(ch: str) -> str:
     return f"'{ch}'"
 
 
+def not_text_cell(cell) -> str | None:
+    """Why an XLSX cell (openpyxl, read with data_only=False) in a text column is no text, as the
+    Dutch part "is een datumcel (2026-03-01)" without the column, or None for a text or empty cell.
+
+    Excel turns what is typed into a date, time, number or TRUE/FALSE cell on its own ("1-3" is
+    1 March, "12" a number, "waar" TRUE); written out as text that is "2026-03-01 00:00:00", "12",
+    "True" — never the words a person meant, and never a patient-friendly term. An error cell
+    (#N/A) is no text either. A formula cell is left to the term rules (it reads as "=…").
+    """
+    import datetime as dt
+
+    value, kind = cell.value, getattr(cell, "data_type", None)
+    if value is None or kind in ("s", "inlineStr", "str", "f") or (isinstance(value, str) and kind != "e"):
+        return None
+    if kind == "e":
+        code, shown = "error", str(value)
+    elif isinstance(value, bool):
+        code, shown = "boolean", "WAAR" if value else "ONWAAR"
+    elif isinstance(value, dt.datetime):
+        code = "date"
+        shown = value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ", "minutes")
+    elif isinstance(value, dt.date):
+        code, shown = "date", value.isoformat()
+    elif isinstance(value, dt.time):
+        code, shown = "time", value.isoformat("minutes" if not value.second and not value.microsecond else "seconds")
+    elif isinstance(value, dt.timedelta):
+        minutes = int(value.total_seconds() // 60)
+        code, shown = "time", f"{minutes // 60}:{minutes % 60:02d}"
+    elif isinstance(value, float) and value.is_integer():
+        code, shown = "number", str(int(value))
+    elif isinstance(value, (int, float)):
+        code, shown = "number", str(value).replace(".", ",")  # as Dutch Excel shows it
+    else:
+        code, shown = "other", type(value).__name__
+    return message("files.xlsx.not-text-cell", kind=message(f"files.xlsx.kind-{code}"), value=shown)
+
+
 def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] | None = None) -> pl.DataFrame:
     """The first sheet as text; an id column cell stored as a number is refused (files.sctid.number).
 
@@ -361,7 +401,8 @@ def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] |
     number cell is already wrong (450229981000132104 → 4.502299810001321e17) and a shorter one
     only right by luck of its length. Text cells are what ids must be. A formula cell is read as
     its formula (=…), not as the value Excel last computed for it: a formula is code, not a term,
-    and the term rules refuse it by name.
+    and the term rules refuse it by name. A date, time, number, TRUE/FALSE or error cell in a text
+    column (TEXT_COLUMNS) is refused (files.xlsx.not-text, see `not_text_cell`).
     """
     from openpyxl import load_workbook
 
@@ -370,9 +411,10 @@ def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] |
     except Exception as exc:
         raise TableError("files.xlsx.unreadable", file=path, reason=type(exc).__name__) from None
     try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        cells = list(book.worksheets[0].iter_rows())
     finally:
         book.close()
+    rows = [tuple(c.value for c in row) for row in cells]
     top = _best_header([list(r) for r in rows[:100]], required or [])  # past empty and title rows
     if top is None:
         raise TableError("files.xlsx.empty-sheet", file=path)
@@ -385,6 +427,7 @@ def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] |
             raise TableError("files.table.duplicate-column", file=path, column=h)
         seen.add(h)
     ids = [i for i, h in enumerate(header) if _column_key(h) in {_column_key(c) for c in ID_COLUMNS}]
+    texts = [i for i, h in enumerate(header) if _column_key(h) in {_column_key(c) for c in TEXT_COLUMNS}]
 
     def text(v):
         if v is None:
@@ -401,6 +444,10 @@ def _read_xlsx(path: Path, required: list[str] | None = None, notes: list[str] |
             v = row[i] if i < len(row) else None
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 raise TableError("files.sctid.number", file=path, line=line, column=header[i], value=text(v))
+        for i in texts:
+            problem = not_text_cell(cells[line - 1][i]) if i < len(row) else None
+            if problem:
+                raise TableError("files.xlsx.not-text", file=path, line=line, column=header[i], problem=problem)
         for i, name in enumerate(names):
             columns[name].append(text(row[i]) if i < len(row) else None)
         lines.append(line)
@@ -448,6 +495,9 @@ def _read_with_lines(path: Path, required: list[str], notes: list[str]) -> pl.Da
     default = _kind(path)
     frame = _read_xlsx(path, required, notes) if default is None else _read_text(path, default, required, notes)
     frame = _tidy(frame, path, required, notes)
+    # helder's own writers put an apostrophe before a cell that would read as a formula
+    # (neutralise_cell); reading such a file back takes it off again — and only that one.
+    frame = frame.with_columns(unneutralise_expr(c) for c, t in frame.schema.items() if t == pl.Utf8 and c != _LINE)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         header = ", ".join(c for c in frame.columns if c != _LINE) or "niets"

@@ -495,3 +495,76 @@ def test_a_tm_term_for_a_concept_no_release_holds_is_not_published(helder_env, s
     published = next((helder_env / "releases").glob("*/csv/*.csv")).read_text(encoding="utf-8")
     rows = published.splitlines()
     assert not [r for r in rows if r.startswith("73211009,")] and not [r for r in rows if ",suikerziekte," in r]
+
+
+# ---------------------------------------------------------------- cells that are no text
+
+
+@pytest.mark.parametrize("column, cell, kind, shown", [
+    ("patientTerm", __import__("datetime").datetime(2026, 3, 1), "datumcel", "2026-03-01"),
+    ("patientTerm", __import__("datetime").datetime(2026, 3, 1, 14, 30), "datumcel", "2026-03-01 14:30"),
+    ("term", __import__("datetime").date(2026, 3, 1), "datumcel", "2026-03-01"),
+    ("patientTerm", __import__("datetime").time(14, 30), "tijdcel", "14:30"),
+    ("patientTerm", 12, "getalcel", "12"),
+    ("patientTerm", 12.0, "getalcel", "12"),
+    ("explanation", 1.5, "getalcel", "1,5"),
+    ("patientTerm", True, "WAAR/ONWAAR-cel", "WAAR"),
+    ("explanation", False, "WAAR/ONWAAR-cel", "ONWAAR"),
+])
+def test_an_xlsx_date_number_or_boolean_cell_in_a_text_column_is_refused(tmp_path, column, cell, kind, shown):
+    row = {"conceptId": "38341003", "term": "hypertensie", "patientTerm": "hoge bloeddruk", "explanation": None}
+    row[column] = cell
+    path = _xlsx(tmp_path / "tm.xlsx", [("45007003", "hypotensie", "lage bloeddruk", None), tuple(row.values())],
+                 header=HEADER)
+    with pytest.raises(TableError) as refused:
+        read_tm_file(path)
+    assert refused.value.code == "files.xlsx.not-text"
+    assert str(refused.value) == (f"{path}:3: {column} is een {kind} ({shown}); zet de kolom in Excel op 'Tekst' "
+                                  "en typ de tekst opnieuw")
+
+
+def test_an_xlsx_error_cell_in_a_text_column_is_refused(tmp_path):
+    book = Workbook()
+    book.active.append(list(HEADER[:3]))
+    book.active.append(["38341003", "hypertensie", "x"])
+    book.active.cell(row=2, column=3, value="#N/A").data_type = "e"
+    book.save(tmp_path / "tm.xlsx")
+    with pytest.raises(TableError, match=r"tm\.xlsx:2: patientTerm is een foutcel \(#N/A\)"):
+        read_tm_file(tmp_path / "tm.xlsx")
+
+
+def test_suggest_input_refuses_a_number_cell_as_a_term(tmp_path):
+    path = _xlsx(tmp_path / "in.xlsx", [("38341003", 12)], header=("conceptId", "term"))
+    with pytest.raises(TableError, match=r"in\.xlsx:2: term is een getalcel \(12\)"):
+        read_table(path, ["conceptId", "term"])
+
+
+def test_tm_import_of_a_date_cell_imports_nothing(helder_env):
+    import datetime
+
+    book = Workbook()
+    book.active.append(list(HEADER))
+    book.active.append(["38341003", "hypertensie", "hoge bloeddruk", None])
+    book.active.append(["45007003", "hypotensie", datetime.datetime(2026, 3, 1), None])
+    book.save(helder_env / "date.xlsx")
+    result = runner.invoke(app, ["tm", "import", "date.xlsx"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "date.xlsx:3: patientTerm is een datumcel (2026-03-01); zet de kolom in Excel op 'Tekst'" in result.output
+    assert "toegevoegd" not in result.output
+
+
+def test_helders_own_apostrophe_is_taken_off_and_a_words_apostrophe_is_kept(tmp_path):
+    # helder's writers put ' before a cell that reads as a formula; read back, the text is the
+    # formula again and the term rules refuse it by name (it is not imported as "'=1+2").
+    path = tmp_path / "tm.csv"
+    path.write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,'=1+2\r\n", encoding="utf-8")
+    with pytest.raises(TableError, match=r"tm\.csv:2: patientTerm: begint met '='"):
+        read_tm_file(path)
+    path.write_text("conceptId,term,patientTerm,explanation\r\n"
+                    "38341003,hypertensie,'s nachts hoge bloeddruk,'t Is vaak erfelijk\r\n", encoding="utf-8")
+    frame = read_tm_file(path)
+    assert frame.row(0)[2:] == ("'s nachts hoge bloeddruk", "'t Is vaak erfelijk")
+    tsv = tmp_path / "tm.tsv"
+    tsv.write_text("conceptId\tterm\tpatientTerm\n38341003\thypertensie\t'@ziekte\n", encoding="utf-8")
+    with pytest.raises(TableError, match="formule"):
+        read_tm_file(tsv)

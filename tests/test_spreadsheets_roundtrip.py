@@ -185,3 +185,91 @@ def test_not_a_workbook_or_missing_columns(store):
     wb.save(buf)
     with pytest.raises(ImportRefused, match="regel 1: kolommen ontbreken: versie, klinische term, eindterm, reden"):
         _import(factory, buf.getvalue())
+
+
+def _problems(factory, data, **kw):
+    with pytest.raises(ImportRefused) as err:
+        _import(factory, data, **kw)
+    return err.value.problems
+
+
+def _states(factory, ids):
+    with factory() as s:
+        return [(s.get(ReviewItem, i).state, s.get(ReviewItem, i).final_term) for i in ids]
+
+
+def test_a_date_number_or_boolean_cell_in_a_text_column_is_refused_and_nothing_applied(store, seed_items):
+    import datetime
+
+    _, factory = store
+    ids = seed_items(factory, 5)
+    data = _edit(_export(factory), {
+        2: {"besluit": "goedkeuren"},  # fine on its own
+        3: {"besluit": "aanpassen", "eindterm": datetime.datetime(2026, 3, 1)},
+        4: {"besluit": "aanpassen", "eindterm": 12},
+        5: {"besluit": "afwijzen", "reden": True},
+        6: {"besluit": "aanpassen", "eindterm": "hoge bloeddruk", "reden": datetime.time(9, 15)},
+    })
+    assert _problems(factory, data, recheck=FlagAll("nooit")) == [
+        "regel 3: eindterm is een datumcel (2026-03-01); zet de kolom in Excel op 'Tekst' en typ de tekst opnieuw",
+        "regel 4: eindterm is een getalcel (12); zet de kolom in Excel op 'Tekst' en typ de tekst opnieuw",
+        "regel 5: reden is een WAAR/ONWAAR-cel (WAAR); zet de kolom in Excel op 'Tekst' en typ de tekst opnieuw",
+        "regel 6: reden is een tijdcel (09:15); zet de kolom in Excel op 'Tekst' en typ de tekst opnieuw"]
+    assert _states(factory, ids[:1]) == [("proposed", None)]
+
+
+def test_a_formula_in_eindterm_is_named_as_a_formula_not_as_an_empty_cell(store, seed_items):
+    _, factory = store
+    seed_items(factory, 1)
+    data = _edit(_export(factory), {2: {"besluit": "aanpassen", "eindterm": '=HYPERLINK("http://x","klik")'}})
+    assert _problems(factory, data) == [
+        "regel 2: eindterm: begint met '='; een spreadsheet leest dat als formule en geen patiëntvriendelijke "
+        "term begint zo"]
+
+
+def test_words_without_a_decision_are_a_problem_not_a_skipped_row(store, seed_items):
+    _, factory = store
+    ids = seed_items(factory, 3)
+    data = _edit(_export(factory), {2: {"besluit": "goedkeuren"}, 3: {"eindterm": "hoge bloeddruk"},
+                                    4: {"reden": "te vaag"}})
+    assert _problems(factory, data) == [
+        "regel 3: eindterm ingevuld maar geen besluit; kies goedkeuren, aanpassen, overnemen, afwijzen of "
+        "uitstellen, of maak eindterm leeg",
+        "regel 4: reden ingevuld maar geen besluit; kies goedkeuren, aanpassen, overnemen, afwijzen of "
+        "uitstellen, of maak reden leeg"]
+    assert _states(factory, ids[:1]) == [("proposed", None)]
+
+
+def test_an_edited_term_to_decide_is_refused_not_ignored(store, seed_items):
+    _, factory = store
+    ids = seed_items(factory, 3)
+    data = _edit(_export(factory), {2: {"besluit": "goedkeuren", "te beslissen term": "mijn term"},
+                                    3: {"besluit": "aanpassen", "te beslissen term": "mijn term",
+                                        "eindterm": "een andere term"}})
+    assert _problems(factory, data) == [
+        f"regel {n}: item {i}: 'te beslissen term' is gewijzigd, maar die kolom wordt niet ingelezen; zet hem terug "
+        "en zet je eigen term in 'eindterm' met besluit 'aanpassen'" for n, i in ((2, ids[0]), (3, ids[1]))]
+    # The same text in both columns with 'aanpassen' says plainly what is meant.
+    data = _edit(_export(factory), {2: {"besluit": "aanpassen", "te beslissen term": "mijn term",
+                                        "eindterm": "mijn term"}})
+    assert _import(factory, data).applied == 1
+    assert _states(factory, ids[:1]) == [("edited", "mijn term")]
+
+
+def test_the_explanation_column_is_saved_with_aanpassen_and_refused_otherwise(store, seed_items):
+    _, factory = store
+    ids = seed_items(factory, 4, explanation="-{i} uitleg")  # exported neutralised: "'-1 uitleg"
+    data = _edit(_export(factory), {2: {"besluit": "goedkeuren", "uitleg": "nieuwe uitleg"},
+                                    3: {"besluit": "aanpassen", "eindterm": "term", "uitleg": ""},
+                                    4: {"besluit": "goedkeuren"}})
+    assert _problems(factory, data) == [
+        f"regel 2: item {ids[0]}: 'uitleg' is gewijzigd, maar alleen besluit 'aanpassen' slaat een nieuwe uitleg op; "
+        "kies 'aanpassen' (met je term in 'eindterm') of zet de uitleg terug",
+        f"regel 3: item {ids[1]}: 'uitleg' is leeggemaakt, maar een import haalt geen uitleg weg; zet de uitleg terug"]
+    data = _edit(_export(factory), {2: {"besluit": "aanpassen", "eindterm": "'s nachts benauwd",
+                                        "uitleg": "'s Nachts moeilijk ademen."},
+                                    3: {"besluit": "goedkeuren"}})  # unchanged "'-2 uitleg": not a change
+    assert _import(factory, data).applied == 2
+    with factory() as s:
+        got = [(s.get(ReviewItem, i).final_term, s.get(ReviewItem, i).final_explanation) for i in ids[:2]]
+    assert got == [("'s nachts benauwd", "'s Nachts moeilijk ademen."), ("voorstel 2", "-2 uitleg")]
