@@ -153,6 +153,8 @@ class NightReport:
     ingest: dict | None = None  # the last release applied (None: none was)
     ingests: list = field(default_factory=list)  # every release applied tonight, oldest first
     skipped: list = field(default_factory=list)  # releases with nothing for helder: path, reason
+    refused: dict | None = None  # the release that stopped the chain: path, reason, later (not ingested after it)
+    waiting: int | None = None  # releases found waiting in the inbox (None: the inbox was not looked at)
     run: dict | None = None
     durations: dict = field(default_factory=dict)
 
@@ -166,7 +168,11 @@ class NightReport:
                                  summary=i["summary"]))
         for s in self.skipped:
             lines.append(message("run.nightly.skipped", path=s["path"], reason=s["reason"]))
-        if not self.ingests and not self.skipped:
+        if self.refused:
+            lines.append(message("run.nightly.refused-release", path=self.refused["path"]))
+            if self.refused["later"]:
+                lines.append(message("run.nightly.refused-later", n=self.refused["later"]))
+        if self.waiting == 0:  # looked and found nothing; not when locked out or without --inbox
             lines.append(message("run.nightly.no-release"))
         if self.run:
             r = self.run
@@ -201,7 +207,8 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
                 t = time.perf_counter()
                 with factory() as session:
                     waiting = waiting_releases(inbox, session)
-                for path, date in waiting:
+                report.waiting = len(waiting)
+                for n, (path, date) in enumerate(waiting):
                     log.info("ingesting", extra={"path": str(path), "effective_time": date})
                     try:
                         ingest_report = ingest_release(factory, read_release(path), path)
@@ -210,6 +217,8 @@ def nightly(engine, factory: sessionmaker[Session], inbox: Path | None, report_d
                         log.warning("release skipped: nothing for helder", extra={"path": str(path), "error": str(exc)})
                         continue
                     except (RF2Error, ValueError) as exc:
+                        report.refused = {"path": str(path), "reason": " ".join(str(exc).split()),
+                                          "later": len(waiting) - n - 1}
                         report.exit_code, report.outcome = EXIT_INGEST, message("run.nightly.refused",
                                                                              reason=" ".join(str(exc).split()))
                         log.error("release refused", extra={"path": str(path), "error": str(exc)})

@@ -102,6 +102,34 @@ def test_a_refused_release_stops_the_chain_the_ones_before_it_stay(night, rf2_pa
     assert [i["effective_time"] for i in report.ingests] == ["20260331"]
     assert _ingested(factory) == ["20250930", "20260331"]
     assert pl.Series(_ingested(factory)).is_sorted()
+    assert report.refused["path"] == str(broken) and report.refused["later"] == 1
+    summary = report.summary()
+    assert f"geweigerd {broken}: niet ingelezen" in summary and "ook niet ingelezen: 1 latere release(s)" in summary
+    assert "geen nieuwere release" not in summary
+
+
+def test_a_lone_refused_release_is_not_reported_as_no_release_waiting(night, rf2_package):
+    """The report said 'exitcode 4 … release geweigerd: FILE:LINE …' and then 'inlezen: geen nieuwere
+    release die wacht': both about the one release in the inbox. The ingest line says it was refused."""
+    factory, inbox, run_night = night
+    snapshot = read_release(sample_path("snapshot"))
+    concept = snapshot.concepts.sort("id").row(0, named=True)
+    rf2_package(inbox / "SnomedCT_NL_20260930", {"Delta/sct2_Concept_Delta_NL1000146_20260930.txt": [
+        {**concept, "effectiveTime": "20260930", "active": "ja"}]})
+    report = run_night()
+    assert report.exit_code == EXIT_INGEST and "sct2_Concept_Delta_NL1000146_20260930.txt:2" in report.outcome
+    lines = report.summary().splitlines()
+    assert lines[1] == f"geweigerd {inbox / 'SnomedCT_NL_20260930'}: niet ingelezen (reden hierboven)"
+    assert not any("geen nieuwere release" in line or "latere release" in line for line in lines)
+    assert report.waiting == 1 and report.ingests == []
+
+
+def test_an_empty_inbox_says_no_release_waiting_and_no_inbox_says_nothing_of_it(night):
+    factory, inbox, run_night = night
+    assert "inlezen: geen nieuwere release die wacht" in run_night().summary()
+    report = nightly(factory.kw["bind"], factory, None, inbox.parent / "reports", RunOptions(config={}),
+                     lock_file=inbox.parent / "night.lock")
+    assert report.waiting is None and "geen nieuwere release" not in report.summary()
 
 
 def test_log_lines_carry_their_time_in_utc_with_the_zone():
