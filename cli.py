@@ -80,7 +80,7 @@ def _counts(pairs) -> str:
     return ", ".join(f"{k} {v}" for k, v in pairs) or message("cli.counts.none")
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
@@ -408,7 +408,7 @@ def _decide(fn, item_id: int, factory=None, **kwargs):
     except UserError as exc:
         raise fail(_one_line(exc)) from None
     except DecisionError as exc:
-        line = _one_line(exc)
+        line = _one_line(exc.text("cli"))  # the commands to type, not the web app's keys
         errors = [str(f.get("reason") or "") for f in (getattr(exc, "flags", None) or [])
                   if f.get("severity") == "error" and f.get("reason")]
         if exc.code == "override_needed" and errors:

@@ -68,6 +68,18 @@ class DecisionError(ValueError):
         self.code, self.params, self.flags = code, params, flags or []
         super().__init__(message(f"review.error.{code}", **params))
 
+    def text(self, surface: str = "web") -> str:
+        """The Dutch message as the reviewer on `surface` reads it: "web" (the web app, its keys:
+        `str(exc)`), "cli" (`helder review …`: the commands to type) or "sheet" (an XLSX import:
+        the sheet's own words). A code with nothing surface-specific reads the same everywhere."""
+        if surface not in SURFACES:
+            raise ValueError(f"unknown surface {surface!r}")
+        key = f"review.error_{surface}.{self.code}"
+        return message(key, **self.params) if surface != "web" and has(key) else str(self)
+
+
+SURFACES = ("web", "cli", "sheet")
+
 
 class ItemNotFound(DecisionError):
     def __init__(self, item_id: object) -> None:

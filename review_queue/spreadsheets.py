@@ -295,7 +295,7 @@ def import_xlsx(session: Session, data: bytes, user: str,
             # file's every problem is listed; any problem rolls the whole file back.
             _apply(session, r, user, policy, checked.get(r.rownum))
         except decisions.DecisionError as exc:
-            problems.add_text(r.rownum, str(exc))
+            problems.add_text(r.rownum, exc.text("sheet"))
             continue
         found = checked.get(r.rownum)
         if found is not None and found.flags:

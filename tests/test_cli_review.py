@@ -140,7 +140,8 @@ def test_an_edit_saved_with_warnings_says_them(helder_env, seed_items):
     """A newcomer: `review edit 50 "frozen shoulder"` said only "aangepast"; the jargon warning was
     in the history alone. The warnings of the text just saved are printed with it."""
     factory = _factory()
-    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder")
+    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder",
+                           confidence=0.3)  # below four_eyes_below_confidence: needs a second
     out = helder("review", "edit", str(item_id), "schouderklachten, recidiverend", "--user", "anna").output
     lines = out.strip().splitlines()
     assert lines[0] == f"Item {item_id}: aangepast (edited, versie 2)"
@@ -185,3 +186,26 @@ def test_a_decision_names_an_active_account_once_the_store_has_accounts(helder_e
         assert s.get(ReviewItem, third).state == "proposed"  # nothing applied
         made = {d.item_id: d.reviewer for d in s.query(Decision).all()}
     assert made == {first: "wie-dan-ook", second: "anna"}
+
+
+def test_refusals_in_the_shell_name_the_commands_not_the_web_apps_keys(helder_env, seed_items, monkeypatch):
+    """`review approve` on an item without a proposal said '… (e), of … met een reden (o)' and a
+    second approval by the same person 'Draai je besluit terug (u)': keys of the web app, which a
+    reviewer in a shell does not have. The shell's refusals name the commands."""
+    factory = _factory()
+    (wording,) = seed_items(factory, 1, start=6, origin="none", term="griep", confidence=0.05)
+    r = helder("review", "approve", str(wording), "--user", "anna", code=1)
+    assert r.output.strip() == (f"helder: Item {wording} heeft geen voorstel om goed te keuren. Formuleer een "
+                                f"patiëntvriendelijke term (helder review edit {wording} \"…\"), of neem de klinische "
+                                f"term bewust over met een reden (helder review keep {wording} --reason \"…\").")
+    r = helder("review", "edit", str(wording), "griep", "--user", "anna", code=1)
+    assert f"helder review keep {wording} --reason" in r.output and "(o)" not in r.output
+    (helder_env / "helder.toml").write_text("[review]\nfour_eyes = true\n", encoding="utf-8")
+    monkeypatch.setenv("HELDER_CONFIG", str(helder_env / "helder.toml"))
+    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder",
+                           confidence=0.3)  # below four_eyes_below_confidence: needs a second
+    helder("review", "approve", str(item_id), "--user", "anna")
+    r = helder("review", "approve", str(item_id), "--user", "anna", code=1)
+    assert r.output.strip() == (f"helder: Je hebt item {item_id} al goedgekeurd; een collega moet het bevestigen. "
+                                f"Draai je besluit terug om het te wijzigen: helder review undo {item_id}.")
+    assert not any(f"({key})" in r.output for key in "aeoru")

@@ -273,3 +273,33 @@ def test_the_explanation_column_is_saved_with_aanpassen_and_refused_otherwise(st
     with factory() as s:
         got = [(s.get(ReviewItem, i).final_term, s.get(ReviewItem, i).final_explanation) for i in ids[:2]]
     assert got == [("'s nachts benauwd", "'s Nachts moeilijk ademen."), ("voorstel 2", "-2 uitleg")]
+
+
+def test_refusals_in_an_import_use_the_sheets_words_not_the_web_apps_keys(store, seed_items):
+    """A decision the store refuses read '… (e), of … met een reden (o)' in the import's problem
+    list: keys of the web app. A sheet's reader gets the sheet's own words (besluit 'aanpassen',
+    'overnemen')."""
+    _, factory = store
+    (wording,) = seed_items(factory, 1, start=6, origin="none", term="griep", confidence=0.05)
+    data = _edit(_export(factory), {2: {"besluit": "goedkeuren"}})
+    with pytest.raises(ImportRefused) as err:
+        _import(factory, data)
+    assert err.value.problems == [
+        f"regel 2: item {wording} heeft geen voorstel om goed te keuren; kies als besluit 'aanpassen' met je eigen "
+        "eindterm, of 'overnemen' met een reden om de klinische term bewust over te nemen"]
+    data = _edit(_export(factory), {2: {"besluit": "aanpassen", "eindterm": "griep"}})
+    with pytest.raises(ImportRefused) as err:
+        _import(factory, data)
+    assert "kies 'overnemen' en geef een reden" in err.value.problems[0] and "(o)" not in err.value.problems[0]
+    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder",
+                           confidence=0.3)  # below four_eyes_below_confidence: needs a second
+    four = decisions.ReviewPolicy(four_eyes=True)
+    exported = _export(factory)
+    row = 2 + [r[0] for r in load_workbook(BytesIO(exported)).active.iter_rows(min_row=2, values_only=True)].index(item_id)
+    _import(factory, _edit(exported, {row: {"besluit": "goedkeuren"}}), policy=four)
+    data = _edit(_export(factory, state="second-review"), {2: {"besluit": "goedkeuren"}})
+    with pytest.raises(ImportRefused) as err:
+        _import(factory, data, policy=four)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"regel 2: je hebt item {item_id} al goedgekeurd") and "(u)" not in problem
+    assert "Laat het besluit in deze regel leeg" in problem
