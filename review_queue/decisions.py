@@ -178,6 +178,10 @@ def _load(session: Session, item_id: int, expected_version: int | None) -> Revie
     ).scalar_one_or_none()
     if item is None:
         raise ItemNotFound(item_id)
+    if expected_version is not None and not 1 <= expected_version <= item.version:
+        # Versions start at 1 and only go up: one above the item's never existed (a typo, another
+        # item's version), and nobody changed the item in between, so it is not stale.
+        raise DecisionError("version_unknown", item=item_id, seen=expected_version, now=item.version)
     if expected_version is not None and item.version != expected_version:
         raise StaleItem("stale", item=item_id, seen=expected_version, now=item.version,
                         state=message(f"review.state.{item.state}"), who=item.decided_by or item.first_approver or "—")

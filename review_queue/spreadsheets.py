@@ -252,6 +252,8 @@ def import_xlsx(session: Session, data: bytes, user: str,
             problems.add(r.rownum, "no_such_item", item=r.item_id)
         elif r.clinical != item.source_term:
             problems.add(r.rownum, "clinical_changed", item=r.item_id)
+        elif not 1 <= r.version <= item.version:  # never existed: not "changed since the export"
+            problems.add(r.rownum, "no_such_version", item=r.item_id, version=r.version, now=item.version)
         elif item.version != r.version:
             problems.add(r.rownum, "changed", item=r.item_id, version=r.version, now=item.version,
                          state=labels.item_state(item))

@@ -209,3 +209,15 @@ def test_refusals_in_the_shell_name_the_commands_not_the_web_apps_keys(helder_en
     assert r.output.strip() == (f"helder: Je hebt item {item_id} al goedgekeurd; een collega moet het bevestigen. "
                                 f"Draai je besluit terug om het te wijzigen: helder review undo {item_id}.")
     assert not any(f"({key})" in r.output for key in "aeoru")
+
+
+def test_a_version_that_never_existed_is_not_blamed_on_a_colleague(helder_env, seed_items):
+    factory = _factory()
+    (item_id,) = seed_items(factory, 1, term="heupartrose links", proposal="slijtage van de linkerheup")
+    r = helder("review", "edit", str(item_id), "heupartrose links", "--version", "9", "--user", "anna", code=1)
+    assert r.output.strip() == (f"helder: Item {item_id} heeft geen versie 9; de huidige versie is 1 "
+                                f"(helder review show {item_id} toont hem).")
+    helder("review", "approve", str(item_id), "--version", "1", "--user", "anna")
+    r = helder("review", "reject", str(item_id), "--version", "1", "--reason", "x", "--user", "bert", code=1)
+    assert "Iemand anders heeft item" in r.output and f"helder review show {item_id}" in r.output
+    assert "Laad het item opnieuw" not in r.output

@@ -303,3 +303,13 @@ def test_refusals_in_an_import_use_the_sheets_words_not_the_web_apps_keys(store,
     (problem,) = err.value.problems
     assert problem.startswith(f"regel 2: je hebt item {item_id} al goedgekeurd") and "(u)" not in problem
     assert "Laat het besluit in deze regel leeg" in problem
+
+
+def test_a_version_the_item_never_had_is_not_called_a_change_since_the_export(store, seed_items):
+    _, factory = store
+    (item_id,) = seed_items(factory, 1)
+    data = _edit(_export(factory), {2: {"versie": 9, "besluit": "goedkeuren"}})
+    with pytest.raises(ImportRefused) as err:
+        _import(factory, data)
+    assert err.value.problems == [f"regel 2: item {item_id} heeft geen versie 9 (de huidige is 1); is de versie "
+                                  "overgetypt? Exporteer opnieuw"]

@@ -281,3 +281,25 @@ def test_ids_out_of_range_are_not_found(store, item_id):
     with pytest.raises(ItemNotFound):
         with factory() as s, s.begin():
             approve(s, item_id, "anna")
+
+
+def test_a_version_the_item_never_had_is_refused_as_such_not_as_a_colleagues_change(store):
+    """`--version 9` on an item at version 1 said 'Iemand anders heeft item … intussen gewijzigd
+    (jij zag versie 9, nu versie 1 …)': blaming a colleague for a version that never existed."""
+    _, factory = store
+    item_id = _item(factory)
+    for wrong in (9, 2, 0, -1):
+        with pytest.raises(DecisionError) as err:
+            with factory() as s, s.begin():
+                approve(s, item_id, "anna", expected_version=wrong)
+        assert err.value.code == "version_unknown" and not isinstance(err.value, StaleItem)
+        assert str(err.value) == f"Item {item_id} heeft geen versie {wrong}; de huidige versie is 1. Laad het item opnieuw."
+        assert "Iemand anders" not in err.value.text("cli")
+    with factory() as s, s.begin():
+        approve(s, item_id, "anna", expected_version=1)
+    with factory() as s, s.begin():
+        undo(s, item_id, "anna", expected_version=2)
+    with pytest.raises(StaleItem) as err:  # version 1 existed: someone (here anna) changed it since
+        with factory() as s, s.begin():
+            approve(s, item_id, "anna", expected_version=1)
+    assert err.value.code == "stale" and "jij zag versie 1, nu versie 3" in str(err.value)
