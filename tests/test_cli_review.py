@@ -140,8 +140,7 @@ def test_an_edit_saved_with_warnings_says_them(helder_env, seed_items):
     """A newcomer: `review edit 50 "frozen shoulder"` said only "aangepast"; the jargon warning was
     in the history alone. The warnings of the text just saved are printed with it."""
     factory = _factory()
-    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder",
-                           confidence=0.3)  # below four_eyes_below_confidence: needs a second
+    (item_id,) = seed_items(factory, 1, start=7, term="schouderklachten", proposal="last van de schouder")
     out = helder("review", "edit", str(item_id), "schouderklachten, recidiverend", "--user", "anna").output
     lines = out.strip().splitlines()
     assert lines[0] == f"Item {item_id}: aangepast (edited, versie 2)"
