@@ -430,6 +430,14 @@ def _decided(item_id: int, outcome) -> str:
     return line
 
 
+def _check_flag(flag: Optional[str]) -> None:
+    """Refuse a flag code the checks do not know: a typo would list nothing and exit 0."""
+    from pipeline.checks import FLAGS
+
+    if flag is not None and flag not in FLAGS:
+        raise fail(message("cli.error.flag", value=flag, codes=", ".join(FLAGS)))
+
+
 @review_app.command("list")
 def review_list(
     state: str = typer.Option("proposed", help="proposed, needs-wording, second-review, approved, edited, rejected, "
@@ -442,27 +450,36 @@ def review_list(
 
     Example: helder review list --state needs-wording --limit 50
     """
-    from review_queue import queue
-    from review_queue.decisions import needs_wording
+    from review_queue import labels, queue
+    from review_queue.decisions import awaiting_second, needs_wording
 
     if state not in queue.VIEWS:
         raise fail(message("cli.error.state", views=", ".join(queue.VIEWS)))
+    _check_flag(flag)
     _, factory = _store()
     with factory() as session:
         items = queue.page(session, queue.QueueFilter(state=None if state == "all" else state, flag=flag),
                            limit=limit).items
+    # The state as the reviewer reads it (labels.item_state): 'wacht op tweede beoordelaar' for a
+    # first approval under four eyes, whose code is still `proposed`; the code stays in --json.
+    names = {it.id: labels.item_state(it) for it in items}
+    width = max((len(n) for n in names.values()), default=0)
     for it in items:
         if as_json:
             typer.echo(json.dumps({"id": it.id, "conceptId": it.concept_id, "term": it.source_term,
                                    "proposal": it.proposal, "origin": it.origin, "confidence": it.confidence,
                                    "finalTerm": it.final_term,
                                    "flags": it.flags, "state": it.state, "needsWording": needs_wording(it),
+                                   "firstApprover": it.first_approver if awaiting_second(it) else None,
                                    "version": it.version}, ensure_ascii=False))
         else:
-            # a decided item shows the term it was decided on (an edit's own words), not the proposal
+            # a decided item shows the term it was decided on (an edit's own words), not the proposal;
+            # one awaiting a second look the first reviewer's term, and who chose it
             shown = it.final_term if it.final_term else \
                 message("cli.review.no-proposal") if needs_wording(it) else it.proposal
-            typer.echo(f"{it.id:>7}  {it.state:<9} {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
+            if awaiting_second(it):
+                shown += "  " + message("cli.review.first-by", who=it.first_approver)
+            typer.echo(f"{it.id:>7}  {names[it.id]:<{width}}  {it.confidence:4.2f} {it.origin:<9} {it.source_term} → "
                        f"{shown}" + (f"  [{it.flags}]" if it.flags else ""))
 
 
@@ -654,6 +671,7 @@ def review_export(
 
     if state not in queue.VIEWS:
         raise fail(message("cli.error.state", views=", ".join(queue.VIEWS)))
+    _check_flag(flag)
     _, factory = _store()
     with factory() as session:
         data = export_xlsx(session, queue.QueueFilter(state=None if state == "all" else state, semantic_tag=tag,

@@ -220,3 +220,29 @@ def test_a_version_that_never_existed_is_not_blamed_on_a_colleague(helder_env, s
     r = helder("review", "reject", str(item_id), "--version", "1", "--reason", "x", "--user", "bert", code=1)
     assert "Iemand anders heeft item" in r.output and f"helder review show {item_id}" in r.output
     assert "Laad het item opnieuw" not in r.output
+
+
+def test_list_refuses_an_unknown_flag_and_names_a_first_approval(helder_env, seed_items, monkeypatch):
+    """`review list --flag nope` exited 0 with nothing: a typo looked like an empty queue. And
+    `--state second-review` listed its items as `proposed`, not what they wait for."""
+    from pipeline.checks import FLAGS
+
+    factory = _factory()
+    r = runner.invoke(app, ["review", "list", "--flag", "nope"])
+    assert r.exit_code == 1
+    assert r.output.strip() == f"helder: --flag 'nope' is geen vlagcode; kies een van deze: {', '.join(FLAGS)}"
+    assert runner.invoke(app, ["review", "export", "x.xlsx", "--flag", "nope"]).exit_code == 1
+    assert not (helder_env / "x.xlsx").exists()
+    assert helder("review", "list", "--flag", "jargon").output == ""  # a known flag with no items: no refusal
+    (helder_env / "helder.toml").write_text("[review]\nfour_eyes = true\n", encoding="utf-8")
+    monkeypatch.setenv("HELDER_CONFIG", str(helder_env / "helder.toml"))
+    first, other = seed_items(factory, 2, term="schouderklachten", proposal="last van de schouder",
+                              confidence=0.3)
+    helder("review", "edit", str(first), "pijn in de schouder", "--user", "anna")
+    (line,) = helder("review", "list", "--state", "second-review").output.splitlines()
+    assert line.split()[0] == str(first) and "wacht op tweede beoordelaar" in line and "proposed" not in line
+    assert line.endswith("→ pijn in de schouder  (eerste goedkeuring door anna)")
+    lines = helder("review", "list", "--state", "open").output.splitlines()
+    assert any(x.split()[0] == str(other) and "voorgesteld" in x for x in lines)
+    (doc,) = [json.loads(x) for x in helder("review", "list", "--state", "second-review", "--json").output.splitlines()]
+    assert (doc["state"], doc["firstApprover"]) == ("proposed", "anna")
