@@ -828,8 +828,9 @@ def release_show(version: str = typer.Argument(..., help="A release version, or 
 
 
 @release_app.command("diff")
-def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = typer.Argument(..., help="Newer version.")):
-    """What changed between two releases: new, changed, withdrawn.
+def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = typer.Argument(..., help="Newer version."),
+                 as_json: bool = typer.Option(False, "--json", help="One JSON document, for scripts.")):
+    """What changed between two releases: new, changed, withdrawn, held back.
 
     Example: helder release diff 2026-10-01 2026-11-24
     """
@@ -837,9 +838,30 @@ def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = t
 
     _, factory = _store()
     try:
-        typer.echo(json.dumps(diff_releases(factory, a, b), indent=2, ensure_ascii=False, default=str))
+        diff = diff_releases(factory, a, b)
     except (ReleaseError, KeyError, ValueError) as exc:
         raise fail(_one_line(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(diff, indent=2, ensure_ascii=False, default=str))
+        return
+    counts = diff["counts"]
+    typer.echo(message("cli.release.diff-head", a=diff["from"], b=diff["to"], new=counts["new"],
+                       changed=counts["changed"], withdrawn=counts["withdrawn"], held_back=counts.get("heldBack", 0)))
+    sections = [("new", [(r["conceptId"], r["patientTerm"]) for r in diff["new"]]),
+                ("changed", [(r["conceptId"], message("cli.release.diff-change", before=r["before"], after=r["after"])
+                              if r["before"] != r["after"] else message("cli.release.diff-explanation", term=r["after"]))
+                             for r in diff["changed"]]),
+                ("withdrawn", [(r["conceptId"], r["patientTerm"]) for r in diff["withdrawn"]]),
+                ("held-back", [(r["conceptId"], r["patientTerm"]) for r in diff.get("heldBack", [])])]
+    for name, rows in sections:
+        if rows:
+            typer.echo(message(f"cli.release.diff-{name}", n=len(rows)))
+            width = max(len(cid) for cid, _ in rows)
+            for cid, text in rows:
+                typer.echo(f"  {cid:<{width}}  {text}")
+    if counts["withdrawn"] or counts.get("heldBack"):
+        # the reasons are the release notes' (English, for vendors): there, not half-translated here
+        typer.echo(message("cli.release.diff-reasons", b=diff["to"]))
 
 
 # --------------------------------------------------------------------------- demo

@@ -271,6 +271,36 @@ def test_demo_never_replaces_a_store_it_did_not_make(tmp_path, monkeypatch):
     assert real.read_bytes() != b"an operator's store"
 
 
+def test_release_diff_reads_as_dutch_text_and_gives_json_on_request(helder_env, pf_terms):
+    """`release diff` printed only JSON, while `release list` prints a table; a wrong version was
+    refused in English. It prints Dutch text; --json keeps the document for scripts."""
+    factory = open_store(os.environ["HELDER_DB_URL"])[1]
+    pf_terms.approve(factory, 1, "suikerziekte")
+    pf_terms.approve(factory, 2, "hoge bloeddruk")
+    pf_terms.approve(factory, 3, "nierstenen")
+    helder("export", "--version", "2026-11-01", "--user", "anna")
+    pf_terms.approve(factory, 4, "galstenen")
+    pf_terms.approve(factory, 2, "te hoge bloeddruk")
+    pf_terms.withdraw(factory, 3)
+    helder("export", "--version", "2026-11-24", "--user", "anna")
+    c = pf_terms.concept
+    assert helder("release", "diff", "2026-11-01", "2026-11-24").output.splitlines() == [
+        "Van release 2026-11-01 naar 2026-11-24: 1 nieuw, 1 gewijzigd, 1 ingetrokken, 0 achtergehouden",
+        "Nieuw (1):", f"  {c(4)}  galstenen",
+        "Gewijzigd (1):", f"  {c(2)}  hoge bloeddruk → te hoge bloeddruk",
+        "Ingetrokken (1):", f"  {c(3)}  nierstenen",
+        "Waarom elke term is ingetrokken of achtergehouden, staat in RELEASE-NOTES.md van release 2026-11-24 "
+        "en in helder release diff --json."]
+    doc = json.loads(helder("release", "diff", "2026-11-01", "2026-11-24", "--json").output)
+    assert (doc["from"], doc["to"], doc["counts"]) == ("2026-11-01", "2026-11-24",
+                                                       {"new": 1, "changed": 1, "withdrawn": 1, "heldBack": 0})
+    assert list(doc) == ["from", "to", "counts", "new", "changed", "withdrawn", "heldBack"]
+    assert helder("release", "diff", "2026-11-24", "2026-11-24").output.splitlines() == [
+        "Van release 2026-11-24 naar 2026-11-24: 0 nieuw, 0 gewijzigd, 0 ingetrokken, 0 achtergehouden"]
+    r = runner.invoke(app, ["release", "diff", "2026-11-24", "nope"])
+    assert r.exit_code == 1 and r.output.strip() == "helder: geen release 'nope'"
+
+
 def test_release_list_is_a_table_with_zoned_times_and_json_on_request(helder_env, pf_terms):
     """`release list` printed a JSON blob and a time without a zone. It prints a table; the time is
     ISO 8601 in UTC with its offset, here and in --json and status."""
