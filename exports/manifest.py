@@ -95,9 +95,11 @@ def _md(text: str | None) -> str:
 
 def write_notes(release_dir: Path, version: str, previous: str | None, found: dict[str, pl.DataFrame],
                 counts: dict, examples: int = 10, left_out: pl.DataFrame | None = None) -> Path:
-    """RELEASE-NOTES.md: what is new, changed and withdrawn, with counts and a few examples each,
-    and the terms left out because their text breaks the term rules. Every text that came from a
-    term or the store is escaped (`_md`), so the notes render as written, whatever a term holds."""
+    """RELEASE-NOTES.md: what is new, changed, withdrawn and held back, with counts and every
+    term (a vendor has only the download, so the notes list all of them), and the terms left out
+    because their text breaks the term rules (`examples` of them; all are in manifest.json's
+    `leftOut`). In English, as the vendors' documents are. Every text that came from a term or
+    the store is escaped (`_md`), so the notes render as written, whatever a term holds."""
     since = f"since {previous}" if previous else "(first release)"  # versions are YYYY-MM-DD[.N]
     lines = [
         f"# Patient-friendly terms — release {version}",
@@ -127,10 +129,10 @@ def write_notes(release_dir: Path, version: str, previous: str | None, found: di
             continue
         lines += [f"## {title} ({frame.height})", ""] + ([intro, ""] if intro else []) + [
                   "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
-        for row in frame.head(examples).select(cols).iter_rows():
+        # Every change, however many: the notes are what a vendor has (`helder release diff` is
+        # ours), so "…and 3 more" would hide changes they cannot look up.
+        for row in frame.select(cols).iter_rows():
             lines.append("| " + " | ".join(_md(v) for v in row) + " |")
-        if frame.height > examples:
-            lines.append(f"\n…and {frame.height - examples} more (see `helder release diff`).")
         lines.append("")
     if left_out is not None and left_out.height:
         lines += [f"## Left out ({left_out.height})", "",

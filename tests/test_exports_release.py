@@ -293,3 +293,22 @@ def test_notes_say_a_term_held_back_for_a_changed_clinical_term_is_not_withdrawn
             in held)
     counts = json.loads((second / "manifest.json").read_text(encoding="utf-8"))["counts"]
     assert (counts["withdrawn"], counts["heldBack"]) == (2, 1)
+
+
+def test_notes_list_every_change_not_ten_and_a_pointer_to_a_tool_vendors_lack(store, tmp_path, pf_terms):
+    """The notes ended '…and 3 more (see `helder release diff`)': a vendor has the download, not
+    helder. Every change is in the notes."""
+    _, factory = store
+    for i in range(1, 14):
+        pf_terms.approve(factory, i, f"term nummer {i}")
+    first = create_release(factory, root=tmp_path / "releases", version="2026-11-01")
+    for i in range(1, 13):
+        pf_terms.approve(factory, i, f"nieuwe term {i}")
+    second = create_release(factory, root=tmp_path / "releases", version="2026-11-24")
+    for folder, section, n in ((first, "New", 13), (second, "Changed", 12)):
+        notes = (folder / "RELEASE-NOTES.md").read_text(encoding="utf-8")
+        assert "more (see" not in notes and "helder release diff" not in notes
+        assert f"## {section} ({n})" in notes
+        rows = [line for line in notes.splitlines() if line.startswith("| ") and not line.startswith("| Concept")]
+        assert len(rows) == n
+    assert all(f"| term nummer {i} | nieuwe term {i} |" in notes for i in range(1, 13))
