@@ -5,6 +5,7 @@ Every command has --help with an example; bad input exits non-zero with one line
 from __future__ import annotations
 
 import getpass
+import inspect
 import json
 import os
 import shutil
@@ -1394,6 +1395,28 @@ def _usage_in_dutch(exc) -> str:
         what = message("cli.usage.other", detail=exc.format_message())
     see = message("cli.usage.help", command=command)
     return f"{command}: {what} ({see})"
+
+
+def _one_line_paragraphs(doc: str) -> str:
+    """A command's docstring as help text: each paragraph on one line, for the help to wrap at
+    the terminal's width. typer's help keeps a docstring's line breaks and then wraps each line
+    again, so a line a little wider than the terminal broke into a stray word ('… refused
+    unless' / '--allow-older. …'). A paragraph that starts with \\b (click's "keep as
+    written") stays as written."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
+
+
+def _unwrap_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        doc = command.help or (command.callback.__doc__ if command.callback else None)
+        if doc:
+            command.help = _one_line_paragraphs(doc)
+    for group in typer_app.registered_groups:
+        _unwrap_help(group.typer_instance)
+
+
+_unwrap_help(app)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,22 @@ def test_every_command_has_help_with_an_example(command):
         assert "Example: helder" in " ".join(result.output.split()) or "Example (crontab)" in result.output, command
 
 
+@pytest.mark.parametrize("command", [["ingest"], ["export"], ["nightly"], ["llm", "serve"], ["demo"]])
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_docstrings_lines(command):
+    """`ingest --help` in an 80-column terminal read '… is refused unless' / '--allow-older. …' and
+    `export --help` "… previous release's" / 'when …': the docstring's own line breaks, each wrapped
+    again. A paragraph wraps as one text: every line but a paragraph's last fills the width."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0
+    text = result.output.split("Usage:", 1)[1].split("╭", 1)[0].splitlines()[1:]
+    paragraphs = "\n".join(line.rstrip() for line in text).strip().split("\n\n")
+    for para in paragraphs:
+        lines = para.splitlines()
+        for line, following in zip(lines, lines[1:]):
+            # wrapped here only if the next word did not fit in the 80 columns (with the border)
+            assert len(line) + 1 + len(following.split()[0]) > 76, (command, line, following)
+
+
 def test_version_prints_the_installed_version():
     from importlib.metadata import version
 
