@@ -848,15 +848,15 @@ def release_diff(a: str = typer.Argument(..., help="Older version."), b: str = t
     counts = diff["counts"]
     typer.echo(message("cli.release.diff-head", a=diff["from"], b=diff["to"], new=counts["new"],
                        changed=counts["changed"], withdrawn=counts["withdrawn"], held_back=counts.get("heldBack", 0)))
-    sections = [("new", [(r["conceptId"], r["patientTerm"]) for r in diff["new"]]),
-                ("changed", [(r["conceptId"], message("cli.release.diff-change", before=r["before"], after=r["after"])
+    sections = [("cli.release.diff-new", [(r["conceptId"], r["patientTerm"]) for r in diff["new"]]),
+                ("cli.release.diff-changed", [(r["conceptId"], message("cli.release.diff-change", before=r["before"], after=r["after"])
                               if r["before"] != r["after"] else message("cli.release.diff-explanation", term=r["after"]))
                              for r in diff["changed"]]),
-                ("withdrawn", [(r["conceptId"], r["patientTerm"]) for r in diff["withdrawn"]]),
-                ("held-back", [(r["conceptId"], r["patientTerm"]) for r in diff.get("heldBack", [])])]
-    for name, rows in sections:
+                ("cli.release.diff-withdrawn", [(r["conceptId"], r["patientTerm"]) for r in diff["withdrawn"]]),
+                ("cli.release.diff-held-back", [(r["conceptId"], r["patientTerm"]) for r in diff.get("heldBack", [])])]
+    for key, rows in sections:
         if rows:
-            typer.echo(message(f"cli.release.diff-{name}", n=len(rows)))
+            typer.echo(message(key, n=len(rows)))
             width = max(len(cid) for cid, _ in rows)
             for cid, text in rows:
                 typer.echo(f"  {cid:<{width}}  {text}")
