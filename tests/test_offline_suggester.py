@@ -187,5 +187,5 @@ def test_terms_that_differ_only_in_a_sign_or_brackets_get_their_own_proposal():
     terms = ["bloedverlies durante partu > 1000 ml", "bloedverlies durante partu < 1000 ml",
              "fractuur van femur (links)", "fractuur van femur links"]
     assert suggest_offline(work_of(terms), tm)["suggestion"].to_list() == [
-        "bloedverlies > 1000 ml tijdens de bevalling", "bloedverlies < 1000 ml tijdens de bevalling",
+        "bloedverlies meer dan 1000 ml tijdens de bevalling", "bloedverlies minder dan 1000 ml tijdens de bevalling",
         "gebroken linkerdijbeen", "gebroken linkerdijbeen"]
