@@ -235,7 +235,6 @@ class Phrase:
                 # "voorlichten over verzorgen van zuigeling": a verb said as a noun takes "het"
                 # ("over het verzorgen van de baby"), whatever list its gender is missing from
                 a = "het"
-
             if a:
                 words.append(a)
                 definite = True
@@ -2298,8 +2297,9 @@ BARE_IDIOMS = {("onder", "controle"), ("onder", "toezicht"), ("onder", "narcose"
                ("op", "verwijzing"), ("in", "afwachting"), ("in", "overleg"), ("na", "overleg"), ("op", "voorschrift"),
                ("op", "termijn"), ("op", "proef"), ("in", "opname"), ("in", "conditie"), ("onder", "doorlichting"),
                ("onder", "verdoving"), ("onder", "echogeleide"), ("onder", "geleide")}
-# Their nouns of seven letters or more, per preposition: a compound on one is as bare ("onder röntgendoorlichting").
-_BARE_IDIOM_TAILS = {prep: tuple(n for p, n in BARE_IDIOMS if p == prep and len(n) >= 7) for prep, _ in BARE_IDIOMS}
+# Their nouns of eight letters or more, per preposition: a compound on one is as bare ("onder
+# röntgendoorlichting"); shorter ones are parts of too many compounds ("in het medicijngebruik").
+_BARE_IDIOM_TAILS = {prep: tuple(n for p, n in BARE_IDIOMS if p == prep and len(n) >= 8) for prep, _ in BARE_IDIOMS}
 # …that stay bare before a genitive too: "op verzoek van de vrouw", "onder toezicht van een arts".
 _BARE_WITH_GENITIVE = {("op", "verzoek"), ("onder", "toezicht"), ("onder", "behandeling"), ("op", "advies"),
                        ("op", "verwijzing"), ("in", "afwachting"), ("op", "voorschrift")}
@@ -2337,17 +2337,19 @@ _ENDS_IN_CLAUSE = re.compile(r"\b(?:die|dat) (?:[\w-]+ )*[\w-]+$")
 _ARTICLE_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?\w+")
 # An article, inflected adjectives, a noun: "de slechte conditie", "de Montevideo-eenheden".
 _ARTICLE_ADJ_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?(?:\w+e )*[\w-]+")
-# Units a measure is said in, after "in": "in Montevideo-eenheden", "in centimeters" (bare).
-_UNIT_NOUNS = ("eenheid", "eenheden", "meter", "meters", "gram", "grammen", "liter", "liters", "graden", "punten")
+# Units a measure is said in, after "in": "in Montevideo-eenheden", "in centimeters" (bare); only
+# the unit words themselves, never a compound on them ("in de drukpunten" keeps its article).
+_UNIT_TAILS = ("eenheid", "eenheden")
+_UNIT_NOUNS = frozenset({"meters", "centimeters", "millimeters", "liters", "milliliters", "grammen", "graden", "punten"})
 
 
 def _bare_idiom(prep: str, noun: str) -> bool:
     """A preposition and a noun said without an article: a fixed expression (BARE_IDIOMS; a compound
-    on one of its nouns of seven letters or more: "onder röntgendoorlichting"), or a unit after "in"."""
+    on one of its nouns of eight letters or more: "onder röntgendoorlichting"), or a unit after "in"."""
     low = noun.lower()
     if (prep, low) in BARE_IDIOMS:
         return True
-    if prep == "in" and low.endswith(_UNIT_NOUNS):
+    if prep == "in" and (low.endswith(_UNIT_TAILS) or low in _UNIT_NOUNS):
         return True
     return low.endswith(_BARE_IDIOM_TAILS.get(prep, ()))
 _LEADING_ARTICLE = re.compile(r"^(de|het|een) ")
