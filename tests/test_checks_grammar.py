@@ -116,3 +116,12 @@ def test_the_whole_keeps_its_e_in_a_label_but_not_after_een():
     "een" a het-noun takes the bare form."""
     assert compare("Gehele aangezicht", "hele gezicht") is None
     assert compare("gelaat", "een hele gezicht") == "'hele gezicht' (moet 'heel gezicht' zijn)"
+
+
+@pytest.mark.parametrize("noun,article", [
+    ("afzondering", "de"), ("slechthorendheid", "de"), ("flexibiliteit", "de"), ("fixatie", "de"),  # de-suffixes
+    ("ding", None),  # (too short to be one)
+])
+def test_a_de_suffix_gives_a_nouns_gender_when_no_list_names_it(noun, article):
+    """ANS § 3.2.2.2: nouns in -ing, -heid, -teit and -tie are de-words."""
+    assert dutch.gender(noun) == article

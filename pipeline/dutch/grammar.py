@@ -87,6 +87,10 @@ def add_nouns(genders: dict[str, str]) -> None:
             _version += 1
 
 
+# Suffixes whose nouns are all de-words (ANS § 3.2.2.2); "-ding" is left out for "het ding".
+_DE_SUFFIXES = ("ing", "heid", "teit", "tie")
+
+
 def gender(noun: str) -> str | None:
     """'de', 'het' or 'pl' (a plural: takes 'de') for a lay noun, or None when unknown.
 
@@ -136,6 +140,8 @@ def _gender(word: str, version: int) -> str | None:
         return table.get(word[-3:])  # "hartoor", "binnenoor": a three-letter body part last, when nothing longer is
     if singulars(word):
         return "pl"  # "enkels", "poliepen": the plural of a known noun
+    if len(word) >= 7 and word.endswith(_DE_SUFFIXES) and not word.endswith("ding"):
+        return "de"  # "afzondering", "slechthorendheid": these suffixes make de-words (ANS § 3.2.2.2)
     return None
 
 

@@ -108,6 +108,11 @@ _SAID_AFTER = re.compile(r"(?:, [^,]+)+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
 # Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
+# What the body makes or passes, said without "een" ("door urine en/of ontlasting", never "door een
+# urine"); a known one keeps "de" ("kleur van de ontlasting").
+BODY_SUBSTANCES = {"urine", "ontlasting", "speeksel", "slijm", "zweet", "pus", "etter", "braaksel", "vruchtwater",
+                   "sperma", "sputum", "feces", "poep", "plas", "tranen", "hersenvocht", "gal", "maagzuur",
+                   "maaginhoud", "oorsmeer", "snot", "menstruatiebloed", "huidtalg", "ochtendurine"}
 _ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid", "management", "beleid")  # "door slechthorendheid"
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "wijkverpleging", "wijkverpleegkundige", "apotheek", "apotheker", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
@@ -202,7 +207,7 @@ class Phrase:
             noun = Phrase(last, grammar.gender(last.split()[-1]), pre=self.pre[:-1], articleless=self.articleless)
             said, missing = noun.text(article)
             return " ".join([said, self.head, *self.post]), missing
-        words, missing, definite = [], False, False
+        words, missing, definite, verbal = [], False, False, ""
         anyone, article = article == "any", "een" if article == "any" else article
         if article == "een" and any(text in ORDINALS for text, _ in self.pre):
             article = True  # "probleem bij de eerste fase": a counted one is a known one
@@ -212,7 +217,7 @@ class Phrase:
             if (self.head in AGENTS or self.head in KNOWN_EVENTS) and not anyone:
                 # "door de verloskundige", "binnen 24 uur na de geboorte": a known one
                 article = True
-            elif self.gender == "pl" or self.head in ABSTRACT or self.head.endswith(MASS_ENDINGS) \
+            elif self.gender == "pl" or self.head in ABSTRACT or self.head in BODY_SUBSTANCES or self.head.endswith(MASS_ENDINGS) \
                     or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
                 article = False
             elif not (self.head.endswith("en") and self.gender == "het" and not body_part(self.head)):
@@ -231,10 +236,13 @@ class Phrase:
             definite = self.det in ("de", "het")
         elif article and not self.articleless:
             a = "de" if self.gender == "pl" else self.gender
-            if not a and not self.pre and _bare_infinitive(self.head):
+            if not a and all(not text.endswith("e") and (adjectival or " " not in text and not grammar.known_noun(text))
+                             for text, adjectival in self.pre) and _bare_infinitive(self.head):
+                # (an inflected adjective is a noun's: "op gillende tonen" are tones, not showing)
                 # "voorlichten over verzorgen van zuigeling": a verb said as a noun takes "het"
-                # ("over het verzorgen van de baby"), whatever list its gender is missing from
-                a = "het"
+                # ("over het verzorgen van de baby", "het psychosociaal functioneren"), whatever list
+                # its gender is missing from
+                a = verbal = "het"
             if a:
                 words.append(a)
                 definite = True
@@ -242,7 +250,7 @@ class Phrase:
                 missing = True
         # before an infinitive a modifier is an adverb and never inflects ("het volledig verwijderen",
         # not "het volledige verwijderen"; ANS § 8.4.2)
-        infinitive = self.head.endswith("en") and self.gender == "het" and \
+        infinitive = self.head.endswith("en") and (self.gender or verbal) == "het" and \
             (not body_part(self.head) or bool(grammar.singulars(self.head)))  # "slapen" is also the temples
         said_article = words[-1] if definite else None
         for k, (text, adjectival) in enumerate(self.pre):
@@ -344,6 +352,12 @@ class Renderer:
                 # clause's verb reads as the clause's; no rule put it before the clause
                 self._unknown.append(text[at + len(said):].strip())
                 raise NotRendered(list(dict.fromkeys(self._unknown)))
+        if CONF["missing-article"] in self._score and (said := next((u.text for u in units[1:] if u.low in _CLAUSE_WORDS), None)):
+            # "manier waarop eerste fase van partus is begonnen": the clause's nouns were read as
+            # modifiers of one noun, so none got its article ("… waarop eerste fase van bevalling is
+            # begonnen"); no rule here parses a clause
+            self._unknown.append(said)
+            raise NotRendered(list(dict.fromkeys(self._unknown)))
         if re.match(r"(?:de|het) ", text) and not re.match(r"(?:de|het) ", self._term):
             # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
             # takes no article the term did not give it
@@ -858,7 +872,7 @@ class Renderer:
     def _counted_thing(text: str, units: list[Unit], prep: str = "met") -> str:
         """After "met"/"zonder" (`prep`, the lay preposition): a single noun the term did not say
         itself is a thing, counted ("met perforatie" → "met een gat"); the term's own bare noun stays
-        ("met ontsluiting") — except a tool after "met", which is counted whatever the term said
+        ("met ontsluiting", "zonder ST-elevatie" whatever its case) — except a tool after "met", which is counted whatever the term said
         ("met een ballon", "met een tentbed"; "zonder bril" stays idiomatic)."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
@@ -867,7 +881,7 @@ class Renderer:
         if prep == "met" and not _ARTICLED.match(text) and (_DEVICE.search(head) or tail) and not text[:1].isdigit() \
                 and (grammar.gender(tool) or grammar.gender(tail)) in ("de", "het"):  # "tentbed": as "bed"
             return "een " + text  # "met een ballon", "met een drukkatheter in de baarmoeder": a tool is one
-        if text != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
+        if text.lower() != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
                 not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
                 not _mass(text) and grammar.gender(head) in ("de", "het") and \
@@ -879,8 +893,9 @@ class Renderer:
         """After "met"/"zonder": "met een aandoening van het netvlies" — bare is for what is not
         counted ("met ontsluiting"); a thing of something is one thing. Not before an infinitive
         ("met plaatsen van een kunstlens")."""
-        words = text.split(" van ", 1)[0].split()
-        first = words[-1] if words else ""  # "gedeeltelijk verwijderen": the verb before "van"
+        # "gedeeltelijk verwijderen": the verb before "van"; "bedhekken tegen de wil van …": the noun
+        # before any preposition, never "wil"
+        first = _lay_head(text.split(" van ", 1)[0]) if text.strip() else ""
         infinitive = first.endswith("en") and (grammar.gender(first) in (None, "het") or first in PLACING)
         if " van " in text and not _ARTICLED.match(text) and not infinitive and \
                 _lay_head(text) not in MASS | _UNCOUNTED and \
@@ -1167,6 +1182,8 @@ class Renderer:
             self._unknown.append(" ".join(u.text for u in units))
             return ""
         scoped = ""
+        commas = [n for n, c in enumerate(coords) if isinstance(c, Unit) and c.low == ","]
+        enumeration = bool(commas) and any(isinstance(c, Unit) and c.low in CONJUNCTIONS for c in coords[commas[-1]:])
         for n, coord in enumerate(coords):
             if isinstance(coord, Unit):  # the conjunction itself
                 pieces.append(coord.low if coord.role == "conj" else coord.text)
@@ -1204,7 +1221,9 @@ class Renderer:
                     and not (phrase.head == "fase" and any(p in ORDINALS for p, _ in phrase.pre)):
                 # (a counted phase is a stretch of time, not a label: "duur van de tweede fase")
                 phrase.articleless = True  # "…, tweede graad", "…, Gleason-score 7": a label takes no article
-            after_comma = n > 0 and coords[n - 1].low == ","
+            # (in a list that ends in a conjunction a comma only separates: "de beheersing, de beperking
+            # of de isolatie", never "de beheersing, beperking of de isolatie")
+            after_comma = n > 0 and coords[n - 1].low == "," and not enumeration
             # "…, EGFR-mutatie positief", "…, kort segment": a part after a comma is a label of the
             # whole, said as the term says it, without an article
             text, missing = phrase.text(article=False if after_comma and not phrase.det else article)
@@ -2246,6 +2265,9 @@ _SINGULAR_VERB = re.compile(rf"^((?:de |het )?(\w+)) ({'|'.join(_PLURAL_VERB)})\
 # A side glued to a region word, not a body part: "rechterbinnenkant", "linkergebied" (the side is the owner's).
 _SIDED_REGION = re.compile(rf"\b(linker|rechter)(?:{'|'.join(REGION_WORDS)})$")  # not "rechterdeel van de lever": a part of one organ has its own side
 _RELATIVES = {"die", "dat", "waarvan", "waarbij", "waarin", "waar", "wat"}
+# Words that open a clause inside a term ("tijdstip waarop …", "manier waarop …").
+_CLAUSE_WORDS = _RELATIVES | {"waarop", "waarmee", "waardoor", "waarna", "waaraan", "waaruit", "waarover",
+                              "waarvoor", "waarnaar", "hoe", "wanneer", "welke"}
 # Heads whose "van" names a symptom, said without article ("klachten van kortademigheid").
 _COMPLAINTS = {"klachten", "klacht", "last", "verschijnselen", "symptomen", "tekenen"}
 _SIDE_LAST = re.compile(r" (links|rechts)$")
