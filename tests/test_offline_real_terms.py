@@ -2001,7 +2001,7 @@ def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     ("zuigeling in slechte conditie bij geboorte", "baby in slechte conditie bij de geboorte"),
     ("intensiteit van uteruscontracties in Montevideo-eenheden", "intensiteit van de weeën in Montevideo-eenheden"),
     ("opname op intensivecareafdeling gespecialiseerd in neonaten",
-     "opname op intensivecareafdeling gespecialiseerd in pasgeborenen"),
+     "opname op de intensivecareafdeling gespecialiseerd in pasgeborenen"),
     ("percutane mechanische trombectomie van sinus durae matris onder röntgendoorlichting",
      "mechanisch verwijderen van een bloedstolsel in het bloedvat in de hersenvliezen door de huid "
      "onder röntgendoorlichting"),
@@ -2038,3 +2038,41 @@ def test_reading_53_kinds_render_right(suggester, term, expected):
 ])
 def test_reading_53_kinds_without_a_sound_rendering_give_no_proposal(suggester, term):
     assert suggester.suggest_one(term)[3] == "none"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 54: what the body passes takes no "een" ("door een urine" is no Dutch)
+    ("eczeem door urine en/of feces", "eczeem door urine en/of ontlasting"),
+    ("eczeem door feces", "eczeem door ontlasting"),
+    # in a list that ends in a conjunction every item takes its article, not the first and last only
+    ("handeling met betrekking tot beheersing, beperking, afzondering of isolatie",
+     "handeling over de beheersing, de beperking, de afzondering of de isolatie"),
+    ("schisis van bovenlip, bovenkaak en palatum", "spleet van de bovenlip, de bovenkaak en het gehemelte"),
+    # a verb said as a noun takes "het", also after its adverb; an inflected adjective's noun is no verb
+    ("bevinding betreffende mentale toestand, gedrag en/of psychosociaal functioneren",
+     "bevinding over de mentale toestand, het gedrag en/of het psychosociaal functioneren"),
+    ("huilen op gillende tonen van zuigeling", "huilen op gillende tonen van de baby"),
+    # an unwanted reaction to a medicine is not only its side effect (readers, three rounds); a
+    # vaccine's is; SNOMED's "drug" is the class
+    ("ongewenste reactie op medicatie en/of drugs", "ongewenste reactie op medicijnen en/of drugs"),
+    ("neiging tot ongewenste reactie op medicatie en/of drug", "neiging tot ongewenste reactie op medicijnen en/of drugs"),
+    ("ongewenste reactie op vaccin", "bijwerking van het vaccin"),
+    ("allergie voor drug of geneesmiddel", "allergie voor medicijnen of drugs"),
+    # involuntary care is against the client's will: the bed rails act on no will of their own
+    ("mechanische fixatie met onvrijwillige hele bedhekken",
+     "vrijheidsbeperking met hele bedhekken tegen de wil van de cliënt"),
+    ("onvrijwillige opname", "opname tegen de wil van de cliënt"),
+    # a region in Dutch order is the body part, as its Latin row says ("in het gebied in de oksel")
+    ("kerntemperatuur gemeten in axillaire regio", "kerntemperatuur gemeten in de oksel"),
+    ("pijn in inguinale regio", "pijn in de lies"),
+    ("afname en/of collectie van feces", "afname en/of verzamelen van de ontlasting"),
+])
+def test_reading_54_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_clause_read_as_one_noun_phrase_gives_no_proposal(suggester):
+    """"manier waarop eerste fase van partus is begonnen" came out as "… waarop eerste fase van
+    bevalling is begonnen": the clause's nouns without their articles. No rule parses a clause."""
+    suggestion, _, _, origin = suggester.suggest_one("manier waarop eerste fase van partus is begonnen")
+    assert origin == "none" and suggestion == "manier waarop eerste fase van partus is begonnen"
