@@ -2076,3 +2076,17 @@ def test_a_clause_read_as_one_noun_phrase_gives_no_proposal(suggester):
     bevalling is begonnen": the clause's nouns without their articles. No rule parses a clause."""
     suggestion, _, _, origin = suggester.suggest_one("manier waarop eerste fase van partus is begonnen")
     assert origin == "none" and suggestion == "manier waarop eerste fase van partus is begonnen"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # a capital at the start is sentence case: a hyphenated word the lexicon knows is that word
+    ("Angio-oedeem", "plotselinge zwelling van huid en slijmvliezen"),
+    ("Neus-maagsonde", "sonde door de neus naar de maag"),
+])
+def test_a_sentence_case_hyphenated_word_the_lexicon_knows_is_rendered(suggester, term, expected):
+    assert suggester.suggest_one(term)[:4:3] == (expected, "lexicon")
+
+
+def test_a_name_with_a_hyphen_at_the_start_stays_a_name(suggester):
+    # "Malone-stoma" is a surgeon's name: kept as written, nothing to propose
+    assert suggester.suggest_one("Malone-stoma")[:4:3] == ("Malone-stoma", "none")

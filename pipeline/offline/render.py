@@ -465,6 +465,15 @@ class Renderer:
                     entry = None
                 if entry is not None:
                     continue
+            if tok.kind == "name" and i == 0 and "-" in tok.text and " " not in tok.text and tok.text[1:2].islower():
+                # "Angio-oedeem", "Neus-maagsonde": a capital at the start of a term is sentence case,
+                # and a hyphenated word the lexicon knows is that word, not a name kept as written
+                # (tokens.py cannot tell "Angio-oedeem" from "Malone-stoma" without the lexicon)
+                entry = self._word_lookup(tok.low)
+                if entry is not None and entry.kind in ("noun", "word", "head"):
+                    out.append(Unit([Token(tok.low, tok.low, "word")], entry, "word"))
+                    i += 1
+                    continue
             if tok.kind == "word":
                 # the longest run of words from here that is still the start of some lexicon phrase:
                 # longer runs cannot be one, so they are not tried (the same runs as trying them all)
