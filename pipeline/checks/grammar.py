@@ -338,8 +338,7 @@ def compare(term: str, proposal: str) -> str | None:
             bare, inflected = forms
             g = noun_gender(target)
             prev = next((p for p in reversed(words[:i]) if not adjective_forms(p) and p not in ("te", "zeer", "erg")), "")
-            definite = prev in ("de", "het", "deze", "die", "dit", "dat") \
-                or (w in ("hele", "gehele") and i == 0)  # "hele gezicht": a label, "het" left out as in the term
+            definite = prev in ("de", "het", "deze", "die", "dit", "dat")
             if g is not None:
                 # before an infinitive it is an adverb, bare ("het volledig verwijderen", ANS § 8.4.2)
                 # ("het veilig slapen": "slapen" is also the temples, but a plural is never a het-word)

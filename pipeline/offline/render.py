@@ -209,6 +209,10 @@ class Phrase:
             return " ".join([said, self.head, *self.post]), missing
         words, missing, definite, verbal = [], False, False, ""
         anyone, article = article == "any", "een" if article == "any" else article
+        if article is True and not self.det and self.gender in ("de", "het") and any(text in _ONE_OF_MANY for text, _ in self.pre):
+            # "vastzittende placenta aan oud litteken": an old scar, an earlier pregnancy is one of
+            # its kind, never a known one ("aan een oud litteken", not "aan het oude litteken")
+            article = "een"
         if article == "een" and any(text in ORDINALS for text, _ in self.pre):
             article = True  # "probleem bij de eerste fase": a counted one is a known one
         if article == "een" and not self.det and not self.articleless and \
@@ -220,7 +224,8 @@ class Phrase:
             elif self.gender == "pl" or self.head in ABSTRACT or self.head in BODY_SUBSTANCES or self.head.endswith(MASS_ENDINGS) \
                     or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
                 article = False
-            elif not (self.head.endswith("en") and self.gender == "het" and not body_part(self.head)):
+            elif not (self.head.endswith("en") and self.gender == "het" and not body_part(self.head)
+                      and _verb_said(self.head)):  # "een litteken": no verb "littekent"
                 # an infinitive takes "het" ("na het eten"); "een gebroken dijbeen" is a noun
                 words.append("een")
                 article = False
@@ -231,6 +236,10 @@ class Phrase:
             # one of its kind, never "het bloedstolsel in een ader"
             words.append("een")
             article = False
+        if not article and not self.det and self.gender == "het" and any(text in _WHOLE for text, _ in self.pre):
+            # "Gehele aangezicht": "hele" before a het-noun needs its article ("het hele gezicht");
+            # without it readers read broken Dutch, and "heel gezicht" is an intact face
+            article = True
         if self.det:
             words.append(self.det)
             definite = self.det in ("de", "het")
@@ -358,7 +367,7 @@ class Renderer:
             # begonnen"); no rule here parses a clause
             self._unknown.append(said)
             raise NotRendered(list(dict.fromkeys(self._unknown)))
-        if re.match(r"(?:de|het) ", text) and not re.match(r"(?:de|het) ", self._term):
+        if re.match(r"(?:de|het) (?!hele )", text) and not re.match(r"(?:de|het) ", self._term):
             # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
             # takes no article the term did not give it
             text = text.split(" ", 1)[1]
@@ -1191,6 +1200,7 @@ class Renderer:
             self._unknown.append(" ".join(u.text for u in units))
             return ""
         scoped = ""
+        first_article = ""
         commas = [n for n, c in enumerate(coords) if isinstance(c, Unit) and c.low == ","]
         enumeration = bool(commas) and any(isinstance(c, Unit) and c.low in CONJUNCTIONS for c in coords[commas[-1]:])
         for n, coord in enumerate(coords):
@@ -1245,6 +1255,15 @@ class Renderer:
             self._np_head = text.split()[-1] if text.split() else ""  # what a following "van" would restate
             if missing:
                 self._score.append(CONF["missing-article"])
+            if n == 0:
+                first_article = text.split(" ", 1)[0] if text.startswith(("de ", "het ")) else ""
+            elif first_article and article is True and not after_comma and not phrase.det \
+                    and not text.startswith(("de ", "het ", "een ")) and phrase.gender in ("de", "het", "pl") \
+                    and (own := "de" if phrase.gender == "pl" else phrase.gender) != first_article \
+                    and not (phrase.head in LABELS or phrase.head.rsplit("-", 1)[-1].lower() in LABELS):
+                # "het tabakgebruik en blootstelling aan tabaksrook": "het" cannot serve a de-word;
+                # each noun takes its own ("… en de blootstelling …")
+                text = f"{own} {text}"
             pieces.append(text)
         return (" ".join(pieces) + (f" {side}" if side else "") + (f" {scoped}" if scoped else "")).replace(" , ", ", ")
 
@@ -1586,6 +1605,12 @@ class Renderer:
             if tok.low in FINITE_VERBS:
                 # "gebruikt anticoagulantia", "braaksel bevat feces": a verb, not "gebruikte", "bevatte"
                 pre.append((tok.low, False))
+                if k == len(mods) - 1 and phrase.translated and not phrase.pre and not phrase.det \
+                        and phrase.gender in ("de", "het") and not phrase.articleless and not _mass(phrase.head) \
+                        and phrase.head not in ABSTRACT | BODY_SUBSTANCES:
+                    # "gebruikt koperhoudend intra-uterien anticonceptiemiddel": the lay object is one
+                    # thing, counted ("gebruikt een koperspiraal", never "gebruikt koperspiraal")
+                    pre.append(("een", False))
                 continue
             if phrase.translated and phrase.pre and not adverb and not _adjectival(tok.low) \
                     and tok.low not in _DEGREE_ADVERBS and tok.low not in _COUNTING_NOUNS \
@@ -2237,7 +2262,14 @@ _PERSON_OWNER = re.compile(r"van (?:de|het|een) (?:ongeboren )?(?:baby|moeder|pa
 _TAGS = ("aandoening", "bevinding", "verrichting", "lichaamsstructuur", "waarneembare entiteit", "situatie",
          "gebeurtenis", "morfologische afwijking", "regime/therapie", "kwalificatiewaarde", "fysiek object",
          "substantie", "disorder", "finding", "procedure", "body structure", "observable entity", "situation",
-         "event", "morphologic abnormality", "regime/therapy", "qualifier value", "physical object", "substance")
+         "event", "morphologic abnormality", "regime/therapy", "qualifier value", "physical object", "substance",
+         # the rest of the hierarchies' tags (SNOMED CT Editorial Guide, semantic tags; the Dutch edition's words)
+         "gegevensobject", "beoordelingsschaal", "organisme", "omgeving", "geografische locatie", "sociaal concept",
+         "persoon", "beroep", "etnische groep", "materiaal", "attribuut", "product", "medicinaal product",
+         "klinisch geneesmiddel", "stadiëring", "fysieke kracht", "cel", "celstructuur", "levensstijl",
+         "record artifact", "assessment scale", "organism", "environment", "geographic location", "social concept",
+         "person", "occupation", "ethnic group", "specimen", "attribute", "product", "medicinal product",
+         "clinical drug", "tumor staging", "staging scale", "physical force", "cell", "cell structure", "life style")
 _SEMANTIC_TAG = re.compile(rf"\s*\((?:{'|'.join(re.escape(t) for t in _TAGS)})\)?\s*$", re.IGNORECASE)
 _TAG_ENDS = tuple(_TAGS) + tuple(t + ")" for t in _TAGS)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")  # "&amp;", "&#39;": HTML escaped twice
@@ -2363,6 +2395,7 @@ _CLOTS = ("bloedstolsel", "stolsel", "bloedprop")
 # "The whole": a label says it with the article left out, so it keeps its -e ("hele gezicht";
 # bare, "geheel gezicht" reads as an intact face).
 _WHOLE = frozenset({"hele", "gehele"})
+_ONE_OF_MANY = frozenset({"oud", "oude", "eerder", "eerdere"})
 # A text that ends in a relative clause: "de placenta die … in de baarmoeder blijft zitten".
 _ENDS_IN_CLAUSE = re.compile(r"\b(?:die|dat) (?:[\w-]+ )*[\w-]+$")
 _ARTICLE_NOUN = re.compile(r"(?:de|het|een) (?:eigen )?\w+")
@@ -2439,7 +2472,7 @@ _OUTER_REGIONS = {"hals", "nek", "rug", "onderrug", "buik", "bovenbuik", "onderb
 # Tools one works with, by their ending: "met een ballon", "met een Pinard-stethoscoop".
 _INSTRUMENTS = ("ballon", "stethoscoop", "monitor", "tang", "zuignap", "naald", "spuit", "elektrode", "spalk",
                 "pessarium", "scoop", "extractor", "bed", "band", "blad", "hek", "stoel", "riem", "matras", "brace",
-                "bril", "kous", "mat")
+                "bril", "kous", "mat", "helm", "handschoen", "kussen", "deken", "gordel")
 _ANY_PLACE = re.compile(r"^(?:in|op|aan|onder|boven|rond|tussen) een\b")  # "in een ader": the place is any one
 _REASONS = {"reden", "aanleiding", "indicatie"}
 _SKILLS = {"vaardigheid", "vaardigheden"}  # "vaardigheid bij het eten": at the known act, never "bij een …"
@@ -2567,6 +2600,9 @@ _COMMAS = re.compile(r",(?:\s*,)+")
 _SPACES = re.compile(r"\s+")
 
 
+_AMOUNT_OF = re.compile(r"\b(hoeveelheid|hoeveelheden) van (?:de|het) ")
+
+
 def _tidy(text: str) -> str:
     # (each substitution only where the text has what its pattern needs: most texts have none of
     # them, and a test for a substring costs far less than a scan with the pattern)
@@ -2587,6 +2623,10 @@ def _tidy(text: str) -> str:
     # "24-uurs holteronderzoek": a lay "langdurig hartfilmpje" after the term's own duration says it twice
     if "langdurig" in text:
         text = _DURATION_TWICE.sub(r"\1 ", text)
+    # "grote hoeveelheid van de kraamvloed": a quantity takes its substance directly ("een grote
+    # hoeveelheid kraamvloed"); "van de" reads as part of a known amount
+    if "hoeveelhe" in text:
+        text = _AMOUNT_OF.sub(r"\1 ", text)
     # "… in de buik,": a comma whose part moved away (a side joined its organ) ends nothing
     # ("…, van de knie,, graad 2": a comma part after a genitive that kept its own comma is one comma)
     return _COMMAS.sub(",", _SPACES.sub(" ", text).replace(" ,", ",")).strip().rstrip(",").rstrip()
