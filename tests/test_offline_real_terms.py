@@ -2121,3 +2121,18 @@ def test_reading_54_readers_kinds_render_right(suggester, term, expected):
 def test_an_unwanted_reaction_to_food_is_not_narrowed(suggester):
     # an unwanted reaction covers intolerance too: not "overgevoeligheid", as for medicines
     assert suggester.suggest_one("neiging tot ongewenste reactie op voedsel")[3] == "none"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 54: what is given is one; an earlier pregnancy is one of its kind
+    ("toediening van bloedproduct", "geven van een bloedproduct"),
+    ("voorgeschiedenis met eerdere zwangerschap met intra-uteriene foetale dood",
+     "voorgeschiedenis met een eerdere zwangerschap met overlijden van de baby in de baarmoeder"),
+    # a lung is blown up by squeezing the bag again and again ("inflatie", "compressie" are no lay words here)
+    ("inflatie van long door intermitterende compressie van reservoirballon",
+     "opblazen van de long door het steeds opnieuw knijpen in de beademingsballon"),
+])
+def test_reading_54_counted_things_and_the_bag(suggester, checker, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+    out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [expected]}))
+    assert "lost-qualifier" not in (out["flags"][0] or "")  # "steeds opnieuw" keeps "intermitterend"

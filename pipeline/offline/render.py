@@ -899,6 +899,9 @@ class Renderer:
         if prep == "met" and not _ARTICLED.match(text) and (_DEVICE.search(head) or tail) and not text[:1].isdigit() \
                 and (grammar.gender(tool) or grammar.gender(tail)) in ("de", "het"):  # "tentbed": as "bed"
             return "een " + text  # "met een ballon", "met een drukkatheter in de baarmoeder": a tool is one
+        if prep == "met" and not _ARTICLED.match(text) and text.split(" ", 1)[0] in _ONE_OF_MANY \
+                and grammar.gender(head) in ("de", "het"):
+            return "een " + text  # "voorgeschiedenis met een eerdere zwangerschap": one of its kind
         if text.lower() != said and not _ARTICLED.match(text) and head not in MASS | ABSTRACT and \
                 not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
@@ -2284,7 +2287,8 @@ _MANY_PARTS = frozenset({"been", "arm", "nier", "long", "oog", "oor", "hand", "v
                          "pees", "zenuw", "ader", "slagader", "lymfeklier", "hersenkamer", "hartklep", "klep"})
 # Things given one at a time: counted after an act whose slot is bare for substances ("geven van {x}").
 _GIVEN_ONES = frozenset({"vaccin", "injectie", "prik", "zetpil", "tablet", "pil", "infuus", "klysma", "transfusie",
-                         "bloedtransfusie", "spuit"})
+                         "bloedtransfusie", "spuit", "bloedproduct", "geneesmiddel", "medicijn", "pleister", "dosis",
+                         "antibioticum"})
 # Heads saying a body part is missing: of a pair, it is one of them ("afwezigheid van een been").
 _ABSENCES = frozenset({"afwezigheid", "ontbreken"})
 # Growths and lesions: one of its kind when an act is done to it ("wegsnijden van een poliep").
