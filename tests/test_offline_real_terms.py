@@ -2136,3 +2136,19 @@ def test_reading_54_counted_things_and_the_bag(suggester, checker, term, expecte
     assert suggester.suggest_one(term)[0] == expected
     out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [expected]}))
     assert "lost-qualifier" not in (out["flags"][0] or "")  # "steeds opnieuw" keeps "intermitterend"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 54's needs-edit kinds: a counted vertebra or rib is said by its ordinal
+    ("botstructuur van vertebra thoracica XII", "twaalfde borstwervel"),
+    ("fractuur van rib IX", "gebroken negende rib"),
+    # contractions of the uterus are contractions ("weeën van de baarmoeder" says it twice)
+    ("onregelmatige uteriene contracties", "onregelmatige weeën"),
+])
+def test_reading_54_needs_edit_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected
+
+
+def test_a_lone_administration_says_not_what_is_given(suggester):
+    # "geven" is no label: what is given is what the term must say
+    assert suggester.suggest_one("Toediening")[3] == "none"

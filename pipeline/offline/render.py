@@ -2585,9 +2585,12 @@ def _inflect_after_article(m: re.Match) -> str:
 
 
 _PLUS_COUNT = re.compile(r"\b(\d) \+(?=$|[\s,;)])")
-_ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde"}
-_NUMBERED_DIGIT = re.compile(r"\b(?:(van|in|aan|op) )?(?:(de|het) )?(teen|vinger|straal|middenvoetsbeentje|middenhandsbeentje)"
-                             r"\s+(I|II|III|IV|V)\b")
+_ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde", "VI": "zesde",
+               "VII": "zevende", "VIII": "achtste", "IX": "negende", "X": "tiende", "XI": "elfde", "XII": "twaalfde"}
+# (a vertebra, a rib and a cranial nerve are counted too: "borstwervel XII" is "de twaalfde borstwervel")
+_NUMBERED_DIGIT = re.compile(r"\b(?:(van|in|aan|op) )?(?:(de|het) )?(teen|vinger|straal|middenvoetsbeentje|middenhandsbeentje|"
+                             r"wervel|halswervel|borstwervel|lendenwervel|rib|hersenzenuw)"
+                             r"\s+(XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)\b")
 
 
 def _ordinal_digit(m: re.Match) -> str:
@@ -2619,7 +2622,7 @@ def _tidy(text: str) -> str:
         text = _ARTICLE_BARE_NOUN.sub(_inflect_after_article, text)
     # "teen II", "vinger IV": a numbered toe or finger is said by its ordinal ("de tweede teen")
     # (after a preposition with its article: "van het vijfde middenvoetsbeentje")
-    if "I" in text or "V" in text:
+    if "I" in text or "V" in text or "X" in text:
         text = _NUMBERED_DIGIT.sub(_ordinal_digit, text)
     # "glucose in urine, 2+": a plus count stays one token ("2+", never "2 +")
     if "+" in text:
