@@ -2144,6 +2144,9 @@ def test_reading_54_counted_things_and_the_bag(suggester, checker, term, expecte
     ("fractuur van rib IX", "gebroken negende rib"),
     # contractions of the uterus are contractions ("weeën van de baarmoeder" says it twice)
     ("onregelmatige uteriene contracties", "onregelmatige weeën"),
+    # forced care is "gedwongen", as its sibling terms say; a route is how a medicine is given
+    ("Geforceerd toedienen van voeding bij patiënt", "gedwongen geven van voeding bij een patiënt"),
+    ("topicale route", "plaatselijke toediening op de huid of het slijmvlies"),
 ])
 def test_reading_54_needs_edit_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
