@@ -2047,7 +2047,7 @@ def test_reading_53_kinds_without_a_sound_rendering_give_no_proposal(suggester, 
     ("eczeem door feces", "eczeem door ontlasting"),
     # in a list that ends in a conjunction every item takes its article, not the first and last only
     ("handeling met betrekking tot beheersing, beperking, afzondering of isolatie",
-     "handeling over de beheersing, de beperking, de afzondering of de isolatie"),
+     "handeling rond de beheersing, de beperking, de afzondering of de isolatie"),
     ("schisis van bovenlip, bovenkaak en palatum", "spleet van de bovenlip, de bovenkaak en het gehemelte"),
     # a verb said as a noun takes "het", also after its adverb; an inflected adjective's noun is no verb
     ("bevinding betreffende mentale toestand, gedrag en/of psychosociaal functioneren",
@@ -2147,6 +2147,11 @@ def test_reading_54_counted_things_and_the_bag(suggester, checker, term, expecte
     # forced care is "gedwongen", as its sibling terms say; a route is how a medicine is given
     ("Geforceerd toedienen van voeding bij patiënt", "gedwongen geven van voeding bij een patiënt"),
     ("topicale route", "plaatselijke toediening op de huid of het slijmvlies"),
+    # an act is around what it concerns, not "about" it (readers, two rounds: "handeling over")
+    ("handeling met betrekking tot beheersing, beperking, afzondering of isolatie",
+     "handeling rond de beheersing, de beperking, de afzondering of de isolatie"),
+    # a lay preposition of two words is one preposition: a genitive is its object's, never inside it
+    ("pijn ten opzichte van rug van hand", "pijn vergeleken met de rug van de hand"),
 ])
 def test_reading_54_needs_edit_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected

@@ -995,6 +995,10 @@ class Renderer:
             # after a clause the genitive would hang on its verb
             return "refuse", text
         inner = _INNER_PREP.search(parts[-1])
+        if inner is not None and parts[-1][:inner.start()].rsplit(" ", 1)[-1] in _PREP_LEADS:
+            # "pijn vergeleken met de rug" + "van de hand": "vergeleken met" is one preposition, so
+            # the genitive is its object's ("… met de rug van de hand"), never "vergeleken van de hand met"
+            inner = None
         if (shared == before or before == after) and inner is None:
             # "ontsteking van het oor" + "van het rechteroor", "open been" + "van het rechterbeen",
             # "dwarsuitsteeksel van de wervel" + "van de wervel L3": the genitive names the phrase's
@@ -2321,6 +2325,8 @@ _TRAILING_LABEL = re.compile(rf"(?:^| )((?:{'|'.join(sorted(LABELS))}) [\w-]+)$"
 _INNER_LABEL = re.compile(rf"^((?:{'|'.join(sorted(LABELS))}) [\w-]+)(?= (?:{'|'.join(sorted(PREPOSITIONS))}) )")
 # The phrases of a rendered lay text, for placing a genitive (`Renderer._genitive_after`).
 _PREPS_BUT_VAN = "|".join(sorted(PREPOSITIONS - {"van"}))
+# First words of the lexicon's lay prepositions of more than one word ("samen met", "vergeleken met").
+_PREP_LEADS = frozenset({"samen", "vergeleken", "voorafgaand", "gericht"})
 _INNER_PREP = re.compile(rf" ({_PREPS_BUT_VAN}) ")
 # its words end before the space of the next phrase, so each phrase is found ("rond het stijgbeugeltje",
 # then "in het oor")
