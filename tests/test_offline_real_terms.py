@@ -1775,7 +1775,7 @@ def test_reading_50_meanings_render_right(suggester, term, expected):
     ("plug van collageen voor sluiten van arteria femoralis",
      "plug van collageen voor het sluiten van de slagader in de lies en het bovenbeen"),
     ("Handelingen met betrekking tot beperken van inrichten van eigen leven",
-     "handelingen over het beperken van het inrichten van het eigen leven"),
+     "handelingen rond het beperken van het inrichten van het eigen leven"),
     # the approach of an operation is the way in
     ("cerclage van cervix uteri tijdens zwangerschap met abdominale benadering",
      "bandje om de baarmoederhals tijdens de zwangerschap via de buik"),
