@@ -191,6 +191,8 @@ def tm_import(file: Path = typer.Argument(..., help="CSV, TSV or XLSX with conce
     typer.echo(line)
     if counts["unreleased"]:
         typer.echo(message("cli.tm.unreleased", n=counts["unreleased"]), err=True)
+    if counts["inactive"]:
+        typer.echo(message("cli.tm.inactive", n=counts["inactive"]), err=True)
 
 
 @tm_app.command("export")

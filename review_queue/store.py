@@ -756,7 +756,7 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     from terms.sctid import id_problems
 
     counts = {"added": 0, "unchanged": 0, "replaced": 0, "new_concepts": 0, "explanations_updated": 0,
-              "unreleased": 0}
+              "unreleased": 0, "inactive": 0}
     rows, first_row = [], {}
     problems = id_problems(tm["conceptId"].cast(pl.Utf8).fill_null("")).to_list() if tm.height else []
     for i, (r, problem) in enumerate(zip(tm.iter_rows(named=True), problems), start=2):
@@ -779,10 +779,12 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
     with factory() as session, session.begin():
         ids = [r[0] for r in rows]
         _refuse_other_concepts_terms(session, rows, first_row, source)
-        stored = _existing(session, Concept.id, ids, Concept.id, Concept.effective_time)
+        stored = _existing(session, Concept.id, ids, Concept.id, Concept.effective_time, Concept.active)
         known = set(stored["id"].to_list())
         # concepts no ingested release holds (named only by a TM import): exports leave their terms out
         unreleased = set(stored.filter(pl.col("effective_time").fill_null("") == "")["id"].to_list())
+        # concepts the release has inactivated: their pairs teach the suggester but are never published
+        inactive = set(stored.filter(~pl.col("active").cast(pl.Boolean).fill_null(True))["id"].to_list())
         current = {
             r["concept_id"]: r for r in _existing(
                 session, PatientTerm.concept_id, ids, PatientTerm.concept_id, PatientTerm.id, PatientTerm.term,
@@ -796,6 +798,7 @@ def import_tm_pairs(factory: sessionmaker[Session], tm: pl.DataFrame, source: st
                 unreleased.add(concept_id)
                 counts["new_concepts"] += 1
             counts["unreleased"] += concept_id in unreleased
+            counts["inactive"] += concept_id in inactive
             old = current.get(concept_id)
             if old is not None and old["term"] == patient_term:
                 # The same term with a new explanation updates the explanation (a blank cell keeps

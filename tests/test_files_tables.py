@@ -568,3 +568,21 @@ def test_helders_own_apostrophe_is_taken_off_and_a_words_apostrophe_is_kept(tmp_
     tsv.write_text("conceptId\tterm\tpatientTerm\n38341003\thypertensie\t'@ziekte\n", encoding="utf-8")
     with pytest.raises(TableError, match="formule"):
         read_tm_file(tsv)
+
+
+def test_a_pair_for_an_inactivated_concept_is_taken_with_a_note(helder_env, store):
+    """A release inactivated the concept: its pair still teaches the suggester, but no release
+    publishes it — the operator is told so, not left to find out from an export."""
+    from review_queue.models import Concept
+
+    _, factory = store
+    with factory() as s, s.begin():
+        s.add(Concept(id="38341003", active=False, effective_time="20250930", module_id="11000146104",
+                      term_nl="hypertensie"))
+        s.add(Concept(id="45007003", active=True, effective_time="20250930", module_id="11000146104",
+                      term_nl="hypotensie"))
+    (helder_env / "tm.csv").write_text("conceptId,term,patientTerm\r\n38341003,hypertensie,hoge bloeddruk\r\n"
+                                       "45007003,hypotensie,lage bloeddruk\r\n", encoding="utf-8")
+    result = runner.invoke(app, ["tm", "import", "tm.csv"])
+    assert result.exit_code == 0 and "2 toegevoegd" in result.output
+    assert "1 daarvan horen bij concepten die de ingelezen release inactief heeft gemaakt" in result.output
