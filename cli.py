@@ -598,7 +598,8 @@ def review_keep(
     user: Optional[str] = typer.Option(None, help="Reviewer name."),
     version: Optional[int] = typer.Option(None, help="Refuse if the item changed since this version."),
 ):
-    """Keep the clinical term unchanged as the patient-friendly term (items without a proposal).
+    """Keep the clinical term unchanged as the patient-friendly term, with a reason: for an item
+    without a proposal, or one whose clinical term is already plain Dutch (its proposal is set aside).
 
     Example: helder review keep 42 --reason "griep is al begrijpelijk"
     """
