@@ -86,3 +86,22 @@ def test_a_computer_loan_is_no_half_translation(checker):
     """A fresh user: "hyperlink" was called Latin, and beside a translated word a half-translation
     (an error) — it is a loan a portal's reader knows."""
     assert flags(checker, "hyperlink", "hyperlink naar document") == set()
+
+
+@pytest.mark.parametrize("term,proposal,left", [
+    # reading 55: English or a word Dutch text hardly uses, kept from the term beside a translation
+    ("'double-outlet' rechter ventrikel", "'double-outlet' rechter hartkamer", "double outlet"),
+    ("Ortho-ergisch contacteczeem door urine en/of feces", "Ortho-ergisch contacteczeem door urine en/of ontlasting",
+     "ergisch"),
+])
+def test_english_or_a_rare_word_left_beside_a_translation_is_a_half_translation(checker, term, proposal, left):
+    out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": [term], "suggestion": [proposal]}))
+    assert "half-translation" in out["flags"][0].split(";")
+    assert f"'{left}'" in out["flagDetails"][0]
+
+
+def test_an_untranslated_term_kept_whole_is_no_half_translation(checker):
+    # nothing was translated: jargon says what a patient does not know, not half-translation
+    out = checker.check(pl.DataFrame({"conceptId": ["9"], "term": ["opname op high care"],
+                                      "suggestion": ["opname op high care"]}))
+    assert "half-translation" not in out["flags"][0].split(";")

@@ -1522,7 +1522,7 @@ def test_reading_42_kinds_render_right(suggester, term, expected):
     ("cerclage van cervix uteri", "bandje om de baarmoederhals"),           # never "… van de baarmoederhals om …"
     ("veneuze trombose", "bloedstolsel in een ader"),                       # never "bloedvat van de aders"
     ("pulmonale atresie met ventrikelseptumdefect",
-     "afgesloten klep naar de longslagader met gaatje in het tussenschot tussen de hartkamers"),  # not the lungs
+     "afgesloten klep naar de longslagader met een gaatje in het tussenschot tussen de hartkamers"),  # not the lungs
 ])
 def test_reading_43_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -1939,7 +1939,7 @@ def test_a_missing_one_of_a_pair_is_one_of_them(suggester, term, expected):
 
 @pytest.mark.parametrize("term,expected", [
     # reading 52: any medicine, not a known one; the lay names of a growth scan and the combined pill
-    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reactie op een medicijn"),  # reading 53
+    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reacties op medicijnen"),  # reading 53, 55
     ("behandeling met geneesmiddel voor persisterende ductus arteriosus",
      "behandeling met medicijnen voor het open gebleven bloedvat tussen longslagader en grote lichaamsslagader"),
     ("echografie voor foetale groei", "groei-echo van de ongeboren baby"),
@@ -2026,7 +2026,7 @@ def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     ("gevoeligheid van abdomen", "drukpijn in de buik"),
     ("Perifeer intraveneus infuus", "infuus in een ader in de arm of hand"),
     ("Passieve immunisatie", "geven van antistoffen"),
-    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reactie op een medicijn"),
+    ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reacties op medicijnen"),  # (reading 55)
 ])
 def test_reading_53_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -2112,7 +2112,7 @@ def test_a_name_with_a_hyphen_at_the_start_stays_a_name(suggester):
     # senses the readers found too narrow or adding meaning
     ("non-invasieve beademing", "beademing zonder tube in de luchtpijp"),
     ("Drug of geneesmiddel", "medicijnen"),
-    ("afstand tot visuskaart", "afstand tot letterkaart"),
+    ("afstand tot visuskaart", "afstand tot de letterkaart"),
 ])
 def test_reading_54_readers_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
@@ -2160,3 +2160,13 @@ def test_reading_54_needs_edit_kinds_render_right(suggester, term, expected):
 def test_a_lone_administration_says_not_what_is_given(suggester):
     # "geven" is no label: what is given is what the term must say
     assert suggester.suggest_one("Toediening")[3] == "none"
+
+
+@pytest.mark.parametrize("term,expected", [
+    # reading 55: a thing after "met" is counted, in a template's slot and before a place of its own
+    ("intraveneuze infusie van geneesmiddel", "infuus met een geneesmiddel via een ader"),
+    ("pulmonale atresie met ventrikelseptumdefect",
+     "afgesloten klep naar de longslagader met een gaatje in het tussenschot tussen de hartkamers"),
+])
+def test_reading_55_kinds_render_right(suggester, term, expected):
+    assert suggester.suggest_one(term)[0] == expected

@@ -16,6 +16,9 @@ from terms.messages import message
 FLAGS = {"jargon": "warning", "half-translation": "error"}
 
 _SURE_REASONS = ("english", "latin-greek", "lexicon")
+# Why a word kept from the term beside lay Dutch makes a half-translation: a word surely not lay
+# ("lateralis", "frozen"), and a word Dutch text hardly uses ("ortho-ergisch": "ergisch")
+_LEFT_REASONS = ("latin-greek", "lexicon", "english", "rare", "clinical-only")
 _QUOTED = re.compile(r"['‘\"]([^'’\"]{3,})['’\"]")
 
 ABBREVIATION = r"\b\p{Lu}[\p{Lu}\d]{1,6}(?:-\p{L}+)?\b|\b\p{Lu}{2,}s\b|\b\p{Ll}\p{Lu}{2,}\b"
@@ -142,8 +145,21 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
     kept = kept.join(pl.concat([organisms, named, capitals]), on=["row", "kept"], how="anti") \
         .filter(~pl.col("kept").str.contains(r"^[ivx]+[a-c]?$"))  # a stage ("stadium IIIA") is a number
     distinct = kept["kept"].unique().to_list()
-    latin = {w for w in distinct if judge.jargon_reason(w) in ("latin-greek", "lexicon")}
-    hits = (kept.filter(pl.col("kept").is_in(sorted(latin)))
+    latin = {w for w in distinct if judge.jargon_reason(w) in _LEFT_REASONS}
+    left = kept.filter(pl.col("kept").is_in(sorted(latin)))
+    # ... and English the term has, kept beside the lay Dutch ("'double-outlet' rechter hartkamer"):
+    # a run the jargon check names as English, every word of it the term's own
+    english = _english(changed.join(pairs.select("row"), on="row"), kept.rename({"kept": "w"}), judge)
+    if not english.is_empty():
+        runs = (english.select("row", pl.col("what").str.extract_all(r"'([^']+)'").alias("run")).explode("run")
+                .drop_nulls("run").select("row", pl.col("run").str.strip_chars("'").alias("kept")))
+        runs = runs.join(changed.select("row", "termNorm"), on="row").filter(
+            pl.col("kept").str.split(" ").list.eval(pl.element().str.len_chars() > 0).list.all()
+            & pl.struct("kept", "termNorm").map_elements(
+                lambda r: set(r["kept"].split()) <= set(re.findall(r"[^\W\d_]+", r["termNorm"])),
+                return_dtype=pl.Boolean))
+        left = pl.concat([left, runs.select("row", "kept")])
+    hits = (left
             .group_by("row", maintain_order=True).agg(pl.col("kept").unique(maintain_order=True).str.join("', '")))
     # "'nervus', 'ulnaris' staan": the verb agrees with how many words are kept
     text = pl.when(pl.col("kept").str.contains("', '")).then(reason("half-translation.reason-many", words=pl.col("kept"))) \

@@ -79,7 +79,7 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("vorming", "isme", "tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
-                "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
+                "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling", "stof")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -906,7 +906,8 @@ class Renderer:
                 not grammar.verbal_noun(head) and \
                 not head.endswith(("heid", "teit", "isme", "pijn")) and \
                 not _mass(text) and grammar.gender(head) in ("de", "het") and \
-                (" " not in text or _TE_ADJ_NOUN.match(text)):
+                (" " not in text or _TE_ADJ_NOUN.match(text) or _lay_head(text) == text.split(" ", 1)[0]
+                 and text.split(" ", 2)[1] in LOCATIONS):  # "met een gaatje in het tussenschot"
             return "een " + text  # "met een gat", "met een te zware baby"
         return text
 
@@ -1954,8 +1955,10 @@ class Renderer:
             return f"{before}{text}{after}"
         article: bool | str = kind == "de"
         head_word = before.split()[-2] if before.endswith(" ") and len(before.split()) >= 2 else ""
-        if not kind and x.head in _GIVEN_ONES and not x.det and not x.pre and _acts_on(head_word):
-            article = "een"  # "geven van een vaccin tegen griep": one is given (a bare slot suits "zuurstof")
+        if not kind and x.head in _GIVEN_ONES and not x.det and not x.pre and (_acts_on(head_word) or before.endswith(" met ")):
+            # "geven van een vaccin tegen griep", "infuus met een geneesmiddel": one is given (a bare
+            # slot suits "zuurstof")
+            article = "een"
         if article and not x.det and not x.sided and not x.pre and not x.post and head_word in _ABSENCES \
                 and _paired(x.head):
             article = "een"  # "aangeboren ontbreken van een nier": one of a pair, the term says not which
