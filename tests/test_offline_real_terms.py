@@ -2024,7 +2024,7 @@ def test_prenatal_care_happens_during_pregnancy(suggester, term, expected):
     ("CT van hersenschedel", "CT-scan van de hersenschedel"),
     ("excisie van schildwachtklier in oksel", "wegsnijden van de schildwachtklier in de oksel"),
     ("gevoeligheid van abdomen", "drukpijn in de buik"),
-    ("Perifeer intraveneus infuus", "infuus in een ader in de arm of hand"),
+    ("Perifeer intraveneus infuus", "infuus in een kleine ader, meestal in de arm of hand"),
     ("Passieve immunisatie", "geven van antistoffen"),
     ("neiging tot ongewenste reactie op geneesmiddel", "neiging tot ongewenste reacties op medicijnen"),  # (reading 55)
 ])
