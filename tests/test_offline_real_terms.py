@@ -2167,6 +2167,9 @@ def test_a_lone_administration_says_not_what_is_given(suggester):
     ("intraveneuze infusie van geneesmiddel", "infuus met een geneesmiddel via een ader"),
     ("pulmonale atresie met ventrikelseptumdefect",
      "afgesloten klep naar de longslagader met een gaatje in het tussenschot tussen de hartkamers"),
+    # readers in two rounds read "… de psychische gezondheid en de zorg die nodig is" as another
+    # thing than the term says; said as the term says it, its ambiguity is the term's own
+    ("Evaluatie van geestelijke gezondheidszorg", "beoordeling van de geestelijke gezondheidszorg"),
 ])
 def test_reading_55_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
