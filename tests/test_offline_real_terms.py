@@ -2170,6 +2170,12 @@ def test_a_lone_administration_says_not_what_is_given(suggester):
     # readers in two rounds read "… de psychische gezondheid en de zorg die nodig is" as another
     # thing than the term says; said as the term says it, its ambiguity is the term's own
     ("Evaluatie van geestelijke gezondheidszorg", "beoordeling van de geestelijke gezondheidszorg"),
+    # needs-edit kinds: one vein is in one limb; fluid is in a body part; "status", "klinische" are the ward's
+    ("structuur van perifere vene", "ader in een arm of been"),
+    ("oedeem van ooglid", "vochtophoping in het ooglid"),
+    ("oedeem van voorzijde van linker onderbeen", "vochtophoping van de voorzijde van het linkeronderbeen"),
+    ("postmenopauzale status", "toestand na de overgang"),
+    ("Bevinding betreffende algemene klinische toestand", "bevinding over de algemene toestand"),
 ])
 def test_reading_55_kinds_render_right(suggester, term, expected):
     assert suggester.suggest_one(term)[0] == expected
