@@ -258,7 +258,7 @@ def test_reading_7_kinds_without_a_sound_rendering_give_no_proposal(suggester, t
     ("artroscopie van knie met meniscectomie", "kijkoperatie van de knie met verwijderen van de meniscus"),
     ("plaatsen van kroon op premolaar", "plaatsen van een kroon op de kleine kies"),
     ("fototherapie bij neonatale hyperbilirubinemie", "lichtbehandeling bij te veel bilirubine in het bloed bij een pasgeborene"),
-    ("oedeem van enkels", "vochtophoping van de enkels"),
+    ("oedeem van enkels", "vochtophoping in de enkels"),
     # "postoperatief" is said once, and of the whole coordination
     ("postoperatieve wondinfectie na appendectomie", "wondinfectie na een blindedarmoperatie"),
     ("postoperatieve misselijkheid en braken", "misselijkheid en braken na een operatie"),
