@@ -24,7 +24,8 @@ QUALIFIERS: list[tuple[str, str, str]] = [
     ("course", r"\bchronis\w*|\bchron\b", r"chronis|langdurig|blijvend|aanhoudend|lang durend|langer durend|slepend"),
     # ... not "nervus recurrens", a nerve's name
     ("course", r"\brecidiv\w*|\brecurrent\w*|\brecurre[er]\w*", r"recidiv|recurr|terugker|teruggek|steeds terug|weer terug|telkens|herhaald|opnieuw"),
-    ("course", r"\bintermitter\w*", r"intermitter|af en toe|met tussenpozen|komt en gaat|wisselend|steeds opnieuw|telkens"),
+    ("course", r"\bintermitter\w*",
+     r"intermitter|af en toe|met tussenpozen|komt en gaat|wisselend|steeds opnieuw|telkens"),
     ("congenital", r"\baangebor\w*|\bcongenit\w*", r"aangebor|geboorte|congenit|erfelijk"),
     ("type", r"\btype\b", r"\btype|\bsoort|\bvorm"),
     ("stage", r"\bstadium\b|\bstage\b", r"stadium|\bfase|\bstage"),

@@ -79,7 +79,8 @@ _SUBSTANCE = re.compile(r"^(?!(?:machine|routine|discipline|vitrine|latrine|kant
 # Endings of a finding's state said last ("hartslag niet hoorbaar", "bewegingen verminderd").
 _PREDICATE = re.compile(r"(?:baar|loos|ig|lijk|isch|ief|aal|eel|zaam|^(?:ver|ge|be|ont)\w{3,}[dt])$")
 MASS_ENDINGS = ("vorming", "isme", "tekort", "gebrek", "kanker", "schade", "therapie", "diabetes", "spoeling", "dialyse", "cirrose", "artrose", "porose",
-                "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling", "stof")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie"
+                "falen", "leeftijd", "sclerodermie", "verlies", "slijtage", "ontkalking", "blootstelling",
+                "stof")  # "risico op hartfalen", "op jonge leeftijd", "door sclerodermie", "met contrastvloeistof"
 
 NP_CACHE_SIZE = 200_000  # remembered noun phrases (~0.5 KB each)
 CONF = {"curated": 0.9, "learned": 0.85, "morphology": 0.5, "compound": 0.75, "missing-article": 0.7, "long": 0.8,
@@ -107,12 +108,12 @@ MEASURES = ("duur", "leeftijd", "lengte", "gewicht", "omtrek", "temperatuur", "g
 _SAID_AFTER = re.compile(r"(?:, [^,]+)+$| (?:links|rechts)$")
 # A past participle before its noun ("begonnen", "vastgestelde", "gediagnosticeerd").
 _PARTICIPLE = re.compile(r"^(?:\w*ge|ver|be|ont|her)\w{2,}(?:en|d|t|de|te|dene|tene)$")
-# Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
 # What the body makes or passes, said without "een" ("door urine en/of ontlasting", never "door een
 # urine"); a known one keeps "de" ("kleur van de ontlasting").
 BODY_SUBSTANCES = {"urine", "ontlasting", "speeksel", "slijm", "zweet", "pus", "etter", "braaksel", "vruchtwater",
                    "sperma", "sputum", "feces", "poep", "plas", "tranen", "hersenvocht", "gal", "maagzuur",
                    "maaginhoud", "oorsmeer", "snot", "menstruatiebloed", "huidtalg", "ochtendurine"}
+# Compounds of these are abstract too ("methadongebruik", "hoofdletsel", "ouderengeweld").
 _ABSTRACT_TAILS = ("gebruik", "misbruik", "letsel", "geweld", "trauma", "straling", "heid", "management", "beleid")  # "door slechthorendheid"
 # Who does something is a known one: "huisbezoek door de kraamzorg", "door de verloskundige".
 AGENTS = {"kraamzorg", "thuiszorg", "wijkverpleging", "wijkverpleegkundige", "apotheek", "apotheker", "verloskundige", "huisarts", "arts", "dokter", "specialist", "verpleegkundige",
@@ -209,7 +210,8 @@ class Phrase:
             return " ".join([said, self.head, *self.post]), missing
         words, missing, definite, verbal = [], False, False, ""
         anyone, article = article == "any", "een" if article == "any" else article
-        if article is True and not self.det and self.gender in ("de", "het") and any(text in _ONE_OF_MANY for text, _ in self.pre):
+        if article is True and not self.det and self.gender in ("de", "het") \
+                and any(text in _ONE_OF_MANY for text, _ in self.pre):
             # "vastzittende placenta aan oud litteken": an old scar, an earlier pregnancy is one of
             # its kind, never a known one ("aan een oud litteken", not "aan het oude litteken")
             article = "een"
@@ -221,7 +223,8 @@ class Phrase:
             if (self.head in AGENTS or self.head in KNOWN_EVENTS) and not anyone:
                 # "door de verloskundige", "binnen 24 uur na de geboorte": a known one
                 article = True
-            elif self.gender == "pl" or self.head in ABSTRACT or self.head in BODY_SUBSTANCES or self.head.endswith(MASS_ENDINGS) \
+            elif self.gender == "pl" or self.head in ABSTRACT or self.head in BODY_SUBSTANCES \
+                    or self.head.endswith(MASS_ENDINGS) \
                     or self.head.endswith(_ABSTRACT_TAILS):  # "na methadongebruik", "door huiselijk geweld"
                 article = False
             elif not (self.head.endswith("en") and self.gender == "het" and not body_part(self.head)
@@ -361,11 +364,12 @@ class Renderer:
                 # clause's verb reads as the clause's; no rule put it before the clause
                 self._unknown.append(text[at + len(said):].strip())
                 raise NotRendered(list(dict.fromkeys(self._unknown)))
-        if CONF["missing-article"] in self._score and (said := next((u.text for u in units[1:] if u.low in _CLAUSE_WORDS), None)):
+        clause = next((u.text for u in units[1:] if u.low in _CLAUSE_WORDS), None)
+        if clause is not None and CONF["missing-article"] in self._score:
             # "manier waarop eerste fase van partus is begonnen": the clause's nouns were read as
             # modifiers of one noun, so none got its article ("… waarop eerste fase van bevalling is
             # begonnen"); no rule here parses a clause
-            self._unknown.append(said)
+            self._unknown.append(clause)
             raise NotRendered(list(dict.fromkeys(self._unknown)))
         if re.match(r"(?:de|het) (?!hele )", text) and not re.match(r"(?:de|het) ", self._term):
             # "structuur van ureter, rechts" → "urineleider, rechts": a body part named on its own
@@ -890,8 +894,9 @@ class Renderer:
     def _counted_thing(text: str, units: list[Unit], prep: str = "met") -> str:
         """After "met"/"zonder" (`prep`, the lay preposition): a single noun the term did not say
         itself is a thing, counted ("met perforatie" → "met een gat"); the term's own bare noun stays
-        ("met ontsluiting", "zonder ST-elevatie" whatever its case) — except a tool after "met", which is counted whatever the term said
-        ("met een ballon", "met een tentbed"; "zonder bril" stays idiomatic)."""
+        ("met ontsluiting", "zonder ST-elevatie" whatever its case) — except a tool after "met", which
+        is counted whatever the term said ("met een ballon", "met een tentbed"; "zonder bril" stays
+        idiomatic), and an earlier or old one ("met een eerdere zwangerschap")."""
         said = " ".join(t.low for u in units for t in u.tokens)
         head = _lay_head(text)
         tool = head.rsplit("-", 1)[-1].lower()
@@ -1955,7 +1960,8 @@ class Renderer:
             return f"{before}{text}{after}"
         article: bool | str = kind == "de"
         head_word = before.split()[-2] if before.endswith(" ") and len(before.split()) >= 2 else ""
-        if not kind and x.head in _GIVEN_ONES and not x.det and not x.pre and (_acts_on(head_word) or before.endswith(" met ")):
+        if not kind and x.head in _GIVEN_ONES and not x.det and not x.pre \
+                and (_acts_on(head_word) or before.endswith(" met ")):
             # "geven van een vaccin tegen griep", "infuus met een geneesmiddel": one is given (a bare
             # slot suits "zuurstof")
             article = "een"
@@ -2405,9 +2411,11 @@ _DE_HET = re.compile(r"(de|het) ")
 _ARTICLED = re.compile(r"(de|het|een|geen) ")
 _PERSON_WITH = re.compile(r"de \w+ met ")
 _CLOTS = ("bloedstolsel", "stolsel", "bloedprop")
-# "The whole": a label says it with the article left out, so it keeps its -e ("hele gezicht";
-# bare, "geheel gezicht" reads as an intact face).
+# "The whole" keeps its -e ("het hele gezicht"; bare, "geheel gezicht" reads as an intact face), and
+# before a het-noun its article (reading 54: "hele gezicht" read as broken).
 _WHOLE = frozenset({"hele", "gehele"})
+# Adjectives that make their noun one of its kind, not a known one ("aan een oud litteken", "na een
+# eerdere keizersnede").
 _ONE_OF_MANY = frozenset({"oud", "oude", "eerder", "eerdere"})
 # A text that ends in a relative clause: "de placenta die … in de baarmoeder blijft zitten".
 _ENDS_IN_CLAUSE = re.compile(r"\b(?:die|dat) (?:[\w-]+ )*[\w-]+$")
@@ -2597,8 +2605,8 @@ _PLUS_COUNT = re.compile(r"\b(\d) \+(?=$|[\s,;)])")
 _ORDINAL_OF = {"I": "eerste", "II": "tweede", "III": "derde", "IV": "vierde", "V": "vijfde", "VI": "zesde",
                "VII": "zevende", "VIII": "achtste", "IX": "negende", "X": "tiende", "XI": "elfde", "XII": "twaalfde"}
 # (a vertebra, a rib and a cranial nerve are counted too: "borstwervel XII" is "de twaalfde borstwervel")
-_NUMBERED_DIGIT = re.compile(r"\b(?:(van|in|aan|op) )?(?:(de|het) )?(teen|vinger|straal|middenvoetsbeentje|middenhandsbeentje|"
-                             r"wervel|halswervel|borstwervel|lendenwervel|rib|hersenzenuw)"
+_NUMBERED_DIGIT = re.compile(r"\b(?:(van|in|aan|op) )?(?:(de|het) )?(teen|vinger|straal|middenvoetsbeentje|"
+                             r"middenhandsbeentje|wervel|halswervel|borstwervel|lendenwervel|rib|hersenzenuw)"
                              r"\s+(XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)\b")
 
 
