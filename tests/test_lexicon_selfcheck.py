@@ -40,3 +40,16 @@ def test_the_self_check_catches_a_broken_entry(tm):
     """The check above can fail: a het-noun with an -e adjective is broken whatever its source."""
     out = Checker(tm).check(pl.DataFrame({"conceptId": ["1"], "term": ["cardiomegalie"], "suggestion": ["vergrote hart"]}))
     assert "grammar" in out["flags"][0]
+
+
+def test_every_lay_preposition_of_two_words_is_known_as_one():
+    """A genitive is placed before a lay phrase's own preposition; a lay preposition of two or more
+    words whose first word is no preposition ("vergeleken met", "samen met") must be listed in
+    render._PREP_LEADS, or a genitive lands inside it ("vergeleken van de hand met de rug")."""
+    from pipeline.offline.render import _PREP_LEADS, PREPOSITIONS
+
+    lex = Lexicon.load()
+    entries = list(lex.preps.values()) + [e for k, es in lex.contextual.items() if k.startswith("prep:") for e in es]
+    firsts = {e.lay.split()[0] for e in entries if " " in e.lay.strip()}
+    nouns_and_articles = {"toestand", "de", "het", "een"}  # "toestand na": a noun heads its own phrase
+    assert firsts - PREPOSITIONS - nouns_and_articles <= _PREP_LEADS

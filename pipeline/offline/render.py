@@ -2335,7 +2335,7 @@ _INNER_LABEL = re.compile(rf"^((?:{'|'.join(sorted(LABELS))}) [\w-]+)(?= (?:{'|'
 # The phrases of a rendered lay text, for placing a genitive (`Renderer._genitive_after`).
 _PREPS_BUT_VAN = "|".join(sorted(PREPOSITIONS - {"van"}))
 # First words of the lexicon's lay prepositions of more than one word ("samen met", "vergeleken met").
-_PREP_LEADS = frozenset({"samen", "vergeleken", "voorafgaand", "gericht"})
+_PREP_LEADS = frozenset({"samen", "vergeleken", "voorafgaand"})
 _INNER_PREP = re.compile(rf" ({_PREPS_BUT_VAN}) ")
 # its words end before the space of the next phrase, so each phrase is found ("rond het stijgbeugeltje",
 # then "in het oor")
