@@ -154,10 +154,8 @@ def half_translation(present: pl.DataFrame, judge: dutch_words.WordJudge) -> pl.
         runs = (english.select("row", pl.col("what").str.extract_all(r"'([^']+)'").alias("run")).explode("run")
                 .drop_nulls("run").select("row", pl.col("run").str.strip_chars("'").alias("kept")))
         runs = runs.join(changed.select("row", "termNorm"), on="row").filter(
-            pl.col("kept").str.split(" ").list.eval(pl.element().str.len_chars() > 0).list.all()
-            & pl.struct("kept", "termNorm").map_elements(
-                lambda r: set(r["kept"].split()) <= set(re.findall(r"[^\W\d_]+", r["termNorm"])),
-                return_dtype=pl.Boolean))
+            pl.col("kept").str.extract_all(r"\p{L}+")
+            .list.set_difference(pl.col("termNorm").str.extract_all(r"\p{L}+")).list.len() == 0)
         left = pl.concat([left, runs.select("row", "kept")])
     hits = (left
             .group_by("row", maintain_order=True).agg(pl.col("kept").unique(maintain_order=True).str.join("', '")))
